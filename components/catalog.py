@@ -1,0 +1,94 @@
+"""Data tables the components and the gate share: GPU instances, zones, SLA tiers, prices.
+
+The tables are YAML owned by their teams (platform: ``components/data``; compliance:
+``policies/data``); code only reads them, so a price or a zone changes without a release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COMPONENT_DATA = Path(__file__).resolve().parent / "data"
+POLICY_DATA = PROJECT_ROOT / "policies" / "data"
+
+
+@dataclass(frozen=True)
+class GpuInstance:
+    """One EC2 GPU instance type."""
+
+    instance_type: str
+    gpu: str
+    gpu_product: str
+    gpus: int
+    gpu_memory_gib: int
+    vcpu: int
+    memory_gib: int
+
+
+def _load(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def gpu_instances() -> dict[str, GpuInstance]:
+    raw: dict[str, dict[str, Any]] = _load(COMPONENT_DATA / "gpu_instances.yaml")
+    return {
+        name: GpuInstance(
+            instance_type=name,
+            gpu=row["gpu"],
+            gpu_product=row["gpuProduct"],
+            gpus=int(row["gpus"]),
+            gpu_memory_gib=int(row["gpuMemoryGiB"]),
+            vcpu=int(row["vcpu"]),
+            memory_gib=int(row["memoryGiB"]),
+        )
+        for name, row in raw.items()
+    }
+
+
+@cache
+def availability_zones() -> dict[str, list[str]]:
+    raw: dict[str, list[str]] = _load(COMPONENT_DATA / "regions.yaml")
+    return raw
+
+
+@cache
+def zones() -> dict[str, list[str]]:
+    raw: dict[str, list[str]] = _load(POLICY_DATA / "zones.yaml")["zones"]
+    return raw
+
+
+@cache
+def _sla_table() -> dict[str, Any]:
+    raw: dict[str, Any] = _load(POLICY_DATA / "sla.yaml")
+    return raw
+
+
+def replica_floor(availability: float | None) -> int:
+    """Minimum replicas per model for a declared availability (compliance's table)."""
+    table = _sla_table()
+    if availability is None:
+        return int(table["default_min_replicas"])
+    for tier in sorted(table["tiers"], key=lambda t: -float(t["availability"])):
+        if availability >= float(tier["availability"]):
+            return int(tier["minReplicas"])
+    return int(table["default_min_replicas"])
+
+
+@cache
+def gpu_prices() -> dict[str, Any]:
+    raw: dict[str, Any] = _load(POLICY_DATA / "gpu_prices.yaml")
+    return raw
+
+
+def hourly_price(region: str, instance_type: str) -> float | None:
+    """On-demand USD per hour, or None when the price table has no entry."""
+    price = gpu_prices()["prices"].get(region, {}).get(instance_type)
+    return None if price is None else float(price)

@@ -1,0 +1,545 @@
+"""Typed per-environment configuration of a serving stack.
+
+A stack file (``stacks/Pulumi.<env>.yaml``) holds ``llm-serving:<key>`` entries; this
+module turns them into a validated :class:`StackSpec` or a :class:`ConfigError`
+listing every problem as ``<key path>: <what is wrong and what is allowed>``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from components import catalog
+
+PROJECT = "llm-serving"
+KNOWN_KEYS = (
+    "environment",
+    "residency",
+    "sla",
+    "network",
+    "cluster",
+    "registry",
+    "gpuPools",
+    "models",
+    "gateway",
+    "monitoring",
+    "audit",
+    "tags",
+    "budget",
+)
+REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
+_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_K8S_VERSION = r"^1\.(2[89]|3[0-9])$"
+
+
+class ConfigProblem(BaseModel):
+    """One thing wrong with a stack's config."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A stack config that cannot be deployed; one line per problem."""
+
+    def __init__(self, problems: list[ConfigProblem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        super().__init__("\n".join(f"{prefix}{p}" for p in problems))
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class ResidencySpec(_Spec):
+    """Where the stack's data may live."""
+
+    zone: str = Field(description="Sovereignty zone (policies/data/zones.yaml), e.g. ca, eu.")
+    sovereign: bool = Field(
+        default=True, description="Data must stay in the zone; unresolvable regions fail."
+    )
+    air_gapped: bool = Field(
+        default=False,
+        description="No internet egress: no NAT, models and images from in-region stores only.",
+    )
+
+
+class LatencySpec(_Spec):
+    """Latency objectives, checked by the SLO alerts at the 95th percentile."""
+
+    ttft_p95_seconds: float = Field(
+        default=2.0, gt=0, alias="ttftP95Seconds", description="Time to first token."
+    )
+    e2e_p95_seconds: float = Field(
+        default=30.0, gt=0, alias="e2eP95Seconds", description="End-to-end request latency."
+    )
+
+
+class SlaSpec(_Spec):
+    """The service level the stack promises."""
+
+    availability: float = Field(ge=90, lt=100, description="Monthly availability target, %.")
+    latency: LatencySpec = Field(default_factory=LatencySpec)
+
+
+class NetworkSpec(_Spec):
+    """The VPC."""
+
+    cidr: str = Field(default="10.40.0.0/16", description="VPC CIDR block, /16 to /20.")
+    az_count: int = Field(default=3, ge=2, le=3, description="Availability zones (2-3).")
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR block") from exc
+        if not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"{value!r} must be a /16 to /20 block")
+        return value
+
+
+class ClusterSpec(_Spec):
+    """The EKS control plane and its system node group."""
+
+    kubernetes_version: str = Field(
+        pattern=_K8S_VERSION, description='Pinned EKS version, e.g. "1.33".'
+    )
+    endpoint_public_access_cidrs: list[str] = Field(
+        default_factory=list,
+        description="CIDRs allowed to reach the public API endpoint; empty keeps it private.",
+    )
+    system_node_instance_type: str = Field(default="m6i.large")
+    system_node_count: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("endpoint_public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                network = ipaddress.IPv4Network(value)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not an IPv4 CIDR block") from exc
+            if network.prefixlen == 0:
+                raise ValueError("0.0.0.0/0 would open the API endpoint to the internet")
+        return values
+
+
+class RegistrySpec(_Spec):
+    """Where images and Helm charts come from (an in-region mirror when air-gapped)."""
+
+    images: str | None = Field(
+        default=None,
+        description="Registry host prefixed to every image, e.g. an in-region ECR.",
+    )
+    charts: str | None = Field(
+        default=None, description="oci:// base for Helm charts (in-region ECR when air-gapped)."
+    )
+
+
+class GpuPoolSpec(_Spec):
+    """A managed node group of one GPU instance type."""
+
+    name: str = Field(pattern=_NAME, max_length=30)
+    instance_type: str = Field(description="Key of components/data/gpu_instances.yaml.")
+    capacity_type: Literal["on-demand", "spot", "capacity-reservation"] = "on-demand"
+    capacity_reservation_id: str | None = None
+    min_size: int = Field(default=1, ge=0, le=100)
+    max_size: int = Field(default=2, ge=1, le=100)
+    disk_gib: int = Field(
+        default=200, ge=50, le=16000, alias="diskGiB", description="Root volume (model cache)."
+    )
+
+    @property
+    def instance(self) -> catalog.GpuInstance:
+        return catalog.gpu_instances()[self.instance_type]
+
+
+class ReplicaSpec(_Spec):
+    """Autoscaling bounds; the minimum is raised to the SLA's replica floor."""
+
+    min: int = Field(default=1, ge=0, le=100)
+    max: int = Field(default=2, ge=1, le=100)
+    target_queue_depth: int = Field(
+        default=5, ge=1, description="vllm:num_requests_waiting per replica that adds one."
+    )
+
+
+class CanarySpec(_Spec):
+    """A second version of a model that takes a share of its traffic."""
+
+    version: str = Field(pattern=_NAME, description="Label of the canary, e.g. v2.")
+    source: str = Field(description="Weights location, as for the model.")
+    image: str | None = Field(default=None, description="vLLM image; default the model's.")
+    weight: int = Field(ge=1, le=50, description="Percent of the model's traffic.")
+    replicas: int = Field(default=1, ge=1, le=10)
+
+
+class ModelSpec(_Spec):
+    """One model served by vLLM's OpenAI-compatible server."""
+
+    name: str = Field(pattern=_NAME, max_length=40)
+    served_model_name: str = Field(description="Model id clients send in requests.")
+    source: str = Field(
+        description="s3://bucket/prefix, pvc://claim[/path] or hf://org/model (not air-gapped)."
+    )
+    pool: str
+    image: str = Field(default="vllm/vllm-openai:v0.11.0", description="Pinned tag or digest.")
+    gpus_per_replica: int = Field(default=1, ge=1, le=8)
+    tensor_parallel_size: int = Field(default=1, ge=1, le=8)
+    max_model_len: int = Field(default=8192, ge=256, le=1_048_576)
+    gpu_memory_utilization: float = Field(default=0.90, gt=0.1, le=0.98)
+    quantization: Literal["awq", "gptq", "fp8", "bitsandbytes"] | None = None
+    enable_prefix_caching: bool = True
+    max_num_seqs: int = Field(default=256, ge=1, le=4096)
+    startup_budget_seconds: int = Field(
+        default=900, ge=60, le=7200, description="Time allowed to load weights."
+    )
+    replicas: ReplicaSpec = Field(default_factory=ReplicaSpec)
+    canary: CanarySpec | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if not re.match(r"^(s3://[a-z0-9.\-]{3,63}(/.*)?|pvc://[a-z0-9\-]+(/.*)?|hf://\S+)$", value):
+            raise ValueError(
+                f"{value!r} is not a model source; use s3://bucket/prefix, pvc://claim or hf://org/model"
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if "@sha256:" in value:
+            return value
+        tag = value.rsplit("/", 1)[-1].partition(":")[2]
+        if not tag or tag == "latest":
+            raise ValueError(f"{value!r} must be pinned to an exact version or a digest, not latest")
+        return value
+
+
+class RateLimitSpec(_Spec):
+    """Per-client limits at the gateway."""
+
+    requests_per_second: int = Field(default=20, ge=1, le=100_000)
+    tokens_per_minute: int = Field(default=200_000, ge=1)
+
+
+class GatewaySpec(_Spec):
+    """The one OpenAI-compatible entry point."""
+
+    hostname: str = Field(description="DNS name clients use.")
+    internet_facing: bool = Field(default=False, description="Public load balancer.")
+    replicas: int = Field(default=2, ge=1, le=20)
+    auth: Literal["api-key", "oidc"] = "api-key"
+    oidc_issuer: str | None = None
+    tls_secret_name: str = Field(default="gateway-tls", pattern=_NAME)
+    rate_limit: RateLimitSpec = Field(default_factory=RateLimitSpec)
+
+
+class MonitoringSpec(_Spec):
+    """Prometheus, Grafana and the GPU exporter."""
+
+    prometheus_retention_days: int = Field(default=15, ge=1, le=400)
+    grafana: bool = True
+
+
+class AuditSpec(_Spec):
+    """The audit trail's retention."""
+
+    log_retention_days: int = Field(default=365, ge=1, le=3653)
+    object_lock_days: int = Field(default=365, ge=1, le=3653)
+
+
+class BudgetSpec(_Spec):
+    """Monthly spending ceiling."""
+
+    monthly_usd: float = Field(gt=0)
+
+
+class StackSpec(_Spec):
+    """The whole validated stack."""
+
+    stack: str
+    region: str
+    environment: str = Field(pattern=_NAME)
+    residency: ResidencySpec
+    sla: SlaSpec | None = None
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    cluster: ClusterSpec
+    registry: RegistrySpec = Field(default_factory=RegistrySpec)
+    gpu_pools: Annotated[list[GpuPoolSpec], Field(min_length=1)]
+    models: Annotated[list[ModelSpec], Field(min_length=1)]
+    gateway: GatewaySpec
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    audit: AuditSpec = Field(default_factory=AuditSpec)
+    tags: dict[str, str]
+    budget: BudgetSpec | None = None
+
+    @property
+    def replica_floor(self) -> int:
+        return catalog.replica_floor(self.sla.availability if self.sla else None)
+
+    def pool(self, name: str) -> GpuPoolSpec:
+        return next(p for p in self.gpu_pools if p.name == name)
+
+    def image(self, reference: str) -> str:
+        """An image reference as pulled: through the stack's registry mirror when one is set."""
+        if not self.registry.images:
+            return reference
+        first = reference.split("/", 1)[0]
+        if "." in first or ":" in first:  # already names a registry host
+            reference = reference.split("/", 1)[1]
+        return f"{self.registry.images.rstrip('/')}/{reference}"
+
+    def declared(self) -> dict[str, Any]:
+        """The facts a stack declares about itself, as the policy input's ``declared``."""
+        return {
+            "environment": self.environment,
+            "residency": {
+                "zone": self.residency.zone,
+                "sovereign": self.residency.sovereign,
+                "airGapped": self.residency.air_gapped,
+            },
+            "sla": (
+                {
+                    "availability": self.sla.availability,
+                    "latency": self.sla.latency.model_dump(by_alias=True),
+                }
+                if self.sla
+                else None
+            ),
+            "budget": {"monthlyUsd": self.budget.monthly_usd} if self.budget else None,
+            "tags": dict(self.tags),
+            "gateway": {"internetFacing": self.gateway.internet_facing},
+            "registry": self.registry.model_dump(by_alias=True),
+        }
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    text = f"{PROJECT}:"
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += part if index == 0 else f".{part}"
+    return text
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known key (see the config reference in README.md)"
+    if kind == "literal_error":
+        return f"{error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
+    if kind in {"value_error", "assertion_error"}:
+        return message
+    return f"{error['input']!r}: {message[0].lower()}{message[1:]}"
+
+
+def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+    known_zones = catalog.zones()
+    zone = spec.residency.zone
+    if zone not in known_zones:
+        allowed = ", ".join(sorted(known_zones))
+        yield ConfigProblem(
+            key=f"{PROJECT}:residency.zone", message=f"{zone!r} is not a known zone ({allowed})"
+        )
+    elif spec.region not in known_zones[zone]:
+        allowed = ", ".join(known_zones[zone])
+        yield ConfigProblem(
+            key="aws:region",
+            message=f"{spec.region!r} is not in zone {zone!r} (allowed: {allowed})",
+        )
+    if spec.region not in catalog.availability_zones():
+        yield ConfigProblem(
+            key="aws:region",
+            message=f"{spec.region!r} has no availability-zone entry in components/data/regions.yaml",
+        )
+    missing = [tag for tag in REQUIRED_TAGS if not spec.tags.get(tag)]
+    if missing:
+        yield ConfigProblem(
+            key=f"{PROJECT}:tags", message=f"missing required tags: {', '.join(missing)}"
+        )
+    if spec.residency.air_gapped and not spec.registry.images:
+        yield ConfigProblem(
+            key=f"{PROJECT}:registry.images",
+            message="is required when air-gapped (an in-region registry mirror)",
+        )
+
+    instances = catalog.gpu_instances()
+    pools: dict[str, GpuPoolSpec] = {}
+    for index, pool in enumerate(spec.gpu_pools):
+        key = f"{PROJECT}:gpuPools[{index}]"
+        if pool.name in pools:
+            yield ConfigProblem(key=f"{key}.name", message=f"duplicate pool name {pool.name!r}")
+        pools[pool.name] = pool
+        if pool.instance_type not in instances:
+            allowed = ", ".join(sorted(instances))
+            yield ConfigProblem(
+                key=f"{key}.instanceType",
+                message=f"{pool.instance_type!r} is not a known GPU instance type ({allowed})",
+            )
+        if pool.min_size > pool.max_size:
+            yield ConfigProblem(
+                key=f"{key}.minSize",
+                message=f"{pool.min_size} is greater than maxSize {pool.max_size}",
+            )
+        if pool.capacity_type == "capacity-reservation" and not pool.capacity_reservation_id:
+            yield ConfigProblem(
+                key=f"{key}.capacityReservationId",
+                message="is required when capacityType is capacity-reservation",
+            )
+
+    names: set[str] = set()
+    for index, model in enumerate(spec.models):
+        key = f"{PROJECT}:models[{index}]"
+        if model.name in names:
+            yield ConfigProblem(key=f"{key}.name", message=f"duplicate model name {model.name!r}")
+        names.add(model.name)
+        if model.replicas.min > model.replicas.max:
+            yield ConfigProblem(
+                key=f"{key}.replicas.min",
+                message=f"{model.replicas.min} is greater than replicas.max {model.replicas.max}",
+            )
+        if model.tensor_parallel_size != model.gpus_per_replica:
+            yield ConfigProblem(
+                key=f"{key}.tensorParallelSize",
+                message=(
+                    f"{model.tensor_parallel_size} must equal gpusPerReplica "
+                    f"{model.gpus_per_replica}"
+                ),
+            )
+        if spec.residency.air_gapped:
+            sources = [("source", model.source)]
+            if model.canary:
+                sources.append(("canary.source", model.canary.source))
+            for field, source in sources:
+                if source.startswith("hf://"):
+                    yield ConfigProblem(
+                        key=f"{key}.{field}",
+                        message=f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
+                    )
+        pool = pools.get(model.pool)
+        if pool is None:
+            allowed = ", ".join(p.name for p in spec.gpu_pools)
+            yield ConfigProblem(
+                key=f"{key}.pool", message=f"{model.pool!r} is not a pool of this stack ({allowed})"
+            )
+            continue
+        instance = instances.get(pool.instance_type)
+        if instance and model.gpus_per_replica > instance.gpus:
+            yield ConfigProblem(
+                key=f"{key}.gpusPerReplica",
+                message=(
+                    f"{model.gpus_per_replica} does not fit pool {pool.name!r} "
+                    f"({pool.instance_type} has {instance.gpus} GPU"
+                    f"{'s' if instance.gpus != 1 else ''} per node)"
+                ),
+            )
+
+
+def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None) -> StackSpec:
+    """Validate a stack's ``config:`` mapping (keys ``aws:region``, ``llm-serving:*``)."""
+    problems: list[ConfigProblem] = []
+    values: dict[str, Any] = {"stack": stack}
+    for full_key, value in config.items():
+        namespace, _, key = str(full_key).partition(":")
+        if namespace == PROJECT:
+            if key not in KNOWN_KEYS:
+                problems.append(
+                    ConfigProblem(
+                        key=str(full_key),
+                        message=f"is not a known key (known: {', '.join(KNOWN_KEYS)})",
+                    )
+                )
+                continue
+            if isinstance(value, str) and key not in {"environment"}:
+                value = _maybe_json(value)
+            values[key] = value
+    region = config.get("aws:region")
+    if not isinstance(region, str) or not region:
+        problems.append(ConfigProblem(key="aws:region", message="is required (an AWS region)"))
+    else:
+        values["region"] = region
+    if problems:
+        raise ConfigError(problems, source)
+    try:
+        spec = StackSpec.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            [ConfigProblem(key=_key(tuple(e["loc"])), message=_describe(e)) for e in exc.errors()],
+            source,
+        ) from None
+    problems = list(_cross_field_problems(spec))
+    if problems:
+        raise ConfigError(problems, source)
+    return spec
+
+
+def _maybe_json(value: str) -> Any:
+    # Pulumi hands object-valued config to programs as JSON text.
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def stack_file(stack: str, project_dir: Path | None = None) -> Path:
+    return (project_dir or catalog.PROJECT_ROOT) / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_config(path: Path) -> dict[str, Any]:
+    """The raw ``config:`` mapping of a stack file, with a one-line error for a bad file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [ConfigProblem(key="stack", message=f"no stack file {path}")], None
+        ) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        raise ConfigError(
+            [ConfigProblem(key=where, message=f"not valid YAML ({getattr(exc, 'problem', exc)})")],
+            str(path),
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise ConfigError(
+            [ConfigProblem(key="config", message="the file needs a top-level config: mapping")],
+            str(path),
+        )
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def load_stack(stack: str, project_dir: Path | None = None) -> StackSpec:
+    """Read and validate ``stacks/Pulumi.<stack>.yaml``."""
+    path = stack_file(stack, project_dir)
+    return parse_spec(stack, read_stack_config(path), source=str(path))

@@ -1,0 +1,1 @@
+"""Rego engines: embedded (regorus, regopy) and an OPA server."""

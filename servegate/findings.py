@@ -1,0 +1,193 @@
+"""Findings as data: rules, evidence, waivers and the report they make up.
+
+Nothing here renders; serializers and templates in ``servegate.report`` do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any
+
+REPORT_SCHEMA = "servegate/report/v1"
+
+
+class Area(str, Enum):
+    RESIDENCY = "residency"
+    SLA = "sla"
+    AUDIT = "audit"
+    SECURITY = "security"
+    COST = "cost"
+
+
+class Severity(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Enforcement(str, Enum):
+    MANDATORY = "mandatory"
+    ADVISORY = "advisory"
+
+
+class Result(str, Enum):
+    """What a rule concluded about one resource."""
+
+    FAIL = "fail"
+    # The rule could not decide because a value is unknown until apply.
+    UNDECIDED = "undecided"
+
+
+class Verdict(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class BaselineStatus(str, Enum):
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A policy rule's metadata, read from its ``# METADATA`` block."""
+
+    id: str
+    title: str
+    description: str
+    area: Area
+    severity: Severity
+    enforcement: Enforcement
+    package: str
+    remediation: str
+    controls: tuple[str, ...] = ()
+    # Keys of policies/data the rule reads, e.g. "zones.zones".
+    parameters: tuple[str, ...] = ()
+    # Single-resource rules block in CrossGuard's per-resource hook.
+    scope: str = "resource"
+    test_cases: int = 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where on the resource the problem is: property path and the value found."""
+
+    path: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule_id: str
+    resource: str
+    justification: str
+    approved_by: str
+    expires: date
+
+
+@dataclass(frozen=True)
+class WaiverProblem:
+    """A waiver that waives nothing: expired or malformed."""
+
+    index: int
+    reason: str
+    rule_id: str | None = None
+    resource: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    area: Area
+    severity: Severity
+    enforcement: Enforcement
+    resource_urn: str
+    resource_type: str
+    message: str
+    evidence: Evidence
+    result: Result = Result.FAIL
+    waiver: Waiver | None = None
+    baseline: BaselineStatus | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+    @property
+    def blocking(self) -> bool:
+        """An unwaived mandatory finding fails the gate (undecided ones too: fail closed)."""
+        return self.enforcement is Enforcement.MANDATORY and not self.waived
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity across runs, for baseline diffs."""
+        return (self.rule_id, self.resource_urn, self.evidence.path)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    by_area: dict[str, int]
+    by_severity: dict[str, int]
+    mandatory_failed: int
+    advisory: int
+    waived: int
+    undecided: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Report:
+    stack: str
+    source: str
+    verdict: Verdict
+    plan_sha256: str
+    policies_sha256: str
+    engine: EngineInfo
+    generated_at: str
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...] = ()
+    waiver_problems: tuple[WaiverProblem, ...] = ()
+    # Findings of the baseline that this run no longer has.
+    resolved: tuple[Finding, ...] = ()
+    baseline_path: str | None = None
+    resources_evaluated: int = 0
+    schema: str = field(default=REPORT_SCHEMA)
+
+    @property
+    def summary(self) -> Summary:
+        by_area = {area.value: 0 for area in Area}
+        by_severity = {severity.value: 0 for severity in Severity}
+        for finding in self.findings:
+            by_area[finding.area.value] += 1
+            by_severity[finding.severity.value] += 1
+        return Summary(
+            by_area=by_area,
+            by_severity=by_severity,
+            mandatory_failed=sum(1 for f in self.findings if f.blocking),
+            advisory=sum(
+                1
+                for f in self.findings
+                if f.enforcement is Enforcement.ADVISORY and not f.waived
+            ),
+            waived=sum(1 for f in self.findings if f.waived),
+            undecided=sum(1 for f in self.findings if f.result is Result.UNDECIDED),
+            total=len(self.findings),
+        )
+
+
+def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:
+    return Verdict.FAIL if any(f.blocking for f in findings) else Verdict.PASS

@@ -1,0 +1,1 @@
+"""Plan sources (offline run, preview, stack export) and the normalized inventory."""
