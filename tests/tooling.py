@@ -1,0 +1,24 @@
+"""System tools the tests need: skip with a reason locally, fail under CI=true."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(name: str, *candidates: str) -> str:
+    """Path of the first tool found; otherwise skip (or fail under CI=true)."""
+    for candidate in (name, *candidates):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    message = f"{name} is not installed (Debian package; .ci/run installs it)"
+    if in_ci():
+        pytest.fail(f"CI=true and {message}")
+    pytest.skip(message)
