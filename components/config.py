@@ -36,6 +36,8 @@ KNOWN_KEYS = (
     "tags",
     "budget",
 )
+# Secret config read by the components themselves (never part of the spec or any report).
+SECRET_KEYS = ("gatewayApiKeys",)
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _K8S_VERSION = r"^1\.(2[89]|3[0-9])$"
@@ -220,7 +222,9 @@ class ModelSpec(_Spec):
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
-        if not re.match(r"^(s3://[a-z0-9.\-]{3,63}(/.*)?|pvc://[a-z0-9\-]+(/.*)?|hf://\S+)$", value):
+        if not re.match(
+            r"^(s3://[a-z0-9.\-]{3,63}(/.*)?|pvc://[a-z0-9\-]+(/.*)?|hf://\S+)$", value
+        ):
             raise ValueError(
                 f"{value!r} is not a model source; use s3://bucket/prefix, pvc://claim or hf://org/model"
             )
@@ -233,7 +237,9 @@ class ModelSpec(_Spec):
             return value
         tag = value.rsplit("/", 1)[-1].partition(":")[2]
         if not tag or tag == "latest":
-            raise ValueError(f"{value!r} must be pinned to an exact version or a digest, not latest")
+            raise ValueError(
+                f"{value!r} must be pinned to an exact version or a digest, not latest"
+            )
         return value
 
 
@@ -376,7 +382,10 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
     if spec.region not in catalog.availability_zones():
         yield ConfigProblem(
             key="aws:region",
-            message=f"{spec.region!r} has no availability-zone entry in components/data/regions.yaml",
+            message=(
+                f"{spec.region!r} has no availability-zone entry in "
+                "components/data/regions.yaml"
+            ),
         )
     missing = [tag for tag in REQUIRED_TAGS if not spec.tags.get(tag)]
     if missing:
@@ -440,7 +449,10 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                 if source.startswith("hf://"):
                     yield ConfigProblem(
                         key=f"{key}.{field}",
-                        message=f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
+                        message=(
+                            f"{source!r} needs the internet; "
+                            "air-gapped stacks load from s3:// or pvc://"
+                        ),
                     )
         pool = pools.get(model.pool)
         if pool is None:
@@ -468,6 +480,8 @@ def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None)
     for full_key, value in config.items():
         namespace, _, key = str(full_key).partition(":")
         if namespace == PROJECT:
+            if key in SECRET_KEYS:
+                continue
             if key not in KNOWN_KEYS:
                 problems.append(
                     ConfigProblem(

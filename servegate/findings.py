@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 REPORT_SCHEMA = "servegate/report/v1"
 
 
-class Area(str, Enum):
+class Area(StrEnum):
     RESIDENCY = "residency"
     SLA = "sla"
     AUDIT = "audit"
@@ -21,7 +21,7 @@ class Area(str, Enum):
     COST = "cost"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -32,12 +32,12 @@ class Severity(str, Enum):
         return list(Severity).index(self)
 
 
-class Enforcement(str, Enum):
+class Enforcement(StrEnum):
     MANDATORY = "mandatory"
     ADVISORY = "advisory"
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     """What a rule concluded about one resource."""
 
     FAIL = "fail"
@@ -45,12 +45,12 @@ class Result(str, Enum):
     UNDECIDED = "undecided"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"
 
 
-class BaselineStatus(str, Enum):
+class BaselineStatus(StrEnum):
     NEW = "new"
     UNCHANGED = "unchanged"
     RESOLVED = "resolved"
@@ -179,9 +179,7 @@ class Report:
             by_severity=by_severity,
             mandatory_failed=sum(1 for f in self.findings if f.blocking),
             advisory=sum(
-                1
-                for f in self.findings
-                if f.enforcement is Enforcement.ADVISORY and not f.waived
+                1 for f in self.findings if f.enforcement is Enforcement.ADVISORY and not f.waived
             ),
             waived=sum(1 for f in self.findings if f.waived),
             undecided=sum(1 for f in self.findings if f.result is Result.UNDECIDED),

@@ -1,0 +1,392 @@
+"""The `servegate` command (DESIGN.md CLI contract).
+
+Exit codes: 0 pass, 1 an unwaived mandatory violation, 2 the gate could not judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from components.config import ConfigError, load_stack
+from servegate import console
+from servegate.errors import GateError
+
+app = typer.Typer(
+    name="servegate",
+    help="Policy-gated infrastructure for self-hosted LLM serving.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policies_app = typer.Typer(help="The Rego policy library.", no_args_is_help=True)
+ci_app = typer.Typer(help="CI pipelines that gate every change.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(policies_app, name="policies")
+app.add_typer(ci_app, name="ci")
+app.add_typer(audit_app, name="audit")
+
+_settings: dict[str, Any] = {"debug": False, "project_dir": Path.cwd()}
+T = TypeVar("T")
+
+StackOpt = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack name (stacks/Pulumi.<name>.yaml).")
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="regorus (default, embedded), regopy (embedded) or opa.")
+]
+OpaUrlOpt = Annotated[
+    str | None,
+    typer.Option("--opa-url", envvar="OPA_URL", help="OPA server for --engine opa."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="Any of md,html,json,sarif,junit (comma-separated).")
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Report folder (default reports/STACK/).")
+]
+WaiversOpt = Annotated[
+    Path | None, typer.Option("--waivers", help="Waivers file (default policies/waivers.yaml).")
+]
+BaselineOpt = Annotated[
+    Path | None, typer.Option("--baseline", help="An approved report.json to diff against.")
+]
+ALL_FORMATS = "json,md,html,sarif,junit"
+
+
+def _fail(message: str) -> NoReturn:
+    console.error(message)
+    raise typer.Exit(2)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run a command body: user errors become one line and exit 2; --debug shows the traceback."""
+    try:
+        return action()
+    except typer.Exit:
+        raise
+    except (GateError, ConfigError) as exc:
+        if _settings["debug"]:
+            traceback.print_exc()
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:  # noqa: BLE001 - fail closed on anything unexpected
+        if _settings["debug"]:
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for details)")
+
+
+@app.callback()
+def main(
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors and the verdict.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    project_dir: Annotated[
+        Path, typer.Option("--project-dir", "-C", help="The Pulumi project folder.")
+    ] = Path(),
+) -> None:
+    console.configure(quiet=quiet)
+    _settings["debug"] = debug
+    _settings["project_dir"] = project_dir.resolve()
+
+
+def _project() -> Path:
+    path: Path = _settings["project_dir"]
+    return path
+
+
+def _options(
+    engine: str,
+    opa_url: str | None,
+    formats: str,
+    out: Path | None,
+    waivers: Path | None,
+    baseline: Path | None,
+) -> Any:
+    from servegate.report.writer import parse_formats
+
+    from servegate.run import GateOptions
+
+    return GateOptions(
+        project_dir=_project(),
+        engine=engine,
+        opa_url=opa_url,
+        formats=tuple(parse_formats(formats)),
+        out_dir=out,
+        waivers=waivers,
+        baseline=baseline,
+    )
+
+
+def _finish(outcome: Any) -> NoReturn:
+    from servegate.cli.terminal import print_report
+    from servegate.gate import exit_code
+
+    print_report(outcome.report, [] if console.quiet() else outcome.written)
+    raise typer.Exit(exit_code(outcome.report))
+
+
+@app.command()
+def preview(
+    stack: StackOpt,
+    engine: EngineOpt = "regorus",
+    opa_url: OpaUrlOpt = None,
+    format: FormatOpt = ALL_FORMATS,  # noqa: A002 - the contract's option name
+    out: OutOpt = None,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+) -> None:
+    """Run the Pulumi program offline (SDK mocks, no cloud), summarize it and gate it."""
+
+    def body() -> None:
+        from servegate.cli.terminal import print_summary
+        from servegate.run import gate, offline_inventory
+        from servegate.summary import summarize
+
+        options = _options(engine, opa_url, format, out, waivers, baseline)
+        spec = load_stack(stack, _project())
+        planned = offline_inventory(spec, _project())
+        summary = summarize(spec, planned.inventory)
+        folder = options.reports_dir(stack)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "summary.json").write_text(
+            json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8"
+        )
+        if not console.quiet():
+            print_summary(summary)
+        _finish(gate(planned, spec, options))
+
+    _guard(body)
+
+
+@app.command()
+def check(
+    plan: Annotated[
+        Path,
+        typer.Argument(
+            help="`pulumi preview --json --show-sames` or `pulumi stack export` output."
+        ),
+    ],
+    stack: StackOpt,
+    engine: EngineOpt = "regorus",
+    opa_url: OpaUrlOpt = None,
+    format: FormatOpt = ALL_FORMATS,  # noqa: A002
+    out: OutOpt = None,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+) -> None:
+    """Gate a preview or a stack export (the format is detected)."""
+
+    def body() -> None:
+        from servegate.run import gate, plan_inventory
+
+        options = _options(engine, opa_url, format, out, waivers, baseline)
+        spec = load_stack(stack, _project())
+        _finish(gate(plan_inventory(plan, spec), spec, options))
+
+    _guard(body)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def up(
+    ctx: typer.Context,
+    stack: StackOpt,
+    engine: EngineOpt = "regorus",
+    opa_url: OpaUrlOpt = None,
+    format: FormatOpt = ALL_FORMATS,  # noqa: A002
+    out: OutOpt = None,
+    waivers: WaiversOpt = None,
+) -> None:
+    """Preview with the Pulumi CLI, gate, then `pulumi up` only on a pass.
+
+    Arguments after `--` go to `pulumi up`.
+    """
+
+    def body() -> None:
+        from servegate import pulumi_cli
+        from servegate.gate import exit_code
+        from servegate.run import gate, plan_inventory
+
+        options = _options(engine, opa_url, format, out, waivers, None)
+        spec = load_stack(stack, _project())
+        plan = pulumi_cli.preview_json(stack, _project(), options.reports_dir(stack) / "plan.json")
+        outcome = gate(plan_inventory(plan, spec), spec, options)
+        code = exit_code(outcome.report)
+        if code != 0:
+            console.error(f"the gate did not pass (exit {code}): pulumi up was not run")
+            _finish(outcome)
+        from servegate.cli.terminal import print_report
+
+        print_report(outcome.report, outcome.written)
+        raise typer.Exit(pulumi_cli.up(stack, _project(), list(ctx.args)))
+
+    _guard(body)
+
+
+@app.command()
+def inventory(
+    stack: StackOpt,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Normalize this preview/export instead of running offline."),
+    ] = None,
+) -> None:
+    """Print the normalized inventory (what the policies see) as JSON."""
+
+    def body() -> None:
+        from servegate.run import offline_inventory, plan_inventory
+
+        spec = load_stack(stack, _project())
+        planned = plan_inventory(plan, spec) if plan else offline_inventory(spec, _project())
+        sys.stdout.write(json.dumps(planned.inventory, indent=2, sort_keys=False) + "\n")
+
+    _guard(body)
+
+
+@app.command()
+def render(
+    stack: StackOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the YAML manifests.")],
+) -> None:
+    """Write every Kubernetes object of the stack as YAML."""
+
+    def body() -> None:
+        from servegate.render import write_manifests
+        from servegate.run import offline_inventory
+
+        spec = load_stack(stack, _project())
+        planned = offline_inventory(spec, _project())
+        written = write_manifests(planned.inventory, out)
+        console.info(f"wrote {len(written)} files under {out}")
+
+    _guard(body)
+
+
+@app.command("new-stack")
+def new_stack(
+    name: Annotated[str, typer.Argument(help="Stack name, e.g. prod-ca2.")],
+    zone: Annotated[
+        str, typer.Option("--zone", help="Sovereignty zone (policies/data/zones.yaml).")
+    ],
+    region: Annotated[str, typer.Option("--region", help="AWS region inside the zone.")],
+    availability: Annotated[
+        float | None,
+        typer.Option("--availability", help="Declared availability, %; omit for none."),
+    ] = 99.9,
+    air_gapped: Annotated[bool, typer.Option("--air-gapped", help="No internet egress.")] = False,
+    instance_type: Annotated[str, typer.Option("--instance-type")] = "g6.xlarge",
+    owner: Annotated[str, typer.Option("--owner")] = "ml-platform",
+    cost_center: Annotated[str, typer.Option("--cost-center")] = "unassigned",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Scaffold stacks/Pulumi.NAME.yaml from templates/stack/."""
+
+    def body() -> None:
+        from servegate.scaffold import NewStack, write_stack
+
+        path = write_stack(
+            NewStack(
+                name=name,
+                zone=zone,
+                region=region,
+                availability=availability,
+                air_gapped=air_gapped,
+                instance_type=instance_type,
+                owner=owner,
+                cost_center=cost_center,
+            ),
+            _project(),
+            force=force,
+        )
+        console.info(f"wrote {path}; gate it with: servegate preview -s {name}")
+
+    _guard(body)
+
+
+@ci_app.command("init")
+def ci_init(
+    provider: Annotated[str, typer.Option("--provider", help="github or gitlab.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a pipeline: preview -> servegate check -> SARIF -> report comment -> fail on 1 or 2."""
+
+    def body() -> None:
+        from servegate.scaffold import known_stacks, write_ci
+
+        path = write_ci(provider, _project(), known_stacks(_project()), force=force)
+        console.info(f"wrote {path}")
+
+    _guard(body)
+
+
+@policies_app.command("test")
+def policies_test(engine: EngineOpt = "regorus") -> None:
+    """Run every *_test.rego on the chosen engine, with coverage where the engine has it."""
+
+    def body() -> None:
+        from servegate.cli.policy_output import print_test_results
+        from servegate.policy.testing import run_policy_tests
+
+        results = run_policy_tests(_project() / "policies", engine=engine)
+        raise typer.Exit(print_test_results(results))
+
+    _guard(body)
+
+
+@policies_app.command("doc")
+def policies_doc(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """The control catalog (Markdown) for reviewers."""
+
+    def body() -> None:
+        from servegate.policy.bundle import load_bundle
+        from servegate.report.catalog_doc import catalog_markdown
+
+        text = catalog_markdown(load_bundle(_project() / "policies").rules)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.info(f"wrote {out}")
+
+    _guard(body)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    log: Annotated[Path | None, typer.Option("--log", help="Default reports/audit.jsonl.")] = None,
+) -> None:
+    """Check the audit log's hash chain; name the first line changed, removed or reordered."""
+
+    def body() -> None:
+        from servegate.audit_log import verify
+
+        path = log or _project() / "reports" / "audit.jsonl"
+        if not path.exists():
+            raise GateError(f"{path}: no audit log")
+        result = verify(path)
+        if result.ok:
+            console.out_console().print(f"ok: {result.lines} lines, chain intact", markup=False)
+            raise typer.Exit(0)
+        console.error(f"{path}: {result.problem}")
+        raise typer.Exit(1)
+
+    _guard(body)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,119 @@
+"""The gate: evaluate every policy over one inventory and turn violations into a Report.
+
+It fails closed: an engine failure, an undefined policy package or a violation the
+metadata cannot explain raises GateError (exit 2); it never yields a passing report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from servegate.engines.base import Engine, EngineError
+from servegate.errors import GateError
+from servegate.findings import (
+    EngineInfo,
+    Evidence,
+    Finding,
+    Report,
+    Result,
+    Rule,
+    verdict_of,
+)
+from servegate.policy.bundle import PolicyBundle
+from servegate.waivers import WaiverSet
+
+_REQUIRED_KEYS = ("rule_id", "urn", "message")
+
+
+def evaluate(
+    inventory: Mapping[str, Any], *, bundle: PolicyBundle, engine: Engine
+) -> list[Finding]:
+    """Run every area's ``deny`` query and join each violation with its rule's metadata."""
+    queries = list(bundle.queries)
+    results = engine.query(bundle.modules, bundle.data, dict(inventory), queries)
+    rules = {rule.id: rule for rule in bundle.rules}
+    findings: dict[tuple[str, str, str, str], Finding] = {}
+    for query in queries:
+        value = results.get(query)
+        if value is None:
+            raise EngineError(f"{query} is undefined: the policy package did not load")
+        if not isinstance(value, list):
+            raise EngineError(f"{query} returned {type(value).__name__}, expected a set")
+        for violation in value:
+            finding = _finding(query, violation, rules)
+            findings.setdefault((*finding.key, finding.message), finding)
+    return sorted(
+        findings.values(),
+        key=lambda f: (-f.severity.rank, f.rule_id, f.resource_urn, f.evidence.path),
+    )
+
+
+def _finding(query: str, violation: Any, rules: Mapping[str, Rule]) -> Finding:
+    if not isinstance(violation, dict) or any(
+        not isinstance(violation.get(key), str) for key in _REQUIRED_KEYS
+    ):
+        raise EngineError(
+            f"{query} yielded {str(violation)[:120]!r}; a violation needs rule_id, urn, message"
+        )
+    rule = rules.get(violation["rule_id"])
+    if rule is None:
+        raise GateError(
+            f"{query} yielded rule id {violation['rule_id']!r}, which has no METADATA block"
+        )
+    return Finding(
+        rule_id=rule.id,
+        area=rule.area,
+        severity=rule.severity,
+        enforcement=rule.enforcement,
+        resource_urn=violation["urn"],
+        resource_type=str(violation.get("type") or ""),
+        message=violation["message"],
+        evidence=Evidence(path=str(violation.get("path") or ""), value=violation.get("value")),
+        result=Result.UNDECIDED if violation.get("undecided") else Result.FAIL,
+    )
+
+
+def judge(
+    inventory: Mapping[str, Any],
+    *,
+    bundle: PolicyBundle,
+    engine: Engine,
+    waivers: WaiverSet,
+    plan_sha256: str,
+    now: datetime | None = None,
+) -> Report:
+    """Evaluate, apply waivers and decide the verdict."""
+    findings = waivers.apply(evaluate(inventory, bundle=bundle, engine=engine))
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    stack = inventory.get("stack", {})
+    return Report(
+        stack=str(stack.get("name", "")),
+        source=str(stack.get("source", "")),
+        verdict=verdict_of(findings),
+        plan_sha256=plan_sha256,
+        policies_sha256=bundle.sha256,
+        engine=EngineInfo(name=engine.name, version=engine.version),
+        generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        findings=findings,
+        rules=bundle.rules,
+        waiver_problems=waivers.problems,
+        resources_evaluated=len(inventory.get("resources", [])),
+    )
+
+
+def with_baseline(report: Report, baseline: Report | None, path: str | None) -> Report:
+    """Mark findings new/unchanged against an approved baseline and list the resolved ones."""
+    if baseline is None:
+        return report
+    from servegate.baseline import diff
+
+    findings, resolved = diff(report.findings, baseline.findings)
+    return replace(report, findings=findings, resolved=resolved, baseline_path=path)
+
+
+def exit_code(report: Report) -> int:
+    """0 pass (advisories and waived allowed), 1 an unwaived mandatory violation."""
+    return 0 if report.verdict.value == "pass" else 1

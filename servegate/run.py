@@ -1,0 +1,127 @@
+"""One gate run, whatever the source: inventory -> policies -> waivers -> report -> evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import runpy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from components.config import PROJECT, StackSpec, read_stack_config, stack_file
+from servegate import audit_log, console
+from servegate.baseline import load_baseline
+from servegate.engines import get_engine
+from servegate.findings import Report
+from servegate.gate import judge, with_baseline
+from servegate.offline import run_offline
+from servegate.plan.inventory import build_inventory
+from servegate.plan.load import load_plan
+from servegate.policy.bundle import PolicyBundle, load_bundle
+from servegate.report.writer import write_reports
+from servegate.waivers import load_waivers
+
+DEFAULT_WAIVERS = Path("policies") / "waivers.yaml"
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """What every gating command shares (DESIGN.md common options)."""
+
+    project_dir: Path
+    engine: str = "regorus"
+    opa_url: str | None = None
+    formats: tuple[str, ...] = ("json", "md", "html", "sarif", "junit")
+    out_dir: Path | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
+
+    def reports_dir(self, stack: str) -> Path:
+        return self.out_dir or self.project_dir / "reports" / stack
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    report: Report
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedStack:
+    """A stack's inventory from one source, with the hash of what was judged."""
+
+    inventory: dict[str, Any]
+    plan_sha256: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def canonical_sha256(document: Any) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def offline_inventory(spec: StackSpec, project_dir: Path) -> PlannedStack:
+    """Run the Pulumi program under the SDK's mock engine and normalize what it declared."""
+    program = project_dir / "__main__.py"
+    config = read_stack_config(stack_file(spec.stack, project_dir))
+    with console.step(f"Running the {spec.stack} program offline"):
+        run = run_offline(
+            lambda: runpy.run_path(str(program), run_name="__main__"),
+            project=PROJECT,
+            stack=spec.stack,
+            config=config,
+        )
+    inventory = build_inventory(
+        run.resources,
+        stack=spec.stack,
+        project=PROJECT,
+        source="offline",
+        declared=spec.declared(),
+        stack_region=spec.region,
+    )
+    return PlannedStack(inventory, canonical_sha256(inventory["resources"]), dict(run.outputs))
+
+
+def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
+    """A `pulumi preview --json` or `pulumi stack export` document, normalized."""
+    plan = load_plan(plan_path, stack=spec.stack)
+    inventory = build_inventory(
+        plan.resources,
+        stack=spec.stack,
+        project=plan.project or PROJECT,
+        source=plan.source,
+        declared=spec.declared(),
+        stack_region=plan.stack_region or spec.region,
+    )
+    return PlannedStack(inventory, plan.sha256)
+
+
+def bundle_for(project_dir: Path) -> PolicyBundle:
+    return load_bundle(project_dir / "policies")
+
+
+def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOutcome:
+    """Judge an inventory, write the reports and append the decision to the audit log."""
+    bundle = bundle_for(options.project_dir)
+    engine = get_engine(options.engine, opa_url=options.opa_url)
+    waivers = load_waivers(
+        options.waivers or options.project_dir / DEFAULT_WAIVERS,
+        today=datetime.now(UTC).date(),
+        known_rules={rule.id for rule in bundle.rules},
+    )
+    with console.step(f"Evaluating {len(bundle.rules)} rules on {engine.name}"):
+        report = judge(
+            planned.inventory,
+            bundle=bundle,
+            engine=engine,
+            waivers=waivers,
+            plan_sha256=planned.plan_sha256,
+        )
+    if options.baseline is not None:
+        report = with_baseline(report, load_baseline(options.baseline), str(options.baseline))
+    with console.step("Writing reports"):
+        written = write_reports(report, options.formats, options.reports_dir(spec.stack))
+    audit_log.append(options.project_dir / "reports" / "audit.jsonl", report)
+    return GateOutcome(report=report, written=written)

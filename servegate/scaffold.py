@@ -1,0 +1,130 @@
+"""Files servegate writes for its users: a new stack's config and CI pipelines."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from components import catalog
+from components.config import ConfigError, load_stack, stack_file
+from servegate.errors import GateError
+
+TEMPLATES = catalog.PROJECT_ROOT / "templates"
+CI_FILES = {"github": Path(".github/workflows/servegate.yml"), "gitlab": Path(".gitlab-ci.yml")}
+_STACK_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _environment() -> jinja2.Environment:
+    # YAML, not HTML: no autoescape; StrictUndefined so a missing value fails loudly.
+    return jinja2.Environment(  # noqa: S701
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class NewStack:
+    """What `servegate new-stack` needs to write a compliant stack file."""
+
+    name: str
+    zone: str
+    region: str
+    availability: float | None = 99.9
+    air_gapped: bool = False
+    instance_type: str = "g6.xlarge"
+    owner: str = "ml-platform"
+    cost_center: str = "unassigned"
+    classification: str = "regulated"
+    account: str = "111122223333"
+    kubernetes_version: str = "1.33"
+
+
+def _validate(request: NewStack) -> None:
+    if not _STACK_NAME.match(request.name):
+        raise GateError(f"stack name {request.name!r}: use lowercase letters, digits and '-'")
+    zones = catalog.zones()
+    if request.zone not in zones:
+        raise GateError(f"--zone {request.zone!r} is not a known zone ({', '.join(sorted(zones))})")
+    if request.region not in zones[request.zone]:
+        allowed = ", ".join(zones[request.zone])
+        raise GateError(f"--region {request.region!r} is not in zone {request.zone} ({allowed})")
+    if request.instance_type not in catalog.gpu_instances():
+        raise GateError(f"--instance-type {request.instance_type!r} is not in the GPU catalog")
+
+
+def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) -> Path:
+    """Write stacks/Pulumi.NAME.yaml, then read it back through the config validator."""
+    _validate(request)
+    path = stack_file(request.name, project_dir)
+    if path.exists() and not force:
+        raise GateError(f"{path} already exists (use --force to overwrite)")
+    floor = catalog.replica_floor(request.availability)
+    instance = catalog.gpu_instances()[request.instance_type]
+    pool_min = floor
+    pool_max = floor * 2
+    price = catalog.hourly_price(request.region, request.instance_type)
+    hours = float(catalog.gpu_prices()["hours_per_month"])
+    monthly = (price or 0.0) * pool_max * hours
+    budget = max(1000, int(math.ceil(monthly * 1.25 / 1000.0)) * 1000)
+    text = (
+        _environment()
+        .get_template("stack/Pulumi.stack.yaml.j2")
+        .render(
+            name=request.name,
+            zone=request.zone,
+            region=request.region,
+            environment="prod" if request.availability is not None else "dev",
+            availability=request.availability,
+            air_gapped=request.air_gapped,
+            cidr="10.60.0.0/16",
+            kubernetes_version=request.kubernetes_version,
+            account=request.account,
+            pool_name=instance.gpu.lower().replace("-", ""),
+            instance_type=request.instance_type,
+            pool_min=pool_min,
+            pool_max=pool_max,
+            model_name="llama-8b",
+            served_model_name="meta-llama/Llama-3.1-8B-Instruct",
+            replicas_min=floor,
+            replicas_max=pool_max,
+            owner=request.owner,
+            cost_center=request.cost_center,
+            classification=request.classification,
+            budget=budget,
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_stack(request.name, project_dir)
+    except ConfigError:
+        path.unlink()
+        raise
+    return path
+
+
+def write_ci(provider: str, project_dir: Path, stacks: list[str], *, force: bool = False) -> Path:
+    """Write the CI pipeline for GitHub Actions or GitLab CI."""
+    if provider not in CI_FILES:
+        raise GateError(f"--provider {provider!r}: use one of {', '.join(CI_FILES)}")
+    if not stacks:
+        raise GateError(f"no stacks under {project_dir / 'stacks'}: create one with new-stack")
+    path = project_dir / CI_FILES[provider]
+    if path.exists() and not force:
+        raise GateError(f"{path} already exists (use --force to overwrite)")
+    text = _environment().get_template(f"ci/{provider}.yml.j2").render(stacks=stacks)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def known_stacks(project_dir: Path) -> list[str]:
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for p in (project_dir / "stacks").glob("Pulumi.*.yaml")
+    )
