@@ -454,20 +454,20 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                             "air-gapped stacks load from s3:// or pvc://"
                         ),
                     )
-        pool = pools.get(model.pool)
-        if pool is None:
+        model_pool = pools.get(model.pool)
+        if model_pool is None:
             allowed = ", ".join(p.name for p in spec.gpu_pools)
             yield ConfigProblem(
                 key=f"{key}.pool", message=f"{model.pool!r} is not a pool of this stack ({allowed})"
             )
             continue
-        instance = instances.get(pool.instance_type)
+        instance = instances.get(model_pool.instance_type)
         if instance and model.gpus_per_replica > instance.gpus:
             yield ConfigProblem(
                 key=f"{key}.gpusPerReplica",
                 message=(
-                    f"{model.gpus_per_replica} does not fit pool {pool.name!r} "
-                    f"({pool.instance_type} has {instance.gpus} GPU"
+                    f"{model.gpus_per_replica} does not fit pool {model_pool.name!r} "
+                    f"({model_pool.instance_type} has {instance.gpus} GPU"
                     f"{'s' if instance.gpus != 1 else ''} per node)"
                 ),
             )
