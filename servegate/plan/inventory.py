@@ -1,0 +1,104 @@
+"""The normalized inventory: the one document every engine and report reads.
+
+Its shape is DESIGN.md's "Normalized inventory" plus docs/conventions.md's extras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from servegate.errors import GateError
+from servegate.plan import urns
+from servegate.plan.providers import (
+    ProviderIndex,
+    ProviderView,
+    decode_provider_inputs,
+    is_provider,
+)
+from servegate.plan.raw import RawResource
+from servegate.plan.region import effective_region
+from servegate.plan.secrets import has_secret_payload, has_special_values, scrub_properties
+from servegate.plan.unknowns import unknown_paths
+
+
+def build_inventory(
+    resources: Sequence[RawResource],
+    *,
+    stack: str,
+    project: str,
+    source: str,
+    declared: Mapping[str, Any],
+    stack_region: str | None,
+    stack_urn: str | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The inventory of ``resources`` (plan order kept, root stack left out).
+
+    ``config`` is the stack config (``aws:defaultTags`` of a default provider the plan
+    does not list). Secrets are checked for again here, whatever built the resources
+    (the sources in servegate.plan have scrubbed them already).
+    """
+    providers = ProviderIndex(resources, stack_region=stack_region, config=config or {})
+    entries: list[dict[str, Any]] = []
+    by_type: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    for resource in resources:
+        if resource.type == urns.ROOT_STACK_TYPE:
+            continue
+        if resource.urn in seen:
+            raise GateError(f"the plan lists resource {resource.urn} twice")
+        seen.add(resource.urn)
+        by_type.setdefault(resource.type, []).append(len(entries))
+        entries.append(_entry(resource, providers))
+    return {
+        "stack": {
+            "project": project,
+            "name": stack,
+            "source": source,
+            "urn": stack_urn or urns.stack_urn(stack, project),
+            "region": stack_region,
+        },
+        "declared": dict(declared),
+        "resources": entries,
+        "by_type": by_type,
+    }
+
+
+def _entry(resource: RawResource, providers: ProviderIndex) -> dict[str, Any]:
+    props = resource.inputs
+    if has_special_values(props) or has_secret_payload(resource.type):
+        props = scrub_properties(resource.type, props)
+    if is_provider(resource.type):
+        props = decode_provider_inputs(props)
+        region = providers.own_view(resource).region
+        provider = None
+    else:
+        provider = providers.view_for(resource)
+        region = effective_region(resource.type, props, provider)
+    return {
+        "urn": resource.urn,
+        "type": resource.type,
+        "name": resource.name,
+        "parent": resource.parent,
+        "op": resource.op,
+        "custom": resource.custom,
+        "region": region,
+        "provider": provider.as_json() if provider is not None else None,
+        "props": props,
+        "unknowns": unknown_paths(props),
+        "deps": {key: list(targets) for key, targets in resource.deps.items()},
+        "tags": _effective_tags(resource.type, props, provider),
+    }
+
+
+def _effective_tags(
+    type_token: str, props: Mapping[str, Any], provider: ProviderView | None
+) -> dict[str, Any]:
+    if not type_token.startswith("aws:"):
+        return {}
+    tags = dict(provider.default_tags) if provider is not None else {}
+    own = props.get("tags")
+    if isinstance(own, dict):
+        tags.update(own)
+    return tags

@@ -1,0 +1,94 @@
+"""Loading a plan file: read, detect its format, parse, check which stack it is."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from servegate.errors import GateError
+from servegate.plan import urns
+from servegate.plan.detect import PlanFormat, detect_format
+from servegate.plan.export import parse_export
+from servegate.plan.preview import parse_preview
+from servegate.plan.raw import RawResource
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A plan document, parsed. ``stack``/``project`` come from its URNs."""
+
+    path: Path
+    source: PlanFormat
+    plan_sha256: str
+    stack: str
+    project: str
+    stack_urn: str
+    resources: list[RawResource]
+    config: dict[str, Any] = field(default_factory=dict)
+    change_summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def stack_region(self) -> str | None:
+        """The stack's ``aws:region`` when the document carries config (previews do)."""
+        region = self.config.get("aws:region")
+        return region if isinstance(region, str) and region else None
+
+
+def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
+    """Read and parse ``path``; with ``stack``, refuse a plan of another stack.
+
+    Every problem is a :class:`GateError` with one line naming the file.
+    """
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise GateError(f"{file}: no such file") from None
+    except OSError as error:
+        raise GateError(f"{file}: cannot read ({error.strerror or error})") from None
+    if not data.strip():
+        raise GateError(f"{file}: empty file, expected a Pulumi plan (JSON)")
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise GateError(f"{file}: not UTF-8 text, expected a Pulumi plan (JSON)") from None
+    except json.JSONDecodeError as error:
+        raise GateError(
+            f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+
+    source = detect_format(doc, file)
+    parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+    known = [parsed.stack_urn] if parsed.stack_urn else []
+    all_urns = known + [resource.urn for resource in parsed.resources]
+    if not all_urns:
+        raise GateError(f"{file}: the plan lists no resources, not even the root stack")
+    plan_stack, project = _one_stack(all_urns, file)
+    if stack is not None and stack != plan_stack:
+        raise GateError(f"{file}: the plan is of stack {plan_stack!r}, not of stack {stack!r}")
+    return LoadedPlan(
+        path=path,
+        source=source,
+        plan_sha256=hashlib.sha256(data).hexdigest(),
+        stack=plan_stack,
+        project=project,
+        stack_urn=parsed.stack_urn or urns.stack_urn(plan_stack, project),
+        resources=parsed.resources,
+        config=parsed.config,
+        change_summary=parsed.change_summary,
+    )
+
+
+def _one_stack(all_urns: list[str], file: str) -> tuple[str, str]:
+    first = all_urns[0]
+    prefix = first.split("::", 2)[0] + "::" + urns.project_of(first) + "::"
+    for urn in all_urns:
+        if not urn.startswith(prefix):
+            raise GateError(
+                f"{file}: resources of several stacks ({first!r} and {urn!r}); "
+                "gate one stack's plan at a time"
+            )
+    return urns.stack_of(first), urns.project_of(first)
