@@ -80,6 +80,8 @@ def offline_inventory(spec: StackSpec, project_dir: Path) -> PlannedStack:
         source="offline",
         declared=spec.declared(),
         stack_region=spec.region,
+        stack_urn=run.stack_urn,
+        config=config,
     )
     return PlannedStack(inventory, canonical_sha256(inventory["resources"]), dict(run.outputs))
 
@@ -87,15 +89,19 @@ def offline_inventory(spec: StackSpec, project_dir: Path) -> PlannedStack:
 def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
     """A `pulumi preview --json` or `pulumi stack export` document, normalized."""
     plan = load_plan(plan_path, stack=spec.stack)
+    # A stack export carries no config: the stack file supplies the region and default tags.
+    config = plan.config or read_stack_config(stack_file(spec.stack))
     inventory = build_inventory(
         plan.resources,
         stack=spec.stack,
         project=plan.project or PROJECT,
-        source=plan.source,
+        source=str(plan.source),
         declared=spec.declared(),
         stack_region=plan.stack_region or spec.region,
+        stack_urn=plan.stack_urn,
+        config=config,
     )
-    return PlannedStack(inventory, plan.sha256)
+    return PlannedStack(inventory, plan.plan_sha256)
 
 
 def bundle_for(project_dir: Path) -> PolicyBundle:

@@ -1,0 +1,259 @@
+"""The tamper-evident audit log: one JSON line per gate decision, hash-chained.
+
+Each line carries ``prev``, the SHA-256 (hex) of the previous line's exact bytes (without
+its line end; GENESIS for the first line), ``seq``, its 1-based position, and ``digest``,
+the SHA-256 of its own canonical JSON without the digest. Editing a line breaks its digest
+(or, if the digest was recomputed, the next line's ``prev``); removing or reordering lines
+breaks ``seq`` and ``prev``. Dropping lines at the end leaves a valid chain, so keep the
+``head`` that ``verify`` returns somewhere the log's writer cannot change (a CI artifact).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from servegate.errors import GateError
+from servegate.findings import Report
+from servegate.report.view import waivers_used
+
+if sys.platform != "win32":
+    import fcntl
+
+GENESIS = "0" * 64
+_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of checking a log: ``lines`` intact entries before ``broken_line``, the
+    first bad line (1-based), and ``head``, the hash of the last intact line."""
+
+    lines: int
+    head: str
+    broken_line: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_line is None
+
+    @property
+    def problem(self) -> str:
+        """``line N: what broke``, or empty when the chain is intact."""
+        return "" if self.ok else f"line {self.broken_line}: {self.reason}"
+
+    def describe(self, path: Path) -> str:
+        """One line for the CLI."""
+        if self.ok:
+            return f"{path}: intact, {self.lines} entries, head {self.head}"
+        return f"{path}: {self.problem}"
+
+
+def _canonical(entry: Mapping[str, Any]) -> bytes:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"
+
+
+def run_by(env: Mapping[str, str]) -> dict[str, str]:
+    """Who ran the gate: the CI identity from the environment, else the local user.
+
+    Only these identity variables are read; tokens and other secrets never are.
+    """
+    if env.get("GITHUB_ACTIONS") == "true" or "GITHUB_ACTOR" in env:
+        identity = {
+            "ci": "github-actions",
+            "actor": env.get("GITHUB_ACTOR", ""),
+            "workflow": env.get("GITHUB_WORKFLOW", ""),
+            "run_id": env.get("GITHUB_RUN_ID", ""),
+            "repository": env.get("GITHUB_REPOSITORY", ""),
+        }
+    elif env.get("GITLAB_CI") == "true" or "GITLAB_USER_LOGIN" in env:
+        identity = {
+            "ci": "gitlab-ci",
+            "actor": env.get("GITLAB_USER_LOGIN", ""),
+            "pipeline_id": env.get("CI_PIPELINE_ID", ""),
+            "project": env.get("CI_PROJECT_PATH", ""),
+        }
+    elif env.get("CI", "").lower() in {"1", "true", "yes"}:
+        identity = {"ci": "generic", "actor": _local_user()}
+    else:
+        identity = {"ci": "none", "actor": _local_user()}
+    return {key: value for key, value in identity.items() if value}
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def decision_entry(report: Report, env: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    """The facts of one gate decision (without the chain fields)."""
+    return {
+        "time": rfc3339(now),
+        "stack": report.stack,
+        "source": report.source,
+        "plan_sha256": report.plan_sha256,
+        "policies_sha256": report.policies_sha256,
+        "engine": {"name": report.engine.name, "version": report.engine.version},
+        "verdict": report.verdict.value,
+        "summary": asdict(report.summary),
+        "waiver_problems": len(report.waiver_problems),
+        "waivers": [
+            {
+                "rule_id": use.waiver.rule_id,
+                "resource": use.waiver.resource,
+                "approved_by": use.waiver.approved_by,
+                "expires": use.waiver.expires.isoformat(),
+                "findings": use.findings,
+            }
+            for use in waivers_used(report.findings)
+        ],
+        "run_by": run_by(env),
+    }
+
+
+def _last_line(handle: IO[bytes]) -> bytes | None:
+    """The file's last line without its line end; None for an empty file."""
+    end = handle.seek(0, os.SEEK_END)
+    if end == 0:
+        return None
+    handle.seek(end - 1)
+    if handle.read(1) != b"\n":
+        raise GateError(
+            f"{handle.name}: the last line has no line end (an interrupted write or an edit); "
+            "run `servegate audit verify` before appending"
+        )
+    # Read backwards from the final line end until the line end before it.
+    position, tail = end - 1, b""
+    while position > 0:
+        step = min(_CHUNK, position)
+        position -= step
+        handle.seek(position)
+        tail = handle.read(step) + tail
+        newline = tail.rfind(b"\n")
+        if newline != -1:
+            return tail[newline + 1 :]
+    return tail
+
+
+def append(
+    path: Path,
+    report: Report,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Append one chained line for this decision to the log at ``path`` and return it.
+
+    The read of the last line and the write happen under an exclusive lock, so concurrent
+    gates on one machine cannot fork the chain; the line goes out in one write and is
+    fsync'ed before returning.
+    """
+    entry = decision_entry(report, os.environ if env is None else env, now or datetime.now(UTC))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+b") as handle:
+            if sys.platform != "win32":
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            previous = _last_line(handle)
+            entry["seq"] = 1 if previous is None else _previous_seq(path, previous) + 1
+            entry["prev"] = GENESIS if previous is None else _sha256(previous)
+            entry["digest"] = _sha256(_canonical(entry))
+            handle.write(_canonical(entry) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        reason = error.strerror or error
+        raise GateError(f"{path}: cannot append to the audit log: {reason}") from None
+    return entry
+
+
+def _previous_seq(path: Path, line: bytes) -> int:
+    try:
+        seq = json.loads(line)["seq"]
+    except (ValueError, KeyError, TypeError):
+        seq = None
+    if not isinstance(seq, int):
+        raise GateError(
+            f"{path}: the last line is not a servegate audit entry; run `servegate audit verify`"
+        )
+    return seq
+
+
+def _check_line(number: int, line: bytes, expected_prev: str) -> tuple[int, str] | None:
+    """(line number, what broke) for the first problem this line shows, else None."""
+    if not line:
+        return number, "empty line (a line was blanked or an extra line end inserted)"
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return number, "not valid JSON (the line was changed or damaged)"
+    if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+        return number, "not a servegate audit entry (no digest): the line was changed"
+    digest = entry.pop("digest")
+    if _sha256(_canonical(entry)) != digest:
+        return number, "content does not match its digest: the line was changed"
+    seq = entry.get("seq")
+    if seq != number:
+        return number, (
+            f"holds entry #{seq} where #{number} belongs: "
+            "a line before it was removed, or lines were reordered or duplicated"
+        )
+    if entry.get("prev") != expected_prev and number == 1:
+        return number, "prev is not the genesis value: the first lines were removed"
+    if entry.get("prev") != expected_prev:
+        # This line is intact, so the one before it was rewritten (digest recomputed).
+        return number - 1, f"was changed: line {number}'s prev does not match its hash"
+    return None
+
+
+def verify(path: Path) -> VerifyResult:
+    """Check the whole chain; report the first line that was changed, removed or reordered.
+
+    Raises GateError when the file cannot be read at all.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise GateError(f"{path}: cannot read the audit log: {error.strerror or error}") from None
+    if not data:
+        return VerifyResult(lines=0, head=GENESIS)
+    lines = data.split(b"\n")
+    complete = lines[-1] == b""
+    if complete:
+        lines.pop()
+    expected_prev = GENESIS
+    for number, line in enumerate(lines, start=1):
+        problem = _check_line(number, line, expected_prev)
+        if problem is not None:
+            return VerifyResult(
+                lines=number - 1, head=expected_prev, broken_line=problem[0], reason=problem[1]
+            )
+        expected_prev = _sha256(line)
+    if not complete:
+        return VerifyResult(
+            lines=len(lines) - 1,
+            head=expected_prev,
+            broken_line=len(lines),
+            reason="no line end (an interrupted write or an edit)",
+        )
+    return VerifyResult(lines=len(lines), head=expected_prev)

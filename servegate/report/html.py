@@ -1,0 +1,50 @@
+"""report.html: one self-contained page for compliance reviewers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from markupsafe import Markup
+
+from servegate.findings import Area, Report, Severity
+from servegate.report.catalog_doc import rules_by_area
+from servegate.report.templating import html_environment
+from servegate.report.values import STATUSES, sort_key, status_of
+from servegate.report.view import build_view
+
+# select element id -> data attribute of a findings row (read by the inline script)
+_FILTERS = {
+    "filter-area": "data-area",
+    "filter-severity": "data-severity",
+    "filter-status": "data-status",
+    "filter-baseline": "data-baseline",
+}
+_STATUS_ORDER = {status: index for index, status in enumerate(STATUSES)}
+
+
+def render_html(report: Report) -> str:
+    """The report as a single HTML document with inline CSS and script, no external loads."""
+    env = html_environment()
+    view = build_view(report)
+    # The Content-Security-Policy allows exactly this script (by hash) and nothing else, so
+    # even a value that slipped past escaping could not run.
+    script = env.get_template("partials/filter.js.j2").render(filters=_FILTERS)
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    findings = sorted(report.findings, key=lambda f: (_STATUS_ORDER[status_of(f)], sort_key(f)))
+    blocking_by_area = {area.value: 0 for area in Area}
+    for finding in view.blocking + view.undecided:
+        if finding.blocking:
+            blocking_by_area[finding.area.value] += 1
+    return env.get_template("report.html.j2").render(
+        report=report,
+        view=view,
+        findings=findings,
+        blocking_by_area=blocking_by_area,
+        areas=[area.value for area in Area],
+        severities=[severity.value for severity in reversed(Severity)],
+        statuses=STATUSES,
+        catalog=rules_by_area(view.rules.values()),
+        script=Markup(script),
+        script_hash=f"sha256-{digest}",
+    )

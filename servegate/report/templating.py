@@ -1,0 +1,91 @@
+"""The Jinja environments of the reports: HTML with autoescaping, Markdown with an
+escaping finalizer, both loading templates/report/."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from servegate.findings import Area, Finding
+from servegate.report.values import short_value, status_of
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "report"
+
+# Characters that start Markdown syntax inline (emphasis, code, links, tables, strikethrough).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def md_escape(value: Any) -> Markup:
+    """``value`` as literal text inside Markdown (a table cell or a list item): HTML
+    escaped, Markdown syntax backslash-escaped, kept on one line."""
+    if isinstance(value, Markup):
+        return value
+    text = html.escape(str(value), quote=False)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return Markup(_LINE_BREAKS.sub(" ", text))
+
+
+def md_code(value: Any) -> Markup:
+    """Escaped text shown in a monospace font."""
+    return Markup(f"<code>{md_escape(value)}</code>")
+
+
+def urn_name(urn: str) -> str:
+    """The resource name: the last ``::`` segment of a Pulumi URN."""
+    return urn.rsplit("::", 1)[-1]
+
+
+def area_title(area: Area) -> str:
+    """The area as a heading: "SLA", "Residency", ..."""
+    return area.value.upper() if area is Area.SLA else area.value.capitalize()
+
+
+def by_rule(findings: Iterable[Finding]) -> list[tuple[str, int]]:
+    """(rule id, number of findings) pairs, most findings first."""
+    counts = Counter(f.rule_id for f in findings)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _common(env: Environment) -> Environment:
+    env.filters["short_value"] = short_value
+    env.filters["urn_name"] = urn_name
+    env.filters["by_rule"] = by_rule
+    env.filters["area_title"] = area_title
+    env.filters["status"] = status_of
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return env
+
+
+def html_environment() -> Environment:
+    """Autoescaping environment for report.html.j2 (``.j2`` names defeat select_autoescape's
+    extension check, so autoescape is switched on outright)."""
+    return _common(
+        Environment(
+            loader=FileSystemLoader(TEMPLATE_DIR),
+            autoescape=True,
+            undefined=StrictUndefined,
+        )
+    )
+
+
+def markdown_environment() -> Environment:
+    """Environment for Markdown templates: every ``{{ value }}`` passes through md_escape
+    unless it is already Markup (what md_code and explicit markup return)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=False,
+        undefined=StrictUndefined,
+        finalize=md_escape,
+    )
+    env.filters["code"] = md_code
+    env.filters["md"] = md_escape
+    return _common(env)
