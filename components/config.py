@@ -312,9 +312,9 @@ class StackSpec(_Spec):
         """An image reference as pulled: through the stack's registry mirror when one is set."""
         if not self.registry.images:
             return reference
-        first = reference.split("/", 1)[0]
-        if "." in first or ":" in first:  # already names a registry host
-            reference = reference.split("/", 1)[1]
+        first, slash, rest = reference.partition("/")
+        if slash and ("." in first or ":" in first or first == "localhost"):
+            reference = rest  # drop the public registry host: the mirror replaces it
         return f"{self.registry.images.rstrip('/')}/{reference}"
 
     def declared(self) -> dict[str, Any]:

@@ -1,0 +1,672 @@
+"""The one OpenAI-compatible entry point: Envoy Gateway + Envoy AI Gateway in front of vLLM.
+
+Envoy AI Gateway extracts the ``model`` field of each OpenAI request body into the
+``x-ai-eg-model`` header before routing, so one AIGatewayRoute rule per model (matched on
+that header) sends each request to its model's stable Service, or to its canary by weight.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi import Input, Output, ResourceOptions
+
+from components import k8s_labels
+from components.config import PROJECT, ConfigError, ConfigProblem, StackSpec
+from components.vllm import VLLM_PORT, VllmDeployment
+
+_R = TypeVar("_R", bound=pulumi.Resource)
+
+
+@dataclass(frozen=True)
+class OciChart:
+    """A pinned Helm chart published as an OCI artifact."""
+
+    name: str
+    version: str
+    registry: str = "oci://docker.io/envoyproxy"
+
+    def source(self, spec: StackSpec) -> str:
+        """The chart: from the stack's chart registry (in-region when air-gapped), else public."""
+        base = spec.registry.charts or self.registry
+        return f"{base.rstrip('/')}/{self.name}"
+
+
+# Envoy Gateway v1.7 (Envoy distroless-v1.37.0, Gateway API v1.4) is the line Envoy AI
+# Gateway v0.5 is built against; BackendTrafficPolicy takes local and global limits together
+# from Envoy Gateway v1.6 on.
+ENVOY_GATEWAY = OciChart("gateway-helm", "v1.7.0")
+AI_GATEWAY_CRDS = OciChart("ai-gateway-crds-helm", "v0.5.0")
+AI_GATEWAY = OciChart("ai-gateway-helm", "v0.5.0")
+ENVOY_PROXY_IMAGE = "envoyproxy/envoy:distroless-v1.37.0"
+# "library/" spelled out: StackSpec.image reads a bare "redis:tag" as a registry host.
+REDIS_IMAGE = "library/redis:7.4.2-alpine"
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+
+API_KEYS_CONFIG = "gatewayApiKeys"
+CLIENT_ID_HEADER = "x-servegate-client"
+MODEL_HEADER = "x-ai-eg-model"
+AI_GATEWAY_METADATA = "io.envoy.ai_gateway"
+TOTAL_TOKENS_KEY = "llm_total_token"
+# Streaming generations run long; Envoy AI Gateway's 60 s default would cut them off.
+REQUEST_TIMEOUT = "300s"
+_CLIENT_ID = re.compile(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
+
+# What the access log records: who asked which model, the outcome and its cost; never a
+# request or response body, and never the credential header.
+ACCESS_LOG_FIELDS: dict[str, str] = {
+    "start_time": "%START_TIME%",
+    "request_id": "%REQ(X-REQUEST-ID)%",
+    "client_address": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
+    "client_id": f"%REQ({CLIENT_ID_HEADER.upper()})%",
+    "method": "%REQ(:METHOD)%",
+    "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
+    "protocol": "%PROTOCOL%",
+    "model": f"%REQ({MODEL_HEADER.upper()})%",
+    "response_code": "%RESPONSE_CODE%",
+    "response_flags": "%RESPONSE_FLAGS%",
+    "bytes_received": "%BYTES_RECEIVED%",
+    "bytes_sent": "%BYTES_SENT%",
+    "duration_ms": "%DURATION%",
+    "upstream_host": "%UPSTREAM_HOST%",
+    "total_tokens": f"%DYNAMIC_METADATA({AI_GATEWAY_METADATA}:{TOTAL_TOKENS_KEY})%",
+}
+
+
+@dataclass(frozen=True)
+class ModelGatewayArgs:
+    """Inputs of :class:`ModelGateway`."""
+
+    spec: StackSpec
+    """The validated stack (hostname, auth, replicas, rate limits, registry mirror)."""
+    models: Sequence[VllmDeployment]
+    """The model servers the gateway routes to."""
+    namespace: str
+    """Namespace of the Gateway, its policies, route and backends."""
+    models_namespace: str
+    """Namespace of the models' Services."""
+    rate_limit_redis_url: str | None = None
+    """``host:port`` of the Redis behind global rate limits; None runs one in ``namespace``."""
+
+
+def _problem(key: str, message: str) -> ConfigError:
+    return ConfigError([ConfigProblem(key=key, message=message)])
+
+
+def api_keys_from_config() -> Output[dict[str, str]] | None:
+    """Client id -> API key from the secret config ``llm-serving:gatewayApiKeys``, if set.
+
+    The value is a JSON object set with ``pulumi config set --secret``; a malformed one is a
+    one-line ConfigError naming the key and never echoing a key.
+    """
+    key = f"{PROJECT}:{API_KEYS_CONFIG}"
+    text = pulumi.runtime.config.get_config(key)
+    if text is None:
+        return None
+    if not pulumi.runtime.config.is_config_secret(key):
+        raise _problem(key, "must be a secret (pulumi config set --secret)")
+    try:
+        raw = json.loads(text) if isinstance(text, str) else text
+    except json.JSONDecodeError:
+        raw = None
+    if not isinstance(raw, dict) or not raw:
+        raise _problem(key, "must be a non-empty JSON object of client id -> API key")
+    for client, value in raw.items():
+        if not _CLIENT_ID.match(str(client)):
+            raise _problem(key, f"client id {client!r} must be lower-case letters, digits, -_.")
+        if not isinstance(value, str) or len(value) < 32:
+            raise _problem(key, f"the key of client {client!r} must be a string of 32+ characters")
+    return Output.secret({str(client): str(value) for client, value in raw.items()})
+
+
+def gateway_helm_values(spec: StackSpec, redis_url: Input[str]) -> dict[str, Any]:
+    """Envoy Gateway values: the AI Gateway extension, Backend API and Redis-backed limits."""
+    values: dict[str, Any] = {
+        "config": {
+            "envoyGateway": {
+                "gateway": {"controllerName": CONTROLLER_NAME},
+                "provider": {"type": "Kubernetes"},
+                "logging": {"level": {"default": "info"}},
+                "extensionApis": {"enableEnvoyPatchPolicy": True, "enableBackend": True},
+                "extensionManager": {
+                    "hooks": {
+                        "xdsTranslator": {
+                            "translation": {
+                                kind: {"includeAll": True}
+                                for kind in ("listener", "route", "cluster", "secret")
+                            },
+                            "post": ["Translation", "Cluster", "Route"],
+                        }
+                    },
+                    "service": {
+                        "fqdn": {
+                            "hostname": (
+                                f"ai-gateway-controller.{AI_GATEWAY_NAMESPACE}.svc.cluster.local"
+                            ),
+                            "port": 1063,
+                        }
+                    },
+                },
+                "rateLimit": {"backend": {"type": "Redis", "redis": {"url": redis_url}}},
+            }
+        }
+    }
+    if spec.registry.images:
+        values["global"] = {"imageRegistry": spec.registry.images.rstrip("/")}
+    return values
+
+
+def ai_gateway_helm_values(spec: StackSpec) -> dict[str, Any]:
+    """Envoy AI Gateway values: its images through the registry mirror."""
+    if not spec.registry.images:
+        return {}
+    return {
+        "controller": {
+            "image": {"repository": spec.image("docker.io/envoyproxy/ai-gateway-controller")}
+        },
+        "extProc": {"image": {"repository": spec.image("docker.io/envoyproxy/ai-gateway-extproc")}},
+    }
+
+
+def envoy_proxy_spec(spec: StackSpec) -> dict[str, Any]:
+    """EnvoyProxy: replicas, PDB, an AWS NLB (internal unless internet-facing), JSON access log."""
+    scheme = "internet-facing" if spec.gateway.internet_facing else "internal"
+    container: dict[str, Any] = {
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
+    }
+    if spec.registry.images:
+        container["image"] = spec.image(ENVOY_PROXY_IMAGE)
+    selector = {
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+    }
+    return {
+        "provider": {
+            "type": "Kubernetes",
+            "kubernetes": {
+                "envoyDeployment": {
+                    "replicas": spec.gateway.replicas,
+                    "container": container,
+                    "pod": {
+                        "labels": k8s_labels.gateway(),
+                        "topologySpreadConstraints": [
+                            {
+                                "maxSkew": 1,
+                                "topologyKey": "topology.kubernetes.io/zone",
+                                "whenUnsatisfiable": "ScheduleAnyway",
+                                "labelSelector": {"matchLabels": selector},
+                            }
+                        ],
+                    },
+                },
+                "envoyPDB": {"minAvailable": 1},
+                "envoyService": {
+                    "type": "LoadBalancer",
+                    "annotations": {
+                        "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
+                        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                    },
+                },
+            },
+        },
+        "telemetry": {
+            "accessLog": {
+                "settings": [
+                    {
+                        "format": {"type": "JSON", "json": dict(ACCESS_LOG_FIELDS)},
+                        "sinks": [{"type": "File", "file": {"path": "/dev/stdout"}}],
+                    }
+                ]
+            }
+        },
+    }
+
+
+def rate_limit_spec(spec: StackSpec) -> dict[str, Any]:
+    """Requests per second per Envoy replica (local) and total tokens per minute per client
+    (global, charged after each response from the AI Gateway's ``llmRequestCosts``).
+
+    Global limits need Envoy Gateway's rate-limit service and its Redis; the token rule
+    checks the budget on the request (cost 0) and debits the tokens on the response.
+    """
+    limits = spec.gateway.rate_limit
+    per_client = [{"headers": [{"name": CLIENT_ID_HEADER, "type": "Distinct"}]}]
+    return {
+        "local": {"rules": [{"limit": {"requests": limits.requests_per_second, "unit": "Second"}}]},
+        "global": {
+            "rules": [
+                {
+                    "clientSelectors": per_client,
+                    "limit": {"requests": limits.tokens_per_minute, "unit": "Minute"},
+                    "cost": {
+                        "request": {"from": "Number", "number": 0},
+                        "response": {
+                            "from": "Metadata",
+                            "metadata": {"namespace": AI_GATEWAY_METADATA, "key": TOTAL_TOKENS_KEY},
+                        },
+                    },
+                }
+            ]
+        },
+    }
+
+
+def _gateway_ref(name: str) -> dict[str, str]:
+    return {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name}
+
+
+class ModelGateway(pulumi.ComponentResource):
+    """Envoy Gateway + Envoy AI Gateway: TLS on 443, API-key or OIDC auth, rate limits,
+    JSON access logs, and one route rule per model with canary weights."""
+
+    endpoint: str
+    hostname: str
+    declared: list[pulumi.Resource]
+    """Every resource this component declared (dependents and tests wait on them)."""
+
+    def __init__(
+        self, name: str, args: ModelGatewayArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        spec = args.spec
+        if spec.gateway.auth == "oidc" and not spec.gateway.oidc_issuer:
+            raise _problem(f"{PROJECT}:gateway.oidcIssuer", "is required when gateway.auth is oidc")
+        api_keys = api_keys_from_config() if spec.gateway.auth == "api-key" else None
+        super().__init__("servegate:index:ModelGateway", name, None, opts)
+        self.declared = []
+        self._spec, self._namespace = spec, args.namespace
+        self._models_namespace = args.models_namespace
+        labels = k8s_labels.gateway()
+        child = ResourceOptions(parent=self)
+
+        redis_url = args.rate_limit_redis_url or self._redis(name)
+        eg = self._own(
+            k8s.helm.v3.Release(
+                f"{name}-envoy-gateway",
+                k8s.helm.v3.ReleaseArgs(
+                    name="eg",
+                    chart=ENVOY_GATEWAY.source(spec),
+                    version=ENVOY_GATEWAY.version,
+                    namespace=ENVOY_GATEWAY_NAMESPACE,
+                    create_namespace=True,
+                    atomic=True,
+                    values=gateway_helm_values(spec, redis_url),
+                ),
+                child,
+            )
+        )
+        crds = self._own(
+            k8s.helm.v3.Release(
+                f"{name}-ai-gateway-crds",
+                k8s.helm.v3.ReleaseArgs(
+                    name="aieg-crd",
+                    chart=AI_GATEWAY_CRDS.source(spec),
+                    version=AI_GATEWAY_CRDS.version,
+                    namespace=AI_GATEWAY_NAMESPACE,
+                    create_namespace=True,
+                ),
+                child,
+            )
+        )
+        aieg = self._own(
+            k8s.helm.v3.Release(
+                f"{name}-ai-gateway",
+                k8s.helm.v3.ReleaseArgs(
+                    name="aieg",
+                    chart=AI_GATEWAY.source(spec),
+                    version=AI_GATEWAY.version,
+                    namespace=AI_GATEWAY_NAMESPACE,
+                    create_namespace=True,
+                    atomic=True,
+                    values=ai_gateway_helm_values(spec),
+                ),
+                ResourceOptions(parent=self, depends_on=[eg, crds]),
+            )
+        )
+        after_charts = ResourceOptions(parent=self, depends_on=[eg, crds, aieg])
+
+        def custom(suffix: str, api_version: str, kind: str, body: Mapping[str, Any]) -> None:
+            self._own(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-{suffix}",
+                    api_version=api_version,
+                    kind=kind,
+                    metadata=self._metadata(f"{name}-{suffix}", labels),
+                    spec=dict(body),
+                    opts=after_charts,
+                )
+            )
+
+        gateway_name = name
+        custom("proxy", "gateway.envoyproxy.io/v1alpha1", "EnvoyProxy", envoy_proxy_spec(spec))
+        # GatewayClass is cluster-scoped: its own metadata, without a namespace.
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{name}-class",
+                api_version="gateway.networking.k8s.io/v1",
+                kind="GatewayClass",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{name}-class", labels=labels),
+                spec={
+                    "controllerName": CONTROLLER_NAME,
+                    "parametersRef": {
+                        "group": "gateway.envoyproxy.io",
+                        "kind": "EnvoyProxy",
+                        "name": f"{name}-proxy",
+                        "namespace": args.namespace,
+                    },
+                },
+                opts=after_charts,
+            )
+        )
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{name}-gateway",
+                api_version="gateway.networking.k8s.io/v1",
+                kind="Gateway",
+                metadata=self._metadata(gateway_name, labels),
+                spec={
+                    "gatewayClassName": f"{name}-class",
+                    "listeners": [
+                        {
+                            "name": "https",
+                            "protocol": "HTTPS",
+                            "port": 443,
+                            "hostname": spec.gateway.hostname,
+                            "tls": {
+                                "mode": "Terminate",
+                                "certificateRefs": [
+                                    {"kind": "Secret", "name": spec.gateway.tls_secret_name}
+                                ],
+                            },
+                            "allowedRoutes": {"namespaces": {"from": "Same"}},
+                        }
+                    ],
+                },
+                opts=after_charts,
+            )
+        )
+        custom(
+            "client-traffic",
+            "gateway.envoyproxy.io/v1alpha1",
+            "ClientTrafficPolicy",
+            # Envoy's 32 KiB default buffer is smaller than long prompts the AI Gateway parses.
+            {"targetRefs": [_gateway_ref(gateway_name)], "connection": {"bufferLimit": "50Mi"}},
+        )
+        custom(
+            "auth",
+            "gateway.envoyproxy.io/v1alpha1",
+            "SecurityPolicy",
+            {"targetRefs": [_gateway_ref(gateway_name)], **self._auth(name, labels, api_keys)},
+        )
+        custom(
+            "rate-limit",
+            "gateway.envoyproxy.io/v1alpha1",
+            "BackendTrafficPolicy",
+            {"targetRefs": [_gateway_ref(gateway_name)], "rateLimit": rate_limit_spec(spec)},
+        )
+
+        rules = [self._rule(name, model, labels, after_charts) for model in args.models]
+        custom(
+            "route",
+            "aigateway.envoyproxy.io/v1alpha1",
+            "AIGatewayRoute",
+            {
+                "parentRefs": [_gateway_ref(gateway_name)],
+                "rules": rules,
+                "llmRequestCosts": [{"metadataKey": TOTAL_TOKENS_KEY, "type": "TotalToken"}],
+            },
+        )
+
+        self.hostname = spec.gateway.hostname
+        self.endpoint = f"https://{self.hostname}/v1"
+        self.register_outputs({"endpoint": self.endpoint, "hostname": self.hostname})
+
+    def _own(self, resource: _R) -> _R:
+        self.declared.append(resource)
+        return resource
+
+    def _metadata(self, name: str, labels: dict[str, str]) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=self._namespace, labels=labels)
+
+    def _auth(
+        self, name: str, labels: dict[str, str], api_keys: Output[dict[str, str]] | None
+    ) -> dict[str, Any]:
+        """SecurityPolicy body: JWT from the OIDC issuer, else API keys from a Secret."""
+        gateway = self._spec.gateway
+        if gateway.auth == "oidc" and gateway.oidc_issuer:
+            issuer = gateway.oidc_issuer.rstrip("/")
+            return {
+                "jwt": {
+                    "providers": [
+                        {
+                            "name": "oidc",
+                            "issuer": issuer,
+                            # The JWKS path of Cognito, Auth0, Okta and most issuers.
+                            "remoteJWKS": {"uri": f"{issuer}/.well-known/jwks.json"},
+                            "claimToHeaders": [{"header": CLIENT_ID_HEADER, "claim": "sub"}],
+                        }
+                    ]
+                }
+            }
+        secret = self._api_key_secret(name, labels, api_keys)
+        return {
+            "apiKeyAuth": {
+                "credentialRefs": [{"group": "", "kind": "Secret", "name": secret}],
+                "extractFrom": [{"headers": ["authorization"]}],
+                "forwardClientIDHeader": CLIENT_ID_HEADER,
+                # The key never reaches the model servers.
+                "sanitize": True,
+            }
+        }
+
+    def _api_key_secret(
+        self, name: str, labels: dict[str, str], api_keys: Output[dict[str, str]] | None
+    ) -> str:
+        """The Opaque Secret of client id -> credential the SecurityPolicy checks.
+
+        OpenAI clients send ``Authorization: Bearer <key>`` and the whole header value is
+        compared, so each credential is stored with that prefix. Without configured keys the
+        Secret holds one random placeholder nobody knows: the gateway fails closed until an
+        operator sets ``llm-serving:gatewayApiKeys`` (or rotates the Secret in the cluster,
+        which Pulumi then leaves alone).
+        """
+        secret_name = f"{name}-api-keys"
+        if api_keys is None:
+            data: Input[Mapping[str, str]] = Output.secret(
+                {"rotate-me": f"Bearer {secrets.token_urlsafe(48)}"}
+            )
+            options = ResourceOptions(parent=self, ignore_changes=["stringData"])
+            annotations = {"servegate.io/rotate": "placeholder key; set llm-serving:gatewayApiKeys"}
+        else:
+            data = api_keys.apply(lambda keys: {c: f"Bearer {k}" for c, k in keys.items()})
+            options = ResourceOptions(parent=self)
+            annotations = {}
+        self._own(
+            k8s.core.v1.Secret(
+                f"{name}-api-keys",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=secret_name,
+                    namespace=self._namespace,
+                    labels=labels,
+                    annotations=annotations,
+                ),
+                type="Opaque",
+                string_data=data,
+                opts=options,
+            )
+        )
+        return secret_name
+
+    def _rule(
+        self,
+        name: str,
+        model: VllmDeployment,
+        labels: dict[str, str],
+        opts: ResourceOptions,
+    ) -> dict[str, Any]:
+        """Backends of one model and the route rule sending its traffic to them."""
+        refs = [
+            {
+                "name": self._backend(name, model.model_name, model.service_name, labels, opts),
+                "weight": 100 - model.canary_weight,
+            }
+        ]
+        if model.canary_service_name is not None:
+            refs.append(
+                {
+                    "name": self._backend(
+                        name, f"{model.model_name}-canary", model.canary_service_name, labels, opts
+                    ),
+                    "weight": model.canary_weight,
+                }
+            )
+        return {
+            "matches": [
+                {
+                    "headers": [
+                        {"type": "Exact", "name": MODEL_HEADER, "value": model.served_model_name}
+                    ]
+                }
+            ],
+            "backendRefs": refs,
+            "timeouts": {"request": REQUEST_TIMEOUT},
+        }
+
+    def _backend(
+        self,
+        name: str,
+        key: str,
+        service: Output[str],
+        labels: dict[str, str],
+        opts: ResourceOptions,
+    ) -> str:
+        """A Backend on the model Service's cluster DNS name and its AIServiceBackend."""
+        backend = f"{name}-{key}"
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{backend}-backend",
+                api_version="gateway.envoyproxy.io/v1alpha1",
+                kind="Backend",
+                metadata=self._metadata(backend, labels),
+                spec={
+                    "endpoints": [
+                        {
+                            "fqdn": {
+                                "hostname": service.apply(
+                                    lambda svc: f"{svc}.{self._models_namespace}.svc.cluster.local"
+                                ),
+                                "port": VLLM_PORT,
+                            }
+                        }
+                    ]
+                },
+                opts=opts,
+            )
+        )
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{backend}-ai-backend",
+                api_version="aigateway.envoyproxy.io/v1alpha1",
+                kind="AIServiceBackend",
+                metadata=self._metadata(backend, labels),
+                # vLLM serves the OpenAI API under /v1 ("version" doubles as the path prefix).
+                spec={
+                    "schema": {"name": "OpenAI", "version": "v1"},
+                    "backendRef": {
+                        "group": "gateway.envoyproxy.io",
+                        "kind": "Backend",
+                        "name": backend,
+                    },
+                },
+                opts=opts,
+            )
+        )
+        return backend
+
+    def _redis(self, name: str) -> str:
+        """A single in-cluster Redis for rate-limit counters (losing them only resets budgets)."""
+        # Not labelled with the gateway role: it is not on the request path (limits fail open).
+        selector = {
+            **k8s_labels.common(k8s_labels.GATEWAY_APP),
+            "app.kubernetes.io/component": "ratelimit-redis",
+        }
+        redis_labels = selector
+        service_name = f"{name}-ratelimit-redis"
+        self._own(
+            k8s.apps.v1.Deployment(
+                f"{name}-ratelimit-redis",
+                metadata=self._metadata(service_name, redis_labels),
+                spec=k8s.apps.v1.DeploymentSpecArgs(
+                    replicas=1,
+                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                    template=k8s.core.v1.PodTemplateSpecArgs(
+                        metadata=k8s.meta.v1.ObjectMetaArgs(labels=redis_labels),
+                        spec=k8s.core.v1.PodSpecArgs(
+                            automount_service_account_token=False,
+                            security_context=k8s.core.v1.PodSecurityContextArgs(
+                                run_as_non_root=True,
+                                run_as_user=999,
+                                seccomp_profile=k8s.core.v1.SeccompProfileArgs(
+                                    type="RuntimeDefault"
+                                ),
+                            ),
+                            containers=[
+                                k8s.core.v1.ContainerArgs(
+                                    name="redis",
+                                    image=self._spec.image(REDIS_IMAGE),
+                                    # Counters only: no persistence, bounded memory.
+                                    args=[
+                                        "--save",
+                                        "",
+                                        "--appendonly",
+                                        "no",
+                                        "--maxmemory",
+                                        "200mb",
+                                    ],
+                                    ports=[
+                                        k8s.core.v1.ContainerPortArgs(
+                                            name="redis", container_port=6379
+                                        )
+                                    ],
+                                    resources=k8s.core.v1.ResourceRequirementsArgs(
+                                        requests={"cpu": "100m", "memory": "256Mi"},
+                                        limits={"memory": "256Mi"},
+                                    ),
+                                    security_context=k8s.core.v1.SecurityContextArgs(
+                                        privileged=False,
+                                        allow_privilege_escalation=False,
+                                        read_only_root_filesystem=True,
+                                        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                                    ),
+                                )
+                            ],
+                        ),
+                    ),
+                ),
+                opts=ResourceOptions(parent=self),
+            )
+        )
+        self._own(
+            k8s.core.v1.Service(
+                f"{name}-ratelimit-redis-service",
+                metadata=self._metadata(service_name, redis_labels),
+                spec=k8s.core.v1.ServiceSpecArgs(
+                    type="ClusterIP",
+                    selector=selector,
+                    ports=[
+                        k8s.core.v1.ServicePortArgs(name="redis", port=6379, target_port="redis")
+                    ],
+                ),
+                opts=ResourceOptions(parent=self),
+            )
+        )
+        return f"{service_name}.{self._namespace}.svc.cluster.local:6379"

@@ -1,0 +1,662 @@
+"""One model served by vLLM's OpenAI-compatible server, with its autoscaler and canary.
+
+Weights always come from in-region storage in sovereign stacks: ``s3://`` sources are
+copied by an init container (``aws s3 sync`` with the pod's IRSA role) into an emptyDir,
+``pvc://`` sources are mounted read-only, and ``hf://`` (only when not air-gapped) lets
+vLLM download from the Hugging Face hub into a cache volume.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+from pulumi import Input, Output, ResourceOptions
+
+from components import catalog, iam, k8s_labels
+from components.config import PROJECT, ConfigError, ConfigProblem, ModelSpec, StackSpec
+
+_R = TypeVar("_R", bound=pulumi.Resource)
+
+VLLM_PORT = 8000
+MODELS_DIR = "/models"
+# Pinned; mirrored into the stack's registry with the other images.
+AWS_CLI_IMAGE = "amazon/aws-cli:2.27.0"
+PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+STARTUP_PROBE_PERIOD_SECONDS = 10
+# Time allowed for `aws s3 sync` on top of the model's own startup budget.
+WEIGHT_FETCH_ALLOWANCE_SECONDS = 900
+# Share of a node's CPU and memory left to the kubelet, system daemons and DaemonSets.
+NODE_HEADROOM = 0.25
+# Weights fit in GPU memory; the local copy may be up to this much larger (tokenizer, configs).
+WEIGHTS_DISK_FACTOR = 1.25
+# The weights volume may use at most this share of the node's root volume (images, logs).
+MAX_DISK_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class VllmDeploymentArgs:
+    """Inputs of :class:`VllmDeployment`."""
+
+    spec: StackSpec
+    """The validated stack (registry mirror, residency, SLA floor, GPU pools)."""
+    model: ModelSpec
+    """The model to serve, with its optional canary."""
+    namespace: str
+    """Kubernetes namespace of the model servers."""
+    oidc_provider_arn: Input[str]
+    """ARN of the cluster's IAM OIDC provider (IRSA trust)."""
+    oidc_provider_url: Input[str]
+    """Issuer URL of that provider, with or without ``https://``."""
+    models_kms_key_arn: Input[str] | None = None
+    """KMS key encrypting the models bucket; grants kms:Decrypt via S3 when set."""
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """A parsed model source: ``s3://bucket/prefix``, ``pvc://claim[/path]`` or ``hf://repo``."""
+
+    scheme: str
+    location: str
+    path: str
+    revision: str | None = None
+
+    @classmethod
+    def parse(cls, source: str) -> WeightSource:
+        scheme, _, rest = source.partition("://")
+        location, _, path = rest.partition("/")
+        if scheme == "hf":
+            repo, _, revision = rest.partition("@")
+            return cls(scheme, repo, "", revision or None)
+        return cls(scheme, location, path.strip("/"))
+
+    @property
+    def s3_object_key(self) -> str:
+        """``bucket/prefix/*``: the objects under an S3 source, as in an ARN."""
+        prefix = f"{self.path}/*" if self.path else "*"
+        return f"{self.location}/{prefix}"
+
+
+def _problem(key: str, message: str) -> ConfigError:
+    return ConfigError([ConfigProblem(key=key, message=message)])
+
+
+def min_replicas(spec: StackSpec, model: ModelSpec) -> int:
+    """Autoscaler floor: the model's minimum raised to the SLA's floor, never 0 under an SLA."""
+    floor = max(model.replicas.min, spec.replica_floor)
+    return max(floor, 1) if spec.sla else floor
+
+
+def weights_size_gib(instance: catalog.GpuInstance, model: ModelSpec) -> int:
+    """Local disk reserved for one replica's weights, from the GPU memory they must fit in."""
+    return math.ceil(model.gpus_per_replica * instance.gpu_memory_gib * WEIGHTS_DISK_FACTOR)
+
+
+def check_model(spec: StackSpec, model: ModelSpec) -> None:
+    """Problems only visible once the model meets its pool, as one-line ConfigErrors."""
+    names = [m.name for m in spec.models]
+    key = f"{PROJECT}:models[{names.index(model.name) if model.name in names else model.name}]"
+    sources = [("source", model.source)]
+    if model.canary:
+        sources.append(("canary.source", model.canary.source))
+    for field, source in sources:
+        if spec.residency.air_gapped and source.startswith("hf://"):
+            raise _problem(
+                f"{key}.{field}",
+                f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
+            )
+    pool = spec.pool(model.pool)
+    weights = weights_size_gib(catalog.gpu_instances()[pool.instance_type], model)
+    if weights > pool.disk_gib * MAX_DISK_SHARE:
+        raise _problem(
+            f"{PROJECT}:gpuPools[{spec.gpu_pools.index(pool)}].diskGiB",
+            f"{pool.disk_gib} GiB cannot hold model {model.name!r} (~{weights} GiB of weights, "
+            f"at most {MAX_DISK_SHARE:.0%} of the disk); raise diskGiB to at least "
+            f"{math.ceil(weights / MAX_DISK_SHARE)}",
+        )
+
+
+def vllm_args(model: ModelSpec, model_ref: str, source: WeightSource) -> list[str]:
+    """vLLM OpenAI-server flags (``vllm/engine/arg_utils.py``), all taken from the model spec."""
+    args = [
+        f"--model={model_ref}",
+        f"--served-model-name={model.served_model_name}",
+        f"--port={VLLM_PORT}",
+        f"--tensor-parallel-size={model.tensor_parallel_size}",
+        f"--max-model-len={model.max_model_len}",
+        f"--gpu-memory-utilization={model.gpu_memory_utilization}",
+        f"--max-num-seqs={model.max_num_seqs}",
+        "--enable-prefix-caching" if model.enable_prefix_caching else "--no-enable-prefix-caching",
+    ]
+    if model.quantization:
+        args.append(f"--quantization={model.quantization}")
+    if source.scheme == "hf":
+        args.append(f"--download-dir={MODELS_DIR}/cache")
+        if source.revision:
+            args.append(f"--revision={source.revision}")
+    return args
+
+
+def s3_read_policy(sources: list[WeightSource], kms_key_arn: str | None, region: str) -> str:
+    """Read-only access to the weights' S3 prefixes (and their KMS key, through S3 only)."""
+    arn = f"arn:{iam.partition(region)}:s3:::"
+    statements: list[iam.Statement] = [
+        {
+            "Sid": "ReadModelObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": sorted({arn + s.s3_object_key for s in sources}),
+        }
+    ]
+    for index, source in enumerate(sources):
+        statement: iam.Statement = {
+            "Sid": f"ListModelPrefix{index}",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": arn + source.location,
+        }
+        if source.path:
+            statement["Condition"] = {
+                "StringLike": {"s3:prefix": [source.path, f"{source.path}/*"]}
+            }
+        statements.append(statement)
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptModelObjects",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            }
+        )
+    return iam.document(statements)
+
+
+@dataclass(frozen=True)
+class _Track:
+    """What differs between the stable and the canary server of one model."""
+
+    track: k8s_labels.Track
+    name: str
+    source: str
+    image: str
+    replicas: int
+
+
+class VllmDeployment(pulumi.ComponentResource):
+    """vLLM serving one model: IRSA role, ServiceAccount, Deployment, Service, PDB,
+    KEDA ScaledObject on the request queue, ServiceMonitor, and an optional canary."""
+
+    service_name: Output[str]
+    canary_service_name: Output[str] | None
+    canary_weight: int
+    served_model_name: str
+    deployment_name: Output[str]
+    model_name: str
+    declared: list[pulumi.Resource]
+    """Every resource this component declared (dependents and tests wait on them)."""
+
+    def __init__(
+        self, name: str, args: VllmDeploymentArgs, opts: ResourceOptions | None = None
+    ) -> None:
+        check_model(args.spec, args.model)
+        super().__init__("servegate:index:VllmDeployment", name, None, opts)
+        self.declared = []
+        spec, model = args.spec, args.model
+        self._spec, self._model, self._namespace = spec, model, args.namespace
+        self._pool = spec.pool(model.pool)
+        self._instance = catalog.gpu_instances()[self._pool.instance_type]
+        self._weights_gib = weights_size_gib(self._instance, model)
+
+        base = f"vllm-{model.name}"
+        floor = min_replicas(spec, model)
+        stable = _Track("stable", base, model.source, model.image, floor)
+        tracks = [stable]
+        if model.canary:
+            canary = model.canary
+            tracks.append(
+                _Track(
+                    "canary",
+                    f"{base}-{canary.version}",
+                    canary.source,
+                    canary.image or model.image,
+                    canary.replicas,
+                )
+            )
+
+        self._service_account = self._irsa(name, base, args, tracks)
+
+        stable_deployment, stable_service = self._serve(
+            name, stable, ResourceOptions(parent=self, ignore_changes=["spec.replicas"])
+        )
+        self._scaled_object(name, stable, stable_deployment, floor)
+        self._service_monitor(name, base)
+
+        self.canary_service_name = None
+        self.canary_weight = 0
+        if model.canary:
+            _, canary_service = self._serve(
+                f"{name}-canary", tracks[1], ResourceOptions(parent=self)
+            )
+            self.canary_service_name = canary_service.metadata.name
+            self.canary_weight = model.canary.weight
+
+        self.model_name = model.name
+        self.served_model_name = model.served_model_name
+        self.service_name = stable_service.metadata.name
+        self.deployment_name = stable_deployment.metadata.name
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "canary_service_name": self.canary_service_name,
+                "canary_weight": self.canary_weight,
+                "served_model_name": self.served_model_name,
+                "deployment_name": self.deployment_name,
+            }
+        )
+
+    def _own(self, resource: _R) -> _R:
+        self.declared.append(resource)
+        return resource
+
+    def _irsa(
+        self, name: str, account: str, args: VllmDeploymentArgs, tracks: list[_Track]
+    ) -> k8s.core.v1.ServiceAccount:
+        """The model's ServiceAccount, bound to a read-only S3 role when weights are in S3."""
+        s3_sources = [
+            parsed for t in tracks if (parsed := WeightSource.parse(t.source)).scheme == "s3"
+        ]
+        annotations: dict[str, Input[str]] = {}
+        if s3_sources:
+            role = self._own(
+                aws.iam.Role(
+                    f"{name}-irsa",
+                    description=f"vLLM {self._model.name}: read its weights from S3",
+                    assume_role_policy=Output.all(
+                        args.oidc_provider_arn, args.oidc_provider_url
+                    ).apply(
+                        lambda values: iam.irsa_trust(
+                            values[0], values[1].removeprefix("https://"), args.namespace, account
+                        )
+                    ),
+                    opts=ResourceOptions(parent=self),
+                )
+            )
+            region = self._spec.region
+            self._own(
+                aws.iam.RolePolicy(
+                    f"{name}-weights-read",
+                    role=role.id,
+                    policy=Output.from_input(args.models_kms_key_arn).apply(
+                        lambda key: s3_read_policy(s3_sources, key, region)
+                    ),
+                    opts=ResourceOptions(parent=self),
+                )
+            )
+            annotations["eks.amazonaws.com/role-arn"] = role.arn
+        return self._own(
+            k8s.core.v1.ServiceAccount(
+                f"{name}-service-account",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=account,
+                    namespace=args.namespace,
+                    labels=k8s_labels.model_server(self._model.name, "stable"),
+                    annotations=annotations,
+                ),
+                automount_service_account_token=False,
+                opts=ResourceOptions(parent=self),
+            )
+        )
+
+    def _serve(
+        self, name: str, track: _Track, opts: ResourceOptions
+    ) -> tuple[k8s.apps.v1.Deployment, k8s.core.v1.Service]:
+        """Deployment, Service and PodDisruptionBudget of one track."""
+        labels = k8s_labels.model_server(self._model.name, track.track)
+        selector = k8s_labels.model_server_selector(self._model.name, track.track)
+        annotations = {"servegate.io/model-source": track.source}
+        budget = self._model.startup_budget_seconds + WEIGHT_FETCH_ALLOWANCE_SECONDS
+        wait = f"{math.ceil(budget / 60) + 5}m"
+        deployment = self._own(
+            k8s.apps.v1.Deployment(
+                f"{name}-deployment",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=track.name,
+                    namespace=self._namespace,
+                    labels=labels,
+                    annotations=annotations,
+                ),
+                spec=k8s.apps.v1.DeploymentSpecArgs(
+                    replicas=track.replicas,
+                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                    strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                        type="RollingUpdate",
+                        rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
+                            max_unavailable=0, max_surge=1
+                        ),
+                    ),
+                    progress_deadline_seconds=budget,
+                    template=k8s.core.v1.PodTemplateSpecArgs(
+                        metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations=annotations),
+                        spec=self._pod_spec(track, selector),
+                    ),
+                ),
+                opts=ResourceOptions.merge(
+                    opts, ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(wait, wait))
+                ),
+            )
+        )
+        service = self._own(
+            k8s.core.v1.Service(
+                f"{name}-service",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=track.name, namespace=self._namespace, labels=labels
+                ),
+                spec=k8s.core.v1.ServiceSpecArgs(
+                    type="ClusterIP",
+                    selector=selector,
+                    ports=[
+                        k8s.core.v1.ServicePortArgs(
+                            name="http", port=VLLM_PORT, target_port="http", protocol="TCP"
+                        )
+                    ],
+                ),
+                opts=ResourceOptions(parent=self),
+            )
+        )
+        # Always keep at least one pod through voluntary disruptions (drains, upgrades): with
+        # several replicas one may go at a time; a single replica blocks the drain until an
+        # operator scales up, which is the right trade for a serving endpoint.
+        self._own(
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=track.name, namespace=self._namespace, labels=labels
+                ),
+                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                    min_available=max(1, track.replicas - 1),
+                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                ),
+                opts=ResourceOptions(parent=self),
+            )
+        )
+        return deployment, service
+
+    def _pod_spec(self, track: _Track, selector: dict[str, str]) -> k8s.core.v1.PodSpecArgs:
+        model, spec = self._model, self._spec
+        source = WeightSource.parse(track.source)
+        model_dir = f"{MODELS_DIR}/{model.name}"
+        volumes = [
+            k8s.core.v1.VolumeArgs(
+                name="dshm",
+                empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                    medium="Memory", size_limit=f"{self._shm_gib()}Gi"
+                ),
+            )
+        ]
+        mounts = [k8s.core.v1.VolumeMountArgs(name="dshm", mount_path="/dev/shm")]
+        init_containers: list[k8s.core.v1.ContainerArgs] = []
+        env = [
+            # vLLM reports usage statistics to an external server unless told not to.
+            k8s.core.v1.EnvVarArgs(name="VLLM_NO_USAGE_STATS", value="1"),
+            k8s.core.v1.EnvVarArgs(name="DO_NOT_TRACK", value="1"),
+        ]
+        if spec.residency.air_gapped:
+            env += [
+                k8s.core.v1.EnvVarArgs(name="HF_HUB_OFFLINE", value="1"),
+                k8s.core.v1.EnvVarArgs(name="TRANSFORMERS_OFFLINE", value="1"),
+            ]
+        scratch = k8s.core.v1.VolumeArgs(
+            name="weights",
+            empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=f"{self._weights_gib}Gi"),
+        )
+        if source.scheme == "s3":
+            model_ref = model_dir
+            volumes += [
+                scratch,
+                k8s.core.v1.VolumeArgs(
+                    name="fetch-tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()
+                ),
+            ]
+            mounts.append(
+                k8s.core.v1.VolumeMountArgs(name="weights", mount_path=MODELS_DIR, read_only=True)
+            )
+            init_containers.append(self._fetch_weights(track.source, model_dir))
+        elif source.scheme == "pvc":
+            model_ref = f"{model_dir}/{source.path}" if source.path else model_dir
+            volumes.append(
+                k8s.core.v1.VolumeArgs(
+                    name="weights",
+                    persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(
+                        claim_name=source.location, read_only=True
+                    ),
+                )
+            )
+            mounts.append(
+                k8s.core.v1.VolumeMountArgs(name="weights", mount_path=model_dir, read_only=True)
+            )
+        else:
+            model_ref = source.location
+            volumes.append(scratch)
+            mounts.append(k8s.core.v1.VolumeMountArgs(name="weights", mount_path=MODELS_DIR))
+            env.append(k8s.core.v1.EnvVarArgs(name="HF_HOME", value=f"{MODELS_DIR}/.hf"))
+
+        http_get = k8s.core.v1.HTTPGetActionArgs
+        return k8s.core.v1.PodSpecArgs(
+            service_account_name=self._service_account.metadata.name,
+            automount_service_account_token=False,
+            enable_service_links=False,
+            host_network=False,
+            host_pid=False,
+            host_ipc=False,
+            # Long generations finish (or stream out) before the pod goes away.
+            termination_grace_period_seconds=120,
+            security_context=k8s.core.v1.PodSecurityContextArgs(
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")
+            ),
+            node_selector=k8s_labels.gpu_node_selector(self._pool.name, self._instance.gpu),
+            tolerations=[
+                k8s.core.v1.TolerationArgs(
+                    key="nvidia.com/gpu", operator="Equal", value="true", effect="NoSchedule"
+                )
+            ],
+            # ScheduleAnyway: a hard constraint leaves replicas Pending when one zone runs out
+            # of GPU capacity, which costs more availability than two replicas sharing a zone.
+            # The GPU node groups span the stack's zones, so the soft spread normally holds.
+            topology_spread_constraints=[
+                k8s.core.v1.TopologySpreadConstraintArgs(
+                    max_skew=1,
+                    topology_key="topology.kubernetes.io/zone",
+                    when_unsatisfiable="ScheduleAnyway",
+                    label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                )
+            ],
+            init_containers=init_containers,
+            containers=[
+                k8s.core.v1.ContainerArgs(
+                    name="vllm",
+                    image=spec.image(track.image),
+                    command=["python3", "-m", "vllm.entrypoints.openai.api_server"],
+                    args=vllm_args(model, model_ref, source),
+                    ports=[
+                        k8s.core.v1.ContainerPortArgs(
+                            name="http", container_port=VLLM_PORT, protocol="TCP"
+                        )
+                    ],
+                    env=env,
+                    resources=self._resources(source),
+                    volume_mounts=mounts,
+                    startup_probe=k8s.core.v1.ProbeArgs(
+                        http_get=http_get(path="/health", port="http"),
+                        period_seconds=STARTUP_PROBE_PERIOD_SECONDS,
+                        failure_threshold=math.ceil(
+                            model.startup_budget_seconds / STARTUP_PROBE_PERIOD_SECONDS
+                        ),
+                        timeout_seconds=5,
+                    ),
+                    readiness_probe=k8s.core.v1.ProbeArgs(
+                        http_get=http_get(path="/v1/models", port="http"),
+                        period_seconds=10,
+                        failure_threshold=3,
+                        timeout_seconds=5,
+                    ),
+                    liveness_probe=k8s.core.v1.ProbeArgs(
+                        http_get=http_get(path="/health", port="http"),
+                        period_seconds=15,
+                        failure_threshold=4,
+                        timeout_seconds=10,
+                    ),
+                    lifecycle=k8s.core.v1.LifecycleArgs(
+                        # Lets endpoints and the gateway drop the pod before vLLM stops.
+                        pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+                            exec_=k8s.core.v1.ExecActionArgs(command=["sleep", "15"])
+                        )
+                    ),
+                    # The official vLLM image runs as root and writes compile caches under
+                    # /root; it keeps root but loses every capability and escalation path.
+                    security_context=k8s.core.v1.SecurityContextArgs(
+                        privileged=False,
+                        allow_privilege_escalation=False,
+                        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                    ),
+                )
+            ],
+            volumes=volumes,
+        )
+
+    def _fetch_weights(self, source: str, model_dir: str) -> k8s.core.v1.ContainerArgs:
+        """Init container copying the weights from in-region S3 with the pod's IRSA role."""
+        region = self._spec.region
+        return k8s.core.v1.ContainerArgs(
+            name="fetch-weights",
+            image=self._spec.image(AWS_CLI_IMAGE),
+            command=["aws", "s3", "sync", "--only-show-errors", "--region", region],
+            args=[source, model_dir],
+            env=[
+                k8s.core.v1.EnvVarArgs(name="AWS_REGION", value=region),
+                k8s.core.v1.EnvVarArgs(name="AWS_STS_REGIONAL_ENDPOINTS", value="regional"),
+                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+            ],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "1", "memory": "1Gi"}, limits={"memory": "2Gi"}
+            ),
+            volume_mounts=[
+                k8s.core.v1.VolumeMountArgs(name="weights", mount_path=MODELS_DIR),
+                k8s.core.v1.VolumeMountArgs(name="fetch-tmp", mount_path="/tmp"),
+            ],
+            security_context=k8s.core.v1.SecurityContextArgs(
+                run_as_non_root=True,
+                run_as_user=65532,
+                run_as_group=65532,
+                read_only_root_filesystem=True,
+                privileged=False,
+                allow_privilege_escalation=False,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+            ),
+        )
+
+    def _node_share(self) -> float:
+        return self._model.gpus_per_replica / self._instance.gpus * (1 - NODE_HEADROOM)
+
+    def _memory_gib(self) -> int:
+        return max(4, math.floor(self._instance.memory_gib * self._node_share()))
+
+    def _shm_gib(self) -> int:
+        # NCCL and the tokenizer workers use /dev/shm; it counts against the memory limit.
+        return max(1, min(8, self._memory_gib() // 4))
+
+    def _resources(self, source: WeightSource) -> k8s.core.v1.ResourceRequirementsArgs:
+        """GPU requests = limits; CPU and memory the replica's share of the node minus headroom.
+
+        Memory limit = request (weights are staged through host memory; an overcommitted node
+        would OOM-kill a neighbour). No CPU limit: throttling only slows tokenization.
+        """
+        gpus = str(self._model.gpus_per_replica)
+        cpu = max(1, math.floor(self._instance.vcpu * self._node_share()))
+        memory = f"{self._memory_gib()}Gi"
+        requests = {"cpu": str(cpu), "memory": memory, "nvidia.com/gpu": gpus}
+        if source.scheme != "pvc":
+            requests["ephemeral-storage"] = f"{self._weights_gib}Gi"
+        return k8s.core.v1.ResourceRequirementsArgs(
+            requests=requests, limits={"memory": memory, "nvidia.com/gpu": gpus}
+        )
+
+    def _scaled_object(
+        self, name: str, track: _Track, deployment: k8s.apps.v1.Deployment, floor: int
+    ) -> None:
+        """KEDA scales the stable track on vLLM's request queue, within [floor, max]."""
+        model = self._model
+        query = (
+            f'sum(vllm:num_requests_waiting{{model_name="{model.served_model_name}",'
+            f'namespace="{self._namespace}",service="{track.name}"}})'
+        )
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{name}-scaledobject",
+                api_version="keda.sh/v1alpha1",
+                kind="ScaledObject",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=track.name,
+                    namespace=self._namespace,
+                    labels=k8s_labels.model_server(model.name, track.track),
+                ),
+                spec={
+                    "scaleTargetRef": {"name": deployment.metadata.name},
+                    "minReplicaCount": floor,
+                    "maxReplicaCount": max(model.replicas.max, floor),
+                    "pollingInterval": 15,
+                    # Without Prometheus, hold the floor rather than guess.
+                    "fallback": {"failureThreshold": 3, "replicas": floor},
+                    "advanced": {
+                        "horizontalPodAutoscalerConfig": {
+                            "behavior": {
+                                # GPU replicas take minutes to start: shed them one at a time.
+                                "scaleDown": {
+                                    "stabilizationWindowSeconds": 600,
+                                    "policies": [
+                                        {"type": "Pods", "value": 1, "periodSeconds": 300}
+                                    ],
+                                }
+                            }
+                        }
+                    },
+                    "triggers": [
+                        {
+                            "type": "prometheus",
+                            "metadata": {
+                                "serverAddress": PROMETHEUS_URL,
+                                "query": query,
+                                "threshold": str(model.replicas.target_queue_depth),
+                            },
+                        }
+                    ],
+                },
+                opts=ResourceOptions(parent=self),
+            )
+        )
+
+    def _service_monitor(self, name: str, base: str) -> None:
+        """One ServiceMonitor scraping /metrics of every track of the model."""
+        self._own(
+            k8s.apiextensions.CustomResource(
+                f"{name}-servicemonitor",
+                api_version="monitoring.coreos.com/v1",
+                kind="ServiceMonitor",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=base,
+                    namespace=self._namespace,
+                    labels=k8s_labels.model_server(self._model.name, "stable"),
+                ),
+                spec={
+                    "selector": {"matchLabels": k8s_labels.model_selector(self._model.name)},
+                    "namespaceSelector": {"matchNames": [self._namespace]},
+                    "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+                },
+                opts=ResourceOptions(parent=self),
+            )
+        )

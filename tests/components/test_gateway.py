@@ -1,0 +1,382 @@
+"""ModelGateway on the Pulumi mock engine: what it declares in front of the model servers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pulumi.runtime.config as pulumi_config
+import pytest
+
+from components.config import ConfigError, StackSpec, load_stack
+from components.gateway import (
+    AI_GATEWAY,
+    AI_GATEWAY_CRDS,
+    ENVOY_GATEWAY,
+    ModelGateway,
+    ModelGatewayArgs,
+)
+from components.vllm import VllmDeployment, VllmDeploymentArgs
+from tests.components.conftest import RecordingMocks
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+EG = "kubernetes:gateway.envoyproxy.io/v1alpha1"
+ENVOY_PROXY = f"{EG}:EnvoyProxy"
+SECURITY_POLICY = f"{EG}:SecurityPolicy"
+TRAFFIC_POLICY = f"{EG}:BackendTrafficPolicy"
+BACKEND = f"{EG}:Backend"
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
+ROUTE = "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute"
+AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend"
+SECRET = "kubernetes:core/v1:Secret"
+GATEWAY_NS = "llm-gateway"
+MODELS_NS = "llm-serving"
+KEYS = "llm-serving:gatewayApiKeys"
+# How the Pulumi engine marks a secret value in recorded inputs.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+@pytest.fixture
+def stack_config() -> Iterator[dict[str, Any]]:
+    """Pulumi config for one test (secret keys listed under ``"secret"``), reset afterwards."""
+    holder: dict[str, Any] = {"values": {}, "secret": []}
+    yield holder
+    pulumi_config.set_all_config({}, [])
+
+
+def _apply_config(holder: dict[str, Any]) -> None:
+    pulumi_config.set_all_config(holder["values"], holder["secret"])
+
+
+def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
+    models = [
+        VllmDeployment(
+            model.name,
+            VllmDeploymentArgs(
+                spec=spec,
+                model=model,
+                namespace=MODELS_NS,
+                oidc_provider_arn="arn:aws:iam::111122223333:oidc-provider/x",
+                oidc_provider_url="oidc.eks.example/id/X",
+            ),
+        )
+        for model in spec.models
+    ]
+    gateway = ModelGateway(
+        "gw",
+        ModelGatewayArgs(
+            spec=spec, models=models, namespace=GATEWAY_NS, models_namespace=MODELS_NS
+        ),
+    )
+    return gateway, models
+
+
+def _settled(gateway: ModelGateway, models: list[VllmDeployment]) -> pulumi.Output[list[Any]]:
+    """Resolves once every gateway and model child has been registered with the mocks."""
+    resources = [*gateway.declared, *(r for m in models for r in m.declared)]
+    return pulumi.Output.all(*(r.urn for r in resources))
+
+
+def _secret_value(value: Any) -> Any:
+    """The plaintext inside a value the engine recorded as a Pulumi secret (fails otherwise)."""
+    assert isinstance(value, dict)
+    assert value.get(SECRET_SIG_KEY) == SECRET_SIG, "value was not recorded as a secret"
+    return value["value"]
+
+
+def _one(mocks: RecordingMocks, typ: str) -> dict[str, Any]:
+    (resource,) = mocks.of_type(typ)
+    inputs: dict[str, Any] = resource.inputs
+    return inputs
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod-ca"])
+@pulumi.runtime.test
+def test_charts_are_pinned_and_pulled_from_the_stacks_chart_registry(
+    mocks: RecordingMocks, stack: str
+) -> pulumi.Output[None]:
+    spec = load_stack(stack)
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        releases = {r.inputs["chart"]: r.inputs for r in mocks.of_type(RELEASE)}
+        base = spec.registry.charts or "oci://docker.io/envoyproxy"
+        for chart in (ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY):
+            release = releases[f"{base}/{chart.name}"]
+            assert release["version"] == chart.version
+            assert release["version"].startswith("v") and "latest" not in release["version"]
+        eg = releases[f"{base}/{ENVOY_GATEWAY.name}"]["values"]
+        if spec.registry.images:
+            assert eg["global"]["imageRegistry"] == spec.registry.images
+        # Token limits are global: Envoy Gateway must have its Redis-backed rate-limit service.
+        redis = eg["config"]["envoyGateway"]["rateLimit"]["backend"]["redis"]["url"]
+        assert redis.endswith(f".{GATEWAY_NS}.svc.cluster.local:6379")
+
+    return _settled(gateway, models).apply(check)
+
+
+@pytest.mark.parametrize(
+    ("stack", "scheme"),
+    [("prod-ca", "internal"), ("prod-eu", "internal"), ("dev", "internet-facing")],
+)
+@pulumi.runtime.test
+def test_load_balancer_is_internal_unless_the_stack_is_internet_facing(
+    mocks: RecordingMocks, stack: str, scheme: str
+) -> pulumi.Output[None]:
+    spec = load_stack(stack)
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        kubernetes = _one(mocks, ENVOY_PROXY)["spec"]["provider"]["kubernetes"]
+        annotations = kubernetes["envoyService"]["annotations"]
+        assert annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] == scheme
+        assert annotations["service.beta.kubernetes.io/aws-load-balancer-type"] == "external"
+        assert annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "ip"
+        assert kubernetes["envoyDeployment"]["replicas"] == spec.gateway.replicas
+        assert kubernetes["envoyPDB"]["minAvailable"] >= 1
+        if spec.sla:
+            assert kubernetes["envoyDeployment"]["replicas"] >= 2
+        if spec.registry.images:
+            image = kubernetes["envoyDeployment"]["container"]["image"]
+            assert image.startswith(spec.registry.images + "/")
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_https_listener_and_gateway_class_wire_up_the_envoy_proxy(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        gw = _one(mocks, GATEWAY)
+        gateway_class = _one(mocks, GATEWAY_CLASS)
+        proxy = _one(mocks, ENVOY_PROXY)
+        assert gw["spec"]["gatewayClassName"] == gateway_class["metadata"]["name"]
+        ref = gateway_class["spec"]["parametersRef"]
+        assert (ref["kind"], ref["name"], ref["namespace"]) == (
+            "EnvoyProxy",
+            proxy["metadata"]["name"],
+            proxy["metadata"]["namespace"],
+        )
+        (listener,) = gw["spec"]["listeners"]
+        assert (listener["protocol"], listener["port"]) == ("HTTPS", 443)
+        assert listener["hostname"] == spec.gateway.hostname
+        assert listener["tls"]["certificateRefs"] == [
+            {"kind": "Secret", "name": spec.gateway.tls_secret_name}
+        ]
+        for typ in (GATEWAY, GATEWAY_CLASS, ENVOY_PROXY, SECURITY_POLICY, TRAFFIC_POLICY, ROUTE):
+            assert _one(mocks, typ)["metadata"]["labels"]["servegate.io/role"] == "gateway"
+        assert gateway.endpoint == f"https://{spec.gateway.hostname}/v1"
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_api_keys_guard_the_gateway_and_fail_closed_without_configured_keys(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        gw = _one(mocks, GATEWAY)
+        policy = _one(mocks, SECURITY_POLICY)["spec"]
+        assert policy["targetRefs"] == [
+            {
+                "group": "gateway.networking.k8s.io",
+                "kind": "Gateway",
+                "name": gw["metadata"]["name"],
+            }
+        ]
+        auth = policy["apiKeyAuth"]
+        assert auth["sanitize"] is True
+        (ref,) = auth["credentialRefs"]
+        secret = _one(mocks, SECRET)
+        assert ref["name"] == secret["metadata"]["name"]
+        assert secret["metadata"]["namespace"] == GATEWAY_NS
+        (placeholder,) = _secret_value(secret["stringData"]).values()
+        assert placeholder.startswith("Bearer ") and len(placeholder) > 40
+        assert "rotate" in json.dumps(secret["metadata"]["annotations"])
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_configured_api_keys_become_the_credentials(
+    mocks: RecordingMocks, stack_config: dict[str, Any]
+) -> pulumi.Output[None]:
+    keys = {"team-a": "a" * 40, "team-b": "b" * 40}
+    stack_config["values"][KEYS] = json.dumps(keys)
+    stack_config["secret"].append(KEYS)
+    _apply_config(stack_config)
+    spec = load_stack("prod-ca")
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        secret = _one(mocks, SECRET)
+        assert _secret_value(secret["stringData"]) == {c: f"Bearer {k}" for c, k in keys.items()}
+        assert "annotations" not in secret["metadata"] or not secret["metadata"]["annotations"]
+
+    return _settled(gateway, models).apply(check)
+
+
+@pytest.mark.parametrize(
+    ("value", "secret", "expected"),
+    [
+        ('{"team-a": "' + "k" * 40 + '"}', False, "must be a secret"),
+        ("not json", True, "non-empty JSON object"),
+        ('{"team-a": "short-key-123"}', True, "32+ characters"),
+        ('{"Team A": "' + "k" * 40 + '"}', True, "client id 'Team A'"),
+    ],
+)
+def test_bad_api_key_config_is_one_line_that_never_echoes_a_key(
+    stack_config: dict[str, Any], value: str, secret: bool, expected: str
+) -> None:
+    stack_config["values"][KEYS] = value
+    if secret:
+        stack_config["secret"].append(KEYS)
+    _apply_config(stack_config)
+    spec = load_stack("prod-ca")
+    with pytest.raises(ConfigError) as error:
+        ModelGateway(
+            "gw",
+            ModelGatewayArgs(
+                spec=spec, models=[], namespace=GATEWAY_NS, models_namespace=MODELS_NS
+            ),
+        )
+    message = str(error.value)
+    assert message.startswith(f"{KEYS}: ") and "\n" not in message
+    assert expected in message
+    assert "kkkkkkkk" not in message and "short-key-123" not in message
+
+
+@pulumi.runtime.test
+def test_oidc_auth_validates_jwts_from_the_issuer(mocks: RecordingMocks) -> pulumi.Output[None]:
+    base = load_stack("prod-ca")
+    issuer = "https://auth.example.ca/realms/llm"
+    spec = base.model_copy(
+        update={"gateway": base.gateway.model_copy(update={"auth": "oidc", "oidc_issuer": issuer})}
+    )
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        policy = _one(mocks, SECURITY_POLICY)["spec"]
+        assert "apiKeyAuth" not in policy
+        (provider,) = policy["jwt"]["providers"]
+        assert provider["issuer"] == issuer
+        assert provider["remoteJWKS"]["uri"].startswith(issuer + "/")
+        assert mocks.of_type(SECRET) == []
+
+    return _settled(gateway, models).apply(check)
+
+
+def test_oidc_without_issuer_is_one_clear_error() -> None:
+    base = load_stack("prod-eu")
+    spec = base.model_copy(update={"gateway": base.gateway.model_copy(update={"auth": "oidc"})})
+    with pytest.raises(ConfigError, match=r"^llm-serving:gateway\.oidcIssuer: is required"):
+        ModelGateway(
+            "gw",
+            ModelGatewayArgs(
+                spec=spec, models=[], namespace=GATEWAY_NS, models_namespace=MODELS_NS
+            ),
+        )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod-ca"])
+@pulumi.runtime.test
+def test_access_log_is_json_without_bodies_or_credentials(
+    mocks: RecordingMocks, stack: str
+) -> pulumi.Output[None]:
+    spec = load_stack(stack)
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        settings = _one(mocks, ENVOY_PROXY)["spec"]["telemetry"]["accessLog"]["settings"]
+        assert settings
+        for setting in settings:
+            assert setting["format"]["type"] == "JSON"
+            fields = setting["format"]["json"]
+            assert {"response_code", "model", "duration_ms"} <= set(fields)
+            for name, operator in fields.items():
+                text = f"{name} {operator}".upper()
+                assert "BODY" not in text, name
+                assert "AUTHORIZATION" not in text, name
+                assert "API-KEY" not in text, name
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_rate_limits_cap_requests_and_tokens_per_client(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    limits = spec.gateway.rate_limit
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        policy = _one(mocks, TRAFFIC_POLICY)["spec"]
+        assert policy["targetRefs"][0]["kind"] == "Gateway"
+        (local,) = policy["rateLimit"]["local"]["rules"]
+        assert local["limit"] == {"requests": limits.requests_per_second, "unit": "Second"}
+        (tokens,) = policy["rateLimit"]["global"]["rules"]
+        assert tokens["limit"] == {"requests": limits.tokens_per_minute, "unit": "Minute"}
+        assert tokens["clientSelectors"][0]["headers"][0]["type"] == "Distinct"
+        assert tokens["cost"]["request"] == {"from": "Number", "number": 0}
+        cost = tokens["cost"]["response"]["metadata"]
+        # The budget is debited with exactly what the AI Gateway records per request.
+        (recorded,) = _one(mocks, ROUTE)["spec"]["llmRequestCosts"]
+        assert recorded["type"] == "TotalToken"
+        assert (cost["namespace"], cost["key"]) == ("io.envoy.ai_gateway", recorded["metadataKey"])
+        client_header = tokens["clientSelectors"][0]["headers"][0]["name"]
+        auth = _one(mocks, SECURITY_POLICY)["spec"]["apiKeyAuth"]
+        assert auth["forwardClientIDHeader"] == client_header
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_route_has_one_rule_per_model_and_splits_canary_traffic_by_weight(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        route = _one(mocks, ROUTE)["spec"]
+        assert route["parentRefs"][0]["kind"] == "Gateway"
+        ai_backends = {
+            r.inputs["metadata"]["name"]: r.inputs["spec"] for r in mocks.of_type(AI_BACKEND)
+        }
+        backends = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in mocks.of_type(BACKEND)}
+        services = {
+            r.inputs["metadata"]["name"] for r in mocks.of_type("kubernetes:core/v1:Service")
+        }
+        assert len(route["rules"]) == len(spec.models)
+        for model, rule in zip(spec.models, route["rules"], strict=True):
+            (match,) = rule["matches"]
+            assert match["headers"] == [
+                {"type": "Exact", "name": "x-ai-eg-model", "value": model.served_model_name}
+            ]
+            weights = [ref["weight"] for ref in rule["backendRefs"]]
+            assert sum(weights) == 100
+            expected = [100 - model.canary.weight, model.canary.weight] if model.canary else [100]
+            assert weights == expected
+            for ref in rule["backendRefs"]:
+                ai_backend = ai_backends[ref["name"]]
+                assert ai_backend["schema"]["name"] == "OpenAI"
+                backend = backends[ai_backend["backendRef"]["name"]]
+                (endpoint,) = backend["endpoints"]
+                host = endpoint["fqdn"]["hostname"]
+                service, namespace = host.removesuffix(".svc.cluster.local").split(".")
+                assert namespace == MODELS_NS and service in services
+                assert endpoint["fqdn"]["port"] == 8000
+
+    return _settled(gateway, models).apply(check)
