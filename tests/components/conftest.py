@@ -23,6 +23,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources.append(args)
         outputs = dict(args.inputs)
         resource_id = f"{args.name}-id"
+        if args.typ == "aws:iam/role:Role":
+            # Components read the account id from an IAM role ARN (no runtime lookups).
+            outputs.setdefault("arn", f"arn:aws:iam::123456789012:role/{args.name}")
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", f"arn:aws:mock:::{args.name}")
         if args.typ == "aws:eks/cluster:Cluster":
@@ -31,6 +34,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("identities", [{"oidcs": [{"issuer": "https://oidc.eks.example/id/X"}]}])
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             outputs.setdefault("url", "oidc.eks.example/id/X")
+        if args.typ == "aws:s3/bucket:Bucket":
+            outputs.setdefault("bucket", f"{args.name}-bucket")
+        if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            outputs.setdefault("latestVersion", 1)
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

@@ -1,0 +1,344 @@
+"""SovereignNetwork: the stack's VPC, private by default, with AWS reached through endpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import catalog, iam
+from components.audit import log_retention_days
+from components.config import StackSpec
+
+# AWS services nodes and add-ons reach through interface endpoints, so a cluster without
+# internet egress still works (EKS private-cluster requirements):
+INTERFACE_ENDPOINT_SERVICES = (
+    "ec2",  # VPC CNI (ENIs, IPs), EBS CSI driver, node bootstrap
+    "ecr.api",  # image pull authorization
+    "ecr.dkr",  # image manifests (layers come through the S3 gateway endpoint)
+    "sts",  # IAM roles for service accounts (AssumeRoleWithWebIdentity)
+    "eks-auth",  # EKS Pod Identity (AssumeRoleForPodIdentity)
+    "eks",  # EKS API from inside the VPC (nodes, operators)
+    "logs",  # CloudWatch Logs agents
+    "elasticloadbalancing",  # AWS Load Balancer Controller (the gateway's NLB)
+    "autoscaling",  # cluster autoscaling of node groups
+)
+TIER_TAG = "servegate.io/tier"
+
+
+@dataclass(frozen=True)
+class SovereignNetworkArgs:
+    """Inputs of :class:`SovereignNetwork`."""
+
+    spec: StackSpec
+    """The validated stack; reads ``region``, ``network``, ``residency`` and ``gateway``."""
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    """The subnet blocks carved from the VPC CIDR, one per availability zone."""
+
+    private: list[str]
+    public: list[str]
+
+
+def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
+    """Split a VPC block: private subnets take a quarter each, public ones share the last.
+
+    Nodes and pods live in the private subnets (the VPC CNI gives every pod a VPC IP),
+    so they get the large blocks; public subnets only hold NAT gateways and load
+    balancers. The split is the same whether or not public subnets are created, so
+    turning them on later never renumbers the private ones.
+    """
+    quarters = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=2))
+    public_blocks = list(quarters[3].subnets(prefixlen_diff=2))
+    return SubnetPlan(
+        private=[str(block) for block in quarters[:az_count]],
+        public=[str(block) for block in public_blocks[:az_count]],
+    )
+
+
+class SovereignNetwork(pulumi.ComponentResource):
+    """A VPC whose nodes live in private subnets and reach AWS only through VPC endpoints.
+
+    Public subnets and an internet gateway exist only when something needs them: an
+    internet-facing gateway load balancer, or NAT egress (stacks that are not
+    air-gapped). Air-gapped stacks get neither a NAT gateway nor a route to the
+    internet. All traffic is recorded by VPC flow logs in a KMS-encrypted log group.
+    """
+
+    def __init__(
+        self, name: str, args: SovereignNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("servegate:index:SovereignNetwork", name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        zones = catalog.availability_zones()[spec.region][: spec.network.az_count]
+        blocks = plan_subnets(spec.network.cidr, len(zones))
+        egress = not spec.residency.air_gapped
+        needs_public = egress or spec.gateway.internet_facing
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=spec.network.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,  # interface endpoints' private DNS needs both
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        self.vpc_id: pulumi.Output[str] = self.vpc.id
+
+        self.private_subnets = [
+            aws.ec2.Subnet(
+                f"{name}-private-{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=block,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={
+                    "Name": f"{name}-private-{zone}",
+                    TIER_TAG: "private",
+                    "kubernetes.io/role/internal-elb": "1",
+                },
+                opts=child,
+            )
+            for zone, block in zip(zones, blocks.private, strict=True)
+        ]
+        self.public_subnets = (
+            [
+                aws.ec2.Subnet(
+                    f"{name}-public-{zone}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=block,
+                    availability_zone=zone,
+                    # Only NAT gateways and load balancers live here; both get their own
+                    # addresses, so nothing is handed a public IP by default.
+                    map_public_ip_on_launch=False,
+                    tags={
+                        "Name": f"{name}-public-{zone}",
+                        TIER_TAG: "public",
+                        "kubernetes.io/role/elb": "1",
+                    },
+                    opts=child,
+                )
+                for zone, block in zip(zones, blocks.public, strict=True)
+            ]
+            if needs_public
+            else []
+        )
+
+        self.internet_gateway: aws.ec2.InternetGateway | None = None
+        if needs_public:
+            # NAT gateways route through the internet gateway, so egress needs it too.
+            self._public_routes(name, zones, child)
+        nat_gateways = self._nat_gateways(name, zones, child) if egress else []
+        private_route_tables = self._private_routes(name, zones, nat_gateways, child)
+        self._endpoints(name, spec, private_route_tables, child)
+        self.flow_log_group = self._flow_logs(name, spec, child)
+
+        self.private_subnet_ids: pulumi.Output[list[str]] = pulumi.Output.all(
+            *[subnet.id for subnet in self.private_subnets]
+        )
+        self.public_subnet_ids: pulumi.Output[list[str]] = pulumi.Output.all(
+            *[subnet.id for subnet in self.public_subnets]
+        )
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "flow_log_group": self.flow_log_group.name,
+            }
+        )
+
+    def _public_routes(self, name: str, zones: list[str], child: pulumi.ResourceOptions) -> None:
+        self.internet_gateway = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{name}-igw"}, opts=child
+        )
+        table = aws.ec2.RouteTable(
+            f"{name}-public", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"}, opts=child
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=self.internet_gateway.id,
+            opts=child,
+        )
+        for zone, subnet in zip(zones, self.public_subnets, strict=True):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{zone}", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+
+    def _nat_gateways(
+        self, name: str, zones: list[str], child: pulumi.ResourceOptions
+    ) -> list[aws.ec2.NatGateway]:
+        # One NAT gateway per zone: losing a zone must not cut the other zones' egress.
+        assert self.internet_gateway is not None  # egress always has public routes
+        after_igw = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(depends_on=[self.internet_gateway])
+        )
+        gateways = []
+        for zone, subnet in zip(zones, self.public_subnets, strict=True):
+            address = aws.ec2.Eip(
+                f"{name}-nat-ip-{zone}",
+                domain="vpc",
+                tags={"Name": f"{name}-nat-{zone}"},
+                opts=child,
+            )
+            gateways.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{zone}",
+                    allocation_id=address.id,
+                    subnet_id=subnet.id,
+                    connectivity_type="public",
+                    tags={"Name": f"{name}-nat-{zone}"},
+                    opts=after_igw,
+                )
+            )
+        return gateways
+
+    def _private_routes(
+        self,
+        name: str,
+        zones: list[str],
+        nat_gateways: list[aws.ec2.NatGateway],
+        child: pulumi.ResourceOptions,
+    ) -> list[aws.ec2.RouteTable]:
+        tables = []
+        for index, (zone, subnet) in enumerate(zip(zones, self.private_subnets, strict=True)):
+            table = aws.ec2.RouteTable(
+                f"{name}-private-{zone}",
+                vpc_id=self.vpc.id,
+                tags={"Name": f"{name}-private-{zone}"},
+                opts=child,
+            )
+            if nat_gateways:
+                aws.ec2.Route(
+                    f"{name}-private-{zone}-default",
+                    route_table_id=table.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat_gateways[index].id,
+                    opts=child,
+                )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+            tables.append(table)
+        return tables
+
+    def _endpoints(
+        self,
+        name: str,
+        spec: StackSpec,
+        private_route_tables: list[aws.ec2.RouteTable],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        # Image layers and model weights come from S3: a gateway endpoint keeps that
+        # traffic (the bulk of it) off NAT and inside the region.
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{spec.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[table.id for table in private_route_tables],
+            tags={"Name": f"{name}-s3"},
+            opts=child,
+        )
+        self.endpoint_security_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            vpc_id=self.vpc.id,
+            description="HTTPS from the VPC to AWS service interface endpoints",
+            tags={"Name": f"{name}-endpoints"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=self.endpoint_security_group.id,
+            cidr_ipv4=spec.network.cidr,
+            from_port=443,
+            to_port=443,
+            ip_protocol="tcp",
+            description="HTTPS from inside the VPC",
+            opts=child,
+        )
+        subnet_ids = [subnet.id for subnet in self.private_subnets]
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{spec.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[self.endpoint_security_group.id],
+                tags={"Name": f"{name}-{service}"},
+                opts=child,
+            )
+
+    def _flow_logs(
+        self, name: str, spec: StackSpec, child: pulumi.ResourceOptions
+    ) -> aws.cloudwatch.LogGroup:
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            assume_role_policy=iam.service_trust("vpc-flow-logs.amazonaws.com"),
+            description="VPC flow logs delivery to CloudWatch Logs",
+            opts=child,
+        )
+        self.kms_key = aws.kms.Key(
+            f"{name}-flow-logs",
+            description=f"VPC flow logs of {name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=role.arn.apply(
+                lambda arn: iam.document(
+                    [
+                        iam.key_admin_statement(spec.region, iam.account_of(arn)),
+                        iam.logs_key_statement(spec.region, iam.account_of(arn)),
+                    ]
+                )
+            ),
+            opts=child,
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/servegate/{name}/vpc-flow-logs",
+            retention_in_days=log_retention_days(spec),
+            kms_key_id=self.kms_key.arn,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: iam.document(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [arn, f"{arn}:*"],
+                        }
+                    ]
+                )
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{name}-flow-log"},
+            opts=child,
+        )
+        return group

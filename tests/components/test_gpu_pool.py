@@ -1,0 +1,183 @@
+"""GpuNodePool and NvidiaDevicePlugin on the Pulumi mock engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.cluster import EksCluster, EksClusterArgs
+from components.config import StackSpec, load_stack, parse_spec, read_stack_config, stack_file
+from components.gpu_pool import (
+    DEVICE_PLUGIN_VERSION,
+    GpuNodePool,
+    GpuNodePoolArgs,
+    NvidiaDevicePlugin,
+    NvidiaDevicePluginArgs,
+)
+from components.network import SovereignNetwork, SovereignNetworkArgs
+from tests.components.conftest import RecordingMocks
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def with_pool(stack: str, **pool: Any) -> StackSpec:
+    """A repository stack whose first GPU pool has some fields replaced."""
+    config = read_stack_config(stack_file(stack))
+    pools = list(config["llm-serving:gpuPools"])
+    pools[0] = {**pools[0], **pool}
+    config["llm-serving:gpuPools"] = pools
+    return parse_spec(stack, config)
+
+
+def build_pools(spec: StackSpec) -> None:
+    @pulumi.runtime.test
+    def run() -> pulumi.Output[Any]:
+        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        cluster = EksCluster("eks", EksClusterArgs(spec=spec, network=network))
+        pools = [
+            GpuNodePool(
+                f"pool-{pool.name}",
+                GpuNodePoolArgs(spec=spec, pool=pool, cluster=cluster, network=network),
+            )
+            for pool in spec.gpu_pools
+        ]
+        return pulumi.Output.all(*[p.node_group_name for p in pools])
+
+    run()
+
+
+def build_device_plugin(spec: StackSpec) -> None:
+    @pulumi.runtime.test
+    def run() -> pulumi.Output[Any]:
+        return NvidiaDevicePlugin("nvidia", NvidiaDevicePluginArgs(spec=spec)).release.status
+
+    run()
+
+
+def gpu_groups(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
+    return {
+        r.inputs["labels"]["servegate.io/pool"]: r.inputs
+        for r in mocks.of_type(NODE_GROUP)
+        if r.inputs["labels"]["servegate.io/role"] == "gpu"
+    }
+
+
+def pool_template(mocks: RecordingMocks, pool: str) -> dict[str, Any]:
+    (template,) = [r for r in mocks.of_type(LAUNCH_TEMPLATE) if r.name == f"pool-{pool}-nodes"]
+    return dict(template.inputs)
+
+
+def test_one_gpu_node_group_per_pool_with_labels_and_taint(mocks: RecordingMocks) -> None:
+    spec = load_stack("prod-ca")
+    build_pools(spec)
+    groups = gpu_groups(mocks)
+    assert set(groups) == {pool.name for pool in spec.gpu_pools}
+    for pool in spec.gpu_pools:
+        group = groups[pool.name]
+        assert group["amiType"] == "AL2023_x86_64_NVIDIA"
+        assert group["instanceTypes"] == [pool.instance_type]
+        assert group["capacityType"] == "ON_DEMAND"
+        assert group["labels"]["servegate.io/gpu"] == pool.instance.gpu
+        assert group["labels"]["servegate.io/gpus-per-node"] == str(pool.instance.gpus)
+        assert group["labels"]["nvidia.com/gpu.present"] == "true"
+        assert group["taints"] == [
+            {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
+        ]
+        assert group["scalingConfig"] == {
+            "minSize": pool.min_size,
+            "maxSize": pool.max_size,
+            "desiredSize": pool.min_size,
+        }
+        assert len(group["subnetIds"]) == spec.network.az_count
+        assert group["updateConfig"]["maxUnavailable"] == 1
+
+
+def test_l40s_pool_advertises_four_gpus_per_node(mocks: RecordingMocks) -> None:
+    build_pools(load_stack("prod-ca"))
+    assert gpu_groups(mocks)["l40s"]["labels"]["servegate.io/gpus-per-node"] == "4"
+
+
+def test_spot_pool(mocks: RecordingMocks) -> None:
+    spec = load_stack("dev")
+    assert spec.gpu_pools[0].capacity_type == "spot"
+    build_pools(spec)
+    assert gpu_groups(mocks)["l4"]["capacityType"] == "SPOT"
+    assert "capacityReservationSpecification" not in pool_template(mocks, "l4")
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_the_model_cache(
+    mocks: RecordingMocks,
+) -> None:
+    spec = load_stack("prod-ca")
+    build_pools(spec)
+    (key,) = [r for r in mocks.of_type("aws:kms/key:Key") if r.name == "eks-key"]
+    for pool in spec.gpu_pools:
+        template = pool_template(mocks, pool.name)
+        assert template["metadataOptions"]["httpTokens"] == "required"
+        assert template["metadataOptions"]["httpPutResponseHopLimit"] in (1, 2)
+        (device,) = template["blockDeviceMappings"]
+        assert device["ebs"]["encrypted"] == "true"
+        assert device["ebs"]["volumeSize"] == pool.disk_gib
+        assert device["ebs"]["volumeType"] == "gp3"
+        assert device["ebs"]["throughput"] > 125  # above gp3's baseline: weights load fast
+        assert device["ebs"]["kmsKeyId"] == f"arn:aws:mock:::{key.name}"
+        group = gpu_groups(mocks)[pool.name]
+        assert group["launchTemplate"] == {"id": f"pool-{pool.name}-nodes-id", "version": "1"}
+        assert "diskSize" not in group  # the launch template owns the disk
+
+
+def test_capacity_reservation_is_targeted_by_the_launch_template(mocks: RecordingMocks) -> None:
+    spec = with_pool(
+        "prod-ca", capacityType="capacity-reservation", capacityReservationId="cr-0123456789abcdef0"
+    )
+    build_pools(spec)
+    assert gpu_groups(mocks)["l4"]["capacityType"] == "ON_DEMAND"
+    reservation = pool_template(mocks, "l4")["capacityReservationSpecification"]
+    assert reservation == {
+        "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}
+    }
+    assert "capacityReservationSpecification" not in pool_template(mocks, "l40s")
+
+
+def test_device_plugin_from_the_stacks_chart_registry_and_image_mirror(
+    mocks: RecordingMocks,
+) -> None:
+    spec = load_stack("prod-ca")
+    assert spec.registry.charts and spec.registry.images
+    build_device_plugin(spec)
+    (release,) = mocks.of_type(RELEASE)
+    inputs = release.inputs
+    assert inputs["chart"] == f"{spec.registry.charts}/nvidia-device-plugin"
+    assert inputs["version"] == DEVICE_PLUGIN_VERSION
+    assert "repositoryOpts" not in inputs
+    values = inputs["values"]
+    assert values["image"]["repository"].startswith(spec.registry.images + "/")
+    assert values["image"]["tag"] == f"v{DEVICE_PLUGIN_VERSION}"
+    assert values["nodeSelector"] == {"servegate.io/role": "gpu"}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values[
+        "tolerations"
+    ]
+
+
+def test_device_plugin_from_nvidias_repository_without_a_mirror(mocks: RecordingMocks) -> None:
+    spec = load_stack("dev")
+    assert spec.registry.charts is None
+    build_device_plugin(spec)
+    (release,) = mocks.of_type(RELEASE)
+    assert release.inputs["chart"] == "nvidia-device-plugin"
+    assert release.inputs["repositoryOpts"]["repo"] == "https://nvidia.github.io/k8s-device-plugin"
+    assert release.inputs["version"] == DEVICE_PLUGIN_VERSION
+    assert release.inputs["values"]["image"]["repository"] == "nvcr.io/nvidia/k8s-device-plugin"
+
+
+def test_pool_children_are_named_under_the_component(mocks: RecordingMocks) -> None:
+    build_pools(load_stack("prod-ca"))
+    children = [
+        r
+        for r in mocks.resources
+        if r.name.startswith("pool-") and not r.typ.startswith("servegate:")
+    ]
+    assert {r.typ for r in children} == {NODE_GROUP, LAUNCH_TEMPLATE}
