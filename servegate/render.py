@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+SECRET = "[secret]"
 _TOKEN = re.compile(r"^kubernetes:(?P<group>[^/]+)/(?P<version>[^:]+):(?P<kind>.+)$")
 
 
@@ -57,8 +58,20 @@ def manifests(inventory: dict[str, Any]) -> list[Manifest]:
         metadata.setdefault("name", resource["name"])
         body["metadata"] = metadata
         body.update(props)
+        _redact_whole_secret_fields(body)
         found.append(Manifest(urn=resource["urn"], body=body))
     return found
+
+
+def _redact_whole_secret_fields(body: dict[str, Any]) -> None:
+    # A field whose whole value was secret is "[secret]" in the inventory; render it empty
+    # and say so, so the manifest keeps its schema and still carries no secret.
+    redacted = [key for key in ("data", "stringData") if body.get(key) == SECRET]
+    for key in redacted:
+        body[key] = {}
+    if redacted:
+        annotations = body["metadata"].setdefault("annotations", {})
+        annotations["servegate.io/redacted"] = ",".join(redacted)
 
 
 def helm_releases(inventory: dict[str, Any]) -> list[dict[str, Any]]:
