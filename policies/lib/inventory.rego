@@ -74,3 +74,88 @@ undecided(rule_id, res, path) := {
 	"value": null,
 	"undecided": true,
 }
+
+# -- audit & security helpers ------------------------------------------------------------------
+
+# A property by dotted path ("vpcConfig.publicAccessCidrs"), or null when absent.
+prop(res, path) := object.get(res.props, split(path, "."), null)
+
+# Present and non-empty. The unknown sentinel counts as set: the property will hold a value
+# at apply (typically another new resource's ARN), so presence checks decide in a preview.
+is_set(value) if {
+	value != null
+	value != ""
+	value != []
+	value != {}
+}
+
+has_value(res, path) if is_set(prop(res, path))
+
+has_value(res, path) if path in object.get(res, "unknowns", [])
+
+# The URNs a resource's input property depends on (deps.<key>).
+dep_urns(res, key) := object.get(res, ["deps", key], [])
+
+# The S3 default-encryption resource types (v7 keeps the V2 name as a deprecated alias).
+sse_config_types := {
+	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+}
+
+_sse_algorithms(config) := [object.get(rule, ["applyServerSideEncryptionByDefault", "sseAlgorithm"], "") |
+	some rule in object.get(config.props, "rules", [])
+]
+
+# URNs of the S3 buckets whose default encryption (a separate
+# BucketServerSideEncryptionConfiguration, joined on deps.bucket) uses a KMS key.
+sse_kms_buckets(inv) := {urn |
+	some type_token in sse_config_types
+	some config in resources(inv, type_token)
+	some algorithm in _sse_algorithms(config)
+	algorithm in {"aws:kms", "aws:kms:dsse"}
+	some urn in dep_urns(config, "bucket")
+}
+
+# URNs of the S3 buckets whose default encryption algorithm is unknown until apply.
+sse_unknown_buckets(inv) := {urn |
+	some type_token in sse_config_types
+	some config in resources(inv, type_token)
+	some algorithm in _sse_algorithms(config)
+	algorithm == unknown_value
+	some urn in dep_urns(config, "bucket")
+}
+
+# -- residency, SLA and cost helpers -------------------------------------------------------------
+
+# The stand-in resource of stack-level findings (a control with no resource of its own).
+stack_resource(inv) := {"urn": stack_urn(inv), "type": "pulumi:pulumi:Stack", "name": inv.stack.name}
+
+# Where each workload type keeps its pod spec.
+workload_pod_spec_paths := {
+	"kubernetes:apps/v1:Deployment": "spec.template.spec",
+	"kubernetes:apps/v1:DaemonSet": "spec.template.spec",
+	"kubernetes:apps/v1:StatefulSet": "spec.template.spec",
+	"kubernetes:batch/v1:Job": "spec.template.spec",
+	"kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+}
+
+# [resource, pod spec, pod spec path] for every workload.
+workload_pod_specs(inv) := [[res, spec, base] |
+	some type_token in object.keys(workload_pod_spec_paths)
+	base := workload_pod_spec_paths[type_token]
+	some res in resources(inv, type_token)
+	spec := object.get(res.props, split(base, "."), {})
+]
+
+# An EKS node group's Kubernetes label (node groups keep labels at the top level).
+node_group_label(res, key) := object.get(res.props, ["labels", key], "")
+
+# GPU node groups: labelled so by GpuNodePool, or running an NVIDIA AMI whatever the label.
+gpu_node_groups(inv) := [res |
+	some res in resources(inv, "aws:eks/nodeGroup:NodeGroup")
+	_gpu_node_group(res)
+]
+
+_gpu_node_group(res) if node_group_label(res, "servegate.io/role") == "gpu"
+
+_gpu_node_group(res) if contains(object.get(res.props, "amiType", ""), "NVIDIA")

@@ -1,0 +1,661 @@
+# METADATA
+# title: Data residency
+# description: Where resources, evidence, model weights, images and traffic may live and go,
+#   judged against the stack's declared sovereignty zone and compliance's zone table.
+package residency
+
+import data.lib.inventory as inv
+import rego.v1
+
+# Evidence stores, judged by RES-004 (critical) instead of RES-001/RES-002.
+_evidence_types := {
+	"aws:kms/key:Key",
+	"aws:kms/replicaKey:ReplicaKey",
+	"aws:kms/replicaExternalKey:ReplicaExternalKey",
+	"aws:cloudwatch/logGroup:LogGroup",
+	"aws:cloudtrail/trail:Trail",
+}
+
+_bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
+
+_replication_type := "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+
+_deployment_type := "kubernetes:apps/v1:Deployment"
+
+_helm_types := {"kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"}
+
+_egress_gateway_types := {
+	"aws:ec2/natGateway:NatGateway",
+	"aws:ec2/internetGateway:InternetGateway",
+	"aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+}
+
+_scheme_annotation := "service.beta.kubernetes.io/aws-load-balancer-scheme"
+
+_internal_annotation := "service.beta.kubernetes.io/aws-load-balancer-internal"
+
+_in_cluster_suffix := ".svc.cluster.local"
+
+# ECR hosts: <12-digit account>.dkr.ecr[-fips].<region>.amazonaws.com
+_ecr_host := `^(oci://)?[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com/`
+
+# Something shaped like an AWS region name inside a bucket name or argument.
+_region_token := `(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]+`
+
+_url := `[a-z][a-z0-9+.-]*://[^\s"',]+`
+
+# -- declared facts (thresholds never come from here) --------------------------------------
+
+_zone(declared) := object.get(declared, ["residency", "zone"], "")
+
+_zone_regions(declared) := object.get(data.params.zones.zones, _zone(declared), [])
+
+_zone_known(declared) if _zone(declared) in object.keys(data.params.zones.zones)
+
+# Sovereign is the safe default: a stack must opt out explicitly.
+_sovereign(declared) if object.get(declared, ["residency", "sovereign"], true) != false
+
+_air_gapped(declared) if inv.truthy(object.get(declared, ["residency", "airGapped"], false))
+
+_allowed_text(declared) := concat(", ", _zone_regions(declared))
+
+# -- regions ---------------------------------------------------------------------------------
+
+_global(type_token) if strings.any_prefix_match(type_token, data.params.zones.global_type_prefixes)
+
+_regional(type_token) if {
+	not _global(type_token)
+	not startswith(type_token, "kubernetes:")
+}
+
+_region_unknown(res) if res.region == inv.unknown_value
+
+_region_unknown(res) if inv.is_unknown(res, "region")
+
+_region_missing(res) if not is_string(object.get(res, "region", null))
+
+_region_missing(res) if res.region == ""
+
+_region_known(res) if {
+	not _region_unknown(res)
+	not _region_missing(res)
+}
+
+_out_of_zone(res, regions) if {
+	_region_known(res)
+	not res.region in regions
+}
+
+# METADATA
+# title: Resources stay inside the stack's sovereignty zone
+# description: Every regional cloud resource must be created in a region of the zone the stack
+#   declares, so that the data it holds stays under that jurisdiction.
+# custom:
+#   id: RES-001
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [zones.zones, zones.global_type_prefixes]
+#   controls: ["seed checklist: data sovereignty documentation"]
+#   remediation: Create the resource in one of the zone's regions (set aws:region or the
+#     resource's region), or declare the zone the data is actually allowed to live in.
+deny contains v if {
+	_zone_known(input.declared)
+	regions := _zone_regions(input.declared)
+	some type_token, _ in input.by_type
+	_regional(type_token)
+	not type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	object.get(res, "custom", true) != false
+	_out_of_zone(res, regions)
+	v := inv.violation(
+		"RES-001", res,
+		sprintf("%s is in region %s, outside zone %s (allowed: %s)", [res.name, res.region, _zone(input.declared), _allowed_text(input.declared)]),
+		"region", res.region,
+	)
+}
+
+deny contains v if {
+	not _sovereign(input.declared)
+	some type_token, _ in input.by_type
+	_regional(type_token)
+	not type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	object.get(res, "custom", true) != false
+	_region_unknown(res)
+	v := inv.undecided("RES-001", res, "region")
+}
+
+deny contains v if {
+	not _zone_known(input.declared)
+	v := inv.violation(
+		"RES-001", inv.stack_resource(input),
+		sprintf("declared zone %q is not a zone of policies/data/zones.yaml (known: %s)", [_zone(input.declared), concat(", ", sort(object.keys(data.params.zones.zones)))]),
+		"declared.residency.zone", _zone(input.declared),
+	)
+}
+
+# METADATA
+# title: Sovereign stacks fail closed on unresolvable regions
+# description: On a sovereign stack a regional AWS resource whose region cannot be resolved could
+#   land anywhere, so it is denied rather than assumed compliant.
+# custom:
+#   id: RES-002
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [zones.global_type_prefixes]
+#   controls: ["seed checklist: data sovereignty documentation"]
+#   remediation: Give the resource (or its AWS provider) an explicit, known region inside the zone.
+deny contains v if {
+	_sovereign(input.declared)
+	some type_token, _ in input.by_type
+	startswith(type_token, "aws:")
+	_regional(type_token)
+	not type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	not _region_known(res)
+	v := inv.violation(
+		"RES-002", res,
+		sprintf("%s has no resolvable region on sovereign stack zone %s; set a region in: %s", [res.name, _zone(input.declared), _allowed_text(input.declared)]),
+		"region", object.get(res, "region", null),
+	)
+}
+
+# -- RES-003 ---------------------------------------------------------------------------------
+
+_bucket_name_of_arn(arn) := trim_prefix(split(arn, "/")[0], "arn:aws:s3:::") if {
+	is_string(arn)
+	startswith(arn, "arn:aws:s3:::")
+}
+
+# The stack's buckets a replication destination names: by ARN when known, else through the
+# rule's property dependencies (a new bucket's ARN is unknown until apply).
+_destinations(doc, res, dest) := {b |
+	some t in _bucket_types
+	some b in inv.resources(doc, t)
+	object.get(b.props, "bucket", "") == name
+} if {
+	name := _bucket_name_of_arn(dest)
+}
+
+_destinations(doc, res, dest) := {b |
+	some t in _bucket_types
+	some b in inv.resources(doc, t)
+	b.urn in targets
+} if {
+	dest == inv.unknown_value
+	source := {u | some u in object.get(res.deps, "bucket", [])}
+	targets := {u | some u in object.get(res.deps, "rules", []); not u in source}
+}
+
+_resolved(doc, res, dest) if count(_destinations(doc, res, dest)) > 0
+
+_replication_rules(doc) := [[res, dest] |
+	some res in inv.resources(doc, _replication_type)
+	some rule in object.get(res.props, "rules", [])
+	dest := object.get(rule, ["destination", "bucket"], null)
+]
+
+# METADATA
+# title: S3 replication stays inside the zone
+# description: Replicating a bucket copies its objects; the destination must be a bucket of this
+#   stack in a zone region, or the copy leaves the jurisdiction.
+# custom:
+#   id: RES-003
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: [zones.zones]
+#   controls: ["seed checklist: data sovereignty documentation"]
+#   remediation: Replicate only to a bucket this stack creates in one of the zone's regions.
+deny contains v if {
+	regions := _zone_regions(input.declared)
+	some [res, dest] in _replication_rules(input)
+	some b in _destinations(input, res, dest)
+	_out_of_zone(b, regions)
+	v := inv.violation(
+		"RES-003", res,
+		sprintf("%s replicates to bucket %s in region %s, outside zone %s (allowed: %s)", [res.name, b.name, b.region, _zone(input.declared), _allowed_text(input.declared)]),
+		"rules.destination.bucket", dest,
+	)
+}
+
+deny contains v if {
+	_sovereign(input.declared)
+	some [res, dest] in _replication_rules(input)
+	not _resolved(input, res, dest)
+	v := inv.violation(
+		"RES-003", res,
+		sprintf("%s replicates to %v, which is not a bucket of this stack; sovereign stacks replicate only to in-zone buckets they create", [res.name, dest]),
+		"rules.destination.bucket", dest,
+	)
+}
+
+deny contains v if {
+	not _sovereign(input.declared)
+	some [res, dest] in _replication_rules(input)
+	not _resolved(input, res, dest)
+	v := inv.undecided("RES-003", res, "rules.destination.bucket")
+}
+
+# METADATA
+# title: Keys, logs and audit trails stay inside the zone
+# description: Encryption keys, log groups and CloudTrail trails are the evidence an auditor relies
+#   on; their location must be provably inside the zone, so an unresolvable region is denied too.
+# custom:
+#   id: RES-004
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [zones.zones]
+#   controls: ["seed checklist: data sovereignty documentation", "seed checklist: audit trail"]
+#   remediation: Create the key, log group or trail with the stack's AWS provider in a zone region.
+deny contains v if {
+	regions := _zone_regions(input.declared)
+	some type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	_out_of_zone(res, regions)
+	v := inv.violation(
+		"RES-004", res,
+		sprintf("evidence store %s is in region %s, outside zone %s (allowed: %s)", [res.name, res.region, _zone(input.declared), _allowed_text(input.declared)]),
+		"region", res.region,
+	)
+}
+
+deny contains v if {
+	_sovereign(input.declared)
+	some type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	not _region_known(res)
+	v := inv.violation(
+		"RES-004", res,
+		sprintf("evidence store %s has no resolvable region; it must be provably in zone %s (allowed: %s)", [res.name, _zone(input.declared), _allowed_text(input.declared)]),
+		"region", object.get(res, "region", null),
+	)
+}
+
+deny contains v if {
+	not _sovereign(input.declared)
+	some type_token in _evidence_types
+	some res in inv.resources(input, type_token)
+	not _region_known(res)
+	v := inv.undecided("RES-004", res, "region")
+}
+
+# -- model weights (RES-005, RES-006) ---------------------------------------------------------
+
+_annotations(obj) := object.get(obj, ["metadata", "annotations"], {})
+
+# Computed once per evaluation: function results are not cached, and per-resource function
+# calls dominate evaluation time at 10k resources.
+_model_servers := [res |
+	some res in inv.resources(input, _deployment_type)
+	object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
+]
+
+# Every URL-looking string a model server names its weights with, as [path, value].
+_weight_references(res) := array.concat(
+	[[path, value] |
+		some path in ["metadata.annotations", "spec.template.metadata.annotations"]
+		value := object.get(res.props, array.concat(split(path, "."), ["servegate.io/model-source"]), null)
+		is_string(value)
+	],
+	[[path, value] |
+		some kind in ["initContainers", "containers"]
+		containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+		some i in numbers.range(0, count(containers) - 1)
+		some field in ["command", "args"]
+		values := object.get(containers[i], field, [])
+		some j in numbers.range(0, count(values) - 1)
+		value := values[j]
+		is_string(value)
+		contains(value, "://")
+		path := sprintf("spec.template.spec.%s[%d].%s[%d]", [kind, i, field, j])
+	],
+)
+
+_urls(text) := regex.find_n(_url, text, -1)
+
+_bucket_of_s3_url(url) := split(trim_prefix(url, "s3://"), "/")[0]
+
+_stack_bucket_names := {n |
+	some t in _bucket_types
+	some b in inv.resources(input, t)
+	n := object.get(b.props, "bucket", "")
+	is_string(n)
+	n != inv.unknown_value
+}
+
+# Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
+_weights_problem(url, regions) := "needs the internet" if {
+	some scheme in ["hf://", "http://", "https://"]
+	startswith(url, scheme)
+}
+
+_weights_problem(url, regions) := "uses a scheme other than s3:// or pvc://" if {
+	not startswith(url, "s3://")
+	not startswith(url, "pvc://")
+	not startswith(url, "hf://")
+	not startswith(url, "http://")
+	not startswith(url, "https://")
+}
+
+_weights_problem(url, regions) := "names a bucket outside the zone" if {
+	startswith(url, "s3://")
+	bucket := _bucket_of_s3_url(url)
+	some token in regex.find_n(_region_token, bucket, -1)
+	not token in regions
+	not bucket in _stack_bucket_names
+}
+
+# `aws s3 sync ... --region X`: the copy is made from region X.
+_foreign_region_arguments(args, regions) := {region |
+	some i in numbers.range(0, count(args) - 2)
+	args[i] == "--region"
+	region := args[i + 1]
+	not region in regions
+} | {region |
+	some arg in args
+	startswith(arg, "--region=")
+	region := trim_prefix(arg, "--region=")
+	not region in regions
+}
+
+# METADATA
+# title: Air-gapped stacks load model weights only from in-zone stores
+# description: An air-gapped stack has no internet egress and must not depend on one; weights come
+#   from the stack's own S3 buckets or volumes, never from Hugging Face or other URLs.
+# custom:
+#   id: RES-005
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: [zones.zones]
+#   controls: ["seed checklist: data sovereignty documentation", "seed checklist: air-gapped operation"]
+#   remediation: Mirror the weights into an in-zone S3 bucket of this stack (s3://) or a volume
+#     (pvc://) and point the model's source there.
+deny contains v if {
+	_air_gapped(input.declared)
+	regions := _zone_regions(input.declared)
+	some res in _model_servers
+	some [path, value] in _weight_references(res)
+	some url in _urls(value)
+	problem := _weights_problem(url, regions)
+	v := inv.violation(
+		"RES-005", res,
+		sprintf("model server %s loads weights from %s, which %s; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes", [res.name, url, problem]),
+		path, value,
+	)
+}
+
+deny contains v if {
+	_air_gapped(input.declared)
+	regions := _zone_regions(input.declared)
+	some res in _model_servers
+	some i, container in object.get(inv.pod_spec(res), "initContainers", [])
+	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	some region in _foreign_region_arguments(args, regions)
+	v := inv.violation(
+		"RES-005", res,
+		sprintf("model server %s fetches weights from region %s, outside zone %s (allowed: %s)", [res.name, region, _zone(input.declared), _allowed_text(input.declared)]),
+		sprintf("spec.template.spec.initContainers[%d].args", [i]), region,
+	)
+}
+
+_offline_values := {"1", "true", "yes", "on"}
+
+_offline(container) if {
+	some env in object.get(container, "env", [])
+	env.name == "HF_HUB_OFFLINE"
+	lower(sprintf("%v", [object.get(env, "value", "")])) in _offline_values
+}
+
+# METADATA
+# title: Air-gapped model servers run Hugging Face offline
+# description: Without HF_HUB_OFFLINE=1 vLLM and the Hugging Face libraries try to reach the Hub
+#   for configs and tokenizers, which an air-gapped stack must never do.
+# custom:
+#   id: RES-006
+#   area: residency
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: air-gapped operation"]
+#   remediation: Set env HF_HUB_OFFLINE=1 on every container of the model server.
+deny contains v if {
+	_air_gapped(input.declared)
+	some res in _model_servers
+	some i, container in object.get(inv.pod_spec(res), "containers", [])
+	not _offline(container)
+	v := inv.violation(
+		"RES-006", res,
+		sprintf("container %s of model server %s does not set HF_HUB_OFFLINE=1, which air-gapped stacks require", [object.get(container, "name", sprintf("%d", [i])), res.name]),
+		sprintf("spec.template.spec.containers[%d].env", [i]), object.get(container, "env", []),
+	)
+}
+
+# -- RES-007 ---------------------------------------------------------------------------------
+
+_ecr_region(reference) := match[3] if {
+	is_string(reference)
+	some match in regex.find_all_string_submatch_n(_ecr_host, reference, 1)
+}
+
+_in_zone_registry(reference, regions) if _ecr_region(reference) in regions
+
+_chart_in_zone(props, regions) if {
+	startswith(object.get(props, "chart", ""), "oci://")
+	_in_zone_registry(props.chart, regions)
+}
+
+_chart_in_zone(props, regions) if {
+	not contains(object.get(props, "chart", ""), "://")
+	_in_zone_registry(object.get(props, ["repositoryOpts", "repo"], ""), regions)
+}
+
+_chart_source(props) := props.chart if contains(object.get(props, "chart", ""), "://")
+
+_chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repository>") if {
+	not contains(object.get(props, "chart", ""), "://")
+}
+
+# METADATA
+# title: Air-gapped stacks pull images and charts only from in-zone registries
+# description: An air-gapped cluster cannot reach public registries, and pulling from one outside
+#   the zone moves software supply outside the jurisdiction; images and Helm charts come from ECR
+#   in a zone region.
+# custom:
+#   id: RES-007
+#   area: residency
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [zones.zones]
+#   controls: ["seed checklist: air-gapped operation"]
+#   remediation: Mirror the image or chart into ECR in a zone region and reference it there
+#     (<account>.dkr.ecr.<region>.amazonaws.com/..., oci:// for charts).
+deny contains v if {
+	_air_gapped(input.declared)
+	regions := _zone_regions(input.declared)
+	some [res, spec, base] in inv.workload_pod_specs(input)
+	some kind in ["initContainers", "containers"]
+	some i, container in object.get(spec, kind, [])
+	image := object.get(container, "image", "")
+	not inv.unknown_value == image
+	not _in_zone_registry(image, regions)
+	v := inv.violation(
+		"RES-007", res,
+		sprintf("%s pulls image %s, not from an ECR registry in zone %s (allowed regions: %s)", [res.name, image, _zone(input.declared), _allowed_text(input.declared)]),
+		sprintf("%s.%s[%d].image", [base, kind, i]), image,
+	)
+}
+
+deny contains v if {
+	_air_gapped(input.declared)
+	regions := _zone_regions(input.declared)
+	some type_token in _helm_types
+	some res in inv.resources(input, type_token)
+	not _chart_in_zone(res.props, regions)
+	source := _chart_source(res.props)
+	v := inv.violation(
+		"RES-007", res,
+		sprintf("Helm release %s takes its chart from %s, not from an oci:// ECR registry in zone %s (allowed regions: %s)", [res.name, source, _zone(input.declared), _allowed_text(input.declared)]),
+		"chart", source,
+	)
+}
+
+# METADATA
+# title: Air-gapped stacks have no internet gateways
+# description: A NAT or internet gateway gives the VPC a path to the internet, which an air-gapped
+#   stack declares it does not have.
+# custom:
+#   id: RES-008
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: air-gapped operation", "seed checklist: network isolation"]
+#   remediation: Remove the gateway and reach AWS services through VPC endpoints.
+deny contains v if {
+	_air_gapped(input.declared)
+	some type_token in _egress_gateway_types
+	some res in inv.resources(input, type_token)
+	v := inv.violation(
+		"RES-008", res,
+		sprintf("%s is an internet path (%s); air-gapped stacks use VPC endpoints only", [res.name, type_token]),
+		"type", type_token,
+	)
+}
+
+# -- RES-009 ---------------------------------------------------------------------------------
+
+_internet_facing(annotations, service_type) if annotations[_scheme_annotation] == "internet-facing"
+
+# Without a scheme, the in-tree AWS cloud provider makes LoadBalancer Services public.
+_internet_facing(annotations, service_type) if {
+	service_type == "LoadBalancer"
+	not _scheme_annotation in object.keys(annotations)
+	not inv.truthy(object.get(annotations, _internal_annotation, false))
+}
+
+_public_load_balancers(doc) := array.concat(
+	[[res, "spec.provider.kubernetes.envoyService.annotations", envoy_service] |
+		some res in inv.resources(doc, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")
+		envoy_service := object.get(res.props, ["spec", "provider", "kubernetes", "envoyService"], {})
+		_internet_facing(object.get(envoy_service, "annotations", {}), object.get(envoy_service, "type", "LoadBalancer"))
+	],
+	array.concat(
+		[[res, "metadata.annotations", _annotations(res.props)] |
+			some res in inv.resources(doc, "kubernetes:core/v1:Service")
+			_internet_facing(_annotations(res.props), object.get(res.props, ["spec", "type"], "ClusterIP"))
+		],
+		[[res, "internal", object.get(res.props, "internal", false)] |
+			some res in inv.resources(doc, "aws:lb/loadBalancer:LoadBalancer")
+			not inv.truthy(object.get(res.props, "internal", false))
+			not inv.is_unknown(res, "internal")
+		],
+	),
+)
+
+# METADATA
+# title: The gateway is internal unless declared internet-facing
+# description: A public load balancer exposes the models to the internet; that must be a declared
+#   decision of the stack, never a default.
+# custom:
+#   id: RES-009
+#   area: residency
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: network isolation"]
+#   remediation: Annotate the service with aws-load-balancer-scheme internal (or set internal on the
+#     load balancer), or declare gateway.internetFacing true for the stack.
+deny contains v if {
+	not inv.truthy(object.get(input.declared, ["gateway", "internetFacing"], false))
+	some [res, path, value] in _public_load_balancers(input)
+	v := inv.violation(
+		"RES-009", res,
+		sprintf("%s is an internet-facing load balancer but the stack does not declare gateway.internetFacing; use scheme internal", [res.name]),
+		path, value,
+	)
+}
+
+# -- RES-010 ---------------------------------------------------------------------------------
+
+_backend_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
+
+_namespace(res) := object.get(res.props, ["metadata", "namespace"], "default")
+
+_external_endpoint(endpoint) := hostname if {
+	hostname := endpoint.fqdn.hostname
+	not endswith(hostname, _in_cluster_suffix)
+}
+
+_external_endpoint(endpoint) := endpoint.ip.address if endpoint.ip.address
+
+_external_backends := {[_namespace(res), object.get(res.props, ["metadata", "name"], res.name)] |
+	some res in inv.resources(input, _backend_type)
+	some endpoint in object.get(res.props, ["spec", "endpoints"], [])
+	_external_endpoint(endpoint)
+}
+
+_known_backends := {[_namespace(res), object.get(res.props, ["metadata", "name"], res.name)] |
+	some res in inv.resources(input, _backend_type)
+}
+
+_backend_ref(res) := [object.get(ref, "namespace", _namespace(res)), ref.name] if {
+	ref := object.get(res.props, ["spec", "backendRef"], {})
+	# Gateway API's default kind is Service, which is in-cluster by definition.
+	object.get(ref, "kind", "Service") == "Backend"
+}
+
+# METADATA
+# title: Sovereign stacks route only to in-cluster models
+# description: A gateway route to an external model API sends prompts and completions outside the
+#   zone; sovereign stacks serve only models running in their own cluster.
+# custom:
+#   id: RES-010
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: []
+#   controls: ["seed checklist: data sovereignty documentation"]
+#   remediation: Point the Backend at an in-cluster Service (<svc>.<ns>.svc.cluster.local) and
+#     remove routes to external providers.
+deny contains v if {
+	_sovereign(input.declared)
+	some res in inv.resources(input, _backend_type)
+	some i, endpoint in object.get(res.props, ["spec", "endpoints"], [])
+	target := _external_endpoint(endpoint)
+	v := inv.violation(
+		"RES-010", res,
+		sprintf("Backend %s sends traffic to %s outside the cluster; sovereign stacks route only to *%s services", [res.name, target, _in_cluster_suffix]),
+		sprintf("spec.endpoints[%d]", [i]), target,
+	)
+}
+
+deny contains v if {
+	_sovereign(input.declared)
+	some res in inv.resources(input, "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend")
+	ref := _backend_ref(res)
+	_refers_outside(ref)
+	v := inv.violation(
+		"RES-010", res,
+		sprintf("AIServiceBackend %s routes to Backend %s/%s, which is external or not part of this stack; sovereign stacks route only to in-cluster models", [res.name, ref[0], ref[1]]),
+		"spec.backendRef", ref,
+	)
+}
+
+_refers_outside(ref) if ref in _external_backends
+
+_refers_outside(ref) if not ref in _known_backends
