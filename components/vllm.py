@@ -465,14 +465,18 @@ class VllmDeployment(pulumi.ComponentResource):
                     key="nvidia.com/gpu", operator="Equal", value="true", effect="NoSchedule"
                 )
             ],
-            # ScheduleAnyway: a hard constraint leaves replicas Pending when one zone runs out
-            # of GPU capacity, which costs more availability than two replicas sharing a zone.
-            # The GPU node groups span the stack's zones, so the soft spread normally holds.
+            # Under an SLA the stable track must survive a zone outage, so the spread is hard
+            # (SLA-003): a replica waits for capacity in another zone rather than sharing one.
+            # Without an SLA, and for canaries, a soft spread keeps scheduling flexible.
             topology_spread_constraints=[
                 k8s.core.v1.TopologySpreadConstraintArgs(
                     max_skew=1,
                     topology_key="topology.kubernetes.io/zone",
-                    when_unsatisfiable="ScheduleAnyway",
+                    when_unsatisfiable=(
+                        "DoNotSchedule"
+                        if spec.sla is not None and track.track == "stable"
+                        else "ScheduleAnyway"
+                    ),
                     label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 )
             ],

@@ -258,6 +258,8 @@ def test_gpus_are_requested_and_limited_on_the_models_pool(
         (spread,) = pod["topologySpreadConstraints"]
         assert spread["topologyKey"] == "topology.kubernetes.io/zone"
         assert spread["maxSkew"] == 1
+        # An SLA is declared: the stable track must really span zones (SLA-003).
+        assert spread["whenUnsatisfiable"] == "DoNotSchedule"
         shm = next(v for v in pod["volumes"] if v["name"] == "dshm")
         assert shm["emptyDir"]["medium"] == "Memory"
         mounts = {m["mountPath"] for m in _vllm(deployment)["volumeMounts"]}
