@@ -1,0 +1,87 @@
+"""regorus (PyPI ``gordon-to-regorus``): Microsoft's Rust Rego interpreter, the default engine."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from servegate.engines.base import EngineError, FileCoverage
+
+DISTRIBUTION = "gordon-to-regorus"
+
+_LOCATION = re.compile(r"-->\s*(\S+)")
+_MESSAGE = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
+
+
+class RegorusRuntime:
+    """A ``regorus.Engine`` in the worker process (it is unsendable: one thread only)."""
+
+    def __init__(self) -> None:
+        import regorus
+
+        self._regorus = regorus
+        self._engine: Any = None
+
+    def load(self, modules: dict[str, str], data_json: str, *, coverage: bool) -> None:
+        engine = self._regorus.Engine()
+        engine.set_enable_coverage(coverage)
+        for path, source in modules.items():
+            try:
+                engine.add_policy(path, source)
+            except RuntimeError as exc:
+                raise EngineError(f"regorus cannot compile {one_line(str(exc), path)}") from None
+        try:
+            engine.add_data_json(data_json)
+        except RuntimeError as exc:
+            raise EngineError(f"regorus rejected the data document: {one_line(str(exc))}") from None
+        self._engine = engine
+
+    def evaluate(
+        self, input_json: str, queries: list[str]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        try:
+            self._engine.set_input_json(input_json)
+        except RuntimeError as exc:
+            reason = one_line(str(exc))
+            raise EngineError(f"regorus rejected the input document: {reason}") from None
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for query in queries:
+            try:
+                answer = json.loads(self._engine.eval_query_as_json(query))
+            except RuntimeError as exc:
+                errors[query] = one_line(str(exc))
+                continue
+            results = answer.get("result", [])
+            # An undefined query has no result; a reference has exactly one expression.
+            if results:
+                values[query] = results[0]["expressions"][0]["value"]
+        return values, errors
+
+    def coverage(self) -> tuple[FileCoverage, ...] | None:
+        report = json.loads(self._engine.get_coverage_report_as_json())
+        return tuple(
+            FileCoverage(
+                path=entry["path"],
+                covered=frozenset(entry.get("covered", [])),
+                not_covered=frozenset(entry.get("not_covered", [])),
+            )
+            for entry in report.get("files", [])
+        )
+
+
+def one_line(message: str, fallback_location: str = "") -> str:
+    """``file:line:col: message`` from regorus's multi-line, source-quoting error text."""
+    location = _LOCATION.search(message)
+    reason = _MESSAGE.search(message)
+    text = reason.group(1).strip() if reason else _first_line(message)
+    where = location.group(1) if location else fallback_location
+    return f"{where}: {text}" if where else text
+
+
+def _first_line(message: str) -> str:
+    for line in message.splitlines():
+        if line.strip():
+            return line.strip()
+    return "unknown error"

@@ -1,0 +1,205 @@
+"""The embedded engines, run in a worker process the gate can stop at its deadline."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+import servegate
+from servegate.engines.base import EngineError, Evaluation, FileCoverage
+from servegate.engines.results import strict_results
+
+# Where ``servegate`` is imported from, so the worker finds the same code.
+_SOURCE_ROOT = str(Path(servegate.__file__).resolve().parent.parent)
+
+
+class SubprocessEngine:
+    """regorus or regopy behind ``servegate.engines.worker``, with a wall-clock timeout.
+
+    The worker starts on first use and stays up across queries (the policies compile once
+    per bundle). When an evaluation exceeds ``timeout_s`` the worker is killed, the call
+    raises EngineError, and the next call starts a new worker. Calls are serialized.
+    """
+
+    def __init__(self, name: str, distribution: str, *, timeout_s: float) -> None:
+        self.name = name
+        self._distribution = distribution
+        self._timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr: IO[str] | None = None
+
+    @property
+    def version(self) -> str:
+        """The interpreter's package version."""
+        try:
+            return metadata.version(self._distribution)
+        except metadata.PackageNotFoundError:
+            raise EngineError(
+                f"engine {self.name} needs the Python package {self._distribution}; "
+                f"install it with pip"
+            ) from None
+
+    def query(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+    ) -> dict[str, Any]:
+        """See ``Engine.query``."""
+        return strict_results(self.evaluate(modules, data, input_doc, queries), queries)
+
+    def evaluate(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+        *,
+        coverage: bool = False,
+    ) -> Evaluation:
+        """See ``Engine.evaluate``."""
+        key = hashlib.sha256(
+            json.dumps([modules, data], sort_keys=True).encode("utf-8")
+        ).hexdigest()
+        header = {
+            "key": key,
+            "modules": modules,
+            "data": data,
+            "queries": queries,
+            "coverage": coverage,
+        }
+        try:
+            request = json.dumps(header) + "\n" + json.dumps(input_doc) + "\n"
+        except (TypeError, ValueError) as exc:
+            raise EngineError(f"the policy input is not JSON: {exc}") from None
+        with self._lock:
+            answer = self._exchange(request)
+        if "fatal" in answer:
+            raise EngineError(str(answer["fatal"]))
+        return Evaluation(
+            values=answer["values"],
+            errors=answer["errors"],
+            coverage=None if answer["coverage"] is None else _coverage(answer["coverage"]),
+        )
+
+    def close(self) -> None:
+        """Stop the worker (it also stops by itself when the gate exits)."""
+        with self._lock:
+            self._stop()
+
+    def _exchange(self, request: str) -> dict[str, Any]:
+        process = self._running_worker()
+        reply: list[str] = []
+
+        def talk() -> None:
+            # EOF or a broken pipe here means the worker died; reported below.
+            try:
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(request)
+                process.stdin.flush()
+                reply.append(process.stdout.readline())
+            except (BrokenPipeError, OSError, ValueError):
+                return
+
+        talker = threading.Thread(target=talk, name=f"servegate-{self.name}", daemon=True)
+        talker.start()
+        talker.join(self._timeout_s)
+        if talker.is_alive():
+            # Kill first: the talker then sees EOF and ends before its streams are closed.
+            process.kill()
+            talker.join()
+            self._stop()
+            raise EngineError(
+                f"{self.name} did not finish evaluating within {self._timeout_s:g}s; "
+                f"the evaluation was stopped (raise the engine timeout or simplify the policy)"
+            )
+        if not reply or not reply[0]:
+            detail = self._last_stderr_line()
+            self._stop()
+            raise EngineError(f"the {self.name} engine crashed: {detail}")
+        answer: dict[str, Any] = json.loads(reply[0])
+        return answer
+
+    def _running_worker(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._stop()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [_SOURCE_ROOT, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        # regorus captures a Rust backtrace for every error otherwise: slow and noisy.
+        env["RUST_BACKTRACE"] = "0"
+        env["RUST_LIB_BACKTRACE"] = "0"
+        # Kept open for the worker's lifetime (read after a crash), closed in _stop.
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "servegate.engines.worker", self.name],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+                encoding="utf-8",
+                env=env,
+            )
+        except OSError as exc:
+            raise EngineError(f"cannot start the {self.name} engine worker: {exc}") from None
+        return self._process
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def _last_stderr_line(self) -> str:
+        code = None
+        if self._process is not None:
+            try:
+                code = self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+        lines: list[str] = []
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            lines = [line.strip() for line in self._stderr.read().splitlines() if line.strip()]
+        last = lines[-1] if lines else "no error output"
+        if code is not None and code < 0:
+            return f"{last} (killed by {signal.Signals(-code).name})"
+        return f"{last} (exit code {code})" if code is not None else last
+
+    def __del__(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
+
+def _coverage(entries: list[dict[str, Any]]) -> tuple[FileCoverage, ...]:
+    return tuple(
+        FileCoverage(
+            path=entry["path"],
+            covered=frozenset(entry["covered"]),
+            not_covered=frozenset(entry["not_covered"]),
+        )
+        for entry in entries
+    )

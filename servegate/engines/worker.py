@@ -1,0 +1,88 @@
+"""The engine worker: an embedded interpreter in its own process.
+
+``python -m servegate.engines.worker <regorus|regopy>`` reads requests from stdin and
+answers on stdout, one JSON line each. A request is two lines: a header
+``{"key", "modules", "data", "queries", "coverage"}`` and the input document's JSON
+text (passed to the interpreter as is, never re-parsed here). The answer is
+``{"values", "errors", "coverage"}`` or ``{"fatal": "one line"}``.
+
+The worker keeps the last loaded policies while ``key`` stays the same, so repeated
+evaluations of one bundle (the CrossGuard pack judges resource after resource) compile
+once. It runs in its own process so the gate can kill it at its deadline (regorus holds
+the GIL, so a thread could not be abandoned) and survive a crash of native code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from typing import IO, Any
+
+from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.runtime import Runtime
+
+
+def new_runtime(engine: str) -> Runtime:
+    """The interpreter for an engine name (imported here: only the worker loads it)."""
+    if engine == "regorus":
+        from servegate.engines.regorus_engine import RegorusRuntime
+
+        return RegorusRuntime()
+    if engine == "regopy":
+        from servegate.engines.regopy_engine import RegopyRuntime
+
+        return RegopyRuntime()
+    raise SystemExit(f"servegate engine worker: unknown engine {engine!r}")
+
+
+def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
+    """Answer requests until stdin closes (the gate exited or dropped this worker)."""
+    runtime = new_runtime(engine)
+    loaded_key: str | None = None
+    while True:
+        header_line = requests.readline()
+        input_json = requests.readline()
+        if not header_line or not input_json:
+            return
+        header: dict[str, Any] = json.loads(header_line)
+        try:
+            # Coverage accumulates per interpreter: a covered run always starts fresh.
+            if header["coverage"] or header["key"] != loaded_key:
+                loaded_key = None
+                runtime.load(
+                    header["modules"], json.dumps(header["data"]), coverage=header["coverage"]
+                )
+                loaded_key = header["key"]
+            values, errors = runtime.evaluate(input_json, header["queries"])
+            coverage = runtime.coverage() if header["coverage"] else None
+            answer: dict[str, Any] = {
+                "values": values,
+                "errors": errors,
+                "coverage": None if coverage is None else [_coverage_json(c) for c in coverage],
+            }
+        except EngineError as exc:
+            answer = {"fatal": str(exc)}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+def _coverage_json(coverage: FileCoverage) -> dict[str, Any]:
+    return {
+        "path": coverage.path,
+        "covered": sorted(coverage.covered),
+        "not_covered": sorted(coverage.not_covered),
+    }
+
+
+def main() -> None:
+    """Entry point; native code printing to stdout must not corrupt the answers."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    requests = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+    serve(sys.argv[1], requests, answers)
+
+
+if __name__ == "__main__":
+    main()

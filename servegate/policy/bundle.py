@@ -1,0 +1,147 @@
+"""The policy bundle: every Rego module, test and parameter file under ``policies/``.
+
+Layout: ``<area>/<area>.rego`` (a package with ``deny`` rules), ``<area>/<area>_test.rego``,
+helpers such as ``lib/inventory.rego``, and ``data/<stem>.yaml`` loaded as
+``data.params.<stem>``. ``pack/`` (the CrossGuard pack) holds no Rego and is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from servegate.findings import Rule
+from servegate.policy import PolicyError
+from servegate.policy.metadata import LocatedRule, check_unique_ids, count_test_cases, parse_rules
+
+TEST_SUFFIX = "_test.rego"
+DATA_DIR = "data"
+
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PolicyBundle:
+    """What the engines evaluate and the reports cite."""
+
+    root: Path
+    # Relative path (POSIX) -> source, without tests.
+    modules: dict[str, str]
+    test_modules: dict[str, str]
+    # {"params": {<data file stem>: <its YAML>}}
+    data: dict[str, Any]
+    rules: tuple[Rule, ...]
+    # Packages that have deny rules, e.g. ("audit", "residency").
+    packages: tuple[str, ...]
+    # Over every .rego and data file: the report's policies_sha256.
+    sha256: str
+
+    @property
+    def queries(self) -> list[str]:
+        """The gate's entrypoints, one per package: ``data.<package>.deny``."""
+        return [f"data.{package}.deny" for package in self.packages]
+
+    def all_modules(self) -> dict[str, str]:
+        """Modules and tests together (what the policy test runner loads)."""
+        return {**self.modules, **self.test_modules}
+
+
+def load_bundle(policies_dir: Path) -> PolicyBundle:
+    """Read and check the bundle; PolicyError (one line, naming the file) when it is wrong."""
+    if not policies_dir.is_dir():
+        raise PolicyError(f"{policies_dir}: no policies directory here")
+    rego_files = sorted(p for p in policies_dir.rglob("*.rego") if p.is_file())
+    data_files = sorted(
+        p for p in (policies_dir / DATA_DIR).glob("*") if p.suffix in {".yaml", ".yml"}
+    )
+    if not rego_files:
+        raise PolicyError(f"{policies_dir}: no .rego files found")
+    modules: dict[str, str] = {}
+    tests: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for path in sorted([*rego_files, *data_files], key=lambda p: _relative(policies_dir, p)):
+        relative = _relative(policies_dir, path)
+        raw = _read_bytes(path)
+        digest.update(f"{relative}\0{len(raw)}\0".encode())
+        digest.update(raw)
+        if path.suffix == ".rego":
+            source = _decode(path, raw)
+            (tests if relative.endswith(TEST_SUFFIX) else modules)[relative] = source
+    data = {"params": {path.stem: _load_yaml(path) for path in data_files}}
+    located: list[LocatedRule] = []
+    packages: set[str] = set()
+    for relative, source in modules.items():
+        file_rules = parse_rules(f"{policies_dir.name}/{relative}", source)
+        located.extend(file_rules)
+        if file_rules:
+            packages.add(file_rules[0].rule.package)
+    check_unique_ids(located)
+    for item in located:
+        _check_parameters(item, data["params"])
+    rules = count_test_cases(sorted((item.rule for item in located), key=lambda r: r.id), tests)
+    return PolicyBundle(
+        root=policies_dir,
+        modules=modules,
+        test_modules=tests,
+        data=data,
+        rules=rules,
+        packages=tuple(sorted(packages)),
+        sha256=digest.hexdigest(),
+    )
+
+
+def packages_of_tests(bundle: PolicyBundle) -> dict[str, str]:
+    """Test file -> its package name."""
+    packages: dict[str, str] = {}
+    for relative, source in bundle.test_modules.items():
+        match = _PACKAGE.search(source)
+        if match is None:
+            raise PolicyError(f"{bundle.root.name}/{relative}: no package declaration")
+        packages[relative] = match.group(1)
+    return packages
+
+
+def _check_parameters(item: LocatedRule, params: dict[str, Any]) -> None:
+    for key in item.rule.parameters:
+        node: Any = params
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise PolicyError(
+                    f"{item.file}:{item.line}: custom.parameters of {item.rule.id} names "
+                    f"{key!r}, which policies/{DATA_DIR}/ does not define "
+                    f"(write <file stem>.<key>, e.g. zones.zones)"
+                )
+            node = node[part]
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(_decode(path, _read_bytes(path)))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PolicyError(f"{where}: not valid YAML: {problem}") from None
