@@ -16,7 +16,7 @@ from servegate.baseline import load_baseline
 from servegate.engines import get_engine
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
-from servegate.offline import run_offline
+from servegate.offline import OfflineRun, run_offline
 from servegate.plan.inventory import build_inventory
 from servegate.plan.load import load_plan
 from servegate.policy.bundle import PolicyBundle, load_bundle
@@ -62,17 +62,25 @@ def canonical_sha256(document: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def offline_inventory(spec: StackSpec, project_dir: Path) -> PlannedStack:
-    """Run the Pulumi program under the SDK's mock engine and normalize what it declared."""
+def offline_run(spec: StackSpec, project_dir: Path) -> OfflineRun:
+    """Run the project's Pulumi program for a stack under the SDK's mock engine."""
     program = project_dir / "__main__.py"
     config = read_stack_config(stack_file(spec.stack, project_dir))
     with console.step(f"Running the {spec.stack} program offline"):
-        run = run_offline(
+        return run_offline(
             lambda: runpy.run_path(str(program), run_name="__main__"),
             project=PROJECT,
             stack=spec.stack,
             config=config,
         )
+
+
+def offline_inventory(
+    spec: StackSpec, project_dir: Path, run: OfflineRun | None = None
+) -> PlannedStack:
+    """Normalize what an offline run of the program declared (running it if not given)."""
+    run = run or offline_run(spec, project_dir)
+    config = read_stack_config(stack_file(spec.stack, project_dir))
     inventory = build_inventory(
         run.resources,
         stack=spec.stack,

@@ -1,0 +1,101 @@
+"""Every rule, end to end: a preview plan that violates it exits 1 with that rule's finding
+on that resource; the same plan corrected (the compliant prod-ca plan) passes with exit 0."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from components import catalog
+from servegate.cli.main import app
+from servegate.policy.bundle import load_bundle
+from tests import stacks
+from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
+from tests.policy_cases_residency_sla_cost import DECLARED_CASES, RESIDENCY_SLA_COST_CASES
+
+CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES}
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with the real policies and a private copy of the stack files."""
+    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
+    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
+    return tmp_path
+
+
+def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+    plan_path = project / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    out = project / "out"
+    result = runner.invoke(
+        app,
+        [
+            "-q",
+            "-C",
+            str(project),
+            "check",
+            str(plan_path),
+            "-s",
+            "prod-ca",
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ],
+    )
+    report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}
+    return result.exit_code, report, result.output
+
+
+def _blocking(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (f["rule_id"], f["resource_urn"])
+        for f in report["findings"]
+        if f["enforcement"] == "mandatory" and not f["waived"]
+    ]
+
+
+def test_every_rule_has_an_end_to_end_case() -> None:
+    rules = {rule.id for rule in load_bundle(catalog.PROJECT_ROOT / "policies").rules}
+    assert rules == set(CASES) | set(DECLARED_CASES)
+
+
+def test_the_compliant_plan_passes(project: Path) -> None:
+    code, report, output = _check(project, stacks.preview_document("prod-ca"))
+    assert code == 0, output
+    assert report["verdict"] == "pass"
+    assert report["findings"] == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id: str) -> None:
+    plan = copy.deepcopy(stacks.preview_document("prod-ca"))
+    target = CASES[rule_id](plan)
+    code, report, output = _check(project, plan)
+    hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
+    assert {f["resource_urn"] for f in hits} == {target.urn}, output
+    mandatory = hits[0]["enforcement"] == "mandatory"
+    assert code == (1 if mandatory else 0), output
+    assert report["verdict"] == ("fail" if mandatory else "pass")
+    assert {f["rule_id"] for f in report["findings"]} == {rule_id}
+
+
+@pytest.mark.parametrize("rule_id", sorted(DECLARED_CASES))
+def test_a_violating_declaration_is_reported(project: Path, rule_id: str) -> None:
+    path = project / "stacks" / "Pulumi.prod-ca.yaml"
+    document = yaml.safe_load(path.read_text())
+    DECLARED_CASES[rule_id](document["config"])
+    path.write_text(yaml.safe_dump(document))
+    code, report, output = _check(project, stacks.preview_document("prod-ca"))
+    hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
+    assert [f["resource_urn"] for f in hits] == [stacks.run("prod-ca").stack_urn], output
+    assert code == (1 if _blocking(report) else 0)
