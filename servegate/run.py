@@ -66,9 +66,13 @@ def offline_run(spec: StackSpec, project_dir: Path) -> OfflineRun:
     """Run the project's Pulumi program for a stack under the SDK's mock engine."""
     program = project_dir / "__main__.py"
     config = read_stack_config(stack_file(spec.stack, project_dir))
+
+    def run_program() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
     with console.step(f"Running the {spec.stack} program offline"):
         return run_offline(
-            lambda: runpy.run_path(str(program), run_name="__main__"),
+            run_program,
             project=PROJECT,
             stack=spec.stack,
             config=config,

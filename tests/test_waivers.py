@@ -53,7 +53,10 @@ def test_a_valid_waiver_waives_matching_findings_only() -> None:
 
 def test_exact_urn_waiver() -> None:
     waivers = parse_waivers({"waivers": [_waiver(resource=PROD_URN)]}, today=TODAY)
-    assert [f.waived for f in waivers.apply([_finding(PROD_URN), _finding(DEV_URN)])] == [True, False]
+    assert [f.waived for f in waivers.apply([_finding(PROD_URN), _finding(DEV_URN)])] == [
+        True,
+        False,
+    ]
 
 
 def test_waiver_ends_at_the_start_of_its_expiry_date() -> None:
