@@ -16,7 +16,7 @@ import sysconfig
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,26 +65,35 @@ def run_offline(
     project: str,
     stack: str,
     config: Mapping[str, Any],
+    secret_keys: Collection[str] = (),
 ) -> OfflineRun:
     """Run ``program`` as stack ``stack`` of ``project`` with stack ``config``.
+
+    Keys in ``secret_keys`` reach the program as secret config, as the engine marks them.
 
     ``config`` maps full keys (``aws:region``, ``llm-serving:models``) to values; objects
     and lists reach the program JSON-encoded, as the engine passes them. A
     :class:`ConfigError` or :class:`GateError` from the program propagates unchanged; any
     other failure becomes one :class:`OfflineRunError` naming where in the program it was.
     """
-    return contextvars.copy_context().run(_run, program, project, stack, dict(config))
+    return contextvars.copy_context().run(
+        _run, program, project, stack, dict(config), sorted(secret_keys)
+    )
 
 
 def _run(
-    program: Callable[[], None], project: str, stack: str, config: dict[str, Any]
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: list[str],
 ) -> OfflineRun:
     started = time.perf_counter()
     region = config.get("aws:region")
     monitor = _RecordingMonitor(_EchoMocks(region if isinstance(region, str) else None))
     _configure(monitor, project, stack)
     encoded = {key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()}
-    pulumi_config.set_all_config(encoded, [])
+    pulumi_config.set_all_config(encoded, secret_keys)
     try:
         _sync_await(run_in_stack(program))
     except (ConfigError, GateError):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, StackSpec, read_stack_config, stack_file
+from components.config import PROJECT, SECRET_KEYS, StackSpec, read_stack_config, stack_file
 from servegate import audit_log, console
 from servegate.baseline import load_baseline
 from servegate.engines import get_engine
@@ -65,7 +65,7 @@ def canonical_sha256(document: Any) -> str:
 def offline_run(spec: StackSpec, project_dir: Path) -> OfflineRun:
     """Run the project's Pulumi program for a stack under the SDK's mock engine."""
     program = project_dir / "__main__.py"
-    config = read_stack_config(stack_file(spec.stack, project_dir))
+    config, secret_keys = offline_config(read_stack_config(stack_file(spec.stack, project_dir)))
 
     def run_program() -> None:
         runpy.run_path(str(program), run_name="__main__")
@@ -76,7 +76,24 @@ def offline_run(spec: StackSpec, project_dir: Path) -> OfflineRun:
             project=PROJECT,
             stack=spec.stack,
             config=config,
+            secret_keys=secret_keys,
         )
+
+
+def offline_config(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Stack config as the offline run can give it to the program.
+
+    Encrypted values (``{secure: ...}``) need the stack's secrets provider, which the offline
+    run does not have: they are left out and the program takes its no-value path. Keys that
+    are secret by definition (``SECRET_KEYS``) stay secret even when given in plain text.
+    """
+    usable = {
+        key: value
+        for key, value in config.items()
+        if not (isinstance(value, dict) and set(value) == {"secure"})
+    }
+    secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS if f"{PROJECT}:{key}" in usable]
+    return usable, secret_keys
 
 
 def offline_inventory(

@@ -19,6 +19,8 @@ runner = CliRunner()
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
+    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
+    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
     return tmp_path
 
 
@@ -74,7 +76,7 @@ def test_ci_init_refuses_unknown_provider_and_overwrites(project: Path) -> None:
     ("zone", "region", "extra"),
     [("ca", "ca-central-1", ["--air-gapped"]), ("eu", "eu-west-1", []), ("us", "us-west-2", [])],
 )
-def test_new_stack_writes_a_valid_config(
+def test_new_stack_writes_a_config_that_passes_its_gate(
     project: Path, zone: str, region: str, extra: list[str]
 ) -> None:
     code, output = _run(
@@ -85,6 +87,9 @@ def test_new_stack_writes_a_valid_config(
     assert (spec.residency.zone, spec.region) == (zone, region)
     assert spec.residency.air_gapped is bool(extra)
     assert spec.models[0].replicas.min >= spec.replica_floor
+    # The new stack passes its own gate offline.
+    code, output = _run(project, "preview", "-s", f"new-{zone}", "--format", "json")
+    assert code == 0, output
 
 
 @pytest.mark.parametrize(
