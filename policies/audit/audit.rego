@@ -1,0 +1,572 @@
+# METADATA
+# title: Audit trail
+# description: The evidence a reviewer or an investigator needs after the fact (API call
+#   history, control-plane and network logs, their retention and integrity) and tagging that
+#   ties every resource to an owner and a data classification.
+package audit
+
+import data.lib.inventory as inv
+import rego.v1
+
+_trail_type := "aws:cloudtrail/trail:Trail"
+
+_cluster_type := "aws:eks/cluster:Cluster"
+
+_log_group_type := "aws:cloudwatch/logGroup:LogGroup"
+
+_envoy_proxy_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+
+_bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
+
+_versioning_types := {"aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"}
+
+_object_lock_types := {
+	"aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+	"aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+}
+
+_public_access_block_type := "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+
+_public_access_flags := ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+
+_required_cluster_log_types := {"audit", "authenticator"}
+
+_classification_tag := "data-classification"
+
+# -- declared facts (thresholds never come from here) --------------------------------------
+
+_classification(declared) := object.get(declared, ["tags", _classification_tag], "")
+
+# The minimum for the declared classification; an undeclared or unknown classification gets
+# the strictest minimum of the table, so a typo can never loosen the rule.
+_minimum(table, classification) := object.get(table, classification, _strictest(table))
+
+# Not max(): regopy 1.5.2 orders numbers as text in max and sort.
+_strictest(table) := days if {
+	some days in table
+	every other in table {
+		days >= other
+	}
+}
+
+_min_log_retention(declared) := _minimum(data.params.retention.min_log_retention_days, _classification(declared))
+
+_min_object_lock(declared) := _minimum(data.params.retention.min_object_lock_days, _classification(declared))
+
+# -- CloudTrail --------------------------------------------------------------------------------
+
+# Recording, not merely declared: a trail whose logging is switched off records nothing.
+_multi_region(trail) if {
+	inv.truthy(inv.prop(trail, "isMultiRegionTrail"))
+	object.get(trail.props, "enableLogging", true) != false
+}
+
+_any_multi_region(trails) if {
+	some trail in trails
+	_multi_region(trail)
+}
+
+_any_multi_region_unknown(trails) if {
+	some trail in trails
+	inv.is_unknown(trail, "isMultiRegionTrail")
+}
+
+# METADATA
+# title: A multi-region CloudTrail trail records API activity
+# description: Without a trail that covers every region there is no record of who changed the
+#   serving infrastructure, including calls made in regions the stack does not use.
+# custom:
+#   id: AUD-001
+#   area: audit
+#   severity: high
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: []
+#   controls: ["seed checklist: audit logging of administrative actions", "CIS AWS Foundations Benchmark"]
+#   remediation: Enable the AuditTrail component (an aws.cloudtrail.Trail with
+#     is_multi_region_trail=True and logging enabled).
+deny contains v if {
+	count(inv.resources(input, _trail_type)) == 0
+	v := inv.violation(
+		"AUD-001", inv.stack_resource(input),
+		"the stack declares no CloudTrail trail; one multi-region trail (aws:cloudtrail/trail:Trail) is required",
+		"resources", null,
+	)
+}
+
+deny contains v if {
+	trails := inv.resources(input, _trail_type)
+	not _any_multi_region(trails)
+	not _any_multi_region_unknown(trails)
+	some trail in trails
+	v := inv.violation(
+		"AUD-001", trail,
+		sprintf("trail %s does not log all regions; isMultiRegionTrail must be true with logging enabled", [trail.name]),
+		"isMultiRegionTrail", inv.prop(trail, "isMultiRegionTrail"),
+	)
+}
+
+deny contains v if {
+	trails := inv.resources(input, _trail_type)
+	not _any_multi_region(trails)
+	some trail in trails
+	inv.is_unknown(trail, "isMultiRegionTrail")
+	v := inv.undecided("AUD-001", trail, "isMultiRegionTrail")
+}
+
+# METADATA
+# title: Trail logs are tamper-evident and encrypted
+# description: Log file validation lets an investigator prove the trail's files were not altered
+#   or deleted, and a customer-managed KMS key keeps them readable only by whom the key allows.
+# custom:
+#   id: AUD-002
+#   area: audit
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: tamper-evident audit records", "CIS AWS Foundations Benchmark"]
+#   remediation: Set enable_log_file_validation=True and kms_key_id to a customer-managed key on
+#     the trail.
+deny contains v if {
+	some trail in inv.resources(input, _trail_type)
+	not inv.is_unknown(trail, "enableLogFileValidation")
+	not inv.truthy(inv.prop(trail, "enableLogFileValidation"))
+	v := inv.violation(
+		"AUD-002", trail,
+		sprintf("trail %s does not validate its log files; enableLogFileValidation must be true", [trail.name]),
+		"enableLogFileValidation", inv.prop(trail, "enableLogFileValidation"),
+	)
+}
+
+deny contains v if {
+	some trail in inv.resources(input, _trail_type)
+	inv.is_unknown(trail, "enableLogFileValidation")
+	v := inv.undecided("AUD-002", trail, "enableLogFileValidation")
+}
+
+deny contains v if {
+	some trail in inv.resources(input, _trail_type)
+	not inv.has_value(trail, "kmsKeyId")
+	v := inv.violation(
+		"AUD-002", trail,
+		sprintf("trail %s is not encrypted with a KMS key; kmsKeyId must name a customer-managed key", [trail.name]),
+		"kmsKeyId", null,
+	)
+}
+
+# -- EKS control plane -------------------------------------------------------------------------
+
+_missing_cluster_log_types(cluster) := _required_cluster_log_types - {log_type |
+	some log_type in object.get(cluster.props, "enabledClusterLogTypes", [])
+}
+
+# METADATA
+# title: EKS audit and authenticator logs are enabled
+# description: The Kubernetes audit log records every API request to the cluster and the
+#   authenticator log maps them to IAM identities; without both nobody can tell who did what.
+# custom:
+#   id: AUD-003
+#   area: audit
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: audit logging of administrative actions"]
+#   remediation: Add "audit" and "authenticator" to the cluster's enabled_cluster_log_types.
+deny contains v if {
+	some cluster in inv.resources(input, _cluster_type)
+	not inv.is_unknown(cluster, "enabledClusterLogTypes")
+	missing := _missing_cluster_log_types(cluster)
+	count(missing) > 0
+	v := inv.violation(
+		"AUD-003", cluster,
+		sprintf("EKS cluster %s does not ship the %s control-plane log(s); enabledClusterLogTypes must include audit and authenticator", [cluster.name, concat(", ", sort(missing))]),
+		"enabledClusterLogTypes", object.get(cluster.props, "enabledClusterLogTypes", []),
+	)
+}
+
+deny contains v if {
+	some cluster in inv.resources(input, _cluster_type)
+	inv.is_unknown(cluster, "enabledClusterLogTypes")
+	v := inv.undecided("AUD-003", cluster, "enabledClusterLogTypes")
+}
+
+# -- VPC flow logs -----------------------------------------------------------------------------
+
+_flow_logged_vpcs(doc) := {urn |
+	some flow_log in inv.resources(doc, "aws:ec2/flowLog:FlowLog")
+	some urn in inv.dep_urns(flow_log, "vpcId")
+}
+
+# METADATA
+# title: Every VPC has a flow log
+# description: Flow logs are the only record of which addresses talked to the model servers and
+#   where traffic left the network; they are needed to investigate exfiltration.
+# custom:
+#   id: AUD-004
+#   area: audit
+#   severity: medium
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: []
+#   controls: ["seed checklist: network activity logging", "CIS AWS Foundations Benchmark"]
+#   remediation: Add an aws.ec2.FlowLog with vpc_id set to the VPC's id (the Network component
+#     does this).
+deny contains v if {
+	logged := _flow_logged_vpcs(input)
+	some vpc in inv.resources(input, "aws:ec2/vpc:Vpc")
+	not vpc.urn in logged
+	v := inv.violation(
+		"AUD-004", vpc,
+		sprintf("VPC %s has no flow log; add an aws:ec2/flowLog:FlowLog whose vpcId is this VPC", [vpc.name]),
+		"flowLog", null,
+	)
+}
+
+# -- log retention -----------------------------------------------------------------------------
+
+# 0 or absent means the group never expires, which satisfies any minimum.
+_expires(retention) if {
+	is_number(retention)
+	retention > 0
+}
+
+# METADATA
+# title: Log groups keep logs as long as the data classification requires
+# description: Logs deleted before the retention period of the stack's data classification
+#   cannot serve as evidence in an audit or an incident investigation.
+# custom:
+#   id: AUD-005
+#   area: audit
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [retention.min_log_retention_days]
+#   controls: ["seed checklist: log retention per data classification"]
+#   remediation: Set retention_in_days on the log group to at least the minimum for the stack's
+#     data classification (policies/data/retention.yaml), or 0 to keep logs forever.
+deny contains v if {
+	minimum := _min_log_retention(input.declared)
+	some group in inv.resources(input, _log_group_type)
+	retention := inv.prop(group, "retentionInDays")
+	_expires(retention)
+	retention < minimum
+	v := inv.violation(
+		"AUD-005", group,
+		sprintf("log group %s keeps logs %v days; data classification %q requires at least %v days (or 0, never expire)", [group.name, retention, _classification(input.declared), minimum]),
+		"retentionInDays", retention,
+	)
+}
+
+deny contains v if {
+	some group in inv.resources(input, _log_group_type)
+	inv.is_unknown(group, "retentionInDays")
+	v := inv.undecided("AUD-005", group, "retentionInDays")
+}
+
+# -- audit bucket ------------------------------------------------------------------------------
+
+_audit_purpose(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
+
+_audit_purpose(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
+
+_trail_buckets(doc) := {urn |
+	some trail in inv.resources(doc, _trail_type)
+	some urn in inv.dep_urns(trail, "s3BucketName")
+}
+
+_audit_buckets(doc) := [bucket |
+	trail_buckets := _trail_buckets(doc)
+	some type_token in _bucket_types
+	some bucket in inv.resources(doc, type_token)
+	_audit_bucket(bucket, trail_buckets)
+]
+
+_audit_bucket(bucket, _) if _audit_purpose(bucket)
+
+_audit_bucket(bucket, trail_buckets) if bucket.urn in trail_buckets
+
+# Each audit-bucket piece is judged as a set of [verdict, bucket urn] pairs ("ok" or
+# "unknown"; a failing sub-resource adds none), built once and looked up per bucket.
+_versioning_verdict(res) := "ok" if object.get(res.props, ["versioningConfiguration", "status"], "") == "Enabled"
+
+_versioning_verdict(res) := "unknown" if inv.is_unknown(res, "versioningConfiguration.status")
+
+_versioning(doc) := {[verdict, urn] |
+	some type_token in _versioning_types
+	some res in inv.resources(doc, type_token)
+	verdict := _versioning_verdict(res)
+	some urn in inv.dep_urns(res, "bucket")
+}
+
+# S3 takes either days or years, never both.
+_lock_days(res) := days if {
+	days := inv.prop(res, "rule.defaultRetention.days")
+	is_number(days)
+} else := years * 365 if {
+	years := inv.prop(res, "rule.defaultRetention.years")
+	is_number(years)
+}
+
+_lock_verdict(res, minimum) := "ok" if {
+	_lock_days(res) >= minimum
+} else := "unknown" if {
+	some period in ["days", "years"]
+	inv.is_unknown(res, concat(".", ["rule.defaultRetention", period]))
+}
+
+_object_lock(doc, minimum) := {[verdict, urn] |
+	some type_token in _object_lock_types
+	some res in inv.resources(doc, type_token)
+	verdict := _lock_verdict(res, minimum)
+	some urn in inv.dep_urns(res, "bucket")
+}
+
+_public_access_verdict(res) := "ok" if {
+	every flag in _public_access_flags {
+		inv.truthy(inv.prop(res, flag))
+	}
+}
+
+_public_access_verdict(res) := "unknown" if {
+	some flag in _public_access_flags
+	inv.is_unknown(res, flag)
+}
+
+_public_access(doc) := {[verdict, urn] |
+	some res in inv.resources(doc, _public_access_block_type)
+	verdict := _public_access_verdict(res)
+	some urn in inv.dep_urns(res, "bucket")
+}
+
+# The pieces an audit bucket needs, each as [name, verdicts, what is required].
+_audit_bucket_pieces(doc, lock_minimum) := [
+	[
+		"versioning", _versioning(doc),
+		"an aws:s3/bucketVersioning:BucketVersioning with versioningConfiguration.status Enabled",
+	],
+	[
+		"object lock retention", _object_lock(doc, lock_minimum),
+		sprintf("an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least %v days", [lock_minimum]),
+	],
+	[
+		"public access block", _public_access(doc),
+		"an aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock with all four block/ignore/restrict flags true",
+	],
+]
+
+# A missing piece is undecided while its sub-resource's deciding value is unknown.
+_piece_finding(bucket, piece) := inv.undecided("AUD-006", bucket, piece[0]) if {
+	["unknown", bucket.urn] in piece[1]
+} else := inv.violation(
+	"AUD-006", bucket,
+	sprintf("audit bucket %s lacks %s; it needs %s", [bucket.name, piece[0], piece[2]]),
+	piece[0], null,
+)
+
+_encryption_finding(bucket, unknown) := inv.undecided("AUD-006", bucket, "serverSideEncryption") if {
+	bucket.urn in unknown
+} else := inv.violation(
+	"AUD-006", bucket,
+	sprintf("audit bucket %s lacks KMS encryption; it needs an aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms", [bucket.name]),
+	"serverSideEncryption", null,
+)
+
+# METADATA
+# title: The audit bucket is immutable, versioned, KMS-encrypted and private
+# description: Audit evidence must survive an attacker with write access and stay readable only
+#   to its owners; versioning, object lock for the classification's retention period, KMS
+#   encryption and a public access block together provide that.
+# custom:
+#   id: AUD-006
+#   area: audit
+#   severity: high
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: [retention.min_object_lock_days]
+#   controls: ["seed checklist: tamper-evident audit records", "CIS AWS Foundations Benchmark"]
+#   remediation: Use the AuditTrail component's bucket, or give the trail's bucket object_lock_enabled=True,
+#     a BucketVersioning (Enabled), a BucketObjectLockConfiguration with the required retention,
+#     an SSE configuration with aws:kms and a BucketPublicAccessBlock with all flags true.
+deny contains v if {
+	count(_audit_buckets(input)) == 0
+	v := inv.violation(
+		"AUD-006", inv.stack_resource(input),
+		"the stack has no audit bucket; tag the trail's S3 bucket servegate.io/purpose: audit or point a trail's s3BucketName at it",
+		"resources", null,
+	)
+}
+
+deny contains v if {
+	pieces := _audit_bucket_pieces(input, _min_object_lock(input.declared))
+	some bucket in _audit_buckets(input)
+	some piece in pieces
+	not ["ok", bucket.urn] in piece[1]
+	v := _piece_finding(bucket, piece)
+}
+
+deny contains v if {
+	some bucket in _audit_buckets(input)
+	not inv.is_unknown(bucket, "objectLockEnabled")
+	not inv.truthy(inv.prop(bucket, "objectLockEnabled"))
+	v := inv.violation(
+		"AUD-006", bucket,
+		sprintf("audit bucket %s lacks object lock; objectLockEnabled must be true", [bucket.name]),
+		"objectLockEnabled", inv.prop(bucket, "objectLockEnabled"),
+	)
+}
+
+deny contains v if {
+	kms := inv.sse_kms_buckets(input)
+	unknown := inv.sse_unknown_buckets(input)
+	some bucket in _audit_buckets(input)
+	not bucket.urn in kms
+	v := _encryption_finding(bucket, unknown)
+}
+
+# -- gateway access logs -----------------------------------------------------------------------
+
+_access_log(proxy) := object.get(proxy.props, ["spec", "telemetry", "accessLog"], {})
+
+_access_log_off(proxy) if count(object.get(_access_log(proxy), "settings", [])) == 0
+
+_access_log_off(proxy) if inv.truthy(object.get(_access_log(proxy), "disable", false))
+
+# METADATA
+# title: The model gateway writes access logs
+# description: The gateway is the only entry point to the models; its access log is the record
+#   of which client called which model when, needed for abuse and incident investigations.
+# custom:
+#   id: AUD-007
+#   area: audit
+#   severity: medium
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   controls: ["seed checklist: audit logging of model access"]
+#   remediation: Set spec.telemetry.accessLog.settings on the EnvoyProxy (at least one format
+#     with a sink) and do not set accessLog.disable.
+deny contains v if {
+	some proxy in inv.resources(input, _envoy_proxy_type)
+	not inv.is_unknown(proxy, "spec.telemetry.accessLog.settings")
+	_access_log_off(proxy)
+	v := inv.violation(
+		"AUD-007", proxy,
+		sprintf("EnvoyProxy %s writes no access log; spec.telemetry.accessLog.settings must list at least one sink and disable must not be true", [proxy.name]),
+		"spec.telemetry.accessLog", _access_log(proxy),
+	)
+}
+
+deny contains v if {
+	some proxy in inv.resources(input, _envoy_proxy_type)
+	inv.is_unknown(proxy, "spec.telemetry.accessLog.settings")
+	v := inv.undecided("AUD-007", proxy, "spec.telemetry.accessLog.settings")
+}
+
+# -- tags --------------------------------------------------------------------------------------
+
+# Custom aws: resource types that take tags (policies/data/tags.yaml lists those that do not).
+_taggable_types(doc) := [type_token |
+	untaggable := {token | some token in data.params.tags.untaggable_types}
+	doc.by_type[type_token]
+	startswith(type_token, "aws:")
+	not type_token in untaggable
+]
+
+# Tag keys holding a non-empty value (an unknown value will hold one at apply).
+_present_tags(tags) := {key | value := tags[key]; is_string(value); value != ""}
+
+# METADATA
+# title: Taggable AWS resources carry the required tags
+# description: Owner, cost center, data classification and environment tags route incidents and
+#   costs to a team and tell responders how sensitive the data on a resource is.
+# custom:
+#   id: AUD-008
+#   area: audit
+#   severity: medium
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [tags.required, tags.untaggable_types]
+#   controls: ["seed checklist: asset inventory and ownership"]
+#   remediation: Set the missing tags in the stack's llm-serving:tags (they reach every resource
+#     through the AWS provider's default tags) or on the resource itself, non-empty.
+deny contains v if {
+	required := {key | some key in data.params.tags.required}
+	taggable := [res |
+		some type_token in _taggable_types(input)
+		some res in inv.resources(input, type_token)
+		object.get(res, "custom", true) != false
+	]
+	# most resources share their provider's tags: judge each distinct tag set once
+	lacking := {tags |
+		some tags in {object.get(res, "tags", {}) | some res in taggable}
+		is_object(tags)
+		count(required - _present_tags(tags)) > 0
+	}
+	some res in taggable
+	tags := object.get(res, "tags", {})
+	tags in lacking
+	missing := required - _present_tags(tags)
+	v := inv.violation(
+		"AUD-008", res,
+		sprintf("%s lacks required tag(s) %s; every taggable resource needs non-empty %s", [res.name, concat(", ", sort(missing)), concat(", ", data.params.tags.required)]),
+		"tags", sort(missing),
+	)
+}
+
+deny contains v if {
+	some type_token in _taggable_types(input)
+	some res in inv.resources(input, type_token)
+	object.get(res, "custom", true) != false
+	not is_object(object.get(res, "tags", {}))
+	v := inv.undecided("AUD-008", res, "tags")
+}
+
+_classification_allowed(value) if value in data.params.tags.data_classifications
+
+_classification_text := concat(", ", data.params.tags.data_classifications)
+
+# METADATA
+# title: The data classification is one of the known classes
+# description: Retention minimums and handling rules are keyed by classification; an
+#   unrecognised value means nobody knows which rules the data falls under.
+# custom:
+#   id: AUD-009
+#   area: audit
+#   severity: medium
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: [tags.data_classifications]
+#   controls: ["seed checklist: data classification"]
+#   remediation: Set the data-classification tag to one of the classes in policies/data/tags.yaml.
+deny contains v if {
+	declared := _classification(input.declared)
+	declared != ""
+	not _classification_allowed(declared)
+	v := inv.violation(
+		"AUD-009", inv.stack_resource(input),
+		sprintf("the stack declares data-classification %q; allowed: %s", [declared, _classification_text]),
+		"declared.tags.data-classification", declared,
+	)
+}
+
+# A resource inheriting the stack's invalid value is covered by the stack-level finding.
+deny contains v if {
+	declared := _classification(input.declared)
+	some type_token in _taggable_types(input)
+	some res in inv.resources(input, type_token)
+	tags := object.get(res, "tags", {})
+	is_object(tags)
+	value := object.get(tags, _classification_tag, declared)
+	value != declared
+	is_string(value)
+	not value in {"", inv.unknown_value}
+	not _classification_allowed(value)
+	object.get(res, "custom", true) != false
+	v := inv.violation(
+		"AUD-009", res,
+		sprintf("%s has data-classification %q; allowed: %s", [res.name, value, _classification_text]),
+		"tags.data-classification", value,
+	)
+}
