@@ -56,6 +56,20 @@ def test_production_stacks_pass_their_own_gate_offline(project: Path, stack: str
     assert "VllmDeployment" in summary["by_component"]
 
 
+def test_saved_offline_plan_gates_the_same_with_check(project: Path) -> None:
+    plan = project / "saved.json"
+    code, output = invoke(
+        project, "preview", "-s", "prod-ca", "--format", "json", "--save-plan", str(plan)
+    )
+    assert code == 0, output
+    offline = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
+    code, output = invoke(project, "check", str(plan), "-s", "prod-ca", "--format", "json")
+    assert code == 0, output
+    checked = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
+    assert checked["source"] == "preview" and offline["source"] == "offline"
+    assert checked["findings"] == offline["findings"] == []
+
+
 def test_dev_passes_with_at_most_advisory_findings(project: Path) -> None:
     code, output = invoke(project, "preview", "-s", "dev", "--format", "json")
     assert code == 0, output

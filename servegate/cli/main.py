@@ -113,7 +113,6 @@ def _options(
     baseline: Path | None,
 ) -> Any:
     from servegate.report.writer import parse_formats
-
     from servegate.run import GateOptions
 
     return GateOptions(
@@ -144,17 +143,28 @@ def preview(
     out: OutOpt = None,
     waivers: WaiversOpt = None,
     baseline: BaselineOpt = None,
+    save_plan: Annotated[
+        Path | None,
+        typer.Option("--save-plan", help="Also write the run as a preview JSON for `check`."),
+    ] = None,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks, no cloud), summarize it and gate it."""
 
     def body() -> None:
+        from components.config import read_stack_config, stack_file
         from servegate.cli.terminal import print_summary
-        from servegate.run import gate, offline_inventory
+        from servegate.plan.emit import preview_document
+        from servegate.run import gate, offline_inventory, offline_run
         from servegate.summary import summarize
 
         options = _options(engine, opa_url, format, out, waivers, baseline)
         spec = load_stack(stack, _project())
-        planned = offline_inventory(spec, _project())
+        run = offline_run(spec, _project())
+        planned = offline_inventory(spec, _project(), run)
+        if save_plan is not None:
+            config = read_stack_config(stack_file(stack, _project()))
+            save_plan.parent.mkdir(parents=True, exist_ok=True)
+            save_plan.write_text(json.dumps(preview_document(run, config), indent=1) + "\n")
         summary = summarize(spec, planned.inventory)
         folder = options.reports_dir(stack)
         folder.mkdir(parents=True, exist_ok=True)
