@@ -306,3 +306,29 @@ def test_render_writes_yaml(project: Path, tmp_path: Path) -> None:
     assert code == 0, output
     files = list((tmp_path / "k8s").rglob("*.yaml"))
     assert any(p.name.startswith("deployment-") for p in files)
+
+
+def test_no_colour_when_not_a_terminal(project: Path) -> None:
+    code, output = invoke(project, "check", str(FIXTURES / "preview-prod-ca.json"), "-s", "prod-ca")
+    assert code == 1
+    assert "\x1b[" not in output
+
+
+def test_no_colour_with_no_color_even_on_a_terminal(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servegate import console
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert console.out_console().no_color and console.err_console().no_color
+
+
+def test_debug_shows_the_traceback_behind_a_one_line_error(project: Path) -> None:
+    plan = _write_plan(project, '{"steps": [')
+    code, output = invoke(project, "check", str(plan), "-s", "prod-ca")
+    assert code == 2 and "Traceback" not in output
+    result = runner.invoke(
+        app, ["-C", str(project), "--debug", "check", str(plan), "-s", "prod-ca"]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" in result.output and "not valid JSON" in result.output
