@@ -332,3 +332,58 @@ def test_debug_shows_the_traceback_behind_a_one_line_error(project: Path) -> Non
     )
     assert result.exit_code == 2
     assert "Traceback" in result.output and "not valid JSON" in result.output
+
+
+def test_baseline_marks_new_resolved_and_unchanged(project: Path) -> None:
+    base_plan = json.loads((FIXTURES / "preview-prod-ca.json").read_text())
+    code, _ = invoke(
+        project,
+        "check",
+        _write_plan(project, base_plan, "base.json").as_posix(),
+        "-s",
+        "prod-ca",
+        "--format",
+        "json",
+        "--out",
+        str(project / "base"),
+    )
+    baseline = json.loads((project / "base" / "report.json").read_text())
+    assert code == 1 and len(baseline["findings"]) >= 2
+
+    # Resolve the residency violation (move the replica bucket home) and add a new one.
+    changed = json.loads(json.dumps(base_plan))
+    for step in changed["steps"]:
+        state = step.get("newState") or {}
+        if state.get("inputs", {}).get("region") == "us-east-1":
+            state["inputs"]["region"] = "ca-central-1"
+    bucket = next(
+        s
+        for s in changed["steps"]
+        if (s.get("newState") or {}).get("type") == "aws:s3/bucket:Bucket"
+    )
+    bucket["newState"]["inputs"]["region"] = "eu-west-1"
+    code, output = invoke(
+        project,
+        "check",
+        str(_write_plan(project, changed, "new.json")),
+        "-s",
+        "prod-ca",
+        "--format",
+        "json,md,html",
+        "--baseline",
+        str(project / "base" / "report.json"),
+    )
+    report = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
+    status = {(f["rule_id"], f["resource_urn"]): f["baseline"] for f in report["findings"]}
+    new = {key for key, value in status.items() if value == "new"}
+    unchanged = {key for key, value in status.items() if value == "unchanged"}
+    resolved = {(f["rule_id"], f["resource_urn"]) for f in report["resolved"]}
+    before = {(f["rule_id"], f["resource_urn"]) for f in baseline["findings"]}
+    assert new and unchanged and resolved, output
+    assert new.isdisjoint(before) and unchanged <= before and resolved <= before
+    assert resolved.isdisjoint(status)
+    assert ("RES-001", bucket["newState"]["urn"]) in new
+    markdown = (project / "reports" / "prod-ca" / "report.md").read_text()
+    html = (project / "reports" / "prod-ca" / "report.html").read_text()
+    for text in (markdown, html):
+        assert "resolved" in text.lower() and "new" in text.lower()
