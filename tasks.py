@@ -50,7 +50,7 @@ def preview(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_venv("[test]")
-    for check in ((BIN / "ruff", "check", "."), (BIN / "mypy")):
+    for check in ((BIN / "ruff", "check", "."), (BIN / "mypy",)):
         if run(*check) != 0:
             return 1
     return run(BIN / "python", "-m", "pytest", *args)
