@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from servegate.engines.base import EngineError
-from servegate.policy.testing import COVERAGE_UNAVAILABLE, TestStatus, run_policy_tests
+from servegate.cli.policy_output import print_test_results
+from servegate.engines import get_engine
+from servegate.engines.base import EngineError, Evaluation, FileCoverage
+from servegate.policy import PolicyError
+from servegate.policy.bundle import load_bundle
+from servegate.policy.testing import (
+    COVERAGE_UNAVAILABLE,
+    PackageRun,
+    PolicyTestRun,
+    TestStatus,
+    package_timeout,
+    run_bundle_tests,
+    run_policy_tests,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "rego" / "policies"
@@ -93,7 +106,187 @@ def test_regopy_reports_that_it_has_no_coverage(tmp_path: Path) -> None:
     assert run.coverage.unavailable == COVERAGE_UNAVAILABLE
 
 
-def test_policies_that_do_not_compile_stop_the_run(policies: Path) -> None:
-    (policies / "demo" / "broken_test.rego").write_text("package broken_test\ntest_x if {\n")
-    with pytest.raises(EngineError, match=r"broken_test\.rego"):
+@pytest.mark.parametrize(
+    "source",
+    [
+        "package broken\n\nimport rego.v1\n\nx if {\n",
+        "package broken\n\nimport rego.v1\n\nx if {\n\ty := z\n\tz := 1\n}\n",
+    ],
+    ids=["syntax", "unsafe-variable"],
+)
+def test_policies_that_do_not_compile_stop_the_run(policies: Path, source: str) -> None:
+    (policies / "demo" / "broken.rego").write_text(source)
+    with pytest.raises(EngineError, match=r"broken\.rego"):
         run_policy_tests(policies, engine="regorus")
+
+
+def test_a_test_file_that_does_not_compile_fails_its_package_only(policies: Path) -> None:
+    (policies / "demo" / "broken_test.rego").write_text(
+        "package broken_test\n\nimport rego.v1\n\ntest_a if {\n\ttrue\n"
+        "}\n\ntest_b if {\n\tx == 1\n}\n"
+    )
+    run = run_policy_tests(policies, engine="regorus")
+    broken, demo = _by_package(run)["broken_test"], _by_package(run)["demo_test"]
+    assert "broken_test" in broken.error and "broken_test.rego" in broken.error
+    assert [o.status for o in broken.outcomes] == [TestStatus.ERROR, TestStatus.ERROR]
+    assert (demo.passed, demo.failed, demo.error) == (4, 0, "")
+    assert not run.ok
+
+
+def test_each_package_reports_its_files_tests_and_time(policies: Path) -> None:
+    (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
+    seen: list[str] = []
+    run = run_policy_tests(policies, engine="regorus", on_package=lambda p: seen.append(p.package))
+    assert seen == [p.package for p in run.packages] == ["demo_extra_test", "demo_test"]
+    extra, demo = run.packages
+    assert extra.files == ("policies/demo/demo_extra_test.rego",)
+    assert (len(extra.outcomes), extra.passed, extra.failed) == (3, 1, 2)
+    assert (len(demo.outcomes), demo.passed, demo.failed) == (4, 4, 0)
+    assert all(p.seconds >= 0 for p in run.packages)
+    assert run.seconds == pytest.approx(extra.seconds + demo.seconds)
+
+
+def test_packages_can_be_chosen(policies: Path) -> None:
+    (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
+    run = run_policy_tests(policies, engine="regorus", packages=["demo_test"])
+    assert [p.package for p in run.packages] == ["demo_test"]
+    assert run.ok
+    known = "demo_extra_test, demo_test"
+    with pytest.raises(PolicyError, match=rf"no test package nope_test; the bundle has: {known}$"):
+        run_policy_tests(policies, engine="regorus", packages=["nope_test"])
+
+
+def test_coverage_is_merged_over_packages(policies: Path) -> None:
+    # Each package exercises one rule; merged, both rules' lines are covered.
+    whole = run_policy_tests(policies, engine="regorus").coverage.files
+    source = (policies / "demo" / "demo_test.rego").read_text()
+    builders, _, rest = source.partition("test_demo_001")
+    demo_001_tests, _, demo_002_test = ("test_demo_001" + rest).partition("test_demo_002")
+    (policies / "demo" / "demo_test.rego").write_text(builders + demo_001_tests)
+    (policies / "demo" / "demo2_test.rego").write_text(
+        builders.replace("package demo_test", "package demo2_test")
+        + "test_demo_002"
+        + demo_002_test
+    )
+    split = run_policy_tests(policies, engine="regorus")
+    assert [p.package for p in split.packages] == ["demo2_test", "demo_test"]
+    assert split.ok
+    demo = "demo/demo.rego"
+    assert _file(split.coverage.files, demo).covered == _file(whole, demo).covered
+
+
+def test_a_package_that_crashes_the_engine_fails_by_name(tmp_path: Path) -> None:
+    # regopy 1.5.2 segfaults on `with input as X` when the rule calls a built-in.
+    root = tmp_path / "policies"
+    (root / "plain").mkdir(parents=True)
+    (root / "plain" / "plain.rego").write_text(
+        "package plain\n\nimport rego.v1\n\nsize := count(input.items)\n"
+    )
+    (root / "plain" / "crash_test.rego").write_text(
+        "package crash_test\n\nimport rego.v1\n\n"
+        'test_size if data.plain.size == 2 with input as {"items": [1, 2]}\n\n'
+        "test_true if true\n"
+    )
+    (root / "plain" / "plain_test.rego").write_text(
+        "package plain_test\n\nimport rego.v1\n\n"
+        "test_size if data.plain.size == 2 with input.items as [1, 2]\n"
+    )
+    run = run_policy_tests(root, engine="regopy")
+    crash, plain = _by_package(run)["crash_test"], _by_package(run)["plain_test"]
+    assert crash.error.startswith("package crash_test could not be evaluated:")
+    assert "SIGSEGV" in crash.error
+    assert [(o.name, o.status) for o in crash.outcomes] == [
+        ("test_size", TestStatus.ERROR),
+        ("test_true", TestStatus.ERROR),
+    ]
+    assert (plain.passed, plain.failed) == (1, 0)
+    assert (run.passed, run.failed, run.ok) == (1, 2, False)
+
+
+class _StoppingEngine:
+    """An engine whose evaluation of one package hits the deadline."""
+
+    name = "fake"
+    version = "0"
+
+    def __init__(self, stuck: str) -> None:
+        self._stuck = stuck
+        self._inner = get_engine("regorus")
+
+    def query(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+    ) -> dict[str, Any]:
+        raise AssertionError("the test runner evaluates, it does not query")
+
+    def evaluate(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+        *,
+        coverage: bool = False,
+    ) -> Evaluation:
+        if f"data.{self._stuck}" in queries:
+            raise EngineError(
+                "fake did not finish evaluating within 1s; the evaluation was stopped"
+            )
+        return self._inner.evaluate(modules, data, input_doc, queries, coverage=coverage)
+
+
+def test_a_package_that_times_out_fails_by_name_and_the_others_run(policies: Path) -> None:
+    (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
+    run = run_bundle_tests(load_bundle(policies), _StoppingEngine("demo_test"))
+    stuck, extra = _by_package(run)["demo_test"], _by_package(run)["demo_extra_test"]
+    assert stuck.error == (
+        "package demo_test could not be evaluated: "
+        "fake did not finish evaluating within 1s; the evaluation was stopped"
+    )
+    assert len(stuck.outcomes) == 4 and stuck.passed == 0
+    assert all(o.status is TestStatus.ERROR and o.message == stuck.error for o in stuck.outcomes)
+    assert (extra.passed, extra.failed) == (1, 2)
+    # Only the evaluated package was measured.
+    assert run.coverage.files
+
+
+def test_default_timeouts_give_regopy_more_time() -> None:
+    assert package_timeout("regopy") > package_timeout("regorus") > 0
+    assert package_timeout("opa") > 0
+
+
+def _by_package(run: PolicyTestRun) -> dict[str, PackageRun]:
+    return {package.package: package for package in run.packages}
+
+
+def _file(files: tuple[FileCoverage, ...], path: str) -> FileCoverage:
+    return next(f for f in files if f.path == path)
+
+
+def test_the_cli_output_names_packages_and_collapses_a_failed_package(
+    policies: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
+    run = run_bundle_tests(load_bundle(policies), _StoppingEngine("demo_test"))
+    assert print_test_results(run) == 1
+    lines = capsys.readouterr().out.splitlines()
+    failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+    assert failures[:2] == [
+        "FAILED demo_extra_test.test_demo_002_wrong_expectation "
+        "(policies/demo/demo_extra_test.rego) — undefined (a condition was false)",
+        "ERROR demo_extra_test.test_demo_002_erroring (policies/demo/demo_extra_test.rego) — "
+        + run.packages[0].outcomes[1].message,
+    ]
+    # The stopped package is one line, not one per test.
+    assert failures[2:] == [
+        "ERROR demo_test (policies/demo/demo_test.rego): 4 tests not run — "
+        "package demo_test could not be evaluated: "
+        "fake did not finish evaluating within 1s; the evaluation was stopped"
+    ]
+    package_lines = [line.strip() for line in lines if "tests," in line]
+    assert package_lines[0].startswith("FAILED demo_extra_test: 3 tests, 1 passed, 2 failed (")
+    assert package_lines[1].startswith("FAILED demo_test: 4 tests, 0 passed, 4 failed (")
+    assert lines[-1].startswith("1 passed, 6 failed in 2 packages (")

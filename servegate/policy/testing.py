@@ -1,27 +1,45 @@
 """``servegate policies test``: run every ``test_*`` rule of the ``*_test.rego`` packages.
 
-Each test package is evaluated as one query (``data.<package>``): a test passes when its
-rule is ``true``. When that query fails (a test raised an error), the package's tests are
-evaluated one by one so each error is charged to its own test; an erroring test fails.
-Coverage comes from the engine when it can measure it (regorus); it is reported for the
-policy files, not for the tests.
+Each test package is evaluated on its own, with the policies and its own test files loaded,
+as one query (``data.<package>``) within the engine's timeout: compiling dominates a query
+on regopy, so one query per package is far cheaper than one per test, and a package that
+does not compile, is slow, hangs or crashes the engine only fails itself. Policies that do
+not compile stop the run (EngineError).
+
+A test passes when its rule is ``true``. When a package's query fails (a test raised an
+error), its tests are evaluated one by one so each error is charged to its own test; an
+erroring test fails. When the engine cannot evaluate a package at all (it crashed, timed
+out, or the test file does not compile), every test of that package fails with the reason.
+
+Coverage comes from the engine when it can measure it (regorus), merged over the packages;
+it is reported for the policy files, not for the tests.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from servegate.engines import get_engine
-from servegate.engines.base import Engine, FileCoverage
-from servegate.engines.factory import DEFAULT_TIMEOUT_S
+from servegate.engines.base import Engine, EngineError, FileCoverage
+from servegate.policy import PolicyError
 from servegate.policy.bundle import PolicyBundle, load_bundle, packages_of_tests
 
 _TEST_RULE = re.compile(r"^(test_\w+)\b", re.MULTILINE)
 
 COVERAGE_UNAVAILABLE = "coverage not available on this engine"
+NOTHING_MEASURED = "coverage not measured: no test package could be evaluated"
+
+# Seconds one test package may take, per engine. rego-cpp took 45-200 s for the largest
+# package here (audit_test, 2 cores shared with other jobs); regorus takes about a second.
+# A timeout only guards against a hang, so the budget is about three times the worst seen.
+PACKAGE_TIMEOUT_S = {"regorus": 60.0, "regopy": 600.0, "opa": 60.0}
+DEFAULT_PACKAGE_TIMEOUT_S = 60.0
 
 
 class TestStatus(StrEnum):
@@ -51,6 +69,30 @@ class TestOutcome:
 
 
 @dataclass(frozen=True)
+class PackageRun:
+    """One test package's evaluation: its tests' outcomes and the wall time it took.
+
+    ``error`` is set when the engine could not evaluate the package at all (it crashed or
+    timed out); every test of the package then has status ERROR.
+    """
+
+    package: str
+    files: tuple[str, ...]
+    outcomes: tuple[TestOutcome, ...]
+    seconds: float
+    error: str = ""
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.passed)
+
+    @property
+    def failed(self) -> int:
+        """Failed tests, errored ones included."""
+        return len(self.outcomes) - self.passed
+
+
+@dataclass(frozen=True)
 class CoverageReport:
     """Line coverage of the policy files, or why there is none."""
 
@@ -69,21 +111,31 @@ class CoverageReport:
 
 @dataclass(frozen=True)
 class PolicyTestRun:
-    """Every test's outcome on one engine, plus coverage."""
+    """Every test package's outcome on one engine, plus coverage."""
 
     engine: str
     engine_version: str
-    outcomes: tuple[TestOutcome, ...]
+    packages: tuple[PackageRun, ...]
     coverage: CoverageReport
 
     @property
+    def outcomes(self) -> tuple[TestOutcome, ...]:
+        """Every test's outcome, package by package."""
+        return tuple(outcome for package in self.packages for outcome in package.outcomes)
+
+    @property
     def passed(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.passed)
+        return sum(package.passed for package in self.packages)
 
     @property
     def failed(self) -> int:
         """Failed tests, errored ones included."""
-        return len(self.outcomes) - self.passed
+        return sum(package.failed for package in self.packages)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time spent evaluating the packages."""
+        return sum(package.seconds for package in self.packages)
 
     @property
     def ok(self) -> bool:
@@ -91,72 +143,215 @@ class PolicyTestRun:
         return bool(self.outcomes) and self.failed == 0
 
 
+@dataclass(frozen=True)
+class _TestRule:
+    # Relative to the bundle root (a module key), and as reported (with the root's name).
+    relative: str
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Measured:
+    run: PackageRun
+    # False when the engine crashed or timed out on the package: it measured nothing.
+    evaluated: bool
+    coverage: tuple[FileCoverage, ...] | None
+
+
+ProgressCallback = Callable[[PackageRun], None]
+
+
 def run_policy_tests(
     policies_dir: Path,
     *,
     engine: str = "regorus",
     opa_url: str | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
+    packages: Iterable[str] | None = None,
+    on_package: ProgressCallback | None = None,
 ) -> PolicyTestRun:
-    """Load the bundle under ``policies_dir`` and run its tests on the named engine."""
+    """Load the bundle under ``policies_dir`` and run its tests on the named engine.
+
+    ``timeout_s`` bounds each package's evaluation (default: ``PACKAGE_TIMEOUT_S`` of the
+    engine). See ``run_bundle_tests`` for ``packages`` and ``on_package``.
+    """
     bundle = load_bundle(policies_dir)
-    return run_bundle_tests(bundle, get_engine(engine, opa_url=opa_url, timeout_s=timeout_s))
-
-
-def run_bundle_tests(bundle: PolicyBundle, engine: Engine) -> PolicyTestRun:
-    """Run the bundle's tests on ``engine``; EngineError when the policies do not load."""
-    packages = packages_of_tests(bundle)
-    tests = {
-        relative: list(dict.fromkeys(_TEST_RULE.findall(source)))
-        for relative, source in bundle.test_modules.items()
-    }
-    modules = bundle.all_modules()
-    package_queries = sorted({f"data.{package}" for package in packages.values()})
-    measured = engine.evaluate(modules, bundle.data, {}, package_queries, coverage=True)
-    retry = [
-        f"data.{packages[relative]}.{name}"
-        for relative, names in tests.items()
-        if f"data.{packages[relative]}" in measured.errors
-        for name in names
-    ]
-    one_by_one = engine.evaluate(modules, bundle.data, {}, retry) if retry else None
-    outcomes: list[TestOutcome] = []
-    for relative in sorted(tests):
-        package = packages[relative]
-        for name in tests[relative]:
-            file = f"{bundle.root.name}/{relative}"
-            if one_by_one is not None and f"data.{package}" in measured.errors:
-                query = f"data.{package}.{name}"
-                if query in one_by_one.errors:
-                    outcome = TestOutcome(
-                        file, package, name, TestStatus.ERROR, one_by_one.errors[query]
-                    )
-                else:
-                    outcome = _judged(file, package, name, one_by_one.values.get(query))
-            else:
-                results = measured.values.get(f"data.{package}") or {}
-                outcome = _judged(file, package, name, results.get(name))
-            outcomes.append(outcome)
-    return PolicyTestRun(
-        engine=engine.name,
-        engine_version=engine.version,
-        outcomes=tuple(outcomes),
-        coverage=_policy_coverage(measured.coverage, set(bundle.modules)),
+    budget = timeout_s if timeout_s is not None else package_timeout(engine)
+    return run_bundle_tests(
+        bundle,
+        get_engine(engine, opa_url=opa_url, timeout_s=budget),
+        packages=packages,
+        on_package=on_package,
     )
 
 
-def _judged(file: str, package: str, name: str, value: object) -> TestOutcome:
+def package_timeout(engine: str) -> float:
+    """The default seconds one test package may take on the named engine."""
+    return PACKAGE_TIMEOUT_S.get(engine, DEFAULT_PACKAGE_TIMEOUT_S)
+
+
+def bundle_test_packages(bundle: PolicyBundle) -> list[str]:
+    """The bundle's test package names, sorted."""
+    return sorted(set(packages_of_tests(bundle).values()))
+
+
+def run_bundle_tests(
+    bundle: PolicyBundle,
+    engine: Engine,
+    *,
+    packages: Iterable[str] | None = None,
+    on_package: ProgressCallback | None = None,
+) -> PolicyTestRun:
+    """Run the bundle's tests on ``engine``, package after package.
+
+    ``packages`` limits the run to those test packages (PolicyError for a name the bundle
+    does not have). ``on_package`` is called with each package's result as soon as it is
+    known, so a caller can show progress. Raises EngineError when the policies do not
+    compile; the engine's timeout applies to each package.
+    """
+    tests = _tests_by_package(bundle)
+    chosen = sorted(tests) if packages is None else _checked(packages, tests)
+    _check_compiles(engine, bundle.modules, bundle.data)
+    measured: list[_Measured] = []
+    for package in chosen:
+        # The policies and this package's own test files only: a test file that does not
+        # compile or crashes the engine fails its package alone, and rego-cpp, which
+        # compiles every loaded module for each query, has less to compile.
+        modules = {
+            **bundle.modules,
+            **{test.relative: bundle.test_modules[test.relative] for test in tests[package]},
+        }
+        measured.append(_run_package(engine, modules, bundle.data, package, tests[package]))
+        if on_package is not None:
+            on_package(measured[-1].run)
+    return PolicyTestRun(
+        engine=engine.name,
+        engine_version=engine.version,
+        packages=tuple(item.run for item in measured),
+        coverage=_policy_coverage(measured, set(bundle.modules)),
+    )
+
+
+def _check_compiles(engine: Engine, modules: dict[str, str], data: dict[str, Any]) -> None:
+    """EngineError when the policies do not compile, rather than every test failing with it.
+
+    regorus compiles the whole bundle at its first query, so a trivial query is enough.
+    """
+    probe = "true"
+    errors = engine.evaluate(modules, data, {}, [probe]).errors
+    if probe in errors:
+        raise EngineError(f"the policies do not compile: {errors[probe]}")
+
+
+def _tests_by_package(bundle: PolicyBundle) -> dict[str, list[_TestRule]]:
+    packages = packages_of_tests(bundle)
+    tests: dict[str, list[_TestRule]] = {}
+    for relative in sorted(bundle.test_modules):
+        file = f"{bundle.root.name}/{relative}"
+        names = dict.fromkeys(_TEST_RULE.findall(bundle.test_modules[relative]))
+        tests.setdefault(packages[relative], []).extend(
+            _TestRule(relative, file, name) for name in names
+        )
+    return tests
+
+
+def _checked(packages: Iterable[str], known: dict[str, list[_TestRule]]) -> list[str]:
+    chosen = sorted(set(packages))
+    unknown = [package for package in chosen if package not in known]
+    if unknown:
+        raise PolicyError(
+            f"no test package {', '.join(unknown)}; the bundle has: {', '.join(sorted(known))}"
+        )
+    return chosen
+
+
+def _run_package(
+    engine: Engine,
+    modules: dict[str, str],
+    data: dict[str, Any],
+    package: str,
+    tests: list[_TestRule],
+) -> _Measured:
+    files = tuple(dict.fromkeys(test.file for test in tests))
+    query = f"data.{package}"
+    started = time.monotonic()
+    try:
+        # A covered evaluation starts from freshly loaded policies: nothing is left over from
+        # the previous package (rego-cpp slows down as one interpreter answers more queries).
+        measured = engine.evaluate(modules, data, {}, [query], coverage=True)
+        if query in measured.errors:
+            outcomes = _one_by_one(engine, modules, data, package, tests)
+            reasons = {outcome.message for outcome in outcomes}
+            all_erred = all(outcome.status is TestStatus.ERROR for outcome in outcomes)
+            if all_erred and len(outcomes) > 1 and len(reasons) == 1:
+                # Every test erred the same way (the test file does not compile): say it once.
+                raise EngineError(reasons.pop())
+        else:
+            results = measured.values.get(query)
+            found = results if isinstance(results, dict) else {}
+            outcomes = [_judged(package, test, found.get(test.name)) for test in tests]
+    except EngineError as exc:
+        reason = f"package {package} could not be evaluated: {exc}"
+        errored = tuple(
+            TestOutcome(test.file, package, test.name, TestStatus.ERROR, reason) for test in tests
+        )
+        run = PackageRun(package, files, errored, time.monotonic() - started, error=reason)
+        return _Measured(run, evaluated=False, coverage=None)
+    run = PackageRun(package, files, tuple(outcomes), time.monotonic() - started)
+    return _Measured(run, evaluated=True, coverage=measured.coverage)
+
+
+def _one_by_one(
+    engine: Engine,
+    modules: dict[str, str],
+    data: dict[str, Any],
+    package: str,
+    tests: list[_TestRule],
+) -> list[TestOutcome]:
+    queries = {test.name: f"data.{package}.{test.name}" for test in tests}
+    evaluation = engine.evaluate(modules, data, {}, list(queries.values()))
+    outcomes: list[TestOutcome] = []
+    for test in tests:
+        query = queries[test.name]
+        if query in evaluation.errors:
+            message = evaluation.errors[query]
+            outcomes.append(TestOutcome(test.file, package, test.name, TestStatus.ERROR, message))
+        else:
+            outcomes.append(_judged(package, test, evaluation.values.get(query)))
+    return outcomes
+
+
+def _judged(package: str, test: _TestRule, value: object) -> TestOutcome:
     if value is True:
-        return TestOutcome(file, package, name, TestStatus.PASSED)
+        return TestOutcome(test.file, package, test.name, TestStatus.PASSED)
     reason = "undefined (a condition was false)" if value is None else f"evaluated to {value!r}"
-    return TestOutcome(file, package, name, TestStatus.FAILED, reason)
+    return TestOutcome(test.file, package, test.name, TestStatus.FAILED, reason)
 
 
-def _policy_coverage(
-    files: tuple[FileCoverage, ...] | None, policy_files: set[str]
-) -> CoverageReport:
-    if files is None:
+def _policy_coverage(measured: list[_Measured], policy_files: set[str]) -> CoverageReport:
+    """Coverage merged over the packages the engine evaluated: a line is covered when any
+    package's tests executed it."""
+    evaluated = [item for item in measured if item.evaluated]
+    if not evaluated:
+        return CoverageReport(unavailable=NOTHING_MEASURED)
+    reports = [item.coverage for item in evaluated if item.coverage is not None]
+    if not reports:
         return CoverageReport(unavailable=COVERAGE_UNAVAILABLE)
+    covered: dict[str, set[int]] = {}
+    coverable: dict[str, set[int]] = {}
+    for files in reports:
+        for file in files:
+            if file.path in policy_files:
+                covered.setdefault(file.path, set()).update(file.covered)
+                coverable.setdefault(file.path, set()).update(file.covered | file.not_covered)
     return CoverageReport(
-        files=tuple(sorted((f for f in files if f.path in policy_files), key=lambda f: f.path))
+        files=tuple(
+            FileCoverage(
+                path=path,
+                covered=frozenset(covered[path]),
+                not_covered=frozenset(coverable[path] - covered[path]),
+            )
+            for path in sorted(covered)
+        )
     )
