@@ -343,11 +343,13 @@ def policies_test(engine: EngineOpt = "regorus") -> None:
     """Run every *_test.rego on the chosen engine, with coverage where the engine has it."""
 
     def body() -> None:
-        from servegate.cli.policy_output import print_test_results
+        from servegate.cli.policy_output import print_package_line, print_test_results
         from servegate.policy.testing import run_policy_tests
 
-        results = run_policy_tests(_project() / "policies", engine=engine)
-        raise typer.Exit(print_test_results(results))
+        # Package lines print as each finishes: regopy takes minutes on the whole suite.
+        progress = None if console.quiet() else print_package_line
+        results = run_policy_tests(_project() / "policies", engine=engine, on_package=progress)
+        raise typer.Exit(print_test_results(results, package_lines=False))
 
     _guard(body)
 
