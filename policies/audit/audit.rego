@@ -6,6 +6,9 @@
 package audit
 
 import data.lib.inventory as inv
+import data.lib.inventory.sse_kms_buckets
+import data.lib.inventory.sse_unknown_buckets
+import data.lib.inventory.unknown_value
 import rego.v1
 
 _trail_type := "aws:cloudtrail/trail:Trail"
@@ -194,8 +197,8 @@ deny contains v if {
 
 # -- VPC flow logs -----------------------------------------------------------------------------
 
-_flow_logged_vpcs(doc) := {urn |
-	some flow_log in inv.resources(doc, "aws:ec2/flowLog:FlowLog")
+_flow_logged_vpcs := {urn |
+	some flow_log in inv.resources(input, "aws:ec2/flowLog:FlowLog")
 	some urn in inv.dep_urns(flow_log, "vpcId")
 }
 
@@ -214,9 +217,8 @@ _flow_logged_vpcs(doc) := {urn |
 #   remediation: Add an aws.ec2.FlowLog with vpc_id set to the VPC's id (the Network component
 #     does this).
 deny contains v if {
-	logged := _flow_logged_vpcs(input)
 	some vpc in inv.resources(input, "aws:ec2/vpc:Vpc")
-	not vpc.urn in logged
+	not vpc.urn in _flow_logged_vpcs
 	v := inv.violation(
 		"AUD-004", vpc,
 		sprintf("VPC %s has no flow log; add an aws:ec2/flowLog:FlowLog whose vpcId is this VPC", [vpc.name]),
@@ -271,21 +273,20 @@ _audit_purpose(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.
 
 _audit_purpose(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
 
-_trail_buckets(doc) := {urn |
-	some trail in inv.resources(doc, _trail_type)
+_trail_buckets := {urn |
+	some trail in inv.resources(input, _trail_type)
 	some urn in inv.dep_urns(trail, "s3BucketName")
 }
 
-_audit_buckets(doc) := [bucket |
-	trail_buckets := _trail_buckets(doc)
+_audit_buckets := [bucket |
 	some type_token in _bucket_types
-	some bucket in inv.resources(doc, type_token)
-	_audit_bucket(bucket, trail_buckets)
+	some bucket in inv.resources(input, type_token)
+	_audit_bucket(bucket)
 ]
 
-_audit_bucket(bucket, _) if _audit_purpose(bucket)
+_audit_bucket(bucket) if _audit_purpose(bucket)
 
-_audit_bucket(bucket, trail_buckets) if bucket.urn in trail_buckets
+_audit_bucket(bucket) if bucket.urn in _trail_buckets
 
 # Each audit-bucket piece is judged as a set of [verdict, bucket urn] pairs ("ok" or
 # "unknown"; a failing sub-resource adds none), built once and looked up per bucket.
@@ -293,9 +294,9 @@ _versioning_verdict(res) := "ok" if object.get(res.props, ["versioningConfigurat
 
 _versioning_verdict(res) := "unknown" if inv.is_unknown(res, "versioningConfiguration.status")
 
-_versioning(doc) := {[verdict, urn] |
+_versioning := {[verdict, urn] |
 	some type_token in _versioning_types
-	some res in inv.resources(doc, type_token)
+	some res in inv.resources(input, type_token)
 	verdict := _versioning_verdict(res)
 	some urn in inv.dep_urns(res, "bucket")
 }
@@ -316,10 +317,12 @@ _lock_verdict(res, minimum) := "ok" if {
 	inv.is_unknown(res, concat(".", ["rule.defaultRetention", period]))
 }
 
-_object_lock(doc, minimum) := {[verdict, urn] |
+_lock_minimum := _min_object_lock(input.declared)
+
+_object_lock := {[verdict, urn] |
 	some type_token in _object_lock_types
-	some res in inv.resources(doc, type_token)
-	verdict := _lock_verdict(res, minimum)
+	some res in inv.resources(input, type_token)
+	verdict := _lock_verdict(res, _lock_minimum)
 	some urn in inv.dep_urns(res, "bucket")
 }
 
@@ -334,24 +337,24 @@ _public_access_verdict(res) := "unknown" if {
 	inv.is_unknown(res, flag)
 }
 
-_public_access(doc) := {[verdict, urn] |
-	some res in inv.resources(doc, _public_access_block_type)
+_public_access := {[verdict, urn] |
+	some res in inv.resources(input, _public_access_block_type)
 	verdict := _public_access_verdict(res)
 	some urn in inv.dep_urns(res, "bucket")
 }
 
 # The pieces an audit bucket needs, each as [name, verdicts, what is required].
-_audit_bucket_pieces(doc, lock_minimum) := [
+_audit_bucket_pieces := [
 	[
-		"versioning", _versioning(doc),
+		"versioning", _versioning,
 		"an aws:s3/bucketVersioning:BucketVersioning with versioningConfiguration.status Enabled",
 	],
 	[
-		"object lock retention", _object_lock(doc, lock_minimum),
-		sprintf("an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least %v days", [lock_minimum]),
+		"object lock retention", _object_lock,
+		sprintf("an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least %v days", [_lock_minimum]),
 	],
 	[
-		"public access block", _public_access(doc),
+		"public access block", _public_access,
 		"an aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock with all four block/ignore/restrict flags true",
 	],
 ]
@@ -365,8 +368,8 @@ _piece_finding(bucket, piece) := inv.undecided("AUD-006", bucket, piece[0]) if {
 	piece[0], null,
 )
 
-_encryption_finding(bucket, unknown) := inv.undecided("AUD-006", bucket, "serverSideEncryption") if {
-	bucket.urn in unknown
+_encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncryption") if {
+	bucket.urn in sse_unknown_buckets
 } else := inv.violation(
 	"AUD-006", bucket,
 	sprintf("audit bucket %s lacks KMS encryption; it needs an aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms", [bucket.name]),
@@ -390,7 +393,7 @@ _encryption_finding(bucket, unknown) := inv.undecided("AUD-006", bucket, "server
 #     a BucketVersioning (Enabled), a BucketObjectLockConfiguration with the required retention,
 #     an SSE configuration with aws:kms and a BucketPublicAccessBlock with all flags true.
 deny contains v if {
-	count(_audit_buckets(input)) == 0
+	count(_audit_buckets) == 0
 	v := inv.violation(
 		"AUD-006", inv.stack_resource(input),
 		"the stack has no audit bucket; tag the trail's S3 bucket servegate.io/purpose: audit or point a trail's s3BucketName at it",
@@ -399,15 +402,14 @@ deny contains v if {
 }
 
 deny contains v if {
-	pieces := _audit_bucket_pieces(input, _min_object_lock(input.declared))
-	some bucket in _audit_buckets(input)
-	some piece in pieces
+	some bucket in _audit_buckets
+	some piece in _audit_bucket_pieces
 	not ["ok", bucket.urn] in piece[1]
 	v := _piece_finding(bucket, piece)
 }
 
 deny contains v if {
-	some bucket in _audit_buckets(input)
+	some bucket in _audit_buckets
 	not inv.is_unknown(bucket, "objectLockEnabled")
 	not inv.truthy(inv.prop(bucket, "objectLockEnabled"))
 	v := inv.violation(
@@ -418,11 +420,9 @@ deny contains v if {
 }
 
 deny contains v if {
-	kms := inv.sse_kms_buckets(input)
-	unknown := inv.sse_unknown_buckets(input)
-	some bucket in _audit_buckets(input)
-	not bucket.urn in kms
-	v := _encryption_finding(bucket, unknown)
+	some bucket in _audit_buckets
+	not bucket.urn in sse_kms_buckets
+	v := _encryption_finding(bucket)
 }
 
 # -- gateway access logs -----------------------------------------------------------------------
@@ -466,16 +466,58 @@ deny contains v if {
 
 # -- tags --------------------------------------------------------------------------------------
 
-# Custom aws: resource types that take tags (policies/data/tags.yaml lists those that do not).
-_taggable_types(doc) := [type_token |
-	untaggable := {token | some token in data.params.tags.untaggable_types}
-	doc.by_type[type_token]
+_untaggable_types := {token | some token in data.params.tags.untaggable_types}
+
+# The plan's aws: resource types that take tags (policies/data/tags.yaml lists those that do not).
+_taggable_types := [type_token |
+	input.by_type[type_token]
 	startswith(type_token, "aws:")
-	not type_token in untaggable
+	not type_token in _untaggable_types
 ]
 
 # Tag keys holding a non-empty value (an unknown value will hold one at apply).
 _present_tags(tags) := {key | value := tags[key]; is_string(value); value != ""}
+
+# The distinct effective tags of the taggable resources. Most resources share their provider's
+# default tags, so there are few: the tag rules judge each value once, then visit only the
+# resources holding a failing one (instead of judging thousands of resources one by one).
+_tag_values := {tags |
+	some type_token in _taggable_types
+	some i in input.by_type[type_token]
+	tags := object.get(input.resources[i], "tags", {})
+}
+
+_required_tags := {key | some key in data.params.tags.required}
+
+_lacking_tags := {tags |
+	some tags in _tag_values
+	is_object(tags)
+	count(_required_tags - _present_tags(tags)) > 0
+}
+
+_unknown_tags := {tags | some tags in _tag_values; not is_object(tags)}
+
+_misclassified_tags := {tags |
+	declared := _classification(input.declared)
+	some tags in _tag_values
+	is_object(tags)
+	value := object.get(tags, _classification_tag, declared)
+	value != declared
+	is_string(value)
+	not value in {"", unknown_value}
+	not _classification_allowed(value)
+}
+
+# The judged custom taggable resources whose tags are one of `values` (few or none).
+_resources_tagged(values) := [res |
+	count(values) > 0
+	some type_token in _taggable_types
+	some i in input.by_type[type_token]
+	res := input.resources[i]
+	object.get(res, "tags", {}) in values
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+]
 
 # METADATA
 # title: Taggable AWS resources carry the required tags
@@ -492,22 +534,8 @@ _present_tags(tags) := {key | value := tags[key]; is_string(value); value != ""}
 #   remediation: Set the missing tags in the stack's llm-serving:tags (they reach every resource
 #     through the AWS provider's default tags) or on the resource itself, non-empty.
 deny contains v if {
-	required := {key | some key in data.params.tags.required}
-	taggable := [res |
-		some type_token in _taggable_types(input)
-		some res in inv.resources(input, type_token)
-		object.get(res, "custom", true) != false
-	]
-	# most resources share their provider's tags: judge each distinct tag set once
-	lacking := {tags |
-		some tags in {object.get(res, "tags", {}) | some res in taggable}
-		is_object(tags)
-		count(required - _present_tags(tags)) > 0
-	}
-	some res in taggable
-	tags := object.get(res, "tags", {})
-	tags in lacking
-	missing := required - _present_tags(tags)
+	some res in _resources_tagged(_lacking_tags)
+	missing := _required_tags - _present_tags(object.get(res, "tags", {}))
 	v := inv.violation(
 		"AUD-008", res,
 		sprintf("%s lacks required tag(s) %s; every taggable resource needs non-empty %s", [res.name, concat(", ", sort(missing)), concat(", ", data.params.tags.required)]),
@@ -516,10 +544,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some type_token in _taggable_types(input)
-	some res in inv.resources(input, type_token)
-	object.get(res, "custom", true) != false
-	not is_object(object.get(res, "tags", {}))
+	some res in _resources_tagged(_unknown_tags)
 	v := inv.undecided("AUD-008", res, "tags")
 }
 
@@ -553,17 +578,8 @@ deny contains v if {
 
 # A resource inheriting the stack's invalid value is covered by the stack-level finding.
 deny contains v if {
-	declared := _classification(input.declared)
-	some type_token in _taggable_types(input)
-	some res in inv.resources(input, type_token)
-	tags := object.get(res, "tags", {})
-	is_object(tags)
-	value := object.get(tags, _classification_tag, declared)
-	value != declared
-	is_string(value)
-	not value in {"", inv.unknown_value}
-	not _classification_allowed(value)
-	object.get(res, "custom", true) != false
+	some res in _resources_tagged(_misclassified_tags)
+	value := res.tags[_classification_tag]
 	v := inv.violation(
 		"AUD-009", res,
 		sprintf("%s has data-classification %q; allowed: %s", [res.name, value, _classification_text]),

@@ -5,6 +5,8 @@
 package cost
 
 import data.lib.inventory as inv
+import data.lib.inventory.gpu_node_groups
+import data.lib.inventory.unknown_value
 import rego.v1
 
 _budget(declared) := declared.budget.monthlyUsd if is_number(declared.budget.monthlyUsd)
@@ -12,7 +14,7 @@ _budget(declared) := declared.budget.monthlyUsd if is_number(declared.budget.mon
 # Node groups without their own region run in the stack's region.
 _pricing_region(ng, stack) := ng.region if {
 	is_string(ng.region)
-	ng.region != inv.unknown_value
+	ng.region != unknown_value
 } else := object.get(stack, "region", "")
 
 _instance_type(ng) := object.get(ng.props, ["instanceTypes", 0], "")
@@ -46,7 +48,7 @@ _usd(amount) := sprintf("%d.%02d", [floor(_cents(amount) / 100), _cents(amount) 
 #     raised (budget.monthlyUsd) by its owner.
 deny contains v if {
 	budget := _budget(input.declared)
-	groups := inv.gpu_node_groups(input)
+	groups := gpu_node_groups
 	estimate := sum([cost | some ng in groups; _sized(ng); cost := _monthly(ng, input.stack)])
 	estimate > budget
 	v := inv.violation(
@@ -58,7 +60,7 @@ deny contains v if {
 
 deny contains v if {
 	_budget(input.declared)
-	some ng in inv.gpu_node_groups(input)
+	some ng in gpu_node_groups
 	not _sized(ng)
 	v := inv.undecided("COST-001", ng, "scalingConfig.maxSize")
 }
@@ -78,7 +80,7 @@ deny contains v if {
 #   remediation: Add the instance type's hourly price for the region to
 #     policies/data/gpu_prices.yaml (owned by FinOps), or use a priced instance type.
 deny contains v if {
-	some ng in inv.gpu_node_groups(input)
+	some ng in gpu_node_groups
 	not _price(ng, input.stack)
 	type_text := _type_text(ng)
 	region := _pricing_region(ng, input.stack)

@@ -1,34 +1,33 @@
 # METADATA
 # title: Inventory helpers
-# description: Shared lookups over the normalized inventory (DESIGN.md). Every helper takes
-#   the inventory as an argument so rules stay testable with small inputs.
+# description: Shared lookups over the normalized inventory (DESIGN.md). Functions take the
+#   inventory or a resource as an argument; collections several rules share are rules over the
+#   input, so that each is built once per query (function results are not cached).
 package lib.inventory
 
 import rego.v1
+
+# Packages import this package's rules by path (`import data.lib.inventory.unknown_value`) and
+# call its functions through an alias (`inv.resources(...)`): regorus resolves a rule reached
+# through an alias by evaluating the whole package, its collections over the input included.
 
 # The sentinel Pulumi uses for values not known until apply.
 unknown_value := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # Resources of one type, visited through by_type (no scan of the whole list).
-resources(inv, type_token) := [inv.resources[i] |
+# The op check is written out: a function call per resource costs more than the lookup.
+resources(inv, type_token) := [res |
 	some i in object.get(inv.by_type, type_token, [])
-	_judged(inv.resources[i])
+	res := inv.resources[i]
+	not res.op in deleting_ops
 ]
 
-# Resources being deleted are not part of the future state.
-_judged(res) if not res.op in {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
+# Ops of resources being deleted: they are not part of the future state.
+deleting_ops := {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
 
-# All judged resources whose type starts with a prefix, e.g. "aws:".
-# (regopy rejects `some k, v in` inside comprehensions, hence the key variable.)
-resources_with_prefix(inv, prefix) := [inv.resources[i] |
-	indexes := inv.by_type[type_token]
-	startswith(type_token, prefix)
-	some i in indexes
-	_judged(inv.resources[i])
-]
-
-# Resource by URN (callers pass an index from urn_index for speed).
-urn_index(inv) := {res.urn: res | some res in inv.resources}
+# A resource of the future state. Rules visiting thousands of resources through by_type
+# themselves call it last, on the few resources that fail their cheaper checks.
+judged(res) if not res.op in deleting_ops
 
 # A property value is unknown when it is the sentinel or listed in unknowns.
 is_unknown(res, path) if path in object.get(res, "unknowns", [])
@@ -69,7 +68,7 @@ undecided(rule_id, res, path) := {
 	"rule_id": rule_id,
 	"urn": res.urn,
 	"type": res.type,
-	"message": sprintf("%s cannot be judged: %s is unknown until apply", [rule_id, path]),
+	"message": concat("", [rule_id, " cannot be judged: ", path, " is unknown until apply"]),
 	"path": path,
 	"value": null,
 	"undecided": true,
@@ -108,18 +107,18 @@ _sse_algorithms(config) := [object.get(rule, ["applyServerSideEncryptionByDefaul
 
 # URNs of the S3 buckets whose default encryption (a separate
 # BucketServerSideEncryptionConfiguration, joined on deps.bucket) uses a KMS key.
-sse_kms_buckets(inv) := {urn |
+sse_kms_buckets := {urn |
 	some type_token in sse_config_types
-	some config in resources(inv, type_token)
+	some config in resources(input, type_token)
 	some algorithm in _sse_algorithms(config)
 	algorithm in {"aws:kms", "aws:kms:dsse"}
 	some urn in dep_urns(config, "bucket")
 }
 
 # URNs of the S3 buckets whose default encryption algorithm is unknown until apply.
-sse_unknown_buckets(inv) := {urn |
+sse_unknown_buckets := {urn |
 	some type_token in sse_config_types
-	some config in resources(inv, type_token)
+	some config in resources(input, type_token)
 	some algorithm in _sse_algorithms(config)
 	algorithm == unknown_value
 	some urn in dep_urns(config, "bucket")
@@ -139,20 +138,27 @@ workload_pod_spec_paths := {
 	"kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
 }
 
-# [resource, pod spec, pod spec path] for every workload.
-workload_pod_specs(inv) := [[res, spec, base] |
+# [resource, pod spec, pod spec path] for every workload of the input. A rule, not a function:
+# several rules of a package share it, and a rule is evaluated once per query.
+workload_pod_specs := [[res, spec, base] |
 	some type_token in object.keys(workload_pod_spec_paths)
 	base := workload_pod_spec_paths[type_token]
-	some res in resources(inv, type_token)
+	some res in resources(input, type_token)
 	spec := object.get(res.props, split(base, "."), {})
 ]
+
+# The distinct pod specs among them: workloads share specs (replicas of a model, copies of a
+# stack) and the engine compares whole specs natively, so rules judging only the spec judge
+# these first and visit the workloads only when one fails.
+distinct_workload_pod_specs := {spec | some [_, spec, _] in workload_pod_specs}
 
 # An EKS node group's Kubernetes label (node groups keep labels at the top level).
 node_group_label(res, key) := object.get(res.props, ["labels", key], "")
 
-# GPU node groups: labelled so by GpuNodePool, or running an NVIDIA AMI whatever the label.
-gpu_node_groups(inv) := [res |
-	some res in resources(inv, "aws:eks/nodeGroup:NodeGroup")
+# GPU node groups of the input: labelled so by GpuNodePool, or running an NVIDIA AMI whatever
+# the label. A rule, not a function: several rules of a package share it.
+gpu_node_groups := [res |
+	some res in resources(input, "aws:eks/nodeGroup:NodeGroup")
 	_gpu_node_group(res)
 ]
 

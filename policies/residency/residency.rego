@@ -5,6 +5,9 @@
 package residency
 
 import data.lib.inventory as inv
+import data.lib.inventory.distinct_workload_pod_specs
+import data.lib.inventory.unknown_value
+import data.lib.inventory.workload_pod_specs
 import rego.v1
 
 # Evidence stores, judged by RES-004 (critical) instead of RES-001/RES-002.
@@ -68,7 +71,7 @@ _regional(type_token) if {
 	not startswith(type_token, "kubernetes:")
 }
 
-_region_unknown(res) if res.region == inv.unknown_value
+_region_unknown(res) if res.region == unknown_value
 
 _region_unknown(res) if inv.is_unknown(res, "region")
 
@@ -86,6 +89,59 @@ _out_of_zone(res, regions) if {
 	not res.region in regions
 }
 
+# RES-001, RES-002 and RES-004 visit every regional resource of the plan, so the work per
+# resource is one set lookup: the full region checks run only on the few resources whose region
+# is not a zone region, or whose region input is flagged unknown. Rules, not functions, so that
+# each collection is built once per evaluation (function results are not cached).
+
+_zone_region_set := {region | some region in _zone_regions(input.declared)}
+
+# The plan's types whose region RES-001 and RES-002 (regional types but evidence stores) or
+# RES-004 (evidence stores) judge; the lists below keep the type so each rule takes its own.
+_zoned_types := [type_token |
+	input.by_type[type_token]
+	_zoned(type_token)
+]
+
+_zoned(type_token) if {
+	_regional(type_token)
+	not type_token in _evidence_types
+}
+
+_zoned(type_token) if type_token in _evidence_types
+
+# [type, resource] of judged resources of those types whose region is not a zone region
+# (missing, unknown or out of zone).
+_outside_zone := [[type_token, res] |
+	some type_token in _zoned_types
+	some i in input.by_type[type_token]
+	res := input.resources[i]
+	not res.region in _zone_region_set
+	inv.judged(res)
+]
+
+# [type, resource] of judged resources of those types whose region input is unknown
+# (inv.is_unknown's two forms, written out: a call per resource costs more than the lookup).
+_region_input_unknown := array.concat(
+	[[type_token, res] |
+		some type_token in _zoned_types
+		some i in input.by_type[type_token]
+		res := input.resources[i]
+		"region" in res.unknowns
+		inv.judged(res)
+	],
+	[[type_token, res] |
+		some type_token in _zoned_types
+		some i in input.by_type[type_token]
+		res := input.resources[i]
+		res.props.region == unknown_value
+		inv.judged(res)
+	],
+)
+
+# Every resource whose region is not known is in one of the two lists.
+_region_unresolved := array.concat(_outside_zone, _region_input_unknown)
+
 # METADATA
 # title: Resources stay inside the stack's sovereignty zone
 # description: Every regional cloud resource must be created in a region of the zone the stack
@@ -102,13 +158,10 @@ _out_of_zone(res, regions) if {
 #     resource's region), or declare the zone the data is actually allowed to live in.
 deny contains v if {
 	_zone_known(input.declared)
-	regions := _zone_regions(input.declared)
-	some type_token, _ in input.by_type
-	_regional(type_token)
+	some [type_token, res] in _outside_zone
 	not type_token in _evidence_types
-	some res in inv.resources(input, type_token)
 	object.get(res, "custom", true) != false
-	_out_of_zone(res, regions)
+	_region_known(res)
 	v := inv.violation(
 		"RES-001", res,
 		sprintf("%s is in region %s, outside zone %s (allowed: %s)", [res.name, res.region, _zone(input.declared), _allowed_text(input.declared)]),
@@ -118,10 +171,8 @@ deny contains v if {
 
 deny contains v if {
 	not _sovereign(input.declared)
-	some type_token, _ in input.by_type
-	_regional(type_token)
+	some [type_token, res] in _region_unresolved
 	not type_token in _evidence_types
-	some res in inv.resources(input, type_token)
 	object.get(res, "custom", true) != false
 	_region_unknown(res)
 	v := inv.undecided("RES-001", res, "region")
@@ -151,11 +202,9 @@ deny contains v if {
 #   remediation: Give the resource (or its AWS provider) an explicit, known region inside the zone.
 deny contains v if {
 	_sovereign(input.declared)
-	some type_token, _ in input.by_type
+	some [type_token, res] in _region_unresolved
 	startswith(type_token, "aws:")
-	_regional(type_token)
 	not type_token in _evidence_types
-	some res in inv.resources(input, type_token)
 	not _region_known(res)
 	v := inv.violation(
 		"RES-002", res,
@@ -186,7 +235,7 @@ _destinations(doc, res, dest) := {b |
 	some b in inv.resources(doc, t)
 	b.urn in targets
 } if {
-	dest == inv.unknown_value
+	dest == unknown_value
 	source := {u | some u in object.get(res.deps, "bucket", [])}
 	targets := {u | some u in object.get(res.deps, "rules", []); not u in source}
 }
@@ -257,8 +306,8 @@ deny contains v if {
 #   remediation: Create the key, log group or trail with the stack's AWS provider in a zone region.
 deny contains v if {
 	regions := _zone_regions(input.declared)
-	some type_token in _evidence_types
-	some res in inv.resources(input, type_token)
+	some [type_token, res] in _outside_zone
+	type_token in _evidence_types
 	_out_of_zone(res, regions)
 	v := inv.violation(
 		"RES-004", res,
@@ -269,8 +318,8 @@ deny contains v if {
 
 deny contains v if {
 	_sovereign(input.declared)
-	some type_token in _evidence_types
-	some res in inv.resources(input, type_token)
+	some [type_token, res] in _region_unresolved
+	type_token in _evidence_types
 	not _region_known(res)
 	v := inv.violation(
 		"RES-004", res,
@@ -281,8 +330,8 @@ deny contains v if {
 
 deny contains v if {
 	not _sovereign(input.declared)
-	some type_token in _evidence_types
-	some res in inv.resources(input, type_token)
+	some [type_token, res] in _region_unresolved
+	type_token in _evidence_types
 	not _region_known(res)
 	v := inv.undecided("RES-004", res, "region")
 }
@@ -321,6 +370,45 @@ _weight_references(res) := array.concat(
 
 _urls(text) := regex.find_n(_url, text, -1)
 
+# The distinct [kind, containers] lists of the model servers' pod specs. Servers share them
+# (tracks of a model, copies of a stack) and the engine compares whole lists natively, which
+# costs far less than visiting every server's containers in Rego. The container rules below
+# first judge these lists and visit the servers themselves only when one fails.
+_server_containers := {[kind, containers] |
+	some res in _model_servers
+	some kind in ["initContainers", "containers"]
+	containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+}
+
+# Every string _weight_references could yield, gathered without building paths (a superset:
+# it only decides whether any server needs the full look), each string's URLs judged once.
+_weight_strings contains value if {
+	some res in _model_servers
+	some annotations in [
+		object.get(res.props, ["metadata", "annotations"], {}),
+		object.get(res.props, ["spec", "template", "metadata", "annotations"], {}),
+	]
+	value := annotations["servegate.io/model-source"]
+	is_string(value)
+}
+
+_weight_strings contains value if {
+	some [_, containers] in _server_containers
+	some container in containers
+	some field in ["command", "args"]
+	some value in object.get(container, field, [])
+	is_string(value)
+	contains(value, "://")
+}
+
+# The weight strings naming a URL the air-gapped stack may not load from.
+_foreign_weight_strings := {value |
+	regions := _zone_regions(input.declared)
+	some value in _weight_strings
+	some url in _urls(value)
+	_weights_problem(url, regions)
+}
+
 _bucket_of_s3_url(url) := split(trim_prefix(url, "s3://"), "/")[0]
 
 _stack_bucket_names := {n |
@@ -328,7 +416,7 @@ _stack_bucket_names := {n |
 	some b in inv.resources(input, t)
 	n := object.get(b.props, "bucket", "")
 	is_string(n)
-	n != inv.unknown_value
+	n != unknown_value
 }
 
 # Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
@@ -351,6 +439,16 @@ _weights_problem(url, regions) := "names a bucket outside the zone" if {
 	some token in regex.find_n(_region_token, bucket, -1)
 	not token in regions
 	not bucket in _stack_bucket_names
+}
+
+# Some model server's init container copies weights from a region outside the zone.
+_fetches_from_foreign_region if {
+	regions := _zone_regions(input.declared)
+	some [kind, containers] in _server_containers
+	kind == "initContainers"
+	some container in containers
+	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	count(_foreign_region_arguments(args, regions)) > 0
 }
 
 # `aws s3 sync ... --region X`: the copy is made from region X.
@@ -382,9 +480,11 @@ _foreign_region_arguments(args, regions) := {region |
 #     (pvc://) and point the model's source there.
 deny contains v if {
 	_air_gapped(input.declared)
+	count(_foreign_weight_strings) > 0
 	regions := _zone_regions(input.declared)
 	some res in _model_servers
 	some [path, value] in _weight_references(res)
+	value in _foreign_weight_strings
 	some url in _urls(value)
 	problem := _weights_problem(url, regions)
 	v := inv.violation(
@@ -396,6 +496,7 @@ deny contains v if {
 
 deny contains v if {
 	_air_gapped(input.declared)
+	_fetches_from_foreign_region
 	regions := _zone_regions(input.declared)
 	some res in _model_servers
 	some i, container in object.get(inv.pod_spec(res), "initContainers", [])
@@ -416,6 +517,13 @@ _offline(container) if {
 	lower(sprintf("%v", [object.get(env, "value", "")])) in _offline_values
 }
 
+_some_server_online if {
+	some [kind, containers] in _server_containers
+	kind == "containers"
+	some container in containers
+	not _offline(container)
+}
+
 # METADATA
 # title: Air-gapped model servers run Hugging Face offline
 # description: Without HF_HUB_OFFLINE=1 vLLM and the Hugging Face libraries try to reach the Hub
@@ -431,6 +539,7 @@ _offline(container) if {
 #   remediation: Set env HF_HUB_OFFLINE=1 on every container of the model server.
 deny contains v if {
 	_air_gapped(input.declared)
+	_some_server_online
 	some res in _model_servers
 	some i, container in object.get(inv.pod_spec(res), "containers", [])
 	not _offline(container)
@@ -460,6 +569,34 @@ _chart_in_zone(props, regions) if {
 	_in_zone_registry(object.get(props, ["repositoryOpts", "repo"], ""), regions)
 }
 
+# Images and chart sources are shared by many workloads and releases: each distinct one is
+# judged once (a regular expression per resource costs more than the rest of the rule).
+_foreign_images := {image |
+	regions := _zone_regions(input.declared)
+	some spec in distinct_workload_pod_specs
+	some kind in ["initContainers", "containers"]
+	some container in object.get(spec, kind, [])
+	image := object.get(container, "image", "")
+	not unknown_value == image
+	not _in_zone_registry(image, regions)
+}
+
+# What _chart_in_zone reads of a release, per distinct release.
+_release_charts := {chart |
+	some type_token in _helm_types
+	some res in inv.resources(input, type_token)
+	chart := {
+		"chart": object.get(res.props, "chart", ""),
+		"repositoryOpts": {"repo": object.get(res.props, ["repositoryOpts", "repo"], "")},
+	}
+}
+
+_foreign_charts if {
+	regions := _zone_regions(input.declared)
+	some chart in _release_charts
+	not _chart_in_zone(chart, regions)
+}
+
 _chart_source(props) := props.chart if contains(object.get(props, "chart", ""), "://")
 
 _chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repository>") if {
@@ -484,12 +621,12 @@ _chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repos
 deny contains v if {
 	_air_gapped(input.declared)
 	regions := _zone_regions(input.declared)
-	some [res, spec, base] in inv.workload_pod_specs(input)
+	count(_foreign_images) > 0
+	some [res, spec, base] in workload_pod_specs
 	some kind in ["initContainers", "containers"]
 	some i, container in object.get(spec, kind, [])
 	image := object.get(container, "image", "")
-	not inv.unknown_value == image
-	not _in_zone_registry(image, regions)
+	image in _foreign_images
 	v := inv.violation(
 		"RES-007", res,
 		sprintf("%s pulls image %s, not from an ECR registry in zone %s (allowed regions: %s)", [res.name, image, _zone(input.declared), _allowed_text(input.declared)]),
@@ -499,6 +636,7 @@ deny contains v if {
 
 deny contains v if {
 	_air_gapped(input.declared)
+	_foreign_charts
 	regions := _zone_regions(input.declared)
 	some type_token in _helm_types
 	some res in inv.resources(input, type_token)

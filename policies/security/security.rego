@@ -6,6 +6,9 @@
 package security
 
 import data.lib.inventory as inv
+import data.lib.inventory.sse_kms_buckets
+import data.lib.inventory.sse_unknown_buckets
+import data.lib.inventory.workload_pod_specs
 import rego.v1
 
 _cluster_type := "aws:eks/cluster:Cluster"
@@ -150,9 +153,9 @@ deny contains v if {
 #   remediation: Set metadataOptions.httpTokens to "required" on the launch template.
 deny contains v if {
 	some template in inv.resources(input, _launch_template_type)
-	not inv.is_unknown(template, "metadataOptions.httpTokens")
 	tokens := inv.prop(template, "metadataOptions.httpTokens")
 	tokens != "required"
+	not inv.is_unknown(template, "metadataOptions.httpTokens")
 	v := inv.violation(
 		"SEC-003", template,
 		sprintf("launch template %s does not require IMDSv2; metadataOptions.httpTokens must be required", [template.name]),
@@ -172,6 +175,27 @@ _ebs_mappings(template) := [[i, mapping.ebs] |
 	is_object(object.get(mapping, "ebs", null))
 ]
 
+# The EBS settings of every distinct block device mapping list: launch templates share them,
+# so SEC-004 judges each once and visits the templates only when one fails.
+_distinct_ebs := {ebs |
+	some mappings in {object.get(template.props, "blockDeviceMappings", []) |
+		some template in inv.resources(input, _launch_template_type)
+	}
+	some mapping in mappings
+	ebs := object.get(mapping, "ebs", null)
+	is_object(ebs)
+}
+
+_unencrypted_ebs if {
+	some ebs in _distinct_ebs
+	not inv.truthy(object.get(ebs, "encrypted", false))
+}
+
+_keyless_ebs if {
+	some ebs in _distinct_ebs
+	not inv.is_set(object.get(ebs, "kmsKeyId", null))
+}
+
 # METADATA
 # title: EBS volumes are encrypted with a KMS key
 # description: Node volumes cache model weights and may hold request data; KMS encryption keeps
@@ -187,11 +211,12 @@ _ebs_mappings(template) := [[i, mapping.ebs] |
 #   remediation: Set ebs.encrypted "true" and ebs.kmsKeyId on every block device mapping of the
 #     launch template, and encrypted=True with kms_key_id on aws.ebs.Volume.
 deny contains v if {
+	_unencrypted_ebs
 	some template in inv.resources(input, _launch_template_type)
 	some mapping in _ebs_mappings(template)
+	not inv.truthy(object.get(mapping[1], "encrypted", false))
 	path := sprintf("blockDeviceMappings.%d.ebs.encrypted", [mapping[0]])
 	not inv.is_unknown(template, path)
-	not inv.truthy(object.get(mapping[1], "encrypted", false))
 	v := inv.violation(
 		"SEC-004", template,
 		sprintf("launch template %s has an unencrypted EBS volume; ebs.encrypted must be true", [template.name]),
@@ -200,10 +225,11 @@ deny contains v if {
 }
 
 deny contains v if {
+	_keyless_ebs
 	some template in inv.resources(input, _launch_template_type)
 	some mapping in _ebs_mappings(template)
-	path := sprintf("blockDeviceMappings.%d.ebs.kmsKeyId", [mapping[0]])
 	not inv.is_set(object.get(mapping[1], "kmsKeyId", null))
+	path := sprintf("blockDeviceMappings.%d.ebs.kmsKeyId", [mapping[0]])
 	not path in object.get(template, "unknowns", [])
 	v := inv.violation(
 		"SEC-004", template,
@@ -264,17 +290,15 @@ deny contains v if {
 #   remediation: Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with
 #     sse_algorithm "aws:kms" and a customer-managed key.
 deny contains v if {
-	kms := inv.sse_kms_buckets(input)
-	unknown := inv.sse_unknown_buckets(input)
 	some type_token in _bucket_types
 	some bucket in inv.resources(input, type_token)
-	not bucket.urn in kms
-	v := _encryption_finding(bucket, unknown)
+	not bucket.urn in sse_kms_buckets
+	v := _encryption_finding(bucket)
 }
 
 # Undecided while the bucket's encryption algorithm is unknown.
-_encryption_finding(bucket, unknown) := inv.undecided("SEC-005", bucket, "serverSideEncryption") if {
-	bucket.urn in unknown
+_encryption_finding(bucket) := inv.undecided("SEC-005", bucket, "serverSideEncryption") if {
+	bucket.urn in sse_unknown_buckets
 } else := inv.violation(
 	"SEC-005", bucket,
 	sprintf("S3 bucket %s is not encrypted with KMS; it needs a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms", [bucket.name]),
@@ -296,6 +320,7 @@ _encryption_finding(bucket, unknown) := inv.undecided("SEC-005", bucket, "server
 #   remediation: Set kms_key_id on the log group (a key whose policy allows logs.<region>.amazonaws.com).
 deny contains v if {
 	some group in inv.resources(input, _log_group_type)
+	not inv.is_set(object.get(group.props, "kmsKeyId", null))
 	not inv.has_value(group, "kmsKeyId")
 	v := inv.violation(
 		"SEC-006", group,
@@ -382,9 +407,28 @@ deny contains v if {
 # -- workloads ---------------------------------------------------------------------------------
 
 # [resource, pod spec, pod spec path] of every workload and bare Pod.
-_pod_specs(doc) := array.concat(inv.workload_pod_specs(doc), [[pod, object.get(pod.props, "spec", {}), "spec"] |
-	some pod in inv.resources(doc, "kubernetes:core/v1:Pod")
+_pod_specs := array.concat(workload_pod_specs, [[pod, object.get(pod.props, "spec", {}), "spec"] |
+	some pod in inv.resources(input, "kubernetes:core/v1:Pod")
 ])
+
+# Workloads share pod specs (replicas of a model, copies of a stack) and the engine compares
+# whole specs natively: SEC-008 judges each distinct spec once and visits the workloads only
+# when one fails.
+_distinct_pod_specs := {spec | some [_, spec, _] in _pod_specs}
+
+_host_namespace_specs := {spec |
+	some spec in _distinct_pod_specs
+	some field in _host_namespaces
+	inv.truthy(object.get(spec, field, false))
+}
+
+_escalating_specs := {spec |
+	some spec in _distinct_pod_specs
+	some list in _container_lists
+	some container in object.get(spec, list, [])
+	some field in _escalations
+	inv.truthy(object.get(container, ["securityContext", field], false))
+}
 
 # METADATA
 # title: Workloads run unprivileged and outside the host namespaces
@@ -401,8 +445,10 @@ _pod_specs(doc) := array.concat(inv.workload_pod_specs(doc), [[pod, object.get(p
 #   remediation: Remove privileged, allowPrivilegeEscalation true, hostNetwork, hostPID and
 #     hostIPC from the pod spec; grant single capabilities if a container truly needs one.
 deny contains v if {
-	some workload in _pod_specs(input)
+	count(_host_namespace_specs) > 0
+	some workload in _pod_specs
 	[res, spec, spec_path] := workload
+	spec in _host_namespace_specs
 	some field in _host_namespaces
 	inv.truthy(object.get(spec, field, false))
 	v := inv.violation(
@@ -413,8 +459,10 @@ deny contains v if {
 }
 
 deny contains v if {
-	some workload in _pod_specs(input)
+	count(_escalating_specs) > 0
+	some workload in _pod_specs
 	[res, spec, spec_path] := workload
+	spec in _escalating_specs
 	some list in _container_lists
 	some i, container in object.get(spec, list, [])
 	some field in _escalations
@@ -442,10 +490,10 @@ deny contains v if {
 #     gateway.
 deny contains v if {
 	some service in inv.resources(input, "kubernetes:core/v1:Service")
-	inv.has_role(service, "model-server")
-	not inv.is_unknown(service, "spec.type")
 	service_type := object.get(service.props, ["spec", "type"], "ClusterIP")
 	service_type != "ClusterIP"
+	inv.has_role(service, "model-server")
+	not inv.is_unknown(service, "spec.type")
 	v := inv.violation(
 		"SEC-009", service,
 		sprintf("model-server Service %s is of type %v; it must be ClusterIP so that only the gateway reaches it", [service.name, service_type]),
@@ -455,8 +503,8 @@ deny contains v if {
 
 deny contains v if {
 	some service in inv.resources(input, "kubernetes:core/v1:Service")
-	inv.has_role(service, "model-server")
 	inv.is_unknown(service, "spec.type")
+	inv.has_role(service, "model-server")
 	v := inv.undecided("SEC-009", service, "spec.type")
 }
 
@@ -532,8 +580,8 @@ deny contains v if {
 #   remediation: Set enable_key_rotation=True on the key.
 deny contains v if {
 	some key in inv.resources(input, "aws:kms/key:Key")
-	not inv.is_unknown(key, "enableKeyRotation")
 	not inv.truthy(inv.prop(key, "enableKeyRotation"))
+	not inv.is_unknown(key, "enableKeyRotation")
 	v := inv.violation(
 		"SEC-011", key,
 		sprintf("KMS key %s does not rotate; enableKeyRotation should be true", [key.name]),

@@ -5,6 +5,10 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.inventory.distinct_workload_pod_specs
+import data.lib.inventory.gpu_node_groups
+import data.lib.inventory.unknown_value
+import data.lib.inventory.workload_pod_specs
 import rego.v1
 
 _deployment_type := "kubernetes:apps/v1:Deployment"
@@ -71,7 +75,12 @@ _stable_model_servers := [res |
 	object.get(res.props, ["metadata", "labels", "servegate.io/track"], "") != "canary"
 ]
 
-_gpu_node_groups := inv.gpu_node_groups(input)
+# The distinct pod specs of the model servers. Servers share them (tracks of a model, copies of
+# a stack) and the engine compares whole specs natively, far cheaper than judging every server
+# in Rego: the pod-spec rules judge these first and visit the servers only when one fails.
+_server_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in _model_servers}
+
+_stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in _stable_model_servers}
 
 _stable(res) if inv.label(res.props, "servegate.io/track") != "canary"
 
@@ -81,13 +90,22 @@ _pod_labels(res) := object.get(res.props, ["spec", "template", "metadata", "labe
 
 _containers(res) := object.get(inv.pod_spec(res), "containers", [])
 
-# The vLLM container: named vllm, else the first one.
-_vllm_index(res) := i if {
-	some i, container in _containers(res)
+# The vLLM container of a containers list: named vllm, else the first one.
+_vllm_index(containers) := i if {
+	some i, container in containers
 	container.name == "vllm"
 } else := 0
 
-_gpu_count(value) := to_number(value) if regex.match(`^[0-9]+(\.[0-9]+)?$`, sprintf("%v", [value]))
+_gpu_count(value) := _gpu_counts[value]
+
+# The numeric GPU limits of the servers' containers, each distinct value matched once.
+_gpu_counts := {value: to_number(value) |
+	some value in {object.get(container, ["resources", "limits", _gpu_resource], 0) |
+		some spec in _server_pod_specs
+		some container in object.get(spec, "containers", [])
+	}
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, sprintf("%v", [value]))
+}
 
 _gpus_per_replica(res) := sum([n |
 	some container in _containers(res)
@@ -113,8 +131,8 @@ deny contains v if {
 	_sla_declared(input.declared)
 	floor := _floor(input.declared)
 	some res in _stable_model_servers
-	not inv.is_unknown(res, "spec.replicas")
 	_replicas(res) < floor
+	not inv.is_unknown(res, "spec.replicas")
 	v := inv.violation(
 		"SLA-001", res,
 		sprintf("model server %s runs %v replicas; availability %v%% requires at least %v", [res.name, _replicas(res), input.declared.sla.availability, floor]),
@@ -171,9 +189,9 @@ deny contains v if {
 	_sla_declared(input.declared)
 	floor := max([_floor(input.declared), 1])
 	some [res, path, minimum] in _autoscalers(input)
+	minimum < floor
 	_scales_stable_server(res)
 	not inv.is_unknown(res, path)
-	minimum < floor
 	v := inv.violation(
 		"SLA-002", res,
 		sprintf("autoscaler %s allows %v replicas; availability %v%% requires a minimum of %v", [res.name, minimum, input.declared.sla.availability, floor]),
@@ -194,6 +212,8 @@ _zone_spread(spec) if {
 	term.topologyKey == _zone_key
 }
 
+_unspread_specs := {spec | some spec in _stable_pod_specs; not _zone_spread(spec)}
+
 # METADATA
 # title: Model server pods spread across availability zones
 # description: Replicas that share a zone fail together; a hard spread constraint (or required
@@ -210,6 +230,7 @@ _zone_spread(spec) if {
 #     whenUnsatisfiable DoNotSchedule (or required pod anti-affinity by zone).
 deny contains v if {
 	_sla_declared(input.declared)
+	count(_unspread_specs) > 0
 	some res in _stable_model_servers
 	spec := inv.pod_spec(res)
 	not _zone_spread(spec)
@@ -309,6 +330,15 @@ _pdb_message(res) := msg if {
 
 # -- SLA-005 ---------------------------------------------------------------------------------
 
+# The distinct pod specs whose vllm container lacks a probe.
+_unprobed_specs := {spec |
+	some spec in _server_pod_specs
+	containers := object.get(spec, "containers", [])
+	container := containers[_vllm_index(containers)]
+	some probe in _probes
+	not is_object(object.get(container, probe, null))
+}
+
 # METADATA
 # title: The vLLM container has startup, readiness and liveness probes
 # description: Loading weights takes minutes; without a startup probe the pod is killed while
@@ -324,8 +354,9 @@ _pdb_message(res) := msg if {
 #   remediation: Give the vllm container a startupProbe (budgeted for weight loading), a
 #     readinessProbe and a livenessProbe on /health.
 deny contains v if {
+	count(_unprobed_specs) > 0
 	some res in _model_servers
-	i := _vllm_index(res)
+	i := _vllm_index(_containers(res))
 	container := _containers(res)[i]
 	some probe in _probes
 	not is_object(object.get(container, probe, null))
@@ -397,7 +428,7 @@ _subnet_zone(subnet) := object.get(subnet.props, "availabilityZone", object.get(
 #   controls: ["seed checklist: availability SLA"]
 #   remediation: Give the node group private subnets in at least two availability zones.
 deny contains v if {
-	some ng in _gpu_node_groups
+	some ng in gpu_node_groups
 	subnets := object.get(ng.deps, "subnetIds", [])
 	known := _known_zones(subnets)
 	count(known) < 2
@@ -410,7 +441,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some ng in _gpu_node_groups
+	some ng in gpu_node_groups
 	subnets := object.get(ng.deps, "subnetIds", [])
 	count(_known_zones(subnets)) < 2
 	not _every_subnet_known(subnets)
@@ -423,21 +454,24 @@ _known_zones(subnets) := {zone |
 	some urn in subnets
 	zone := _subnet_zones[urn]
 	is_string(zone)
-	zone != inv.unknown_value
+	zone != unknown_value
 }
 
 _every_subnet_known(subnets) if {
 	count(subnets) > 0
 	every urn in subnets {
 		is_string(_subnet_zones[urn])
-		_subnet_zones[urn] != inv.unknown_value
+		_subnet_zones[urn] != unknown_value
 	}
 }
 
 # -- SLA-008 ---------------------------------------------------------------------------------
 
-_gpus_per_node(ng) := to_number(value) if {
-	value := inv.node_group_label(ng, _gpus_per_node_label)
+_gpus_per_node(ng) := _gpus_per_node_counts[inv.node_group_label(ng, _gpus_per_node_label)]
+
+# The numeric gpus-per-node labels of the GPU node groups, each distinct value matched once.
+_gpus_per_node_counts := {value: to_number(value) |
+	some value in {inv.node_group_label(ng, _gpus_per_node_label) | some ng in gpu_node_groups}
 	regex.match(`^[0-9]+$`, sprintf("%v", [value]))
 }
 
@@ -449,7 +483,7 @@ _capacity_known(ng) if {
 }
 
 _pooled_groups := [[pool, ng] |
-	some ng in _gpu_node_groups
+	some ng in gpu_node_groups
 	pool := object.get(ng.props, ["labels", "servegate.io/pool"], "")
 	pool != ""
 ]
@@ -497,7 +531,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some ng in _gpu_node_groups
+	some ng in gpu_node_groups
 	_pool(ng) != ng.urn
 	not _gpus_per_node(ng)
 	v := inv.violation(
@@ -508,7 +542,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some ng in _gpu_node_groups
+	some ng in gpu_node_groups
 	inv.is_unknown(ng, "scalingConfig.minSize")
 	v := inv.undecided("SLA-008", ng, "scalingConfig.minSize")
 }
@@ -533,7 +567,7 @@ _spot(ng) if object.get(ng.props, "capacityType", "ON_DEMAND") == "SPOT"
 #     on-demand node group to it.
 deny contains v if {
 	_capacity_matters(input.declared)
-	groups := _gpu_node_groups
+	groups := gpu_node_groups
 	steady := {_pool(ng) | some ng in groups; not _spot(ng)}
 	some ng in groups
 	_spot(ng)
@@ -557,6 +591,16 @@ _pinned(image) if {
 	not tag[1] in {"", "latest"}
 }
 
+# Every workload's images, each distinct one judged once.
+_unpinned_images := {image |
+	some spec in distinct_workload_pod_specs
+	some kind in ["initContainers", "containers"]
+	some container in object.get(spec, kind, [])
+	image := object.get(container, "image", "")
+	image != unknown_value
+	not _pinned(image)
+}
+
 # METADATA
 # title: Container images are pinned
 # description: A missing or latest tag lets a restart pull different software than was reviewed
@@ -571,12 +615,12 @@ _pinned(image) if {
 #   controls: ["seed checklist: change management"]
 #   remediation: Reference the image by an exact version tag or by digest (@sha256:...).
 deny contains v if {
-	some [res, spec, base] in inv.workload_pod_specs(input)
+	count(_unpinned_images) > 0
+	some [res, spec, base] in workload_pod_specs
 	some kind in ["initContainers", "containers"]
 	some i, container in object.get(spec, kind, [])
 	image := object.get(container, "image", "")
-	image != inv.unknown_value
-	not _pinned(image)
+	image in _unpinned_images
 	v := inv.violation(
 		"SLA-010", res,
 		sprintf("%s runs image %s, which is not pinned; use an exact version tag or a digest", [res.name, image]),
@@ -617,13 +661,22 @@ deny contains v if {
 
 # -- SLA-012 ---------------------------------------------------------------------------------
 
-_alerted_models(doc) := {model |
-	some res in inv.resources(doc, _prometheus_rule_type)
-	some group in object.get(res.props, ["spec", "groups"], [])
+_alerted_models := {model |
+	some groups in {object.get(res.props, ["spec", "groups"], []) |
+		some res in inv.resources(input, _prometheus_rule_type)
+	}
+	some group in groups
 	some rule in object.get(group, "rules", [])
 	is_string(object.get(rule, "alert", null))
 	object.get(rule, ["labels", "slo"], "") == "availability"
 	model := object.get(rule, ["labels", "model"], "")
+}
+
+# A superset of the models SLA-012 reports, gathered without a call per server.
+_unalerted_models := {model |
+	some res in _stable_model_servers
+	model := object.get(res.props, ["metadata", "labels", "servegate.io/model"], "")
+	not model in _alerted_models
 }
 
 # METADATA
@@ -642,10 +695,10 @@ _alerted_models(doc) := {model |
 #     Monitoring component generates one per model).
 deny contains v if {
 	_sla_declared(input.declared)
-	alerted := _alerted_models(input)
+	count(_unalerted_models) > 0
 	some res in _stable_model_servers
 	model := inv.label(res.props, "servegate.io/model")
-	not model in alerted
+	not model in _alerted_models
 	v := inv.violation(
 		"SLA-012", res,
 		sprintf("model %s has no availability burn-rate alert (a PrometheusRule alert labelled model=%s, slo=availability)", [model, model]),
@@ -690,6 +743,8 @@ _fits(spec, shape) if {
 	}
 }
 
+_unplaceable_specs := {spec | some spec in _server_pod_specs; not _fits_any(spec, _candidate_shapes(spec))}
+
 # METADATA
 # title: Every serving pod fits a GPU node group
 # description: A pod whose nodeSelector or tolerations match no GPU node group stays Pending
@@ -705,9 +760,10 @@ _fits(spec, shape) if {
 #   remediation: Make the Deployment's nodeSelector equal labels of a GPU node group
 #     (servegate.io/pool, servegate.io/gpu) and tolerate every taint of that group.
 deny contains v if {
+	count(_unplaceable_specs) > 0
 	some res in _model_servers
 	spec := inv.pod_spec(res)
-	not _fits_any(spec, _candidate_shapes(spec))
+	spec in _unplaceable_specs
 	v := inv.violation(
 		"SLA-013", res,
 		sprintf("pods of %s match no GPU node group: nodeSelector %v must be among a group's labels and its tolerations must cover that group's taints", [res.name, object.get(spec, "nodeSelector", {})]),
@@ -723,7 +779,7 @@ _shapes_by_pool := {pool: shapes |
 
 _candidate_shapes(spec) := object.get(_shapes_by_pool, spec.nodeSelector["servegate.io/pool"], set()) if {
 	spec.nodeSelector["servegate.io/pool"]
-} else := {_node_shape(ng) | some ng in _gpu_node_groups}
+} else := {_node_shape(ng) | some ng in gpu_node_groups}
 
 _fits_any(spec, shapes) if {
 	some shape in shapes
