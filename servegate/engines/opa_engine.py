@@ -39,9 +39,7 @@ class OpaEngine:
     def __init__(self, url: str, *, timeout_s: float) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
-            raise EngineError(
-                f"OPA url {url!r} is not of the form http(s)://host:port (no path)"
-            )
+            raise EngineError(f"OPA url {url!r} is not of the form http(s)://host:port (no path)")
         self.url = f"{parts.scheme}://{parts.netloc}"
         self._client = OpaClient(
             host=parts.hostname,

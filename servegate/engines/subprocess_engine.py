@@ -15,6 +15,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 import servegate
 from servegate.engines.base import EngineError, Evaluation, FileCoverage
 from servegate.engines.results import strict_results
@@ -81,7 +83,10 @@ class SubprocessEngine:
             "coverage": coverage,
         }
         try:
-            request = json.dumps(header) + "\n" + json.dumps(input_doc) + "\n"
+            # The input is the large part (18 MB at 10k resources): orjson writes it ~10x
+            # faster than json, which is most of the hand-over to the worker.
+            body = orjson.dumps(input_doc, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+            request = json.dumps(header) + "\n" + body + "\n"
         except (TypeError, ValueError) as exc:
             raise EngineError(f"the policy input is not JSON: {exc}") from None
         with self._lock:
@@ -137,9 +142,7 @@ class SubprocessEngine:
             return self._process
         self._stop()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [_SOURCE_ROOT, *filter(None, [env.get("PYTHONPATH")])]
-        )
+        env["PYTHONPATH"] = os.pathsep.join([_SOURCE_ROOT, *filter(None, [env.get("PYTHONPATH")])])
         # regorus captures a Rust backtrace for every error otherwise: slow and noisy.
         env["RUST_BACKTRACE"] = "0"
         env["RUST_LIB_BACKTRACE"] = "0"

@@ -10,6 +10,7 @@ from typing import Any
 
 from servegate.errors import GateError
 from servegate.plan import urns
+from servegate.plan.gc_pause import gc_paused
 from servegate.plan.providers import (
     ProviderIndex,
     ProviderView,
@@ -18,8 +19,8 @@ from servegate.plan.providers import (
 )
 from servegate.plan.raw import RawResource
 from servegate.plan.region import effective_region
-from servegate.plan.secrets import has_secret_payload, has_special_values, scrub_properties
-from servegate.plan.unknowns import unknown_paths
+from servegate.plan.secrets import has_secret_payload, scrub_properties
+from servegate.plan.unknowns import scan_properties, unknown_paths
 
 
 def build_inventory(
@@ -43,14 +44,15 @@ def build_inventory(
     entries: list[dict[str, Any]] = []
     by_type: dict[str, list[int]] = {}
     seen: set[str] = set()
-    for resource in resources:
-        if resource.type == urns.ROOT_STACK_TYPE:
-            continue
-        if resource.urn in seen:
-            raise GateError(f"the plan lists resource {resource.urn} twice")
-        seen.add(resource.urn)
-        by_type.setdefault(resource.type, []).append(len(entries))
-        entries.append(_entry(resource, providers))
+    with gc_paused():
+        for resource in resources:
+            if resource.type == urns.ROOT_STACK_TYPE:
+                continue
+            if resource.urn in seen:
+                raise GateError(f"the plan lists resource {resource.urn} twice")
+            seen.add(resource.urn)
+            by_type.setdefault(resource.type, []).append(len(entries))
+            entries.append(_entry(resource, providers))
     return {
         "stack": {
             "project": project,
@@ -67,8 +69,12 @@ def build_inventory(
 
 def _entry(resource: RawResource, providers: ProviderIndex) -> dict[str, Any]:
     props = resource.inputs
-    if has_special_values(props) or has_secret_payload(resource.type):
+    # One walk finds both the unknowns and any special value left unscrubbed (the sources
+    # scrub already; this is the second line), so large plans are read once.
+    unknowns, special = scan_properties(props)
+    if special or has_secret_payload(resource.type):
         props = scrub_properties(resource.type, props)
+        unknowns = unknown_paths(props)
     if is_provider(resource.type):
         props = decode_provider_inputs(props)
         region = providers.own_view(resource).region
@@ -86,7 +92,7 @@ def _entry(resource: RawResource, providers: ProviderIndex) -> dict[str, Any]:
         "region": region,
         "provider": provider.as_json() if provider is not None else None,
         "props": props,
-        "unknowns": unknown_paths(props),
+        "unknowns": unknowns,
         "deps": {key: list(targets) for key, targets in resource.deps.items()},
         "tags": _effective_tags(resource.type, props, provider),
     }

@@ -12,6 +12,7 @@ from servegate.errors import GateError
 from servegate.plan import urns
 from servegate.plan.detect import PlanFormat, detect_format
 from servegate.plan.export import parse_export
+from servegate.plan.gc_pause import gc_paused
 from servegate.plan.preview import parse_preview
 from servegate.plan.raw import RawResource
 
@@ -51,17 +52,18 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
         raise GateError(f"{file}: cannot read ({error.strerror or error})") from None
     if not data.strip():
         raise GateError(f"{file}: empty file, expected a Pulumi plan (JSON)")
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise GateError(f"{file}: not UTF-8 text, expected a Pulumi plan (JSON)") from None
-    except json.JSONDecodeError as error:
-        raise GateError(
-            f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
+    with gc_paused():
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise GateError(f"{file}: not UTF-8 text, expected a Pulumi plan (JSON)") from None
+        except json.JSONDecodeError as error:
+            raise GateError(
+                f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            ) from None
 
-    source = detect_format(doc, file)
-    parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        source = detect_format(doc, file)
+        parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
     known = [parsed.stack_urn] if parsed.stack_urn else []
     all_urns = known + [resource.urn for resource in parsed.resources]
     if not all_urns:

@@ -23,7 +23,7 @@ STEP_OPS = frozenset(
 )
 
 # Resources under these ops are listed (reviewers see them) but are not part of the
-# future state; lib.inventory's _judged skips the same set.
+# future state; lib.inventory's judged (deleting_ops) skips the same set.
 DELETING_OPS = frozenset(
     {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
 )

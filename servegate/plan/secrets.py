@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from servegate.plan.unknowns import UNKNOWN
+from servegate.plan.unknowns import SIG_KEY, UNKNOWN
 
 SECRET = "[secret]"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
@@ -43,20 +42,6 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub(item) if isinstance(item, (dict, list)) else item for item in value]
     return value
-
-
-def has_special_values(value: dict[str, Any] | list[Any]) -> bool:
-    """Whether a secret, asset, archive or resource reference is anywhere in ``value``.
-
-    Cheaper than :func:`scrub` (nothing is copied), for callers that re-check.
-    """
-    if isinstance(value, dict):
-        if SIG_KEY in value:
-            return True
-        items: Any = value.values()
-    else:
-        items = value
-    return any(isinstance(item, (dict, list)) and has_special_values(item) for item in items)
 
 
 def scrub_properties(type_token: str, properties: Mapping[str, Any]) -> dict[str, Any]:

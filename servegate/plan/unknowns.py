@@ -13,24 +13,38 @@ from __future__ import annotations
 from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# The key Pulumi's special values (secrets, assets, archives, resource references) carry.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def unknown_paths(properties: dict[str, Any]) -> list[str]:
     """Dotted paths of every unknown value in ``properties``, in document order."""
+    return scan_properties(properties)[0]
+
+
+def scan_properties(properties: dict[str, Any]) -> tuple[list[str], bool]:
+    """The unknown values' paths, and whether a special value (secret, asset, archive,
+    resource reference) is anywhere in ``properties``: both in one walk."""
     found: list[str] = []
-    _walk(properties, [], found)
-    return found
+    special = _walk(properties, [], found)
+    return found, special
 
 
-def _walk(container: dict[str, Any] | list[Any], parts: list[str], found: list[str]) -> None:
+def _walk(container: dict[str, Any] | list[Any], parts: list[str], found: list[str]) -> bool:
     # Only containers are visited by a call and paths are joined only for hits: this runs
     # over every property of every resource.
-    items = container.items() if isinstance(container, dict) else enumerate(container)
+    if isinstance(container, dict):
+        special = SIG_KEY in container
+        items: Any = container.items()
+    else:
+        special = False
+        items = enumerate(container)
     for key, item in items:
         if isinstance(item, str):
             if item == UNKNOWN:
                 found.append(".".join([*parts, str(key)]))
         elif isinstance(item, (dict, list)):
             parts.append(str(key))
-            _walk(item, parts, found)
+            special = _walk(item, parts, found) or special
             parts.pop()
+    return special
