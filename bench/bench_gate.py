@@ -178,20 +178,26 @@ def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="prod-ca", help="the stack replicated (default prod-ca)")
     parser.add_argument(
-        "--engine", choices=("regorus", "regopy", "both"), default="both",
+        "--engine",
+        choices=("regorus", "regopy", "both"),
+        default="both",
         help="which embedded engine(s) to measure (default both)",
     )
     parser.add_argument(
-        "--sizes", type=lambda text: [int(part) for part in text.split(",")],
+        "--sizes",
+        type=lambda text: [int(part) for part in text.split(",")],
         help="resource counts, comma-separated (default 1000,10000)",
     )
     parser.add_argument("--runs", type=int, help="runs per size (default 5 regorus, 3 regopy)")
     parser.add_argument(
-        "--policies", type=Path, default=ROOT / "policies",
+        "--policies",
+        type=Path,
+        default=ROOT / "policies",
         help="the policy library judged (default policies/; another copy to compare versions)",
     )
     parser.add_argument(
-        "--per-package", action="store_true",
+        "--per-package",
+        action="store_true",
         help="also time each data.<area>.deny query alone at the largest size (diagnostic)",
     )
     return parser.parse_args()
@@ -207,8 +213,10 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="servegate-bench-") as workdir:
         bench = Benchmark(args.stack, args.policies, Path(workdir))
-        print(f"  base plan: {bench.base_resources} resources per copy; measured per run: "
-              f"load_plan + build_inventory + evaluate (worker warm)")
+        print(
+            f"  base plan: {bench.base_resources} resources per copy; measured per run: "
+            f"load_plan + build_inventory + evaluate (worker warm)"
+        )
         for name in engines:
             engine = get_engine(name, timeout_s=ENGINE_TIMEOUT_S)
             _run_engine(bench, engine, args, name)

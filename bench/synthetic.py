@@ -71,9 +71,7 @@ def _step_type(step: Mapping[str, Any]) -> str:
     return str(state.get("type", ""))
 
 
-def _renamer(
-    urns: set[str], namespaces: set[str], suffix: str
-) -> Callable[[Any, str | None], Any]:
+def _renamer(urns: set[str], namespaces: set[str], suffix: str) -> Callable[[Any, str | None], Any]:
     """A deep copy function that suffixes copied URNs, provider references and namespaces."""
 
     def rename_string(value: str, key: str | None) -> str:

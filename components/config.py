@@ -383,8 +383,7 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
         yield ConfigProblem(
             key="aws:region",
             message=(
-                f"{spec.region!r} has no availability-zone entry in "
-                "components/data/regions.yaml"
+                f"{spec.region!r} has no availability-zone entry in components/data/regions.yaml"
             ),
         )
     missing = [tag for tag in REQUIRED_TAGS if not spec.tags.get(tag)]

@@ -147,9 +147,7 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
         raise PolicyError(f"{where}: METADATA of a deny rule needs a custom: mapping")
     rule_id = custom.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
-        raise PolicyError(
-            f"{where}: key custom.id must be an id like RES-001, got {rule_id!r}"
-        )
+        raise PolicyError(f"{where}: key custom.id must be an id like RES-001, got {rule_id!r}")
     scope = _required_str(where, custom, "scope", prefix="custom.")
     if scope not in SCOPES:
         raise PolicyError(

@@ -31,7 +31,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ == "aws:eks/cluster:Cluster":
             outputs.setdefault("endpoint", f"https://{args.name}.eks.example")
             outputs.setdefault("certificateAuthority", {"data": "Y2VydA=="})
-            outputs.setdefault("identities", [{"oidcs": [{"issuer": "https://oidc.eks.example/id/X"}]}])
+            outputs.setdefault(
+                "identities", [{"oidcs": [{"issuer": "https://oidc.eks.example/id/X"}]}]
+            )
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             outputs.setdefault("url", "oidc.eks.example/id/X")
         if args.typ == "aws:s3/bucket:Bucket":
