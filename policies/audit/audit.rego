@@ -104,7 +104,7 @@ deny contains v if {
 	some trail in trails
 	v := inv.violation(
 		"AUD-001", trail,
-		sprintf("trail %s does not log all regions; isMultiRegionTrail must be true with logging enabled", [trail.name]),
+		concat("", ["trail ", trail.name, " does not log all regions; isMultiRegionTrail must be true with logging enabled"]),
 		"isMultiRegionTrail", inv.prop(trail, "isMultiRegionTrail"),
 	)
 }
@@ -137,7 +137,7 @@ deny contains v if {
 	not inv.truthy(inv.prop(trail, "enableLogFileValidation"))
 	v := inv.violation(
 		"AUD-002", trail,
-		sprintf("trail %s does not validate its log files; enableLogFileValidation must be true", [trail.name]),
+		concat("", ["trail ", trail.name, " does not validate its log files; enableLogFileValidation must be true"]),
 		"enableLogFileValidation", inv.prop(trail, "enableLogFileValidation"),
 	)
 }
@@ -153,7 +153,7 @@ deny contains v if {
 	not inv.has_value(trail, "kmsKeyId")
 	v := inv.violation(
 		"AUD-002", trail,
-		sprintf("trail %s is not encrypted with a KMS key; kmsKeyId must name a customer-managed key", [trail.name]),
+		concat("", ["trail ", trail.name, " is not encrypted with a KMS key; kmsKeyId must name a customer-managed key"]),
 		"kmsKeyId", null,
 	)
 }
@@ -184,7 +184,7 @@ deny contains v if {
 	count(missing) > 0
 	v := inv.violation(
 		"AUD-003", cluster,
-		sprintf("EKS cluster %s does not ship the %s control-plane log(s); enabledClusterLogTypes must include audit and authenticator", [cluster.name, concat(", ", sort(missing))]),
+		concat("", ["EKS cluster ", cluster.name, " does not ship the ", concat(", ", sort(missing)), " control-plane log(s); enabledClusterLogTypes must include audit and authenticator"]),
 		"enabledClusterLogTypes", object.get(cluster.props, "enabledClusterLogTypes", []),
 	)
 }
@@ -221,7 +221,7 @@ deny contains v if {
 	not vpc.urn in _flow_logged_vpcs
 	v := inv.violation(
 		"AUD-004", vpc,
-		sprintf("VPC %s has no flow log; add an aws:ec2/flowLog:FlowLog whose vpcId is this VPC", [vpc.name]),
+		concat("", ["VPC ", vpc.name, " has no flow log; add an aws:ec2/flowLog:FlowLog whose vpcId is this VPC"]),
 		"flowLog", null,
 	)
 }
@@ -256,7 +256,7 @@ deny contains v if {
 	retention < minimum
 	v := inv.violation(
 		"AUD-005", group,
-		sprintf("log group %s keeps logs %v days; data classification %q requires at least %v days (or 0, never expire)", [group.name, retention, _classification(input.declared), minimum]),
+		concat("", ["log group ", group.name, " keeps logs ", inv.text(retention), " days; data classification ", inv.quoted(_classification(input.declared)), " requires at least ", inv.text(minimum), " days (or 0, never expire)"]),
 		"retentionInDays", retention,
 	)
 }
@@ -351,7 +351,7 @@ _audit_bucket_pieces := [
 	],
 	[
 		"object lock retention", _object_lock,
-		sprintf("an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least %v days", [_lock_minimum]),
+		concat("", ["an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least ", inv.text(_lock_minimum), " days"]),
 	],
 	[
 		"public access block", _public_access,
@@ -364,7 +364,7 @@ _piece_finding(bucket, piece) := inv.undecided("AUD-006", bucket, piece[0]) if {
 	["unknown", bucket.urn] in piece[1]
 } else := inv.violation(
 	"AUD-006", bucket,
-	sprintf("audit bucket %s lacks %s; it needs %s", [bucket.name, piece[0], piece[2]]),
+	concat("", ["audit bucket ", bucket.name, " lacks ", piece[0], "; it needs ", piece[2]]),
 	piece[0], null,
 )
 
@@ -372,7 +372,7 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 	bucket.urn in sse_unknown_buckets
 } else := inv.violation(
 	"AUD-006", bucket,
-	sprintf("audit bucket %s lacks KMS encryption; it needs an aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms", [bucket.name]),
+	concat("", ["audit bucket ", bucket.name, " lacks KMS encryption; it needs an aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms"]),
 	"serverSideEncryption", null,
 )
 
@@ -414,7 +414,7 @@ deny contains v if {
 	not inv.truthy(inv.prop(bucket, "objectLockEnabled"))
 	v := inv.violation(
 		"AUD-006", bucket,
-		sprintf("audit bucket %s lacks object lock; objectLockEnabled must be true", [bucket.name]),
+		concat("", ["audit bucket ", bucket.name, " lacks object lock; objectLockEnabled must be true"]),
 		"objectLockEnabled", inv.prop(bucket, "objectLockEnabled"),
 	)
 }
@@ -453,7 +453,7 @@ deny contains v if {
 	_access_log_off(proxy)
 	v := inv.violation(
 		"AUD-007", proxy,
-		sprintf("EnvoyProxy %s writes no access log; spec.telemetry.accessLog.settings must list at least one sink and disable must not be true", [proxy.name]),
+		concat("", ["EnvoyProxy ", proxy.name, " writes no access log; spec.telemetry.accessLog.settings must list at least one sink and disable must not be true"]),
 		"spec.telemetry.accessLog", _access_log(proxy),
 	)
 }
@@ -538,7 +538,7 @@ deny contains v if {
 	missing := _required_tags - _present_tags(object.get(res, "tags", {}))
 	v := inv.violation(
 		"AUD-008", res,
-		sprintf("%s lacks required tag(s) %s; every taggable resource needs non-empty %s", [res.name, concat(", ", sort(missing)), concat(", ", data.params.tags.required)]),
+		concat("", [res.name, " lacks required tag(s) ", concat(", ", sort(missing)), "; every taggable resource needs non-empty ", concat(", ", data.params.tags.required)]),
 		"tags", sort(missing),
 	)
 }
@@ -571,7 +571,7 @@ deny contains v if {
 	not _classification_allowed(declared)
 	v := inv.violation(
 		"AUD-009", inv.stack_resource(input),
-		sprintf("the stack declares data-classification %q; allowed: %s", [declared, _classification_text]),
+		concat("", ["the stack declares data-classification ", inv.quoted(declared), "; allowed: ", _classification_text]),
 		"declared.tags.data-classification", declared,
 	)
 }
@@ -582,7 +582,7 @@ deny contains v if {
 	value := res.tags[_classification_tag]
 	v := inv.violation(
 		"AUD-009", res,
-		sprintf("%s has data-classification %q; allowed: %s", [res.name, value, _classification_text]),
+		concat("", [res.name, " has data-classification ", inv.quoted(value), "; allowed: ", _classification_text]),
 		"tags.data-classification", value,
 	)
 }

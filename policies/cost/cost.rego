@@ -30,7 +30,9 @@ _sized(ng) if not inv.is_unknown(ng, "scalingConfig.maxSize")
 # Amounts in cents-exact text and value: the engines format and print floats differently.
 _cents(amount) := round(amount * 100)
 
-_usd(amount) := sprintf("%d.%02d", [floor(_cents(amount) / 100), _cents(amount) % 100])
+_usd(amount) := concat("", [format_int(floor(cents / 100), 10), ".", substring(format_int(100 + (cents % 100), 10), 1, 2)]) if {
+	cents := _cents(amount)
+}
 
 # METADATA
 # title: GPU spending at full scale stays within the budget
@@ -53,7 +55,7 @@ deny contains v if {
 	estimate > budget
 	v := inv.violation(
 		"COST-001", inv.stack_resource(input),
-		sprintf("estimated monthly GPU cost at maximum scale is %s USD, over the declared budget of %s USD", [_usd(estimate), _usd(budget)]),
+		concat("", ["estimated monthly GPU cost at maximum scale is ", _usd(estimate), " USD, over the declared budget of ", _usd(budget), " USD"]),
 		"declared.budget.monthlyUsd", _cents(estimate) / 100,
 	)
 }
@@ -86,7 +88,7 @@ deny contains v if {
 	region := _pricing_region(ng, input.stack)
 	v := inv.violation(
 		"COST-002", ng,
-		sprintf("GPU node group %s uses instance type %s, which has no price for region %s in policies/data/gpu_prices.yaml; the budget estimate leaves it out", [ng.name, type_text, region]),
+		concat("", ["GPU node group ", ng.name, " uses instance type ", inv.text(type_text), ", which has no price for region ", inv.text(region), " in policies/data/gpu_prices.yaml; the budget estimate leaves it out"]),
 		"instanceTypes", object.get(ng.props, "instanceTypes", null),
 	)
 }

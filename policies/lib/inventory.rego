@@ -50,6 +50,22 @@ truthy(value) if value == true
 
 truthy(value) if lower(sprintf("%v", [value])) == "true"
 
+# Message text. Rules build messages with concat and these helpers, never sprintf: rego-cpp's
+# sprintf wraps some strings (a concat result, a function's result) in unescaped quotes, does
+# not know %q and prints floats at full binary precision, so the embedded engines would word
+# the same finding differently.
+
+# A value as a message shows it: strings as they are, whole numbers without a fraction (rego-cpp
+# writes 99.0 where regorus writes 99), anything else as JSON.
+text(value) := value if is_string(value)
+else := format_int(value, 10) if {
+	is_number(value)
+	value == floor(value)
+} else := json.marshal(value)
+
+# A string in double quotes, for a value a reader must see exactly (an empty or odd tag value).
+quoted(value) := concat("", ["\"", text(value), "\""])
+
 # The stack's root URN, for stack-level findings.
 stack_urn(inv) := object.get(inv.stack, "urn", sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [inv.stack.name, inv.stack.project, inv.stack.project, inv.stack.name]))
 

@@ -164,7 +164,7 @@ deny contains v if {
 	_region_known(res)
 	v := inv.violation(
 		"RES-001", res,
-		sprintf("%s is in region %s, outside zone %s (allowed: %s)", [res.name, res.region, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", [res.name, " is in region ", inv.text(res.region), ", outside zone ", inv.text(_zone(input.declared)), " (allowed: ", _allowed_text(input.declared), ")"]),
 		"region", res.region,
 	)
 }
@@ -182,7 +182,7 @@ deny contains v if {
 	not _zone_known(input.declared)
 	v := inv.violation(
 		"RES-001", inv.stack_resource(input),
-		sprintf("declared zone %q is not a zone of policies/data/zones.yaml (known: %s)", [_zone(input.declared), concat(", ", sort(object.keys(data.params.zones.zones)))]),
+		concat("", ["declared zone ", inv.quoted(_zone(input.declared)), " is not a zone of policies/data/zones.yaml (known: ", concat(", ", sort(object.keys(data.params.zones.zones))), ")"]),
 		"declared.residency.zone", _zone(input.declared),
 	)
 }
@@ -208,7 +208,7 @@ deny contains v if {
 	not _region_known(res)
 	v := inv.violation(
 		"RES-002", res,
-		sprintf("%s has no resolvable region on sovereign stack zone %s; set a region in: %s", [res.name, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", [res.name, " has no resolvable region on sovereign stack zone ", inv.text(_zone(input.declared)), "; set a region in: ", _allowed_text(input.declared)]),
 		"region", object.get(res, "region", null),
 	)
 }
@@ -268,7 +268,7 @@ deny contains v if {
 	_out_of_zone(b, regions)
 	v := inv.violation(
 		"RES-003", res,
-		sprintf("%s replicates to bucket %s in region %s, outside zone %s (allowed: %s)", [res.name, b.name, b.region, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", [res.name, " replicates to bucket ", b.name, " in region ", inv.text(b.region), ", outside zone ", inv.text(_zone(input.declared)), " (allowed: ", _allowed_text(input.declared), ")"]),
 		"rules.destination.bucket", dest,
 	)
 }
@@ -279,7 +279,7 @@ deny contains v if {
 	not _resolved(input, res, dest)
 	v := inv.violation(
 		"RES-003", res,
-		sprintf("%s replicates to %v, which is not a bucket of this stack; sovereign stacks replicate only to in-zone buckets they create", [res.name, dest]),
+		concat("", [res.name, " replicates to ", inv.text(dest), ", which is not a bucket of this stack; sovereign stacks replicate only to in-zone buckets they create"]),
 		"rules.destination.bucket", dest,
 	)
 }
@@ -311,7 +311,7 @@ deny contains v if {
 	_out_of_zone(res, regions)
 	v := inv.violation(
 		"RES-004", res,
-		sprintf("evidence store %s is in region %s, outside zone %s (allowed: %s)", [res.name, res.region, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", ["evidence store ", res.name, " is in region ", inv.text(res.region), ", outside zone ", inv.text(_zone(input.declared)), " (allowed: ", _allowed_text(input.declared), ")"]),
 		"region", res.region,
 	)
 }
@@ -323,7 +323,7 @@ deny contains v if {
 	not _region_known(res)
 	v := inv.violation(
 		"RES-004", res,
-		sprintf("evidence store %s has no resolvable region; it must be provably in zone %s (allowed: %s)", [res.name, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", ["evidence store ", res.name, " has no resolvable region; it must be provably in zone ", inv.text(_zone(input.declared)), " (allowed: ", _allowed_text(input.declared), ")"]),
 		"region", object.get(res, "region", null),
 	)
 }
@@ -364,7 +364,7 @@ _weight_references(res) := array.concat(
 		value := values[j]
 		is_string(value)
 		contains(value, "://")
-		path := sprintf("spec.template.spec.%s[%d].%s[%d]", [kind, i, field, j])
+		path := concat("", ["spec.template.spec.", kind, "[", format_int(i, 10), "].", field, "[", format_int(j, 10), "]"])
 	],
 )
 
@@ -489,7 +489,7 @@ deny contains v if {
 	problem := _weights_problem(url, regions)
 	v := inv.violation(
 		"RES-005", res,
-		sprintf("model server %s loads weights from %s, which %s; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes", [res.name, url, problem]),
+		concat("", ["model server ", res.name, " loads weights from ", url, ", which ", problem, "; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes"]),
 		path, value,
 	)
 }
@@ -504,7 +504,7 @@ deny contains v if {
 	some region in _foreign_region_arguments(args, regions)
 	v := inv.violation(
 		"RES-005", res,
-		sprintf("model server %s fetches weights from region %s, outside zone %s (allowed: %s)", [res.name, region, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", ["model server ", res.name, " fetches weights from region ", region, ", outside zone ", inv.text(_zone(input.declared)), " (allowed: ", _allowed_text(input.declared), ")"]),
 		sprintf("spec.template.spec.initContainers[%d].args", [i]), region,
 	)
 }
@@ -545,7 +545,7 @@ deny contains v if {
 	not _offline(container)
 	v := inv.violation(
 		"RES-006", res,
-		sprintf("container %s of model server %s does not set HF_HUB_OFFLINE=1, which air-gapped stacks require", [object.get(container, "name", sprintf("%d", [i])), res.name]),
+		concat("", ["container ", inv.text(object.get(container, "name", i)), " of model server ", res.name, " does not set HF_HUB_OFFLINE=1, which air-gapped stacks require"]),
 		sprintf("spec.template.spec.containers[%d].env", [i]), object.get(container, "env", []),
 	)
 }
@@ -629,8 +629,8 @@ deny contains v if {
 	image in _foreign_images
 	v := inv.violation(
 		"RES-007", res,
-		sprintf("%s pulls image %s, not from an ECR registry in zone %s (allowed regions: %s)", [res.name, image, _zone(input.declared), _allowed_text(input.declared)]),
-		sprintf("%s.%s[%d].image", [base, kind, i]), image,
+		concat("", [res.name, " pulls image ", inv.text(image), ", not from an ECR registry in zone ", inv.text(_zone(input.declared)), " (allowed regions: ", _allowed_text(input.declared), ")"]),
+		concat("", [base, ".", kind, "[", format_int(i, 10), "].image"]), image,
 	)
 }
 
@@ -644,7 +644,7 @@ deny contains v if {
 	source := _chart_source(res.props)
 	v := inv.violation(
 		"RES-007", res,
-		sprintf("Helm release %s takes its chart from %s, not from an oci:// ECR registry in zone %s (allowed regions: %s)", [res.name, source, _zone(input.declared), _allowed_text(input.declared)]),
+		concat("", ["Helm release ", res.name, " takes its chart from ", inv.text(source), ", not from an oci:// ECR registry in zone ", inv.text(_zone(input.declared)), " (allowed regions: ", _allowed_text(input.declared), ")"]),
 		"chart", source,
 	)
 }
@@ -668,7 +668,7 @@ deny contains v if {
 	some res in inv.resources(input, type_token)
 	v := inv.violation(
 		"RES-008", res,
-		sprintf("%s is an internet path (%s); air-gapped stacks use VPC endpoints only", [res.name, type_token]),
+		concat("", [res.name, " is an internet path (", type_token, "); air-gapped stacks use VPC endpoints only"]),
 		"type", type_token,
 	)
 }
@@ -722,7 +722,7 @@ deny contains v if {
 	some [res, path, value] in _public_load_balancers(input)
 	v := inv.violation(
 		"RES-009", res,
-		sprintf("%s is an internet-facing load balancer but the stack does not declare gateway.internetFacing; use scheme internal", [res.name]),
+		concat("", [res.name, " is an internet-facing load balancer but the stack does not declare gateway.internetFacing; use scheme internal"]),
 		path, value,
 	)
 }
@@ -777,7 +777,7 @@ deny contains v if {
 	target := _external_endpoint(endpoint)
 	v := inv.violation(
 		"RES-010", res,
-		sprintf("Backend %s sends traffic to %s outside the cluster; sovereign stacks route only to *%s services", [res.name, target, _in_cluster_suffix]),
+		concat("", ["Backend ", res.name, " sends traffic to ", inv.text(target), " outside the cluster; sovereign stacks route only to *", _in_cluster_suffix, " services"]),
 		sprintf("spec.endpoints[%d]", [i]), target,
 	)
 }
@@ -789,7 +789,7 @@ deny contains v if {
 	_refers_outside(ref)
 	v := inv.violation(
 		"RES-010", res,
-		sprintf("AIServiceBackend %s routes to Backend %s/%s, which is external or not part of this stack; sovereign stacks route only to in-cluster models", [res.name, ref[0], ref[1]]),
+		concat("", ["AIServiceBackend ", res.name, " routes to Backend ", inv.text(ref[0]), "/", inv.text(ref[1]), ", which is external or not part of this stack; sovereign stacks route only to in-cluster models"]),
 		"spec.backendRef", ref,
 	)
 }

@@ -71,7 +71,7 @@ deny contains v if {
 	count(_public_cidrs(cluster)) == 0
 	v := inv.violation(
 		"SEC-001", cluster,
-		sprintf("EKS cluster %s has a public API endpoint open to any address (no publicAccessCidrs); make it private or list the allowed networks", [cluster.name]),
+		concat("", ["EKS cluster ", cluster.name, " has a public API endpoint open to any address (no publicAccessCidrs); make it private or list the allowed networks"]),
 		"vpcConfig.publicAccessCidrs", [],
 	)
 }
@@ -84,7 +84,7 @@ deny contains v if {
 	_world_open(cidr)
 	v := inv.violation(
 		"SEC-001", cluster,
-		sprintf("EKS cluster %s opens its public API endpoint to %s; make it private or list only known networks", [cluster.name, cidr]),
+		concat("", ["EKS cluster ", cluster.name, " opens its public API endpoint to ", inv.text(cidr), "; make it private or list only known networks"]),
 		"vpcConfig.publicAccessCidrs", _public_cidrs(cluster),
 	)
 }
@@ -115,7 +115,7 @@ deny contains v if {
 	not "secrets" in object.get(cluster.props, ["encryptionConfig", "resources"], [])
 	v := inv.violation(
 		"SEC-002", cluster,
-		sprintf("EKS cluster %s does not encrypt Kubernetes secrets; encryptionConfig.resources must include secrets", [cluster.name]),
+		concat("", ["EKS cluster ", cluster.name, " does not encrypt Kubernetes secrets; encryptionConfig.resources must include secrets"]),
 		"encryptionConfig.resources", object.get(cluster.props, ["encryptionConfig", "resources"], null),
 	)
 }
@@ -125,7 +125,7 @@ deny contains v if {
 	not inv.has_value(cluster, "encryptionConfig.provider.keyArn")
 	v := inv.violation(
 		"SEC-002", cluster,
-		sprintf("EKS cluster %s has no KMS key for secrets encryption; set encryptionConfig.provider.keyArn", [cluster.name]),
+		concat("", ["EKS cluster ", cluster.name, " has no KMS key for secrets encryption; set encryptionConfig.provider.keyArn"]),
 		"encryptionConfig.provider.keyArn", null,
 	)
 }
@@ -158,7 +158,7 @@ deny contains v if {
 	not inv.is_unknown(template, "metadataOptions.httpTokens")
 	v := inv.violation(
 		"SEC-003", template,
-		sprintf("launch template %s does not require IMDSv2; metadataOptions.httpTokens must be required", [template.name]),
+		concat("", ["launch template ", template.name, " does not require IMDSv2; metadataOptions.httpTokens must be required"]),
 		"metadataOptions.httpTokens", tokens,
 	)
 }
@@ -219,7 +219,7 @@ deny contains v if {
 	not inv.is_unknown(template, path)
 	v := inv.violation(
 		"SEC-004", template,
-		sprintf("launch template %s has an unencrypted EBS volume; ebs.encrypted must be true", [template.name]),
+		concat("", ["launch template ", template.name, " has an unencrypted EBS volume; ebs.encrypted must be true"]),
 		path, object.get(mapping[1], "encrypted", null),
 	)
 }
@@ -233,7 +233,7 @@ deny contains v if {
 	not path in object.get(template, "unknowns", [])
 	v := inv.violation(
 		"SEC-004", template,
-		sprintf("launch template %s has an EBS volume without a KMS key; set ebs.kmsKeyId", [template.name]),
+		concat("", ["launch template ", template.name, " has an EBS volume without a KMS key; set ebs.kmsKeyId"]),
 		path, null,
 	)
 }
@@ -252,7 +252,7 @@ deny contains v if {
 	not inv.truthy(inv.prop(volume, "encrypted"))
 	v := inv.violation(
 		"SEC-004", volume,
-		sprintf("EBS volume %s is not encrypted; encrypted must be true", [volume.name]),
+		concat("", ["EBS volume ", volume.name, " is not encrypted; encrypted must be true"]),
 		"encrypted", inv.prop(volume, "encrypted"),
 	)
 }
@@ -262,7 +262,7 @@ deny contains v if {
 	not inv.has_value(volume, "kmsKeyId")
 	v := inv.violation(
 		"SEC-004", volume,
-		sprintf("EBS volume %s has no KMS key; set kmsKeyId", [volume.name]),
+		concat("", ["EBS volume ", volume.name, " has no KMS key; set kmsKeyId"]),
 		"kmsKeyId", null,
 	)
 }
@@ -301,7 +301,7 @@ _encryption_finding(bucket) := inv.undecided("SEC-005", bucket, "serverSideEncry
 	bucket.urn in sse_unknown_buckets
 } else := inv.violation(
 	"SEC-005", bucket,
-	sprintf("S3 bucket %s is not encrypted with KMS; it needs a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms", [bucket.name]),
+	concat("", ["S3 bucket ", bucket.name, " is not encrypted with KMS; it needs a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms"]),
 	"serverSideEncryption", null,
 )
 
@@ -324,14 +324,14 @@ deny contains v if {
 	not inv.has_value(group, "kmsKeyId")
 	v := inv.violation(
 		"SEC-006", group,
-		sprintf("log group %s is not encrypted with a KMS key; set kmsKeyId", [group.name]),
+		concat("", ["log group ", group.name, " is not encrypted with a KMS key; set kmsKeyId"]),
 		"kmsKeyId", null,
 	)
 }
 
 # -- network exposure --------------------------------------------------------------------------
 
-_rule_text(protocol, from_port, to_port) := sprintf("%v ports %v-%v", [protocol, from_port, to_port])
+_rule_text(protocol, from_port, to_port) := concat("", [inv.text(protocol), " ports ", inv.text(from_port), "-", inv.text(to_port)])
 
 _ingress_rule_cidr_paths := ["cidrIpv4", "cidrIpv6"]
 
@@ -360,7 +360,7 @@ deny contains v if {
 	not _https_only(protocol, from_port, to_port)
 	v := inv.violation(
 		"SEC-007", rule,
-		sprintf("ingress rule %s opens %s to %s; only TCP 443 may be open to the internet", [rule.name, _rule_text(protocol, from_port, to_port), cidr]),
+		concat("", ["ingress rule ", rule.name, " opens ", _rule_text(protocol, from_port, to_port), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
 		path, cidr,
 	)
 }
@@ -382,7 +382,7 @@ deny contains v if {
 	not _https_only(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort"))
 	v := inv.violation(
 		"SEC-007", rule,
-		sprintf("security group rule %s opens %s to %s; only TCP 443 may be open to the internet", [rule.name, _rule_text(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort")), cidr]),
+		concat("", ["security group rule ", rule.name, " opens ", _rule_text(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort")), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
 		field, cidr,
 	)
 }
@@ -399,8 +399,8 @@ deny contains v if {
 	not _https_only(protocol, from_port, to_port)
 	v := inv.violation(
 		"SEC-007", group,
-		sprintf("security group %s opens %s to %s; only TCP 443 may be open to the internet", [group.name, _rule_text(protocol, from_port, to_port), cidr]),
-		sprintf("ingress.%d.%s", [i, field]), cidr,
+		concat("", ["security group ", group.name, " opens ", _rule_text(protocol, from_port, to_port), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
+		concat(".", ["ingress", format_int(i, 10), field]), cidr,
 	)
 }
 
@@ -453,8 +453,8 @@ deny contains v if {
 	inv.truthy(object.get(spec, field, false))
 	v := inv.violation(
 		"SEC-008", res,
-		sprintf("%s %s shares the node's %s namespace; %s must not be true", [res.type, res.name, lower(trim_prefix(field, "host")), field]),
-		sprintf("%s.%s", [spec_path, field]), true,
+		concat("", [res.type, " ", res.name, " shares the node's ", lower(trim_prefix(field, "host")), " namespace; ", field, " must not be true"]),
+		concat(".", [spec_path, field]), true,
 	)
 }
 
@@ -469,8 +469,8 @@ deny contains v if {
 	inv.truthy(object.get(container, ["securityContext", field], false))
 	v := inv.violation(
 		"SEC-008", res,
-		sprintf("container %s of %s sets securityContext.%s; it must not be true", [object.get(container, "name", i), res.name, field]),
-		sprintf("%s.%s.%d.securityContext.%s", [spec_path, list, i, field]), true,
+		concat("", ["container ", inv.text(object.get(container, "name", i)), " of ", res.name, " sets securityContext.", field, "; it must not be true"]),
+		concat(".", [spec_path, list, format_int(i, 10), "securityContext", field]), true,
 	)
 }
 
@@ -496,7 +496,7 @@ deny contains v if {
 	not inv.is_unknown(service, "spec.type")
 	v := inv.violation(
 		"SEC-009", service,
-		sprintf("model-server Service %s is of type %v; it must be ClusterIP so that only the gateway reaches it", [service.name, service_type]),
+		concat("", ["model-server Service ", service.name, " is of type ", inv.text(service_type), "; it must be ClusterIP so that only the gateway reaches it"]),
 		"spec.type", service_type,
 	)
 }
@@ -552,7 +552,7 @@ deny contains v if {
 	not sprintf("%s/%s", [_namespace(gateway), _gateway_name(gateway)]) in protected
 	v := inv.violation(
 		"SEC-010", gateway,
-		sprintf("Gateway %s has no SecurityPolicy with apiKeyAuth or jwt targeting it; every gateway must authenticate clients", [gateway.name]),
+		concat("", ["Gateway ", gateway.name, " has no SecurityPolicy with apiKeyAuth or jwt targeting it; every gateway must authenticate clients"]),
 		"metadata.name", _gateway_name(gateway),
 	)
 }
@@ -584,7 +584,7 @@ deny contains v if {
 	not inv.is_unknown(key, "enableKeyRotation")
 	v := inv.violation(
 		"SEC-011", key,
-		sprintf("KMS key %s does not rotate; enableKeyRotation should be true", [key.name]),
+		concat("", ["KMS key ", key.name, " does not rotate; enableKeyRotation should be true"]),
 		"enableKeyRotation", inv.prop(key, "enableKeyRotation"),
 	)
 }

@@ -135,7 +135,7 @@ deny contains v if {
 	not inv.is_unknown(res, "spec.replicas")
 	v := inv.violation(
 		"SLA-001", res,
-		sprintf("model server %s runs %v replicas; availability %v%% requires at least %v", [res.name, _replicas(res), input.declared.sla.availability, floor]),
+		concat("", ["model server ", res.name, " runs ", inv.text(_replicas(res)), " replicas; availability ", inv.text(input.declared.sla.availability), "% requires at least ", inv.text(floor)]),
 		"spec.replicas", _replicas(res),
 	)
 }
@@ -194,7 +194,7 @@ deny contains v if {
 	not inv.is_unknown(res, path)
 	v := inv.violation(
 		"SLA-002", res,
-		sprintf("autoscaler %s allows %v replicas; availability %v%% requires a minimum of %v", [res.name, minimum, input.declared.sla.availability, floor]),
+		concat("", ["autoscaler ", res.name, " allows ", inv.text(minimum), " replicas; availability ", inv.text(input.declared.sla.availability), "% requires a minimum of ", inv.text(floor)]),
 		path, minimum,
 	)
 }
@@ -236,7 +236,7 @@ deny contains v if {
 	not _zone_spread(spec)
 	v := inv.violation(
 		"SLA-003", res,
-		sprintf("model server %s does not require spreading over %s; availability %v%% needs pods in at least %v zones", [res.name, _zone_key, input.declared.sla.availability, data.params.sla.min_zones]),
+		concat("", ["model server ", res.name, " does not require spreading over ", _zone_key, "; availability ", inv.text(input.declared.sla.availability), "% needs pods in at least ", inv.text(data.params.sla.min_zones), " zones"]),
 		"spec.template.spec.topologySpreadConstraints", object.get(spec, "topologySpreadConstraints", null),
 	)
 }
@@ -325,8 +325,8 @@ _protected(res) if {
 _pdb_message(res) := msg if {
 	some key in _deployment_keys(res)
 	key in _pdb_keys
-	msg := sprintf("the PodDisruptionBudget of %s lets all %v replicas be evicted; it must keep at least 1 pod (minAvailable >= 1)", [res.name, _replicas(res)])
-} else := sprintf("serving Deployment %s has no PodDisruptionBudget selecting its pods in namespace %s; add one with minAvailable >= 1", [res.name, _namespace(res)])
+	msg := concat("", ["the PodDisruptionBudget of ", res.name, " lets all ", inv.text(_replicas(res)), " replicas be evicted; it must keep at least 1 pod (minAvailable >= 1)"])
+} else := concat("", ["serving Deployment ", res.name, " has no PodDisruptionBudget selecting its pods in namespace ", inv.text(_namespace(res)), "; add one with minAvailable >= 1"])
 
 # -- SLA-005 ---------------------------------------------------------------------------------
 
@@ -362,8 +362,8 @@ deny contains v if {
 	not is_object(object.get(container, probe, null))
 	v := inv.violation(
 		"SLA-005", res,
-		sprintf("the vllm container of %s has no %s; model servers need startup, readiness and liveness probes", [res.name, probe]),
-		sprintf("spec.template.spec.containers[%d].%s", [i, probe]), null,
+		concat("", ["the vllm container of ", res.name, " has no ", probe, "; model servers need startup, readiness and liveness probes"]),
+		concat("", ["spec.template.spec.containers[", format_int(i, 10), "].", probe]), null,
 	)
 }
 
@@ -396,7 +396,7 @@ deny contains v if {
 	not _safe_rollout(rollout)
 	v := inv.violation(
 		"SLA-006", res,
-		sprintf("model server %s rolls out with strategy %v and maxUnavailable %v; use RollingUpdate with maxUnavailable 0", [res.name, rollout.type, rollout.maxUnavailable]),
+		concat("", ["model server ", res.name, " rolls out with strategy ", inv.text(rollout.type), " and maxUnavailable ", inv.text(rollout.maxUnavailable), "; use RollingUpdate with maxUnavailable 0"]),
 		"spec.strategy", object.get(res.props, ["spec", "strategy"], null),
 	)
 }
@@ -435,7 +435,7 @@ deny contains v if {
 	_every_subnet_known(subnets)
 	v := inv.violation(
 		"SLA-007", ng,
-		sprintf("GPU node group %s spans %d availability zone(s) (%s); it needs subnets in at least 2", [ng.name, count(known), concat(", ", sort(known))]),
+		concat("", ["GPU node group ", ng.name, " spans ", format_int(count(known), 10), " availability zone(s) (", concat(", ", sort(known)), "); it needs subnets in at least 2"]),
 		"subnetIds", sort(known),
 	)
 }
@@ -525,7 +525,7 @@ deny contains v if {
 	ng.urn == reported
 	v := inv.violation(
 		"SLA-008", ng,
-		sprintf("GPU pool %s holds %v GPUs at its minimum size but its models need %v (replica floor %v x GPUs per replica)", [pool, capacity, demand, floor]),
+		concat("", ["GPU pool ", inv.text(pool), " holds ", inv.text(capacity), " GPUs at its minimum size but its models need ", inv.text(demand), " (replica floor ", inv.text(floor), " x GPUs per replica)"]),
 		"scalingConfig.minSize", _min_size(ng),
 	)
 }
@@ -536,8 +536,8 @@ deny contains v if {
 	not _gpus_per_node(ng)
 	v := inv.violation(
 		"SLA-008", ng,
-		sprintf("GPU node group %s has no numeric %s label, so its capacity cannot be checked; GpuNodePool must set it", [ng.name, _gpus_per_node_label]),
-		sprintf("labels.%s", [_gpus_per_node_label]), inv.node_group_label(ng, _gpus_per_node_label),
+		concat("", ["GPU node group ", ng.name, " has no numeric ", _gpus_per_node_label, " label, so its capacity cannot be checked; GpuNodePool must set it"]),
+		concat("", ["labels.", _gpus_per_node_label]), inv.node_group_label(ng, _gpus_per_node_label),
 	)
 }
 
@@ -574,7 +574,7 @@ deny contains v if {
 	not _pool(ng) in steady
 	v := inv.violation(
 		"SLA-009", ng,
-		sprintf("GPU pool %s runs only on spot capacity; production and SLA-bound stacks need on-demand or reserved capacity", [_pool(ng)]),
+		concat("", ["GPU pool ", inv.text(_pool(ng)), " runs only on spot capacity; production and SLA-bound stacks need on-demand or reserved capacity"]),
 		"capacityType", "SPOT",
 	)
 }
@@ -623,8 +623,8 @@ deny contains v if {
 	image in _unpinned_images
 	v := inv.violation(
 		"SLA-010", res,
-		sprintf("%s runs image %s, which is not pinned; use an exact version tag or a digest", [res.name, image]),
-		sprintf("%s.%s[%d].image", [base, kind, i]), image,
+		concat("", [res.name, " runs image ", inv.text(image), ", which is not pinned; use an exact version tag or a digest"]),
+		concat("", [base, ".", kind, "[", format_int(i, 10), "].image"]), image,
 	)
 }
 
@@ -654,7 +654,7 @@ deny contains v if {
 	replicas < _min_gateway_replicas
 	v := inv.violation(
 		"SLA-011", res,
-		sprintf("gateway EnvoyProxy %s runs %v Envoy replica(s); an SLA needs at least %v", [res.name, replicas, _min_gateway_replicas]),
+		concat("", ["gateway EnvoyProxy ", res.name, " runs ", inv.text(replicas), " Envoy replica(s); an SLA needs at least ", inv.text(_min_gateway_replicas)]),
 		"spec.provider.kubernetes.envoyDeployment.replicas", replicas,
 	)
 }
@@ -701,7 +701,7 @@ deny contains v if {
 	not model in _alerted_models
 	v := inv.violation(
 		"SLA-012", res,
-		sprintf("model %s has no availability burn-rate alert (a PrometheusRule alert labelled model=%s, slo=availability)", [model, model]),
+		concat("", ["model ", inv.text(model), " has no availability burn-rate alert (a PrometheusRule alert labelled model=", inv.text(model), ", slo=availability)"]),
 		"metadata.labels.servegate.io/model", model,
 	)
 }
@@ -766,7 +766,7 @@ deny contains v if {
 	spec in _unplaceable_specs
 	v := inv.violation(
 		"SLA-013", res,
-		sprintf("pods of %s match no GPU node group: nodeSelector %v must be among a group's labels and its tolerations must cover that group's taints", [res.name, object.get(spec, "nodeSelector", {})]),
+		concat("", ["pods of ", res.name, " match no GPU node group: nodeSelector ", inv.text(object.get(spec, "nodeSelector", {})), " must be among a group's labels and its tolerations must cover that group's taints"]),
 		"spec.template.spec.nodeSelector", object.get(spec, "nodeSelector", {}),
 	)
 }

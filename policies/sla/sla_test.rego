@@ -177,6 +177,14 @@ test_sla_001_replicas_below_floor_denied if {
 	_only(_denials(_changed(single), _declared), "SLA-001", single.urn)
 }
 
+# Every engine words the availability as declared (rego-cpp's sprintf printed 99.90000000000001).
+test_sla_001_message_names_replicas_availability_and_floor if {
+	single := _with(_stable_server, [{"op": "replace", "path": "/props/spec/replicas", "value": 1}])
+	some d in _denials(_changed(single), _declared)
+	d.rule_id == "SLA-001"
+	d.message == concat("", ["model server ", single.name, " runs 1 replicas; availability 99.9% requires at least 2"])
+}
+
 test_sla_001_highest_met_tier_sets_floor if {
 	# 99.95 needs 3 replicas (policies/data/sla.yaml); the stack cannot lower that.
 	declared := json.patch(_declared, [{"op": "replace", "path": "/sla/availability", "value": 99.99}])
