@@ -22,7 +22,7 @@ from opa_client import OpaClient
 from opa_client.errors import RegoParseError
 
 from servegate.engines.base import EngineError, Evaluation
-from servegate.engines.results import strict_results
+from servegate.engines.results import StrictQueries
 
 POLICY_PREFIX = "servegate/"
 
@@ -31,7 +31,7 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 T = TypeVar("T")
 
 
-class OpaEngine:
+class OpaEngine(StrictQueries):
     """Evaluates on an OPA server at ``url`` (``http(s)://host:port``)."""
 
     name = "opa"
@@ -64,16 +64,6 @@ class OpaEngine:
             except (requests.RequestException, ValueError, KeyError, IndexError, TypeError):
                 self._version = "unknown"
         return self._version
-
-    def query(
-        self,
-        modules: dict[str, str],
-        data: dict[str, Any],
-        input_doc: dict[str, Any],
-        queries: list[str],
-    ) -> dict[str, Any]:
-        """See ``Engine.query``."""
-        return strict_results(self.evaluate(modules, data, input_doc, queries), queries)
 
     def evaluate(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from typing import Any
 
 from servegate.engines.base import EngineError, Evaluation
@@ -25,6 +26,31 @@ def strict_results(evaluation: Evaluation, queries: list[str]) -> dict[str, Any]
         value = evaluation.values.get(query)
         results[query] = _checked_deny(query, value) if is_deny_query(query) else value
     return results
+
+
+class StrictQueries(ABC):
+    """Engines whose ``query`` is their ``evaluate`` held to the gate's strict answer."""
+
+    @abstractmethod
+    def evaluate(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+        *,
+        coverage: bool = False,
+    ) -> Evaluation: ...
+
+    def query(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+    ) -> dict[str, Any]:
+        """See ``Engine.query``."""
+        return strict_results(self.evaluate(modules, data, input_doc, queries), queries)
 
 
 def is_deny_query(query: str) -> bool:

@@ -19,13 +19,13 @@ import orjson
 
 import servegate
 from servegate.engines.base import EngineError, Evaluation, FileCoverage
-from servegate.engines.results import strict_results
+from servegate.engines.results import StrictQueries
 
 # Where ``servegate`` is imported from, so the worker finds the same code.
 _SOURCE_ROOT = str(Path(servegate.__file__).resolve().parent.parent)
 
 
-class SubprocessEngine:
+class SubprocessEngine(StrictQueries):
     """regorus or regopy behind ``servegate.engines.worker``, with a wall-clock timeout.
 
     The worker starts on first use and stays up across queries (the policies compile once
@@ -51,16 +51,6 @@ class SubprocessEngine:
                 f"engine {self.name} needs the Python package {self._distribution}; "
                 f"install it with pip"
             ) from None
-
-    def query(
-        self,
-        modules: dict[str, str],
-        data: dict[str, Any],
-        input_doc: dict[str, Any],
-        queries: list[str],
-    ) -> dict[str, Any]:
-        """See ``Engine.query``."""
-        return strict_results(self.evaluate(modules, data, input_doc, queries), queries)
 
     def evaluate(
         self,
