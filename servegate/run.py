@@ -28,7 +28,7 @@ DEFAULT_WAIVERS = Path("policies") / "waivers.yaml"
 
 @dataclass(frozen=True)
 class GateOptions:
-    """What every gating command shares (DESIGN.md common options)."""
+    """What every gating command shares (docs/design.md common options)."""
 
     project_dir: Path
     engine: str = "regorus"

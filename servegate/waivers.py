@@ -1,4 +1,4 @@
-"""Waivers: approved, expiring exceptions to a rule for some resources (DESIGN.md contract).
+"""Waivers: approved, expiring exceptions to a rule for some resources (docs/design.md contract).
 
 An expired or malformed waiver waives nothing and is itself reported as a WaiverProblem.
 """

@@ -1,4 +1,4 @@
-"""report.json: the DESIGN.md contract and the loader used for baselines."""
+"""report.json: the docs/design.md contract and the loader used for baselines."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 # METADATA
 # title: Inventory helpers
-# description: Shared lookups over the normalized inventory (DESIGN.md). Functions take the
+# description: Shared lookups over the normalized inventory (docs/design.md). Functions take the
 #   inventory or a resource as an argument; collections several rules share are rules over the
 #   input, so that each is built once per query (function results are not cached).
 package lib.inventory

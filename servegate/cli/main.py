@@ -1,4 +1,4 @@
-"""The `servegate` command (DESIGN.md CLI contract).
+"""The `servegate` command (docs/design.md CLI contract).
 
 Exit codes: 0 pass, 1 an unwaived mandatory violation, 2 the gate could not judge.
 """

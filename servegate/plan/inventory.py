@@ -1,6 +1,6 @@
 """The normalized inventory: the one document every engine and report reads.
 
-Its shape is DESIGN.md's "Normalized inventory" plus docs/conventions.md's extras.
+Its shape is docs/design.md's "Normalized inventory" plus docs/conventions.md's extras.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def waiver_problem_to_dict(problem: WaiverProblem) -> dict[str, Any]:
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The report as the JSON document of the DESIGN.md contract, plus servegate's extras
+    """The report as the JSON document of the docs/design.md contract, plus servegate's extras
     (source, waiver_problems, baseline diff, the rules judged)."""
     return {
         "schema": report.schema,
