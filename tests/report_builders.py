@@ -48,7 +48,7 @@ def rule(
         "enforcement": enforcement,
         "package": area.value,
         "remediation": f"Fix {rule_id} by changing the stack config.",
-        "controls": (f"checklist: {area.value}",),
+        "controls": ("NIST SP 800-53 Rev. 5: CM-6 Configuration Settings",),
         "parameters": (),
         "test_cases": 2,
     }
@@ -63,7 +63,7 @@ RULES: tuple[Rule, ...] = (
         Severity.CRITICAL,
         title="Resources stay inside the stack's sovereignty zone",
         parameters=("zones.zones",),
-        controls=("seed checklist: data sovereignty documentation",),
+        controls=("NIST SP 800-53 Rev. 5: SA-9(5) Processing, Storage, and Service Location",),
         test_cases=6,
     ),
     rule("SLA-001", Area.SLA, Severity.HIGH, parameters=("sla.tiers",)),

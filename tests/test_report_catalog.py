@@ -27,7 +27,7 @@ def test_each_rule_has_its_attributes() -> None:
         "Why RES-001 matters.",
         "Fix RES-001 by changing the stack config.",
         "zones.zones",
-        "seed checklist: data sovereignty documentation",
+        "NIST SP 800-53 Rev. 5: SA-9(5) Processing, Storage, and Service Location",
     ):
         assert expected in res
 

@@ -48,7 +48,9 @@ def test_driver_describes_every_rule() -> None:
     res = by_id["RES-001"]
     assert res["shortDescription"]["text"] == "Resources stay inside the stack's sovereignty zone"
     assert res["help"]["text"] == "Fix RES-001 by changing the stack config."
-    assert res["properties"]["controls"] == ["seed checklist: data sovereignty documentation"]
+    assert res["properties"]["controls"] == [
+        "NIST SP 800-53 Rev. 5: SA-9(5) Processing, Storage, and Service Location"
+    ]
     assert res["defaultConfiguration"]["level"] == "error"
 
 

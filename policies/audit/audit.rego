@@ -85,7 +85,6 @@ _any_multi_region_unknown(trails) if {
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: audit logging of administrative actions", "CIS AWS Foundations Benchmark"]
 #   remediation: Enable the AuditTrail component (an aws.cloudtrail.Trail with
 #     is_multi_region_trail=True and logging enabled).
 deny contains v if {
@@ -128,7 +127,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: tamper-evident audit records", "CIS AWS Foundations Benchmark"]
 #   remediation: Set enable_log_file_validation=True and kms_key_id to a customer-managed key on
 #     the trail.
 deny contains v if {
@@ -175,7 +173,6 @@ _missing_cluster_log_types(cluster) := _required_cluster_log_types - {log_type |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: audit logging of administrative actions"]
 #   remediation: Add "audit" and "authenticator" to the cluster's enabled_cluster_log_types.
 deny contains v if {
 	some cluster in inv.resources(input, _cluster_type)
@@ -213,7 +210,6 @@ _flow_logged_vpcs := {urn |
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: network activity logging", "CIS AWS Foundations Benchmark"]
 #   remediation: Add an aws.ec2.FlowLog with vpc_id set to the VPC's id (the Network component
 #     does this).
 deny contains v if {
@@ -245,7 +241,6 @@ _expires(retention) if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [retention.min_log_retention_days]
-#   controls: ["seed checklist: log retention per data classification"]
 #   remediation: Set retention_in_days on the log group to at least the minimum for the stack's
 #     data classification (policies/data/retention.yaml), or 0 to keep logs forever.
 deny contains v if {
@@ -388,7 +383,6 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [retention.min_object_lock_days]
-#   controls: ["seed checklist: tamper-evident audit records", "CIS AWS Foundations Benchmark"]
 #   remediation: Use the AuditTrail component's bucket, or give the trail's bucket object_lock_enabled=True,
 #     a BucketVersioning (Enabled), a BucketObjectLockConfiguration with the required retention,
 #     an SSE configuration with aws:kms and a BucketPublicAccessBlock with all flags true.
@@ -444,7 +438,6 @@ _access_log_off(proxy) if inv.truthy(object.get(_access_log(proxy), "disable", f
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: audit logging of model access"]
 #   remediation: Set spec.telemetry.accessLog.settings on the EnvoyProxy (at least one format
 #     with a sink) and do not set accessLog.disable.
 deny contains v if {
@@ -530,7 +523,6 @@ _resources_tagged(values) := [res |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [tags.required, tags.untaggable_types]
-#   controls: ["seed checklist: asset inventory and ownership"]
 #   remediation: Set the missing tags in the stack's llm-serving:tags (they reach every resource
 #     through the AWS provider's default tags) or on the resource itself, non-empty.
 deny contains v if {
@@ -563,7 +555,6 @@ _classification_text := concat(", ", data.params.tags.data_classifications)
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [tags.data_classifications]
-#   controls: ["seed checklist: data classification"]
 #   remediation: Set the data-classification tag to one of the classes in policies/data/tags.yaml.
 deny contains v if {
 	declared := _classification(input.declared)

@@ -45,7 +45,6 @@ _usd(amount) := concat("", [format_int(floor(cents / 100), 10), ".", substring(f
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [gpu_prices.prices, gpu_prices.hours_per_month]
-#   controls: ["seed checklist: cost controls"]
 #   remediation: Lower GPU pools' maxSize or choose cheaper instance types, or have the budget
 #     raised (budget.monthlyUsd) by its owner.
 deny contains v if {
@@ -78,7 +77,6 @@ deny contains v if {
 #   enforcement: advisory
 #   scope: resource
 #   parameters: [gpu_prices.prices]
-#   controls: ["seed checklist: cost controls"]
 #   remediation: Add the instance type's hourly price for the region to
 #     policies/data/gpu_prices.yaml (owned by FinOps), or use a priced instance type.
 deny contains v if {
@@ -108,7 +106,6 @@ _type_text(ng) := "(none)" if _instance_type(ng) == ""
 #   enforcement: advisory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: cost controls"]
 #   remediation: Declare llm-serving:budget with monthlyUsd in the stack's config.
 deny contains v if {
 	not _budget(input.declared)

@@ -153,7 +153,6 @@ _region_unresolved := array.concat(_outside_zone, _region_input_unknown)
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [zones.zones, zones.global_type_prefixes]
-#   controls: ["seed checklist: data sovereignty documentation"]
 #   remediation: Create the resource in one of the zone's regions (set aws:region or the
 #     resource's region), or declare the zone the data is actually allowed to live in.
 deny contains v if {
@@ -198,7 +197,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [zones.global_type_prefixes]
-#   controls: ["seed checklist: data sovereignty documentation"]
 #   remediation: Give the resource (or its AWS provider) an explicit, known region inside the zone.
 deny contains v if {
 	_sovereign(input.declared)
@@ -259,7 +257,6 @@ _replication_rules(doc) := [[res, dest] |
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [zones.zones]
-#   controls: ["seed checklist: data sovereignty documentation"]
 #   remediation: Replicate only to a bucket this stack creates in one of the zone's regions.
 deny contains v if {
 	regions := _zone_regions(input.declared)
@@ -302,7 +299,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [zones.zones]
-#   controls: ["seed checklist: data sovereignty documentation", "seed checklist: audit trail"]
 #   remediation: Create the key, log group or trail with the stack's AWS provider in a zone region.
 deny contains v if {
 	regions := _zone_regions(input.declared)
@@ -475,7 +471,6 @@ _foreign_region_arguments(args, regions) := {region |
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [zones.zones]
-#   controls: ["seed checklist: data sovereignty documentation", "seed checklist: air-gapped operation"]
 #   remediation: Mirror the weights into an in-zone S3 bucket of this stack (s3://) or a volume
 #     (pvc://) and point the model's source there.
 deny contains v if {
@@ -535,7 +530,6 @@ _some_server_online if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: air-gapped operation"]
 #   remediation: Set env HF_HUB_OFFLINE=1 on every container of the model server.
 deny contains v if {
 	_air_gapped(input.declared)
@@ -615,7 +609,6 @@ _chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repos
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [zones.zones]
-#   controls: ["seed checklist: air-gapped operation"]
 #   remediation: Mirror the image or chart into ECR in a zone region and reference it there
 #     (<account>.dkr.ecr.<region>.amazonaws.com/..., oci:// for charts).
 deny contains v if {
@@ -660,7 +653,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: air-gapped operation", "seed checklist: network isolation"]
 #   remediation: Remove the gateway and reach AWS services through VPC endpoints.
 deny contains v if {
 	_air_gapped(input.declared)
@@ -714,7 +706,6 @@ _public_load_balancers(doc) := array.concat(
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: network isolation"]
 #   remediation: Annotate the service with aws-load-balancer-scheme internal (or set internal on the
 #     load balancer), or declare gateway.internetFacing true for the stack.
 deny contains v if {
@@ -767,7 +758,6 @@ _backend_ref(res) := [object.get(ref, "namespace", _namespace(res)), ref.name] i
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: data sovereignty documentation"]
 #   remediation: Point the Backend at an in-cluster Service (<svc>.<ns>.svc.cluster.local) and
 #     remove routes to external providers.
 deny contains v if {

@@ -60,7 +60,6 @@ _public_cidrs(cluster) := object.get(cluster.props, ["vpcConfig", "publicAccessC
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: network isolation of the control plane", "CIS Amazon EKS Benchmark"]
 #   remediation: Set vpcConfig.endpointPublicAccess to false (reach the API through the VPC), or
 #     list the networks allowed in llm-serving:cluster.endpointPublicAccessCidrs (never 0.0.0.0/0).
 deny contains v if {
@@ -107,7 +106,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: encryption of secrets at rest", "CIS Amazon EKS Benchmark"]
 #   remediation: Set encryptionConfig with resources ["secrets"] and provider.keyArn a KMS key.
 deny contains v if {
 	some cluster in inv.resources(input, _cluster_type)
@@ -149,7 +147,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: workload isolation from node credentials", "CIS Amazon EKS Benchmark"]
 #   remediation: Set metadataOptions.httpTokens to "required" on the launch template.
 deny contains v if {
 	some template in inv.resources(input, _launch_template_type)
@@ -207,7 +204,6 @@ _keyless_ebs if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: encryption of data at rest", "CIS AWS Foundations Benchmark"]
 #   remediation: Set ebs.encrypted "true" and ebs.kmsKeyId on every block device mapping of the
 #     launch template, and encrypted=True with kms_key_id on aws.ebs.Volume.
 deny contains v if {
@@ -286,7 +282,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: encryption of data at rest", "CIS AWS Foundations Benchmark"]
 #   remediation: Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with
 #     sse_algorithm "aws:kms" and a customer-managed key.
 deny contains v if {
@@ -316,7 +311,6 @@ _encryption_finding(bucket) := inv.undecided("SEC-005", bucket, "serverSideEncry
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: encryption of data at rest"]
 #   remediation: Set kms_key_id on the log group (a key whose policy allows logs.<region>.amazonaws.com).
 deny contains v if {
 	some group in inv.resources(input, _log_group_type)
@@ -346,7 +340,6 @@ _ingress_rule_cidr_paths := ["cidrIpv4", "cidrIpv6"]
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: network isolation", "CIS AWS Foundations Benchmark"]
 #   remediation: Restrict the rule's source to the VPC or known networks; only TCP 443 (from and
 #     to port 443) may be open to 0.0.0.0/0 or ::/0.
 deny contains v if {
@@ -441,7 +434,6 @@ _escalating_specs := {spec |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: workload isolation", "Kubernetes Pod Security Standards baseline"]
 #   remediation: Remove privileged, allowPrivilegeEscalation true, hostNetwork, hostPID and
 #     hostIPC from the pod spec; grant single capabilities if a container truly needs one.
 deny contains v if {
@@ -485,7 +477,6 @@ deny contains v if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: authenticated access to models"]
 #   remediation: Make the model server's Service type ClusterIP and expose models only through the
 #     gateway.
 deny contains v if {
@@ -542,7 +533,6 @@ _gateway_name(gateway) := object.get(gateway.props, ["metadata", "name"], "")
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: authenticated access to models"]
 #   remediation: Add an Envoy Gateway SecurityPolicy with apiKeyAuth or jwt whose targetRefs name
 #     the Gateway (the ModelGateway component does this from llm-serving:gateway.auth).
 deny contains v if {
@@ -576,7 +566,6 @@ deny contains v if {
 #   enforcement: advisory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: key management", "CIS AWS Foundations Benchmark"]
 #   remediation: Set enable_key_rotation=True on the key.
 deny contains v if {
 	some key in inv.resources(input, "aws:kms/key:Key")

@@ -125,7 +125,6 @@ _gpus_per_replica(res) := sum([n |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [sla.tiers, sla.default_min_replicas]
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Raise the model's replicas.min to at least the floor of its availability tier.
 deny contains v if {
 	_sla_declared(input.declared)
@@ -182,7 +181,6 @@ _scales_stable_server(res) if {
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [sla.tiers, sla.default_min_replicas]
-#   controls: ["seed checklist: availability SLA", "seed checklist: autoscaling"]
 #   remediation: Set the ScaledObject's minReplicaCount (or the HPA's minReplicas) to at least the
 #     floor of the availability tier.
 deny contains v if {
@@ -225,7 +223,6 @@ _unspread_specs := {spec | some spec in _stable_pod_specs; not _zone_spread(spec
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [sla.min_zones]
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Add a topologySpreadConstraint on topology.kubernetes.io/zone with
 #     whenUnsatisfiable DoNotSchedule (or required pod anti-affinity by zone).
 deny contains v if {
@@ -291,7 +288,6 @@ _deployment_keys(res) := {
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: availability SLA", "seed checklist: maintenance windows"]
 #   remediation: Add a PodDisruptionBudget in the Deployment's namespace whose selector matchLabels
 #     equal the Deployment's selector, with minAvailable of at least 1.
 deny contains v if {
@@ -350,7 +346,6 @@ _unprobed_specs := {spec |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: availability SLA", "seed checklist: health checks"]
 #   remediation: Give the vllm container a startupProbe (budgeted for weight loading), a
 #     readinessProbe and a livenessProbe on /health.
 deny contains v if {
@@ -388,7 +383,6 @@ _rollout(res) := {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: availability SLA", "seed checklist: zero-downtime deploys"]
 #   remediation: Use strategy RollingUpdate with maxUnavailable 0 (and maxSurge 1).
 deny contains v if {
 	some res in _model_servers
@@ -425,7 +419,6 @@ _subnet_zone(subnet) := object.get(subnet.props, "availabilityZone", object.get(
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Give the node group private subnets in at least two availability zones.
 deny contains v if {
 	some ng in gpu_node_groups
@@ -506,7 +499,6 @@ _placed_servers := [[pool, _gpus_per_replica(res)] |
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: [sla.tiers, sla.default_min_replicas]
-#   controls: ["seed checklist: availability SLA", "seed checklist: capacity planning"]
 #   remediation: Raise the pool's minSize to at least the sum over its models of replica floor x
 #     GPUs per replica, divided by GPUs per node.
 deny contains v if {
@@ -562,7 +554,6 @@ _spot(ng) if object.get(ng.props, "capacityType", "ON_DEMAND") == "SPOT"
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: availability SLA", "seed checklist: capacity planning"]
 #   remediation: Use capacityType on-demand (or a capacity reservation) for the pool, or add an
 #     on-demand node group to it.
 deny contains v if {
@@ -612,7 +603,6 @@ _unpinned_images := {image |
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: change management"]
 #   remediation: Reference the image by an exact version tag or by digest (@sha256:...).
 deny contains v if {
 	count(_unpinned_images) > 0
@@ -645,7 +635,6 @@ _gateway_replicas(kubernetes) := object.get(kubernetes, ["envoyHpa", "minReplica
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Set gateway.replicas (EnvoyProxy envoyDeployment.replicas) to at least 2.
 deny contains v if {
 	_sla_declared(input.declared)
@@ -690,7 +679,6 @@ _unalerted_models := {model |
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: availability SLA", "seed checklist: monitoring and alerting"]
 #   remediation: Add a PrometheusRule alert labelled model=<name> and slo=availability (the
 #     Monitoring component generates one per model).
 deny contains v if {
@@ -756,7 +744,6 @@ _unplaceable_specs := {spec | some spec in _server_pod_specs; not _fits_any(spec
 #   enforcement: mandatory
 #   scope: stack
 #   parameters: []
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Make the Deployment's nodeSelector equal labels of a GPU node group
 #     (servegate.io/pool, servegate.io/gpu) and tolerate every taint of that group.
 deny contains v if {

@@ -359,14 +359,26 @@ def policies_doc(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
     ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            help="Group by one framework's controls (a key of policies/data/controls.yaml, "
+            "e.g. NIST-800-53).",
+        ),
+    ] = None,
 ) -> None:
     """The control catalog (Markdown) for reviewers."""
 
     def body() -> None:
         from servegate.policy.bundle import load_bundle
-        from servegate.report.catalog_doc import catalog_markdown
+        from servegate.report.catalog_doc import catalog_markdown, framework_markdown
 
-        text = catalog_markdown(load_bundle(_project() / "policies").rules)
+        bundle = load_bundle(_project() / "policies")
+        if framework is None:
+            text = catalog_markdown(bundle.rules, bundle.data["params"])
+        else:
+            text = framework_markdown(bundle.rules, bundle.controls, framework)
         if out is None:
             sys.stdout.write(text)
         else:

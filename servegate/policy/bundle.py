@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 
 from servegate.findings import Rule
 from servegate.policy import PolicyError
+from servegate.policy.controls import CONTROLS_STEM, ControlCatalog, load_controls
 from servegate.policy.metadata import LocatedRule, check_unique_ids, count_test_cases, parse_rules
 
 TEST_SUFFIX = "_test.rego"
@@ -40,6 +41,8 @@ class PolicyBundle:
     packages: tuple[str, ...]
     # Over every .rego and data file: the report's policies_sha256.
     sha256: str
+    # Framework controls per rule (policies/data/controls.yaml).
+    controls: ControlCatalog
 
     @property
     def queries(self) -> list[str]:
@@ -72,7 +75,11 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
         if path.suffix == ".rego":
             source = _decode(path, raw)
             (tests if relative.endswith(TEST_SUFFIX) else modules)[relative] = source
-    data = {"params": {path.stem: _load_yaml(path) for path in data_files}}
+    # controls.yaml maps rules to frameworks for the reports; no rule reads it, so it is
+    # hashed with the bundle but not handed to the engines.
+    loaded = {path.stem: _load_yaml(path) for path in data_files}
+    control_table = loaded.pop(CONTROLS_STEM, None)
+    data = {"params": loaded}
     located: list[LocatedRule] = []
     packages: set[str] = set()
     for relative, source in modules.items():
@@ -83,7 +90,12 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
     check_unique_ids(located)
     for item in located:
         _check_parameters(item, data["params"])
-    rules = count_test_cases(sorted((item.rule for item in located), key=lambda r: r.id), tests)
+    controls = load_controls(control_table, {item.rule.id for item in located})
+    mapped = [
+        replace(item.rule, controls=tuple(str(ref) for ref in controls.by_rule[item.rule.id]))
+        for item in located
+    ]
+    rules = count_test_cases(sorted(mapped, key=lambda r: r.id), tests)
     return PolicyBundle(
         root=policies_dir,
         modules=modules,
@@ -92,6 +104,7 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
         rules=rules,
         packages=tuple(sorted(packages)),
         sha256=digest.hexdigest(),
+        controls=controls,
     )
 
 

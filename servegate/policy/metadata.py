@@ -24,6 +24,7 @@ import yaml
 
 from servegate.findings import Area, Enforcement, Rule, Severity
 from servegate.policy import PolicyError
+from servegate.policy.controls import CONTROLS_FILE
 
 SCOPES = ("resource", "stack")
 
@@ -148,6 +149,11 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
     rule_id = custom.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
         raise PolicyError(f"{where}: key custom.id must be an id like RES-001, got {rule_id!r}")
+    if "controls" in custom:
+        raise PolicyError(
+            f"{where}: custom.controls of {rule_id}: control mappings live in "
+            f"{CONTROLS_FILE}, one table for every rule"
+        )
     scope = _required_str(where, custom, "scope", prefix="custom.")
     if scope not in SCOPES:
         raise PolicyError(
@@ -162,7 +168,6 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
         enforcement=_enum(where, rule_id, custom, "enforcement", Enforcement),
         package=package,
         remediation=_required_str(where, custom, "remediation", prefix="custom."),
-        controls=_str_list(where, custom, "controls"),
         parameters=_str_list(where, custom, "parameters"),
         scope=scope,
     )
