@@ -134,8 +134,6 @@ def _mapping(raw: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _framework(key: str, raw: Any) -> Framework:
     where = f"{CONTROLS_FILE}: frameworks.{key}"
-    if raw is None and not rule_ids:
-        return ControlCatalog(frameworks={}, by_rule={})
     if not isinstance(raw, dict):
         raise PolicyError(f"{where}: must be a mapping with name, version, source, titles")
     for field in ("name", "version", "source"):
