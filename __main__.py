@@ -19,4 +19,6 @@ stack = ServingStack(f"{spec.stack}", ServingStackArgs(spec=spec))
 pulumi.export("gatewayEndpoint", stack.endpoint)
 pulumi.export("clusterName", stack.cluster_name)
 pulumi.export("dashboards", stack.dashboards)
+# The CI pipelines keep the gate's audit log in this object-locked bucket.
+pulumi.export("auditBucket", stack.audit.bucket_name)
 pulumi.export("gpuPools", {p.name: p.instance.gpu for p in spec.gpu_pools})

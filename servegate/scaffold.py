@@ -1,4 +1,4 @@
-"""Files servegate writes for its users: a new stack's config and CI pipelines."""
+"""Files servegate writes for its users: a new stack's config (CI pipelines: ci_pipeline)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from components.config import ConfigError, load_stack, stack_file
 from servegate.errors import GateError
 
 TEMPLATES = catalog.PROJECT_ROOT / "templates"
-CI_FILES = {"github": Path(".github/workflows/servegate.yml"), "gitlab": Path(".gitlab-ci.yml")}
 _STACK_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -106,25 +105,3 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
         path.unlink()
         raise
     return path
-
-
-def write_ci(provider: str, project_dir: Path, stacks: list[str], *, force: bool = False) -> Path:
-    """Write the CI pipeline for GitHub Actions or GitLab CI."""
-    if provider not in CI_FILES:
-        raise GateError(f"--provider {provider!r}: use one of {', '.join(CI_FILES)}")
-    if not stacks:
-        raise GateError(f"no stacks under {project_dir / 'stacks'}: create one with new-stack")
-    path = project_dir / CI_FILES[provider]
-    if path.exists() and not force:
-        raise GateError(f"{path} already exists (use --force to overwrite)")
-    text = _environment().get_template(f"ci/{provider}.yml.j2").render(stacks=stacks)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def known_stacks(project_dir: Path) -> list[str]:
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for p in (project_dir / "stacks").glob("Pulumi.*.yaml")
-    )

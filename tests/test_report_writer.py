@@ -12,7 +12,14 @@ from servegate.errors import GateError
 from servegate.report.writer import FORMATS, parse_formats, write_reports
 from tests.report_builders import failing_report, passing_report
 
-FILE_NAMES = ["report.json", "report.md", "report.html", "report.sarif", "junit.xml"]
+FILE_NAMES = [
+    "report.json",
+    "report.md",
+    "report.html",
+    "report.sarif",
+    "junit.xml",
+    "gl-code-quality-report.json",
+]
 
 
 @pytest.mark.parametrize("build", [passing_report, failing_report])
@@ -24,6 +31,9 @@ def test_every_format_is_written(tmp_path: Path, build: object) -> None:
     assert json.loads((tmp_path / "out" / "report.json").read_text())["stack"] == report.stack
     assert json.loads((tmp_path / "out" / "report.sarif").read_text())["version"] == "2.1.0"
     ET.parse(tmp_path / "out" / "junit.xml")
+    assert isinstance(
+        json.loads((tmp_path / "out" / "gl-code-quality-report.json").read_text()), list
+    )
     assert report.verdict.value.upper() in (tmp_path / "out" / "report.md").read_text()
     assert (tmp_path / "out" / "report.html").read_text().startswith("<!DOCTYPE html>")
 

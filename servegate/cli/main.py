@@ -47,7 +47,8 @@ OpaUrlOpt = Annotated[
     typer.Option("--opa-url", envvar="OPA_URL", help="OPA server for --engine opa."),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", help="Any of md,html,json,sarif,junit (comma-separated).")
+    str,
+    typer.Option("--format", help="Any of md,html,json,sarif,junit,codequality (comma-separated)."),
 ]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Report folder (default reports/STACK/).")
@@ -325,15 +326,43 @@ def new_stack(
 @ci_app.command("init")
 def ci_init(
     provider: Annotated[str, typer.Option("--provider", help="github or gitlab.")],
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            help="cloud (Pulumi Cloud, PULUMI_ACCESS_TOKEN) or self-managed "
+            "(PULUMI_BACKEND_URL, e.g. an in-region S3 bucket with a KMS secrets provider).",
+        ),
+    ] = "cloud",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a pipeline: preview -> servegate check -> SARIF -> report comment -> fail on 1 or 2."""
 
     def body() -> None:
-        from servegate.scaffold import known_stacks, write_ci
+        from servegate.ci_pipeline import write_ci
 
-        path = write_ci(provider, _project(), known_stacks(_project()), force=force)
-        console.info(f"wrote {path}")
+        for path in write_ci(provider, _project(), backend=backend, force=force):
+            console.info(f"wrote {path}")
+
+    _guard(body)
+
+
+@ci_app.command("comment")
+def ci_comment(
+    provider: Annotated[str, typer.Option("--provider", help="github or gitlab.")],
+    stack: StackOpt,
+    report: Annotated[Path, typer.Option("--report", help="The stack's report.md.")],
+    exit_code: Annotated[
+        int | None, typer.Option("--exit-code", help="The gate's exit code, for the note.")
+    ] = None,
+) -> None:
+    """Create or update the stack's one report comment on the pull or merge request."""
+
+    def body() -> None:
+        from servegate.ci_comment import comment
+
+        action = comment(provider, stack, report, exit_code)
+        console.info(f"{action} the report comment of stack {stack}")
 
     _guard(body)
 

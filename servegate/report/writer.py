@@ -8,6 +8,7 @@ from pathlib import Path
 
 from servegate.errors import GateError
 from servegate.findings import Report
+from servegate.report.codequality import render_codequality
 from servegate.report.html import render_html
 from servegate.report.json_report import render_json
 from servegate.report.junit import render_junit
@@ -21,6 +22,7 @@ RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "html": ("report.html", render_html),
     "sarif": ("report.sarif", render_sarif),
     "junit": ("junit.xml", render_junit),
+    "codequality": ("gl-code-quality-report.json", render_codequality),
 }
 FORMATS = tuple(RENDERERS)
 

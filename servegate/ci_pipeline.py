@@ -1,0 +1,97 @@
+"""`servegate ci init`: a gating pipeline for GitHub Actions or GitLab CI.
+
+The pipeline lists the stacks under ``stacks/`` when it runs (a stack added later is gated
+without running ``ci init`` again), previews each one with a pinned Pulumi CLI and
+short-lived cloud credentials (OIDC), gates the preview, keeps one report comment per stack
+up to date on the pull/merge request, appends to the stack's audit log kept in its own
+object-locked audit bucket, and fails on exit 1 (violations) or 2 (could not judge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from components import catalog
+from servegate.errors import GateError
+
+TEMPLATES = catalog.PROJECT_ROOT / "templates"
+# provider -> (template under templates/ci, file it writes in the project)
+CI_FILES: dict[str, tuple[tuple[str, Path], ...]] = {
+    "github": (("github.yml.j2", Path(".github/workflows/servegate.yml")),),
+    "gitlab": (
+        ("gitlab.yml.j2", Path(".gitlab-ci.yml")),
+        # The per-stack gate job the generated child pipeline includes.
+        ("gitlab-gate.yml.j2", Path(".gitlab/servegate-gate.yml")),
+    ),
+}
+BACKENDS = ("cloud", "self-managed")
+# The pins the generated pipelines use (actions by commit, the Pulumi CLI by version).
+PINS_FILE = catalog.COMPONENT_DATA / "ci_versions.yaml"
+
+
+@dataclass(frozen=True)
+class ActionPin:
+    """A GitHub Action pinned to the commit of a release tag."""
+
+    repo: str
+    tag: str
+    commit: str
+
+    def uses(self, path: str = "") -> str:
+        return f"{self.repo}{path}@{self.commit} # {self.tag}"
+
+
+@cache
+def _pins() -> dict[str, Any]:
+    raw: dict[str, Any] = yaml.safe_load(PINS_FILE.read_text(encoding="utf-8"))
+    return raw
+
+
+def pulumi_cli_version() -> str:
+    return str(_pins()["pulumi_cli"]["version"])
+
+
+def action_pins() -> dict[str, ActionPin]:
+    return {
+        name: ActionPin(repo=row["repo"], tag=row["tag"], commit=row["commit"])
+        for name, row in _pins()["github_actions"].items()
+    }
+
+
+def render_ci(provider: str, backend: str = "cloud") -> dict[Path, str]:
+    """The pipeline files for ``provider`` and ``backend``: project-relative path -> text."""
+    if provider not in CI_FILES:
+        raise GateError(f"--provider {provider!r}: use one of {', '.join(CI_FILES)}")
+    if backend not in BACKENDS:
+        raise GateError(f"--backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    environment = jinja2.Environment(  # noqa: S701 - YAML, not HTML
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    context = {"backend": backend, "actions": action_pins(), "pulumi_version": pulumi_cli_version()}
+    return {
+        path: environment.get_template(f"ci/{template}").render(**context)
+        for template, path in CI_FILES[provider]
+    }
+
+
+def write_ci(
+    provider: str, project_dir: Path, *, backend: str = "cloud", force: bool = False
+) -> list[Path]:
+    """Write the pipeline files into the project; refuses to overwrite without ``force``."""
+    files = render_ci(provider, backend)
+    targets = {project_dir / path: text for path, text in files.items()}
+    existing = [path for path in targets if path.exists()]
+    if existing and not force:
+        raise GateError(f"{existing[0]} already exists (use --force to overwrite)")
+    for path, text in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(targets)
