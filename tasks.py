@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".servegate-installed"
+# The official OPA engine, in-process (`--engine opa-go`): the test oracle for Rego semantics.
+# Its wheel declares Requires-Python >= 3.14, but its ctypes wrapper runs on 3.11, so it is
+# installed beside the test extras with --ignore-requires-python (pip refuses it otherwise).
+OPA_GO = "opa-golib-python-bindings>=0.4.4,<0.5"
 
 
 def run(*command: str | Path) -> int:
@@ -33,13 +37,23 @@ def ensure_venv(extras: str) -> None:
         sys.exit(f"servegate needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not (BIN / "python").exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    testing = extras == "[test]"
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes()
+        + extras.encode()
+        + (OPA_GO.encode() if testing else b"")
+    ).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip") != 0:
         sys.exit("could not upgrade pip in .venv")
     if run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".{extras}") != 0:
         sys.exit("could not install servegate into .venv")
+    if testing and (
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--ignore-requires-python", OPA_GO)
+        != 0
+    ):
+        sys.exit("could not install the official OPA engine (opa-golib-python-bindings)")
     STAMP.write_text(wanted)
 
 

@@ -1,12 +1,14 @@
-"""Both embedded engines judge the same plan the same way: same findings, same messages.
+"""Every engine judges the same plan the same way: same findings, messages and evidence.
 
 One plan carries as many rule violations at once as the per-rule cases allow, so every
-message a rule builds is produced by regorus and by regopy (rego-cpp) and compared.
+message a rule builds is produced by regorus, by regopy (rego-cpp) and by the official OPA
+engine (opa-go, the reference for Rego semantics) and compared.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -52,18 +54,20 @@ def violating_inventory() -> tuple[dict[str, Any], set[str]]:
     return inventory, applied
 
 
-def test_regorus_and_regopy_find_the_same_violations_with_the_same_words(
+def test_every_engine_finds_the_same_violations_with_the_same_words(
     violating_inventory: tuple[dict[str, Any], set[str]],
 ) -> None:
     inventory, applied = violating_inventory
     bundle = load_bundle(catalog.PROJECT_ROOT / "policies")
     found = {}
-    for name in ("regorus", "regopy"):
+    for name in ("regorus", "regopy", "opa-go"):
         findings = evaluate(inventory, bundle=bundle, engine=get_engine(name, timeout_s=600))
         found[name] = sorted(
-            (f.rule_id, f.resource_urn, f.evidence.path, f.message) for f in findings
+            (f.rule_id, f.resource_urn, f.evidence.path, f.message, json.dumps(f.evidence.value))
+            for f in findings
         )
     assert len(applied) >= 35
     fired = {rule_id for rule_id, *_ in found["regorus"]}
     assert len(fired) >= 30
+    assert found["opa-go"] == found["regorus"]
     assert found["regopy"] == found["regorus"]

@@ -17,7 +17,7 @@ from tests.opa_fake import fake_opa
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "rego" / "policies"
 BUCKET = "aws:s3/bucket:Bucket"
-EMBEDDED = ("regorus", "regopy")
+EMBEDDED = ("regorus", "regopy", "opa-go")
 
 
 def demo_bundle(tmp_path: Path) -> PolicyBundle:

@@ -26,7 +26,8 @@ from servegate.policy.testing import (
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = load_bundle(ROOT / "policies")
 PACKAGES = bundle_test_packages(BUNDLE)
-EMBEDDED_ENGINES = ("regorus", "regopy")
+# opa-go is the official OPA engine in-process: the reference for Rego semantics.
+EMBEDDED_ENGINES = ("regorus", "regopy", "opa-go")
 MIN_COVERAGE_PERCENT = 90.0
 
 

@@ -40,7 +40,12 @@ StackOpt = Annotated[
     str, typer.Option("--stack", "-s", help="Stack name (stacks/Pulumi.<name>.yaml).")
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="regorus (default, embedded), regopy (embedded) or opa.")
+    str,
+    typer.Option(
+        "--engine",
+        help="regorus (default), regopy or opa-go (embedded; opa-go is the official OPA "
+        "engine), or opa (an OPA server).",
+    ),
 ]
 OpaUrlOpt = Annotated[
     str | None,

@@ -1,4 +1,4 @@
-"""Choosing an engine by name (``--engine regorus|regopy|opa``)."""
+"""Choosing an engine by name (``--engine regorus|regopy|opa-go|opa``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import os
 
 from servegate.engines.base import Engine, EngineError
 
-ENGINE_NAMES = ("regorus", "regopy", "opa")
+ENGINE_NAMES = ("regorus", "regopy", "opa-go", "opa")
 DEFAULT_ENGINE = "regorus"
 DEFAULT_TIMEOUT_S = 60.0
 OPA_URL_ENV = "OPA_URL"
 
-_DISTRIBUTIONS = {"regorus": "gordon-to-regorus", "regopy": "regopy"}
+# Embedded engines, each run in the engine worker, and the distribution that provides it.
+_DISTRIBUTIONS = {
+    "regorus": "gordon-to-regorus",
+    "regopy": "regopy",
+    "opa-go": "opa-golib-python-bindings",
+}
 
 
 def get_engine(
@@ -27,6 +32,16 @@ def get_engine(
     if name in _DISTRIBUTIONS:
         from servegate.engines.subprocess_engine import SubprocessEngine
 
+        if name == "opa-go":
+            from servegate.engines.opa_go_engine import INSTALL, opa_version
+
+            return SubprocessEngine(
+                name,
+                _DISTRIBUTIONS[name],
+                timeout_s=timeout_s,
+                install=INSTALL,
+                detail=lambda: f"OPA {version}" if (version := opa_version()) else None,
+            )
         return SubprocessEngine(name, _DISTRIBUTIONS[name], timeout_s=timeout_s)
     if name == "opa":
         url = opa_url or os.environ.get(OPA_URL_ENV)

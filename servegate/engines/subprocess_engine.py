@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -33,9 +34,20 @@ class SubprocessEngine(StrictQueries):
     raises EngineError, and the next call starts a new worker. Calls are serialized.
     """
 
-    def __init__(self, name: str, distribution: str, *, timeout_s: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        distribution: str,
+        *,
+        timeout_s: float,
+        install: str | None = None,
+        detail: Callable[[], str | None] | None = None,
+    ) -> None:
         self.name = name
         self._distribution = distribution
+        self._install = install or f"pip install {distribution}"
+        # What the package version does not say (the OPA release inside opa-go's library).
+        self._detail = detail
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
@@ -45,12 +57,14 @@ class SubprocessEngine(StrictQueries):
     def version(self) -> str:
         """The interpreter's package version."""
         try:
-            return metadata.version(self._distribution)
+            version = metadata.version(self._distribution)
         except metadata.PackageNotFoundError:
             raise EngineError(
                 f"engine {self.name} needs the Python package {self._distribution}; "
-                f"install it with pip"
+                f"install it: {self._install}"
             ) from None
+        detail = self._detail() if self._detail is not None else None
+        return f"{version} ({detail})" if detail else version
 
     def evaluate(
         self,

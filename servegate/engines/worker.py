@@ -1,6 +1,6 @@
 """The engine worker: an embedded interpreter in its own process.
 
-``python -m servegate.engines.worker <regorus|regopy>`` reads requests from stdin and
+``python -m servegate.engines.worker <regorus|regopy|opa-go>`` reads requests from stdin and
 answers on stdout, one JSON line each. A request is two lines: a header
 ``{"key", "modules", "data", "queries", "coverage"}`` and the input document's JSON
 text (passed to the interpreter as is, never re-parsed here). The answer is
@@ -34,6 +34,10 @@ def new_runtime(engine: str) -> Runtime:
         from servegate.engines.regopy_engine import RegopyRuntime
 
         return RegopyRuntime()
+    if engine == "opa-go":
+        from servegate.engines.opa_go_engine import OpaGoRuntime
+
+        return OpaGoRuntime()
     raise SystemExit(f"servegate engine worker: unknown engine {engine!r}")
 
 

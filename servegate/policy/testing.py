@@ -38,7 +38,7 @@ NOTHING_MEASURED = "coverage not measured: no test package could be evaluated"
 # Seconds one test package may take, per engine. rego-cpp took 45-200 s for the largest
 # package here (audit_test, 2 cores shared with other jobs); regorus takes about a second.
 # A timeout only guards against a hang, so the budget is about three times the worst seen.
-PACKAGE_TIMEOUT_S = {"regorus": 60.0, "regopy": 600.0, "opa": 60.0}
+PACKAGE_TIMEOUT_S = {"regorus": 60.0, "regopy": 600.0, "opa-go": 120.0, "opa": 60.0}
 DEFAULT_PACKAGE_TIMEOUT_S = 60.0
 
 
