@@ -271,3 +271,18 @@ def test_opa_connection_refused_is_an_engine_error() -> None:
 def test_opa_url_must_be_host_and_port() -> None:
     with pytest.raises(EngineError, match="not of the form"):
         get_engine("opa", opa_url="opa.example.com:8181/v1")
+
+
+def test_opa_go_names_the_file_and_line_that_does_not_compile() -> None:
+    modules = {
+        "broken/broken.rego": "package broken\n\nimport rego.v1\n\ndeny contains v if {\n"
+        "\tv := other.deny\n}\n",
+    }
+    with pytest.raises(EngineError) as raised:
+        get_engine("opa-go").query(modules, {}, {}, ["data.broken.deny"])
+    message = str(raised.value)
+    assert "\n" not in message
+    assert (
+        "cannot compile the policies: broken/broken.rego:6: rego_unsafe_var_error: var " in message
+    )
+    assert message.endswith("is unsafe (and 1 more)")

@@ -36,8 +36,8 @@ def opa_version() -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-# Messages of the Go engine: "1 error occurred: policies/x.rego:3: rego_parse_error: ..."
-_ERROR_COUNT = re.compile(r"^\d+ errors? occurred:\s*")
+# The Go engine's count of the errors it lists after it ("2 errors occurred:").
+_ERROR_COUNT = re.compile(r"\d+ errors? occurred:\s*$")
 
 
 class OpaGoRuntime:
@@ -126,6 +126,17 @@ def _lines(ranges: Any) -> set[int]:
 
 
 def one_line(error: Exception) -> str:
+    """The first error the Go engine names, with how many more there are.
+
+    OPA writes "bundle activation failed: 2 errors occurred:" and then one error per line;
+    the header alone would hide which file and line failed.
+    """
     message = getattr(error, "message", None) or str(error)
-    first = next((line.strip() for line in message.splitlines() if line.strip()), "unknown error")
-    return _ERROR_COUNT.sub("", first)
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    details = lines[1:] if _ERROR_COUNT.search(lines[0]) else []
+    if not details:
+        return _ERROR_COUNT.sub("", lines[0])
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return f"{details[0]}{more}"
