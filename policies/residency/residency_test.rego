@@ -120,7 +120,7 @@ _backend := _resource("kubernetes:gateway.envoyproxy.io/v1alpha1:Backend", "llam
 	"spec": {"endpoints": [{"fqdn": {"hostname": "llama-8b.serving.svc.cluster.local", "port": 8000}}]},
 })
 
-_ai_backend := _resource("kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend", "llama-8b", {
+_ai_backend := _resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend", "llama-8b", {
 	"metadata": {"name": "llama-8b", "namespace": "gateway"},
 	"spec": {"schema": {"name": "OpenAI"}, "backendRef": {"name": "llama-8b", "kind": "Backend", "group": "gateway.envoyproxy.io"}},
 })
@@ -439,6 +439,14 @@ test_res_010_ip_endpoint_denied if {
 test_res_010_ai_backend_to_unknown_backend_denied if {
 	dangling := _with(_ai_backend, [{"op": "replace", "path": "/props/spec/backendRef/name", "value": "openai"}])
 	_only(_denials(array.concat(_swap(dangling), [dangling]), _declared), "RES-010", dangling.urn)
+}
+
+test_res_010_deprecated_v1alpha1_ai_backend_still_judged if {
+	dangling := _resource("kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend", "legacy", {
+		"metadata": {"name": "legacy", "namespace": "gateway"},
+		"spec": {"schema": {"name": "OpenAI"}, "backendRef": {"name": "openai", "kind": "Backend", "group": "gateway.envoyproxy.io"}},
+	})
+	_only(_denials(array.concat(_compliant, [dangling]), _declared), "RES-010", dangling.urn)
 }
 
 test_res_010_external_backend_allowed_on_open_stack if {
