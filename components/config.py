@@ -40,7 +40,7 @@ KNOWN_KEYS = (
 SECRET_KEYS = ("gatewayApiKeys",)
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_K8S_VERSION = r"^1\.(2[89]|3[0-9])$"
+_K8S_VERSION = r"^1\.[0-9]{2}$"
 
 
 class ConfigProblem(BaseModel):
@@ -124,7 +124,8 @@ class ClusterSpec(_Spec):
     """The EKS control plane and its system node group."""
 
     kubernetes_version: str = Field(
-        pattern=_K8S_VERSION, description='Pinned EKS version, e.g. "1.33".'
+        pattern=_K8S_VERSION,
+        description='Pinned EKS version listed in policies/data/eks_versions.yaml, e.g. "1.35".',
     )
     endpoint_public_access_cidrs: list[str] = Field(
         default_factory=list,
@@ -132,6 +133,18 @@ class ClusterSpec(_Spec):
     )
     system_node_instance_type: str = Field(default="m6i.large")
     system_node_count: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _known_version(cls, value: str) -> str:
+        known = catalog.eks_versions()
+        if value not in known:
+            listed = ", ".join(sorted(known, key=lambda v: tuple(int(p) for p in v.split("."))))
+            raise ValueError(
+                f"{value!r} has no EKS support dates in policies/data/eks_versions.yaml "
+                f"(listed: {listed})"
+            )
+        return value
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod

@@ -91,6 +91,11 @@ def images() -> dict[str, ImagePin]:
     }
 
 
+def kubernetes_version() -> str:
+    """The EKS Kubernetes version new stacks pin."""
+    return str(_table()["apis"]["kubernetes"]["version"])
+
+
 def chart(key: str) -> ChartPin:
     """The pinned chart ``key`` (a KeyError names a row missing from versions.yaml)."""
     return charts()[key]

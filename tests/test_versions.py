@@ -43,8 +43,12 @@ def test_the_default_vllm_image_is_the_pinned_release() -> None:
 
 
 def test_no_component_spells_out_a_pinned_version() -> None:
-    """Pins come from the table: a version literal in a component would drift from it."""
-    pinned = {str(row.get("version") or row["tag"]) for _, _, row in ROWS}
+    """Chart and image pins come from the table: a literal in a component would drift from it."""
+    pinned = {
+        str(row.get("version") or row["tag"])
+        for section, _, row in ROWS
+        if section in ("charts", "images")
+    }
     offenders = [
         f"{path.name}: {value}"
         for path in sorted((ROOT / "components").glob("*.py"))
@@ -57,3 +61,10 @@ def test_no_component_spells_out_a_pinned_version() -> None:
 def test_an_unknown_pin_is_a_key_error_naming_it() -> None:
     with pytest.raises(KeyError, match="no-such-chart"):
         versions.chart("no-such-chart")
+
+
+def test_new_stacks_pin_the_kubernetes_version_of_the_table() -> None:
+    from servegate.scaffold import NewStack
+
+    request = NewStack(name="x", zone="ca", region="ca-central-1")
+    assert request.kubernetes_version == versions.kubernetes_version() == "1.35"
