@@ -476,7 +476,9 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 k8s.core.v1.ContainerArgs(
                     name="vllm",
                     image=spec.image(track.image),
-                    command=["python3", "-m", "vllm.entrypoints.openai.api_server"],
+                    # The supported entrypoint of the vllm-openai image (vLLM v0.33 deprecates
+                    # `python -m vllm.entrypoints.openai.api_server`).
+                    command=["vllm", "serve"],
                     args=vllm_args(model, model_ref, source),
                     ports=[
                         k8s.core.v1.ContainerPortArgs(
