@@ -47,7 +47,6 @@ _pinned_version(cluster) := version if {
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: ["eks_versions.versions"]
-#   controls: ["seed checklist: supported and patched platform versions", "AWS EKS Kubernetes version lifecycle"]
 #   remediation: Pin a Kubernetes version in EKS standard support in llm-serving:cluster.kubernetesVersion
 #     (e.g. "1.35") and upgrade the cluster; a version missing from policies/data/eks_versions.yaml
 #     needs its support dates added by compliance first.

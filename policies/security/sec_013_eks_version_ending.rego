@@ -14,7 +14,6 @@ import rego.v1
 #   enforcement: advisory
 #   scope: resource
 #   parameters: ["eks_versions.versions", "eks_versions.advisory_days"]
-#   controls: ["seed checklist: supported and patched platform versions", "AWS EKS Kubernetes version lifecycle"]
 #   remediation: Plan the upgrade to a newer Kubernetes version (llm-serving:cluster.kubernetesVersion)
 #     before its end of standard support.
 deny contains v if {
