@@ -95,7 +95,7 @@ _model_server := _resource("kubernetes:apps/v1:Deployment", "llama-8b", {
 				"args": ["s3://prod-ca-models/llama-3.1-8b", "/models", "--region", "ca-central-1"],
 			}],
 			"containers": [{
-				"name": "vllm", "image": sprintf("%s/mirror/vllm/vllm-openai:v0.11.0", [_ecr]),
+				"name": "vllm", "image": sprintf("%s/mirror/vllm/vllm-openai:v0.33.0", [_ecr]),
 				"args": ["--model=/models", "--served-model-name=meta-llama/Llama-3.1-8B-Instruct"],
 				"env": [{"name": "HF_HUB_OFFLINE", "value": "1"}],
 			}],
@@ -347,7 +347,7 @@ test_res_007_in_zone_registries_allowed if {
 }
 
 test_res_007_public_image_denied if {
-	public := _with(_model_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.11.0"}])
+	public := _with(_model_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.33.0"}])
 	_only(_denials(array.concat(_swap(public), [public]), _declared), "RES-007", public.urn)
 }
 

@@ -44,7 +44,7 @@ _inventory_of(resources) := {
 _k8s_meta(name, labels) := {"name": name, "namespace": "serving", "labels": labels}
 
 _pod_spec := {
-	"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.11.0", "securityContext": {"allowPrivilegeEscalation": false}}],
+	"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "securityContext": {"allowPrivilegeEscalation": false}}],
 	"initContainers": [{"name": "fetch-weights", "image": "amazon/aws-cli:2.17.0"}],
 }
 
