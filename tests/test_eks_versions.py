@@ -4,6 +4,7 @@ plan ``--as-of`` dates on both sides of each boundary (SEC-012 mandatory, SEC-01
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,3 +131,42 @@ def test_a_malformed_evaluation_date_is_one_line_and_exit_2(project: Path, value
     assert report == {}
     assert f"--as-of: {value!r} is not a date; write it as YYYY-MM-DD" in output
     assert "Traceback" not in output and output.strip().count("\n") == 0
+
+
+def _fake_pulumi(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `pulumi` that prints the prod-ca preview and logs its calls."""
+    bin_dir, log = project / "bin", project / "pulumi.log"
+    bin_dir.mkdir()
+    script = bin_dir / "pulumi"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{log}"\n'
+        f'case "$1" in preview) cat "{project / "plan.json"}" ;; up) echo applied ;; esac\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_up_never_judges_as_of_a_past_date(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _fake_pulumi(project, monkeypatch)
+    result = runner.invoke(
+        app, ["-q", "-C", str(project), "up", "-s", "prod-ca", "--as-of", "2026-01-01"]
+    )
+    assert result.exit_code == 2
+    assert "--as-of: up deploys today" in result.output and "2026-01-01 is earlier" in result.output
+    assert not log.exists()
+
+
+def test_up_as_of_a_later_date_refuses_an_unsupported_version(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _fake_pulumi(project, monkeypatch)
+    result = runner.invoke(
+        app,
+        ["-q", "-C", str(project), "up", "-s", "prod-ca", "--format", "json"]
+        + ["--as-of", "2027-03-27"],
+    )
+    assert result.exit_code == 1, result.output
+    assert "pulumi up was not run" in result.output
+    assert [line.split()[0] for line in log.read_text().splitlines()] == ["preview"]

@@ -254,6 +254,13 @@ def up(
         from servegate.run import gate, plan_inventory
 
         options = _options(engine, opa_url, format, out, waivers, None, as_of)
+        today = datetime.now(UTC).date()
+        if options.as_of < today:
+            # up deploys now: an earlier date would pass versions and waivers that have lapsed.
+            raise GateError(
+                f"--as-of: up deploys today ({today.isoformat()}); "
+                f"{options.as_of.isoformat()} is earlier (use check to reproduce a past decision)"
+            )
         spec = load_stack(stack, _project())
         plan = pulumi_cli.preview_json(stack, _project(), options.reports_dir(stack) / "plan.json")
         outcome = gate(plan_inventory(plan, spec), spec, options)
