@@ -1,5 +1,6 @@
 package security_test
 
+import data.security
 import rego.v1
 
 # SEC-012 and SEC-013 on the evaluation date, on both sides of each boundary of 1.35
