@@ -92,3 +92,10 @@ def hourly_price(region: str, instance_type: str) -> float | None:
     """On-demand USD per hour, or None when the price table has no entry."""
     price = gpu_prices()["prices"].get(region, {}).get(instance_type)
     return None if price is None else float(price)
+
+
+@cache
+def eks_versions() -> dict[str, dict[str, Any]]:
+    """Compliance's EKS support calendar: version -> its end of standard/extended support."""
+    raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "eks_versions.yaml")["versions"]
+    return raw

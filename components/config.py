@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from components import catalog
+from components import catalog, versions
 
 PROJECT = "llm-serving"
 KNOWN_KEYS = (
@@ -40,7 +40,7 @@ KNOWN_KEYS = (
 SECRET_KEYS = ("gatewayApiKeys",)
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_K8S_VERSION = r"^1\.(2[89]|3[0-9])$"
+_K8S_VERSION = r"^1\.[0-9]{2}$"
 
 
 class ConfigProblem(BaseModel):
@@ -124,7 +124,8 @@ class ClusterSpec(_Spec):
     """The EKS control plane and its system node group."""
 
     kubernetes_version: str = Field(
-        pattern=_K8S_VERSION, description='Pinned EKS version, e.g. "1.33".'
+        pattern=_K8S_VERSION,
+        description='Pinned EKS version listed in policies/data/eks_versions.yaml, e.g. "1.35".',
     )
     endpoint_public_access_cidrs: list[str] = Field(
         default_factory=list,
@@ -132,6 +133,18 @@ class ClusterSpec(_Spec):
     )
     system_node_instance_type: str = Field(default="m6i.large")
     system_node_count: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _known_version(cls, value: str) -> str:
+        known = catalog.eks_versions()
+        if value not in known:
+            listed = ", ".join(sorted(known, key=lambda v: tuple(int(p) for p in v.split("."))))
+            raise ValueError(
+                f"{value!r} has no EKS support dates in policies/data/eks_versions.yaml "
+                f"(listed: {listed})"
+            )
+        return value
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod
@@ -156,6 +169,15 @@ class RegistrySpec(_Spec):
     charts: str | None = Field(
         default=None, description="oci:// base for Helm charts (in-region ECR when air-gapped)."
     )
+
+    def image(self, reference: str) -> str:
+        """An image reference as pulled: through the images mirror when one is set."""
+        if not self.images:
+            return reference
+        first, slash, rest = reference.partition("/")
+        if slash and ("." in first or ":" in first or first == "localhost"):
+            reference = rest  # drop the public registry host: the mirror replaces it
+        return f"{self.images.rstrip('/')}/{reference}"
 
 
 class GpuPoolSpec(_Spec):
@@ -205,12 +227,15 @@ class ModelSpec(_Spec):
         description="s3://bucket/prefix, pvc://claim[/path] or hf://org/model (not air-gapped)."
     )
     pool: str
-    image: str = Field(default="vllm/vllm-openai:v0.11.0", description="Pinned tag or digest.")
+    image: str = Field(
+        default=versions.image("vllm").reference,
+        description="Pinned tag or digest; default the vLLM pin of components/data/versions.yaml.",
+    )
     gpus_per_replica: int = Field(default=1, ge=1, le=8)
     tensor_parallel_size: int = Field(default=1, ge=1, le=8)
     max_model_len: int = Field(default=8192, ge=256, le=1_048_576)
     gpu_memory_utilization: float = Field(default=0.90, gt=0.1, le=0.98)
-    quantization: Literal["awq", "gptq", "fp8", "bitsandbytes"] | None = None
+    quantization: Literal["awq", "gptq", "fp8"] | None = None
     enable_prefix_caching: bool = True
     max_num_seqs: int = Field(default=256, ge=1, le=4096)
     startup_budget_seconds: int = Field(
@@ -310,12 +335,7 @@ class StackSpec(_Spec):
 
     def image(self, reference: str) -> str:
         """An image reference as pulled: through the stack's registry mirror when one is set."""
-        if not self.registry.images:
-            return reference
-        first, slash, rest = reference.partition("/")
-        if slash and ("." in first or ":" in first or first == "localhost"):
-            reference = rest  # drop the public registry host: the mirror replaces it
-        return f"{self.registry.images.rstrip('/')}/{reference}"
+        return self.registry.image(reference)
 
     def declared(self) -> dict[str, Any]:
         """The facts a stack declares about itself, as the policy input's ``declared``."""

@@ -12,42 +12,30 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import k8s_labels
-from components.config import PROJECT, ConfigError, ConfigProblem, StackSpec
+from components import k8s_labels, versions
+from components.component_kit import DeclaresResources, problem
+from components.config import PROJECT, GatewaySpec, RateLimitSpec, RegistrySpec
 from components.vllm import VLLM_PORT, VllmDeployment
 
-_R = TypeVar("_R", bound=pulumi.Resource)
-
-
-@dataclass(frozen=True)
-class OciChart:
-    """A pinned Helm chart published as an OCI artifact."""
-
-    name: str
-    version: str
-    registry: str = "oci://docker.io/envoyproxy"
-
-    def source(self, spec: StackSpec) -> str:
-        """The chart: from the stack's chart registry (in-region when air-gapped), else public."""
-        base = spec.registry.charts or self.registry
-        return f"{base.rstrip('/')}/{self.name}"
-
-
-# Envoy Gateway v1.7 (Envoy distroless-v1.37.0, Gateway API v1.4) is the line Envoy AI
-# Gateway v0.5 is built against; BackendTrafficPolicy takes local and global limits together
-# from Envoy Gateway v1.6 on.
-ENVOY_GATEWAY = OciChart("gateway-helm", "v1.7.0")
-AI_GATEWAY_CRDS = OciChart("ai-gateway-crds-helm", "v0.5.0")
-AI_GATEWAY = OciChart("ai-gateway-helm", "v0.5.0")
-ENVOY_PROXY_IMAGE = "envoyproxy/envoy:distroless-v1.37.0"
-# "library/" spelled out: StackSpec.image reads a bare "redis:tag" as a registry host.
-REDIS_IMAGE = "library/redis:7.4.2-alpine"
+# Envoy AI Gateway v1.1 (aigateway.envoyproxy.io/v1beta1) is built against Envoy Gateway
+# v1.8 (gateway.envoyproxy.io/v1alpha1, Gateway API v1.5); the pins and their sources are
+# in components/data/versions.yaml.
+ENVOY_GATEWAY = versions.chart("envoy-gateway")
+AI_GATEWAY_CRDS = versions.chart("ai-gateway-crds")
+AI_GATEWAY = versions.chart("ai-gateway")
+ENVOY_PROXY_IMAGE = versions.image("envoy-proxy")
+AI_GATEWAY_CONTROLLER_IMAGE = versions.image("ai-gateway-controller")
+AI_GATEWAY_EXTPROC_IMAGE = versions.image("ai-gateway-extproc")
+REDIS_IMAGE = versions.image("redis")
+EG_API = "gateway.envoyproxy.io/v1alpha1"
+AI_GATEWAY_API = "aigateway.envoyproxy.io/v1beta1"
+GATEWAY_API = "gateway.networking.k8s.io/v1"
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
@@ -86,8 +74,10 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 class ModelGatewayArgs:
     """Inputs of :class:`ModelGateway`."""
 
-    spec: StackSpec
-    """The validated stack (hostname, auth, replicas, rate limits, registry mirror)."""
+    gateway: GatewaySpec
+    """Hostname, TLS secret, auth, replicas, load balancer scheme and rate limits."""
+    registry: RegistrySpec
+    """Where the charts and images come from (in-region mirrors when air-gapped)."""
     models: Sequence[VllmDeployment]
     """The model servers the gateway routes to."""
     namespace: str
@@ -96,10 +86,6 @@ class ModelGatewayArgs:
     """Namespace of the models' Services."""
     rate_limit_redis_url: str | None = None
     """``host:port`` of the Redis behind global rate limits; None runs one in ``namespace``."""
-
-
-def _problem(key: str, message: str) -> ConfigError:
-    return ConfigError([ConfigProblem(key=key, message=message)])
 
 
 def api_keys_from_config() -> Output[dict[str, str]] | None:
@@ -113,22 +99,22 @@ def api_keys_from_config() -> Output[dict[str, str]] | None:
     if text is None:
         return None
     if not pulumi.runtime.config.is_config_secret(key):
-        raise _problem(key, "must be a secret (pulumi config set --secret)")
+        raise problem(key, "must be a secret (pulumi config set --secret)")
     try:
         raw = json.loads(text) if isinstance(text, str) else text
     except json.JSONDecodeError:
         raw = None
     if not isinstance(raw, dict) or not raw:
-        raise _problem(key, "must be a non-empty JSON object of client id -> API key")
+        raise problem(key, "must be a non-empty JSON object of client id -> API key")
     for client, value in raw.items():
         if not _CLIENT_ID.match(str(client)):
-            raise _problem(key, f"client id {client!r} must be lower-case letters, digits, -_.")
+            raise problem(key, f"client id {client!r} must be lower-case letters, digits, -_.")
         if not isinstance(value, str) or len(value) < 32:
-            raise _problem(key, f"the key of client {client!r} must be a string of 32+ characters")
+            raise problem(key, f"the key of client {client!r} must be a string of 32+ characters")
     return Output.secret({str(client): str(value) for client, value in raw.items()})
 
 
-def gateway_helm_values(spec: StackSpec, redis_url: Input[str]) -> dict[str, Any]:
+def gateway_helm_values(registry: RegistrySpec, redis_url: Input[str]) -> dict[str, Any]:
     """Envoy Gateway values: the AI Gateway extension, Backend API and Redis-backed limits."""
     values: dict[str, Any] = {
         "config": {
@@ -160,31 +146,29 @@ def gateway_helm_values(spec: StackSpec, redis_url: Input[str]) -> dict[str, Any
             }
         }
     }
-    if spec.registry.images:
-        values["global"] = {"imageRegistry": spec.registry.images.rstrip("/")}
+    if registry.images:
+        values["global"] = {"imageRegistry": registry.images.rstrip("/")}
     return values
 
 
-def ai_gateway_helm_values(spec: StackSpec) -> dict[str, Any]:
+def ai_gateway_helm_values(registry: RegistrySpec) -> dict[str, Any]:
     """Envoy AI Gateway values: its images through the registry mirror."""
-    if not spec.registry.images:
+    if not registry.images:
         return {}
     return {
-        "controller": {
-            "image": {"repository": spec.image("docker.io/envoyproxy/ai-gateway-controller")}
-        },
-        "extProc": {"image": {"repository": spec.image("docker.io/envoyproxy/ai-gateway-extproc")}},
+        "controller": {"image": {"repository": registry.image(AI_GATEWAY_CONTROLLER_IMAGE.image)}},
+        "extProc": {"image": {"repository": registry.image(AI_GATEWAY_EXTPROC_IMAGE.image)}},
     }
 
 
-def envoy_proxy_spec(spec: StackSpec) -> dict[str, Any]:
+def envoy_proxy_spec(gateway: GatewaySpec, registry: RegistrySpec) -> dict[str, Any]:
     """EnvoyProxy: replicas, PDB, an AWS NLB (internal unless internet-facing), JSON access log."""
-    scheme = "internet-facing" if spec.gateway.internet_facing else "internal"
+    scheme = "internet-facing" if gateway.internet_facing else "internal"
     container: dict[str, Any] = {
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
     }
-    if spec.registry.images:
-        container["image"] = spec.image(ENVOY_PROXY_IMAGE)
+    if registry.images:
+        container["image"] = registry.image(ENVOY_PROXY_IMAGE.reference)
     selector = {
         "app.kubernetes.io/component": "proxy",
         "app.kubernetes.io/managed-by": "envoy-gateway",
@@ -194,7 +178,7 @@ def envoy_proxy_spec(spec: StackSpec) -> dict[str, Any]:
             "type": "Kubernetes",
             "kubernetes": {
                 "envoyDeployment": {
-                    "replicas": spec.gateway.replicas,
+                    "replicas": gateway.replicas,
                     "container": container,
                     "pod": {
                         "labels": k8s_labels.gateway(),
@@ -232,14 +216,13 @@ def envoy_proxy_spec(spec: StackSpec) -> dict[str, Any]:
     }
 
 
-def rate_limit_spec(spec: StackSpec) -> dict[str, Any]:
+def rate_limit_spec(limits: RateLimitSpec) -> dict[str, Any]:
     """Requests per second per Envoy replica (local) and total tokens per minute per client
     (global, charged after each response from the AI Gateway's ``llmRequestCosts``).
 
     Global limits need Envoy Gateway's rate-limit service and its Redis; the token rule
     checks the budget on the request (cost 0) and debits the tokens on the response.
     """
-    limits = spec.gateway.rate_limit
     per_client = [{"headers": [{"name": CLIENT_ID_HEADER, "type": "Distinct"}]}]
     return {
         "local": {"rules": [{"limit": {"requests": limits.requests_per_second, "unit": "Second"}}]},
@@ -265,72 +248,45 @@ def _gateway_ref(name: str) -> dict[str, str]:
     return {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name}
 
 
-class ModelGateway(pulumi.ComponentResource):
+class ModelGateway(DeclaresResources, pulumi.ComponentResource):
     """Envoy Gateway + Envoy AI Gateway: TLS on 443, API-key or OIDC auth, rate limits,
     JSON access logs, and one route rule per model with canary weights."""
 
     endpoint: str
     hostname: str
-    declared: list[pulumi.Resource]
-    """Every resource this component declared (dependents and tests wait on them)."""
 
     def __init__(
         self, name: str, args: ModelGatewayArgs, opts: ResourceOptions | None = None
     ) -> None:
-        spec = args.spec
-        if spec.gateway.auth == "oidc" and not spec.gateway.oidc_issuer:
-            raise _problem(f"{PROJECT}:gateway.oidcIssuer", "is required when gateway.auth is oidc")
-        api_keys = api_keys_from_config() if spec.gateway.auth == "api-key" else None
+        gateway = args.gateway
+        if gateway.auth == "oidc" and not gateway.oidc_issuer:
+            raise problem(f"{PROJECT}:gateway.oidcIssuer", "is required when gateway.auth is oidc")
+        api_keys = api_keys_from_config() if gateway.auth == "api-key" else None
         super().__init__("servegate:index:ModelGateway", name, None, opts)
         self.declared = []
-        self._spec, self._namespace = spec, args.namespace
-        self._models_namespace = args.models_namespace
+        self._gateway, self._registry = gateway, args.registry
+        self._namespace, self._models_namespace = args.namespace, args.models_namespace
         labels = k8s_labels.gateway()
-        child = ResourceOptions(parent=self)
 
         redis_url = args.rate_limit_redis_url or self._redis(name)
-        eg = self._own(
-            k8s.helm.v3.Release(
-                f"{name}-envoy-gateway",
-                k8s.helm.v3.ReleaseArgs(
-                    name="eg",
-                    chart=ENVOY_GATEWAY.source(spec),
-                    version=ENVOY_GATEWAY.version,
-                    namespace=ENVOY_GATEWAY_NAMESPACE,
-                    create_namespace=True,
-                    atomic=True,
-                    values=gateway_helm_values(spec, redis_url),
-                ),
-                child,
-            )
+        eg = self._release(
+            f"{name}-envoy-gateway",
+            "eg",
+            ENVOY_GATEWAY,
+            ENVOY_GATEWAY_NAMESPACE,
+            gateway_helm_values(args.registry, redis_url),
         )
-        crds = self._own(
-            k8s.helm.v3.Release(
-                f"{name}-ai-gateway-crds",
-                k8s.helm.v3.ReleaseArgs(
-                    name="aieg-crd",
-                    chart=AI_GATEWAY_CRDS.source(spec),
-                    version=AI_GATEWAY_CRDS.version,
-                    namespace=AI_GATEWAY_NAMESPACE,
-                    create_namespace=True,
-                ),
-                child,
-            )
+        # CRDs only: nothing to wait on, so no atomic rollback either.
+        crds = self._release(
+            f"{name}-ai-gateway-crds", "aieg-crd", AI_GATEWAY_CRDS, AI_GATEWAY_NAMESPACE, None
         )
-        aieg = self._own(
-            k8s.helm.v3.Release(
-                f"{name}-ai-gateway",
-                k8s.helm.v3.ReleaseArgs(
-                    name="aieg",
-                    chart=AI_GATEWAY.source(spec),
-                    version=AI_GATEWAY.version,
-                    namespace=AI_GATEWAY_NAMESPACE,
-                    create_namespace=True,
-                    atomic=True,
-                    values=ai_gateway_helm_values(spec),
-                ),
-                ResourceOptions(parent=self, depends_on=[eg, crds]),
-            )
+        aieg = self._release(
+            f"{name}-ai-gateway",
+            "aieg",
+            AI_GATEWAY,
+            AI_GATEWAY_NAMESPACE,
+            ai_gateway_helm_values(args.registry),
+            depends_on=[eg, crds],
         )
         after_charts = ResourceOptions(parent=self, depends_on=[eg, crds, aieg])
 
@@ -347,12 +303,12 @@ class ModelGateway(pulumi.ComponentResource):
             )
 
         gateway_name = name
-        custom("proxy", "gateway.envoyproxy.io/v1alpha1", "EnvoyProxy", envoy_proxy_spec(spec))
+        custom("proxy", EG_API, "EnvoyProxy", envoy_proxy_spec(gateway, args.registry))
         # GatewayClass is cluster-scoped: its own metadata, without a namespace.
         self._own(
             k8s.apiextensions.CustomResource(
                 f"{name}-class",
-                api_version="gateway.networking.k8s.io/v1",
+                api_version=GATEWAY_API,
                 kind="GatewayClass",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{name}-class", labels=labels),
                 spec={
@@ -370,7 +326,7 @@ class ModelGateway(pulumi.ComponentResource):
         self._own(
             k8s.apiextensions.CustomResource(
                 f"{name}-gateway",
-                api_version="gateway.networking.k8s.io/v1",
+                api_version=GATEWAY_API,
                 kind="Gateway",
                 metadata=self._metadata(gateway_name, labels),
                 spec={
@@ -380,11 +336,11 @@ class ModelGateway(pulumi.ComponentResource):
                             "name": "https",
                             "protocol": "HTTPS",
                             "port": 443,
-                            "hostname": spec.gateway.hostname,
+                            "hostname": gateway.hostname,
                             "tls": {
                                 "mode": "Terminate",
                                 "certificateRefs": [
-                                    {"kind": "Secret", "name": spec.gateway.tls_secret_name}
+                                    {"kind": "Secret", "name": gateway.tls_secret_name}
                                 ],
                             },
                             "allowedRoutes": {"namespaces": {"from": "Same"}},
@@ -396,28 +352,31 @@ class ModelGateway(pulumi.ComponentResource):
         )
         custom(
             "client-traffic",
-            "gateway.envoyproxy.io/v1alpha1",
+            EG_API,
             "ClientTrafficPolicy",
             # Envoy's 32 KiB default buffer is smaller than long prompts the AI Gateway parses.
             {"targetRefs": [_gateway_ref(gateway_name)], "connection": {"bufferLimit": "50Mi"}},
         )
         custom(
             "auth",
-            "gateway.envoyproxy.io/v1alpha1",
+            EG_API,
             "SecurityPolicy",
             {"targetRefs": [_gateway_ref(gateway_name)], **self._auth(name, labels, api_keys)},
         )
         custom(
             "rate-limit",
-            "gateway.envoyproxy.io/v1alpha1",
+            EG_API,
             "BackendTrafficPolicy",
-            {"targetRefs": [_gateway_ref(gateway_name)], "rateLimit": rate_limit_spec(spec)},
+            {
+                "targetRefs": [_gateway_ref(gateway_name)],
+                "rateLimit": rate_limit_spec(gateway.rate_limit),
+            },
         )
 
         rules = [self._rule(name, model, labels, after_charts) for model in args.models]
         custom(
             "route",
-            "aigateway.envoyproxy.io/v1alpha1",
+            AI_GATEWAY_API,
             "AIGatewayRoute",
             {
                 "parentRefs": [_gateway_ref(gateway_name)],
@@ -426,13 +385,36 @@ class ModelGateway(pulumi.ComponentResource):
             },
         )
 
-        self.hostname = spec.gateway.hostname
+        self.hostname = gateway.hostname
         self.endpoint = f"https://{self.hostname}/v1"
         self.register_outputs({"endpoint": self.endpoint, "hostname": self.hostname})
 
-    def _own(self, resource: _R) -> _R:
-        self.declared.append(resource)
-        return resource
+    def _release(
+        self,
+        resource_name: str,
+        release_name: str,
+        chart: versions.ChartPin,
+        namespace: str,
+        values: Mapping[str, Any] | None,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> k8s.helm.v3.Release:
+        """One pinned chart, from the stack's chart registry when set; atomic when it has
+        workloads (``values`` given), so a failed install rolls back instead of half-running."""
+        return self._own(
+            k8s.helm.v3.Release(
+                resource_name,
+                k8s.helm.v3.ReleaseArgs(
+                    name=release_name,
+                    version=chart.version,
+                    namespace=namespace,
+                    create_namespace=True,
+                    atomic=values is not None,
+                    values=dict(values) if values is not None else None,
+                    **chart.release_source(self._registry.charts),
+                ),
+                ResourceOptions(parent=self, depends_on=list(depends_on)),
+            )
+        )
 
     def _metadata(self, name: str, labels: dict[str, str]) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=self._namespace, labels=labels)
@@ -441,7 +423,7 @@ class ModelGateway(pulumi.ComponentResource):
         self, name: str, labels: dict[str, str], api_keys: Output[dict[str, str]] | None
     ) -> dict[str, Any]:
         """SecurityPolicy body: JWT from the OIDC issuer, else API keys from a Secret."""
-        gateway = self._spec.gateway
+        gateway = self._gateway
         if gateway.auth == "oidc" and gateway.oidc_issuer:
             issuer = gateway.oidc_issuer.rstrip("/")
             return {
@@ -554,7 +536,7 @@ class ModelGateway(pulumi.ComponentResource):
         self._own(
             k8s.apiextensions.CustomResource(
                 f"{backend}-backend",
-                api_version="gateway.envoyproxy.io/v1alpha1",
+                api_version=EG_API,
                 kind="Backend",
                 metadata=self._metadata(backend, labels),
                 spec={
@@ -575,12 +557,13 @@ class ModelGateway(pulumi.ComponentResource):
         self._own(
             k8s.apiextensions.CustomResource(
                 f"{backend}-ai-backend",
-                api_version="aigateway.envoyproxy.io/v1alpha1",
+                api_version=AI_GATEWAY_API,
                 kind="AIServiceBackend",
                 metadata=self._metadata(backend, labels),
-                # vLLM serves the OpenAI API under /v1 ("version" doubles as the path prefix).
+                # vLLM serves the OpenAI API under /v1 (v1beta1 reads the path from "prefix";
+                # "version" is ignored for OpenAI).
                 spec={
-                    "schema": {"name": "OpenAI", "version": "v1"},
+                    "schema": {"name": "OpenAI", "prefix": "v1"},
                     "backendRef": {
                         "group": "gateway.envoyproxy.io",
                         "kind": "Backend",
@@ -622,7 +605,7 @@ class ModelGateway(pulumi.ComponentResource):
                             containers=[
                                 k8s.core.v1.ContainerArgs(
                                     name="redis",
-                                    image=self._spec.image(REDIS_IMAGE),
+                                    image=self._registry.image(REDIS_IMAGE.reference),
                                     # Counters only: no persistence, bounded memory.
                                     args=[
                                         "--save",

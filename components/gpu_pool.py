@@ -9,8 +9,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import versions
 from components.cluster import EksCluster, node_launch_template
-from components.config import GpuPoolSpec, StackSpec
+from components.config import GpuPoolSpec, RegistrySpec, StackSpec
 from components.network import SovereignNetwork
 
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
@@ -22,10 +23,8 @@ _CAPACITY_TYPES = {"on-demand": "ON_DEMAND", "spot": "SPOT", "capacity-reservati
 MODEL_CACHE_THROUGHPUT_MIBPS = 1000
 MODEL_CACHE_IOPS = 6000
 
-DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
-DEVICE_PLUGIN_VERSION = "0.17.1"
-DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
-DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin"
+DEVICE_PLUGIN_CHART = versions.chart("nvidia-device-plugin")
+DEVICE_PLUGIN_IMAGE = versions.image("nvidia-device-plugin")
 DEVICE_PLUGIN_NAMESPACE = "kube-system"
 
 
@@ -113,16 +112,16 @@ class GpuNodePool(pulumi.ComponentResource):
 class NvidiaDevicePluginArgs:
     """Inputs of :class:`NvidiaDevicePlugin`."""
 
-    spec: StackSpec
-    """The validated stack; reads ``registry`` (image mirror and chart registry)."""
+    registry: RegistrySpec
+    """The stack's image mirror and chart registry."""
 
 
-def device_plugin_values(spec: StackSpec) -> dict[str, Any]:
+def device_plugin_values(registry: RegistrySpec) -> dict[str, Any]:
     """Helm values: run only on GPU nodes, tolerate their taint, pull through the mirror."""
     return {
         "image": {
-            "repository": spec.image(DEVICE_PLUGIN_IMAGE),
-            "tag": f"v{DEVICE_PLUGIN_VERSION}",
+            "repository": registry.image(DEVICE_PLUGIN_IMAGE.image),
+            "tag": DEVICE_PLUGIN_IMAGE.tag,
         },
         "nodeSelector": {"servegate.io/role": "gpu"},
         "tolerations": [
@@ -146,20 +145,13 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("servegate:index:NvidiaDevicePlugin", name, None, opts)
-        spec = args.spec
-        charts = spec.registry.charts
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name="nvidia-device-plugin",
-            chart=(
-                f"{charts.rstrip('/')}/{DEVICE_PLUGIN_CHART}" if charts else DEVICE_PLUGIN_CHART
-            ),
-            version=DEVICE_PLUGIN_VERSION,
-            repository_opts=(
-                None if charts else k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_REPO)
-            ),
+            version=DEVICE_PLUGIN_CHART.version,
+            **DEVICE_PLUGIN_CHART.release_source(args.registry.charts),
             namespace=DEVICE_PLUGIN_NAMESPACE,
-            values=device_plugin_values(spec),
+            values=device_plugin_values(args.registry),
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(parent=self),

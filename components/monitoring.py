@@ -14,28 +14,15 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import k8s_labels
+from components import k8s_labels, versions
 from components.config import ModelSpec, StackSpec
 from components.dashboards import build_dashboards
 from components.slo_rules import build_rule_groups
 
-
-@dataclass(frozen=True)
-class HelmChart:
-    """A pinned chart and the public repository it comes from when no mirror is set."""
-
-    name: str
-    version: str
-    repo: str
-
-
-KUBE_PROMETHEUS_STACK = HelmChart(
-    "kube-prometheus-stack", "67.8.0", "https://prometheus-community.github.io/helm-charts"
-)
-DCGM_EXPORTER = HelmChart(
-    "dcgm-exporter", "4.1.1", "https://nvidia.github.io/dcgm-exporter/helm-charts"
-)
-KEDA = HelmChart("keda", "2.17.2", "https://kedacore.github.io/charts")
+KUBE_PROMETHEUS_STACK = versions.chart("kube-prometheus-stack")
+DCGM_EXPORTER = versions.chart("dcgm-exporter")
+DCGM_EXPORTER_IMAGE = versions.image("dcgm-exporter")
+KEDA = versions.chart("keda")
 
 KEDA_NAMESPACE = "keda"
 PROMETHEUS_RELEASE = "kube-prometheus-stack"
@@ -62,11 +49,9 @@ def prometheus_url(namespace: str) -> str:
     return f"http://{PROMETHEUS_RELEASE}-prometheus.{namespace}.svc:{PROMETHEUS_PORT}"
 
 
-def chart_source(spec: StackSpec, chart: HelmChart) -> dict[str, Any]:
+def chart_source(spec: StackSpec, chart: versions.ChartPin) -> dict[str, Any]:
     """``chart`` and ``repository_opts`` of a Release: the stack's OCI mirror, else public."""
-    if spec.registry.charts:
-        return {"chart": f"{spec.registry.charts.rstrip('/')}/{chart.name}"}
-    return {"chart": chart.name, "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)}
+    return chart.release_source(spec.registry.charts)
 
 
 def _registry(spec: StackSpec, default: str) -> str:
@@ -123,7 +108,10 @@ def kube_prometheus_stack_values(spec: StackSpec) -> dict[str, Any]:
 def dcgm_exporter_values(spec: StackSpec) -> dict[str, Any]:
     """Values for NVIDIA's dcgm-exporter: on GPU nodes only, scraped by Prometheus."""
     return {
-        "image": {"repository": spec.image("nvcr.io/nvidia/k8s/dcgm-exporter")},
+        "image": {
+            "repository": spec.image(DCGM_EXPORTER_IMAGE.image),
+            "tag": DCGM_EXPORTER_IMAGE.tag,
+        },
         "nodeSelector": {"servegate.io/role": "gpu"},
         "tolerations": [
             {"key": GPU_TAINT, "operator": "Equal", "value": "true", "effect": "NoSchedule"}

@@ -88,7 +88,7 @@ class ServingStack(pulumi.ComponentResource):
             )
 
         self.device_plugin = NvidiaDevicePlugin(
-            f"{name}-nvidia", NvidiaDevicePluginArgs(spec=spec), after(*self.pools)
+            f"{name}-nvidia", NvidiaDevicePluginArgs(registry=spec.registry), after(*self.pools)
         )
         self.monitoring = Monitoring(
             f"{name}-monitoring",
@@ -112,7 +112,8 @@ class ServingStack(pulumi.ComponentResource):
         self.gateway = ModelGateway(
             f"{name}-gateway",
             ModelGatewayArgs(
-                spec=spec,
+                gateway=spec.gateway,
+                registry=spec.registry,
                 models=self.models,
                 namespace=GATEWAY_NAMESPACE,
                 models_namespace=MODELS_NAMESPACE,

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import catalog, iam, k8s_labels
-from components.config import PROJECT, ConfigError, ConfigProblem, ModelSpec, StackSpec
-
-_R = TypeVar("_R", bound=pulumi.Resource)
+from components import catalog, iam, k8s_labels, versions
+from components.component_kit import DeclaresResources
+from components.component_kit import problem as _problem
+from components.config import PROJECT, ModelSpec, StackSpec
 
 VLLM_PORT = 8000
 MODELS_DIR = "/models"
-# Pinned; mirrored into the stack's registry with the other images.
-AWS_CLI_IMAGE = "amazon/aws-cli:2.27.0"
+# Pinned in components/data/versions.yaml; mirrored into the stack's registry with the others.
+AWS_CLI_IMAGE = versions.image("aws-cli").reference
 PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
 STARTUP_PROBE_PERIOD_SECONDS = 10
 # Time allowed for `aws s3 sync` on top of the model's own startup budget.
@@ -79,10 +78,6 @@ class WeightSource:
         """``bucket/prefix/*``: the objects under an S3 source, as in an ARN."""
         prefix = f"{self.path}/*" if self.path else "*"
         return f"{self.location}/{prefix}"
-
-
-def _problem(key: str, message: str) -> ConfigError:
-    return ConfigError([ConfigProblem(key=key, message=message)])
 
 
 def min_replicas(spec: StackSpec, model: ModelSpec) -> int:
@@ -188,7 +183,7 @@ class _Track:
     replicas: int
 
 
-class VllmDeployment(pulumi.ComponentResource):
+class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
     """vLLM serving one model: IRSA role, ServiceAccount, Deployment, Service, PDB,
     KEDA ScaledObject on the request queue, ServiceMonitor, and an optional canary."""
 
@@ -259,10 +254,6 @@ class VllmDeployment(pulumi.ComponentResource):
                 "deployment_name": self.deployment_name,
             }
         )
-
-    def _own(self, resource: _R) -> _R:
-        self.declared.append(resource)
-        return resource
 
     def _irsa(
         self, name: str, account: str, args: VllmDeploymentArgs, tracks: list[_Track]
@@ -485,7 +476,9 @@ class VllmDeployment(pulumi.ComponentResource):
                 k8s.core.v1.ContainerArgs(
                     name="vllm",
                     image=spec.image(track.image),
-                    command=["python3", "-m", "vllm.entrypoints.openai.api_server"],
+                    # The supported entrypoint of the vllm-openai image (vLLM v0.33 deprecates
+                    # `python -m vllm.entrypoints.openai.api_server`).
+                    command=["vllm", "serve"],
                     args=vllm_args(model, model_ref, source),
                     ports=[
                         k8s.core.v1.ContainerPortArgs(

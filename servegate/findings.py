@@ -159,6 +159,9 @@ class Report:
     engine: EngineInfo
     generated_at: str
     findings: tuple[Finding, ...]
+    # The date the policies judged the plan at (input.evaluation.as_of), YYYY-MM-DD: rules on
+    # support windows and expiries depend on it, so a decision is reproduced with --as-of.
+    as_of: str = ""
     rules: tuple[Rule, ...] = ()
     waiver_problems: tuple[WaiverProblem, ...] = ()
     # Findings of the baseline that this run no longer has.

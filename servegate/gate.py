@@ -97,6 +97,7 @@ def judge(
         policies_sha256=bundle.sha256,
         engine=EngineInfo(name=engine.name, version=engine.version),
         generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        as_of=str(inventory.get("evaluation", {}).get("as_of", "")),
         findings=findings,
         rules=bundle.rules,
         waiver_problems=waivers.problems,

@@ -6,7 +6,7 @@ import hashlib
 import json
 import runpy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from servegate.engines import get_engine
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
 from servegate.offline import OfflineRun, run_offline
-from servegate.plan.inventory import build_inventory
+from servegate.plan.inventory import build_inventory, evaluation
 from servegate.plan.load import load_plan
 from servegate.policy.bundle import PolicyBundle, load_bundle
 from servegate.report.writer import write_reports
@@ -37,6 +37,8 @@ class GateOptions:
     out_dir: Path | None = None
     waivers: Path | None = None
     baseline: Path | None = None
+    as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
+    """The date the policies judge at (EKS support windows, waiver expiry); default today."""
 
     def reports_dir(self, stack: str) -> Path:
         return self.out_dir or self.project_dir / "reports" / stack
@@ -143,12 +145,12 @@ def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOu
     engine = get_engine(options.engine, opa_url=options.opa_url)
     waivers = load_waivers(
         options.waivers or options.project_dir / DEFAULT_WAIVERS,
-        today=datetime.now(UTC).date(),
+        today=options.as_of,
         known_rules={rule.id for rule in bundle.rules},
     )
     with console.step(f"Evaluating {len(bundle.rules)} rules on {engine.name}"):
         report = judge(
-            planned.inventory,
+            {**planned.inventory, "evaluation": evaluation(options.as_of)},
             bundle=bundle,
             engine=engine,
             waivers=waivers,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from components import catalog
+from components import catalog, versions
 from components.config import ConfigError, load_stack, stack_file
 from servegate.errors import GateError
 
@@ -40,7 +40,7 @@ class NewStack:
     cost_center: str = "unassigned"
     classification: str = "regulated"
     account: str = "111122223333"
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = field(default_factory=versions.kubernetes_version)
 
 
 def _validate(request: NewStack) -> None:

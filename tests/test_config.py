@@ -142,6 +142,16 @@ INVALID = [
         "llm-serving:cluster.kubernetesVersion: 'latest': string should match pattern",
     ),
     (
+        _set("llm-serving:cluster/kubernetesVersion", "1.99"),
+        "llm-serving:cluster.kubernetesVersion: '1.99' has no EKS support dates in "
+        "policies/data/eks_versions.yaml (listed: 1.27, 1.28, 1.29, 1.30, 1.31, 1.32, 1.33, "
+        "1.34, 1.35)",
+    ),
+    (
+        _set("llm-serving:models/0.quantization", "bitsandbytes"),
+        "llm-serving:models[0].quantization: 'bitsandbytes' is not allowed",
+    ),
+    (
         _set("llm-serving:gpuPools/0.capacityType", "reserved"),
         "llm-serving:gpuPools[0].capacityType: 'reserved' is not allowed",
     ),

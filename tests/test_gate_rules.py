@@ -19,8 +19,9 @@ from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_residency_sla_cost import DECLARED_CASES, RESIDENCY_SLA_COST_CASES
+from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
-CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES}
+CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **VERSION_CASES}
 runner = CliRunner()
 
 
@@ -50,6 +51,9 @@ def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], st
             "json",
             "--out",
             str(out),
+            # A fixed evaluation date: the date-dependent rules' cases must not age.
+            "--as-of",
+            AS_OF,
         ],
     )
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}

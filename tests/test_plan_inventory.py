@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ def _raw(type_: str, name: str, inputs: dict[str, Any] | None = None, **extra: A
 def test_the_inventory_has_the_contract_shape() -> None:
     inventory = _inventory_of(FIXTURES / "preview-prod-ca.json")
 
-    assert set(inventory) == {"stack", "declared", "resources", "by_type"}
+    assert set(inventory) == {"stack", "declared", "evaluation", "resources", "by_type"}
+    # Built without a date, the inventory is judged as of today (UTC).
+    assert inventory["evaluation"] == {"as_of": datetime.now(UTC).date().isoformat()}
     assert inventory["stack"] == {
         "project": "llm-serving",
         "name": "prod-ca",

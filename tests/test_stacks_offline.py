@@ -43,7 +43,7 @@ KINDS = [
     "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
     "kubernetes:helm.sh/v3:Release",
     "kubernetes:gateway.networking.k8s.io/v1:Gateway",
-    "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute",
+    "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute",
     "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy",
     "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy",
     "kubernetes:core/v1:ConfigMap",
@@ -95,7 +95,7 @@ def test_prod_ca_has_two_models_and_a_weighted_canary() -> None:
     )
     assert tracks == [("llama-8b", "canary"), ("llama-8b", "stable"), ("mixtral-8x7b", "stable")]
     (route,) = stacks.of_type(
-        "prod-ca", "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute"
+        "prod-ca", "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
     )
     weights = sorted(
         ref.get("weight")

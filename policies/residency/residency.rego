@@ -722,6 +722,13 @@ deny contains v if {
 
 _backend_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
 
+# Envoy AI Gateway v1.x serves AIServiceBackend as v1beta1 and still serves the deprecated
+# v1alpha1: both route traffic, so both are judged.
+_ai_service_backend_types := [
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend",
+	"kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend",
+]
+
 _namespace(res) := object.get(res.props, ["metadata", "namespace"], "default")
 
 _external_endpoint(endpoint) := hostname if {
@@ -774,7 +781,8 @@ deny contains v if {
 
 deny contains v if {
 	_sovereign(input.declared)
-	some res in inv.resources(input, "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend")
+	some backend_type in _ai_service_backend_types
+	some res in inv.resources(input, backend_type)
 	ref := _backend_ref(res)
 	_refers_outside(ref)
 	v := inv.violation(

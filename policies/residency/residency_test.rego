@@ -95,7 +95,7 @@ _model_server := _resource("kubernetes:apps/v1:Deployment", "llama-8b", {
 				"args": ["s3://prod-ca-models/llama-3.1-8b", "/models", "--region", "ca-central-1"],
 			}],
 			"containers": [{
-				"name": "vllm", "image": sprintf("%s/mirror/vllm/vllm-openai:v0.11.0", [_ecr]),
+				"name": "vllm", "image": sprintf("%s/mirror/vllm/vllm-openai:v0.33.0", [_ecr]),
 				"args": ["--model=/models", "--served-model-name=meta-llama/Llama-3.1-8B-Instruct"],
 				"env": [{"name": "HF_HUB_OFFLINE", "value": "1"}],
 			}],
@@ -120,7 +120,7 @@ _backend := _resource("kubernetes:gateway.envoyproxy.io/v1alpha1:Backend", "llam
 	"spec": {"endpoints": [{"fqdn": {"hostname": "llama-8b.serving.svc.cluster.local", "port": 8000}}]},
 })
 
-_ai_backend := _resource("kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend", "llama-8b", {
+_ai_backend := _resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend", "llama-8b", {
 	"metadata": {"name": "llama-8b", "namespace": "gateway"},
 	"spec": {"schema": {"name": "OpenAI"}, "backendRef": {"name": "llama-8b", "kind": "Backend", "group": "gateway.envoyproxy.io"}},
 })
@@ -347,7 +347,7 @@ test_res_007_in_zone_registries_allowed if {
 }
 
 test_res_007_public_image_denied if {
-	public := _with(_model_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.11.0"}])
+	public := _with(_model_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.33.0"}])
 	_only(_denials(array.concat(_swap(public), [public]), _declared), "RES-007", public.urn)
 }
 
@@ -439,6 +439,14 @@ test_res_010_ip_endpoint_denied if {
 test_res_010_ai_backend_to_unknown_backend_denied if {
 	dangling := _with(_ai_backend, [{"op": "replace", "path": "/props/spec/backendRef/name", "value": "openai"}])
 	_only(_denials(array.concat(_swap(dangling), [dangling]), _declared), "RES-010", dangling.urn)
+}
+
+test_res_010_deprecated_v1alpha1_ai_backend_still_judged if {
+	dangling := _resource("kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend", "legacy", {
+		"metadata": {"name": "legacy", "namespace": "gateway"},
+		"spec": {"schema": {"name": "OpenAI"}, "backendRef": {"name": "openai", "kind": "Backend", "group": "gateway.envoyproxy.io"}},
+	})
+	_only(_denials(array.concat(_compliant, [dangling]), _declared), "RES-010", dangling.urn)
 }
 
 test_res_010_external_backend_allowed_on_open_stack if {

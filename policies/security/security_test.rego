@@ -33,15 +33,18 @@ _with(obj, patch) := object.union(object.remove(obj, object.keys(patch)), patch)
 
 _with_props(res, patch) := _with(res, {"props": _with(res.props, patch)})
 
+# The evaluation date of the compliant stack: 1.35 is in standard support, 116 days before its end.
+_as_of := "2026-12-01"
+
 _inventory_of(resources) := {
-	"stack": _stack, "declared": _declared, "resources": resources,
+	"stack": _stack, "declared": _declared, "evaluation": {"as_of": _as_of}, "resources": resources,
 	"by_type": {type_token: [i | some i; resources[i].type == type_token] | some res in resources; type_token := res.type},
 }
 
 _k8s_meta(name, labels) := {"name": name, "namespace": "serving", "labels": labels}
 
 _pod_spec := {
-	"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.11.0", "securityContext": {"allowPrivilegeEscalation": false}}],
+	"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "securityContext": {"allowPrivilegeEscalation": false}}],
 	"initContainers": [{"name": "fetch-weights", "image": "amazon/aws-cli:2.17.0"}],
 }
 
@@ -72,6 +75,7 @@ _https_rule := _resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressR
 # A compliant stack, by role; tests replace a role with a variant or with null to remove it.
 _compliant := {
 	"cluster": _resource("aws:eks/cluster:Cluster", "cluster", {
+		"version": "1.35",
 		"vpcConfig": {"endpointPrivateAccess": true, "endpointPublicAccess": false},
 		"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": inv.unknown_value}},
 	}),
@@ -118,6 +122,7 @@ _inventory(overrides) := _inventory_of(_resources(overrides))
 _deny(inventory) := denies if {
 	denies := security.deny with input.stack as inventory.stack
 		with input.declared as inventory.declared
+		with input.evaluation as inventory.evaluation
 		with input.resources as inventory.resources
 		with input.by_type as inventory.by_type
 }
@@ -183,7 +188,7 @@ test_sec_002_secrets_encryption_passes if {
 }
 
 test_sec_002_no_encryption_config_denied if {
-	cluster := _with(_compliant.cluster, {"props": {"vpcConfig": {"endpointPublicAccess": false}}})
+	cluster := _with(_compliant.cluster, {"props": {"version": "1.35", "vpcConfig": {"endpointPublicAccess": false}}})
 	_only(_deny(_inventory({"cluster": cluster})), "SEC-002", {cluster.urn})
 }
 

@@ -43,7 +43,7 @@ _inventory_with(resources, declared) := {
 	"by_type": {t: [i | some i; resources[i].type == t] | some r in resources; t := r.type},
 }
 
-_image := "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/vllm/vllm-openai:v0.11.0"
+_image := "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/vllm/vllm-openai:v0.33.0"
 
 _labels(model, track) := {
 	"app.kubernetes.io/name": "vllm", "app.kubernetes.io/part-of": "servegate",

@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -64,6 +65,14 @@ WaiversOpt = Annotated[
 BaselineOpt = Annotated[
     Path | None, typer.Option("--baseline", help="An approved report.json to diff against.")
 ]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Judge as on this date (support windows, waiver expiry); default today, UTC.",
+    ),
+]
 ALL_FORMATS = "json,md,html,sarif,junit"
 
 
@@ -117,6 +126,7 @@ def _options(
     out: Path | None,
     waivers: Path | None,
     baseline: Path | None,
+    as_of: str | None,
 ) -> Any:
     from servegate.report.writer import parse_formats
     from servegate.run import GateOptions
@@ -129,7 +139,15 @@ def _options(
         out_dir=out,
         waivers=waivers,
         baseline=baseline,
+        as_of=_as_of(as_of) if as_of is not None else datetime.now(UTC).date(),
     )
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise GateError(f"--as-of: {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def _finish(outcome: Any) -> NoReturn:
@@ -149,6 +167,7 @@ def preview(
     out: OutOpt = None,
     waivers: WaiversOpt = None,
     baseline: BaselineOpt = None,
+    as_of: AsOfOpt = None,
     save_plan: Annotated[
         Path | None,
         typer.Option("--save-plan", help="Also write the run as a preview JSON for `check`."),
@@ -163,7 +182,7 @@ def preview(
         from servegate.run import gate, offline_inventory, offline_run
         from servegate.summary import summarize
 
-        options = _options(engine, opa_url, format, out, waivers, baseline)
+        options = _options(engine, opa_url, format, out, waivers, baseline, as_of)
         spec = load_stack(stack, _project())
         run = offline_run(spec, _project())
         planned = offline_inventory(spec, _project(), run)
@@ -199,13 +218,14 @@ def check(
     out: OutOpt = None,
     waivers: WaiversOpt = None,
     baseline: BaselineOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Gate a preview or a stack export (the format is detected)."""
 
     def body() -> None:
         from servegate.run import gate, plan_inventory
 
-        options = _options(engine, opa_url, format, out, waivers, baseline)
+        options = _options(engine, opa_url, format, out, waivers, baseline, as_of)
         spec = load_stack(stack, _project())
         _finish(gate(plan_inventory(plan, spec), spec, options))
 
@@ -221,6 +241,7 @@ def up(
     format: FormatOpt = ALL_FORMATS,  # noqa: A002
     out: OutOpt = None,
     waivers: WaiversOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Preview with the Pulumi CLI, gate, then `pulumi up` only on a pass.
 
@@ -232,7 +253,14 @@ def up(
         from servegate.gate import exit_code
         from servegate.run import gate, plan_inventory
 
-        options = _options(engine, opa_url, format, out, waivers, None)
+        options = _options(engine, opa_url, format, out, waivers, None, as_of)
+        today = datetime.now(UTC).date()
+        if options.as_of < today:
+            # up deploys now: an earlier date would pass versions and waivers that have lapsed.
+            raise GateError(
+                f"--as-of: up deploys today ({today.isoformat()}); "
+                f"{options.as_of.isoformat()} is earlier (use check to reproduce a past decision)"
+            )
         spec = load_stack(stack, _project())
         plan = pulumi_cli.preview_json(stack, _project(), options.reports_dir(stack) / "plan.json")
         outcome = gate(plan_inventory(plan, spec), spec, options)

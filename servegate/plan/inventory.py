@@ -6,6 +6,7 @@ Its shape is docs/design.md's "Normalized inventory" plus docs/conventions.md's 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from servegate.errors import GateError
@@ -23,6 +24,11 @@ from servegate.plan.secrets import has_secret_payload, scrub_properties
 from servegate.plan.unknowns import scan_properties, unknown_paths
 
 
+def evaluation(as_of: date) -> dict[str, str]:
+    """``input.evaluation``: the date the policies judge at (support windows, expiries)."""
+    return {"as_of": as_of.isoformat()}
+
+
 def build_inventory(
     resources: Sequence[RawResource],
     *,
@@ -33,6 +39,7 @@ def build_inventory(
     stack_region: str | None,
     stack_urn: str | None = None,
     config: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """The inventory of ``resources`` (plan order kept, root stack left out).
 
@@ -62,6 +69,7 @@ def build_inventory(
             "region": stack_region,
         },
         "declared": dict(declared),
+        "evaluation": evaluation(as_of or datetime.now(UTC).date()),
         "resources": entries,
         "by_type": by_type,
     }

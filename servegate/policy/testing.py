@@ -247,7 +247,7 @@ def _check_compiles(engine: Engine, modules: dict[str, str], data: dict[str, Any
 def _tests_by_package(bundle: PolicyBundle) -> dict[str, list[_TestRule]]:
     packages = packages_of_tests(bundle)
     tests: dict[str, list[_TestRule]] = {}
-    for relative in sorted(bundle.test_modules):
+    for relative in bundle.test_modules:  # load order (bundle._load_order), not sorted
         file = f"{bundle.root.name}/{relative}"
         names = dict.fromkeys(_TEST_RULE.findall(bundle.test_modules[relative]))
         tests.setdefault(packages[relative], []).extend(

@@ -81,6 +81,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "policies_sha256": report.policies_sha256,
         "engine": {"name": report.engine.name, "version": report.engine.version},
         "generated_at": report.generated_at,
+        "as_of": report.as_of,
         "resources_evaluated": report.resources_evaluated,
         "summary": asdict(report.summary),
         "findings": [finding_to_dict(f) for f in report.findings],

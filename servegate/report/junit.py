@@ -86,6 +86,7 @@ def render_junit(report: Report) -> str:
         ("plan_sha256", report.plan_sha256),
         ("policies_sha256", report.policies_sha256),
         ("engine", f"{report.engine.name} {report.engine.version}"),
+        ("as_of", report.as_of),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": _xml_text(value)})
     suite.extend(case for case, _ in cases)

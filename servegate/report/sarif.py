@@ -198,6 +198,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
                     "planSha256": report.plan_sha256,
                     "policiesSha256": report.policies_sha256,
                     "engine": {"name": report.engine.name, "version": report.engine.version},
+                    "asOf": report.as_of,
                 },
             }
         ],

@@ -29,8 +29,8 @@ TRAFFIC_POLICY = f"{EG}:BackendTrafficPolicy"
 BACKEND = f"{EG}:Backend"
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
-ROUTE = "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute"
-AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend"
+ROUTE = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
+AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend"
 SECRET = "kubernetes:core/v1:Secret"
 GATEWAY_NS = "llm-gateway"
 MODELS_NS = "llm-serving"
@@ -69,7 +69,11 @@ def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
     gateway = ModelGateway(
         "gw",
         ModelGatewayArgs(
-            spec=spec, models=models, namespace=GATEWAY_NS, models_namespace=MODELS_NS
+            gateway=spec.gateway,
+            registry=spec.registry,
+            models=models,
+            namespace=GATEWAY_NS,
+            models_namespace=MODELS_NS,
         ),
     )
     return gateway, models
@@ -106,12 +110,22 @@ def test_charts_are_pinned_and_pulled_from_the_stacks_chart_registry(
         releases = {r.inputs["chart"]: r.inputs for r in mocks.of_type(RELEASE)}
         base = spec.registry.charts or "oci://docker.io/envoyproxy"
         for chart in (ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY):
-            release = releases[f"{base}/{chart.name}"]
+            release = releases[f"{base}/{chart.chart}"]
             assert release["version"] == chart.version
             assert release["version"].startswith("v") and "latest" not in release["version"]
-        eg = releases[f"{base}/{ENVOY_GATEWAY.name}"]["values"]
+        eg = releases[f"{base}/{ENVOY_GATEWAY.chart}"]["values"]
+        aieg = releases[f"{base}/{AI_GATEWAY.chart}"]
+        crds = releases[f"{base}/{AI_GATEWAY_CRDS.chart}"]
+        # Workload charts roll back on a failed install; the CRD chart has nothing to wait on.
+        assert releases[f"{base}/{ENVOY_GATEWAY.chart}"]["atomic"] is True
+        assert aieg["atomic"] is True and not crds.get("atomic")
         if spec.registry.images:
             assert eg["global"]["imageRegistry"] == spec.registry.images
+            for component in ("controller", "extProc"):
+                repository = aieg["values"][component]["image"]["repository"]
+                assert repository.startswith(spec.registry.images + "/envoyproxy/ai-gateway-")
+        else:
+            assert not aieg.get("values")
         # Token limits are global: Envoy Gateway must have its Redis-backed rate-limit service.
         redis = eg["config"]["envoyGateway"]["rateLimit"]["backend"]["redis"]["url"]
         assert redis.endswith(f".{GATEWAY_NS}.svc.cluster.local:6379")
@@ -248,7 +262,11 @@ def test_bad_api_key_config_is_one_line_that_never_echoes_a_key(
         ModelGateway(
             "gw",
             ModelGatewayArgs(
-                spec=spec, models=[], namespace=GATEWAY_NS, models_namespace=MODELS_NS
+                gateway=spec.gateway,
+                registry=spec.registry,
+                models=[],
+                namespace=GATEWAY_NS,
+                models_namespace=MODELS_NS,
             ),
         )
     message = str(error.value)
@@ -284,7 +302,11 @@ def test_oidc_without_issuer_is_one_clear_error() -> None:
         ModelGateway(
             "gw",
             ModelGatewayArgs(
-                spec=spec, models=[], namespace=GATEWAY_NS, models_namespace=MODELS_NS
+                gateway=spec.gateway,
+                registry=spec.registry,
+                models=[],
+                namespace=GATEWAY_NS,
+                models_namespace=MODELS_NS,
             ),
         )
 
@@ -371,7 +393,8 @@ def test_route_has_one_rule_per_model_and_splits_canary_traffic_by_weight(
             assert weights == expected
             for ref in rule["backendRefs"]:
                 ai_backend = ai_backends[ref["name"]]
-                assert ai_backend["schema"]["name"] == "OpenAI"
+                # vLLM serves the OpenAI API under /v1: v1beta1 takes that from "prefix".
+                assert ai_backend["schema"] == {"name": "OpenAI", "prefix": "v1"}
                 backend = backends[ai_backend["backendRef"]["name"]]
                 (endpoint,) = backend["endpoints"]
                 host = endpoint["fqdn"]["hostname"]

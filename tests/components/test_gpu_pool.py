@@ -9,7 +9,8 @@ import pulumi
 from components.cluster import EksCluster, EksClusterArgs
 from components.config import StackSpec, load_stack, parse_spec, read_stack_config, stack_file
 from components.gpu_pool import (
-    DEVICE_PLUGIN_VERSION,
+    DEVICE_PLUGIN_CHART,
+    DEVICE_PLUGIN_IMAGE,
     GpuNodePool,
     GpuNodePoolArgs,
     NvidiaDevicePlugin,
@@ -52,7 +53,9 @@ def build_pools(spec: StackSpec) -> None:
 def build_device_plugin(spec: StackSpec) -> None:
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        return NvidiaDevicePlugin("nvidia", NvidiaDevicePluginArgs(spec=spec)).release.status
+        return NvidiaDevicePlugin(
+            "nvidia", NvidiaDevicePluginArgs(registry=spec.registry)
+        ).release.status
 
     run()
 
@@ -151,11 +154,12 @@ def test_device_plugin_from_the_stacks_chart_registry_and_image_mirror(
     (release,) = mocks.of_type(RELEASE)
     inputs = release.inputs
     assert inputs["chart"] == f"{spec.registry.charts}/nvidia-device-plugin"
-    assert inputs["version"] == DEVICE_PLUGIN_VERSION
+    assert inputs["version"] == DEVICE_PLUGIN_CHART.version == "0.20.0"
     assert "repositoryOpts" not in inputs
     values = inputs["values"]
     assert values["image"]["repository"].startswith(spec.registry.images + "/")
-    assert values["image"]["tag"] == f"v{DEVICE_PLUGIN_VERSION}"
+    # The chart prefixes its appVersion with "v" for the image tag; so does the pin.
+    assert values["image"]["tag"] == DEVICE_PLUGIN_IMAGE.tag == f"v{DEVICE_PLUGIN_CHART.version}"
     assert values["nodeSelector"] == {"servegate.io/role": "gpu"}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values[
         "tolerations"
@@ -169,7 +173,7 @@ def test_device_plugin_from_nvidias_repository_without_a_mirror(mocks: Recording
     (release,) = mocks.of_type(RELEASE)
     assert release.inputs["chart"] == "nvidia-device-plugin"
     assert release.inputs["repositoryOpts"]["repo"] == "https://nvidia.github.io/k8s-device-plugin"
-    assert release.inputs["version"] == DEVICE_PLUGIN_VERSION
+    assert release.inputs["version"] == DEVICE_PLUGIN_CHART.version
     assert release.inputs["values"]["image"]["repository"] == "nvcr.io/nvidia/k8s-device-plugin"
 
 

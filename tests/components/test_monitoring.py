@@ -82,10 +82,10 @@ def test_charts_are_pinned_and_come_from_the_stacks_chart_registry(
                 inputs["version"] == chart.version
             )
             if spec.registry.charts:
-                assert inputs["chart"] == f"{spec.registry.charts}/{chart.name}"
+                assert inputs["chart"] == f"{spec.registry.charts}/{chart.chart}"
                 assert "repositoryOpts" not in inputs
             else:
-                assert inputs["chart"] == chart.name
+                assert inputs["chart"] == chart.chart
                 assert inputs["repositoryOpts"]["repo"].startswith("https://")
 
     return _settled(monitoring).apply(check)
