@@ -41,11 +41,11 @@ _TEMPLATE_EXPR = re.compile(r"\{\{.*?\}\}")
 
 HEADERS = {
     CRDS: (
-        "# One row per vendored CRD schema (<chart>/<chart version>/<group>/<kind>-<version>.json):\n"
-        "# the chart release that installs the CRD, where it was read (repository, tag, commit,\n"
-        "# path at that tag), the CRD's scope, the date read and the sha256 of the vendored\n"
-        "# file. Descriptions are removed; the rest is the CRD's openAPIV3Schema for that\n"
-        "# served version.\n"
+        "# One row per vendored CRD schema (<chart>/<chart version>/<group>/<kind>-<version>\n"
+        "# .json): the chart release installing the CRD, where it was read (repository, tag,\n"
+        "# commit, path at that tag), the CRD's scope, the date read and the sha256 of the\n"
+        "# vendored file. Descriptions are removed; the rest is the CRD's openAPIV3Schema for\n"
+        "# that served version.\n"
         "# Regenerate or add a kind: python -m tests.vendor.vendor crds --help\n"
     ),
     CHARTS: (
@@ -212,7 +212,9 @@ def subchart_versions(git_dir: Path, tag: str, chart_dir: str) -> dict[str, str]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("what", choices=("crds", "values"))
     parser.add_argument("repo", help="owner/name")
     parser.add_argument("tag")
