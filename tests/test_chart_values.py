@@ -1,0 +1,201 @@
+"""Every Helm value a stack sets is a key of that chart's values.yaml at the pinned version.
+
+Helm ignores a key no template reads, so a misspelt or renamed value silently does nothing
+(a mirror registry not used, a selector not applied). The chart's own values.yaml, vendored
+at the pinned version under tests/vendor/charts, is the list of keys it reads; a value under
+a subchart's name is checked against that subchart's values.yaml too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components import catalog
+from servegate.render import HELM_RELEASE
+from tests import stacks
+
+VENDORED = Path(__file__).resolve().parent / "vendor" / "charts"
+STACKS = sorted(
+    path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
+)
+
+# Free-form maps: what is under them is copied into a Kubernetes field (or a config file) as
+# is, so it has no keys of its own in values.yaml. A name matches that key in any chart;
+# "chart:dotted.path" matches one place of one chart.
+FREE_FORM = (
+    "labels",
+    "annotations",
+    "podAnnotations",
+    "podLabels",
+    "commonLabels",  # kube-prometheus-stack: labels on every object
+    "additionalLabels",  # keda: labels on every object
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "resources",
+    "extraArgs",
+    "securityContext",
+    "podSecurityContext",
+    # Envoy Gateway's chart writes config.envoyGateway verbatim as the EnvoyGateway
+    # configuration file (gateway.envoyproxy.io/v1alpha1 EnvoyGateway), not chart values.
+    "gateway-helm:config.envoyGateway",
+    # kube-prometheus-stack copies it into the Prometheus resource's spec.storage.
+    "kube-prometheus-stack:prometheus.prometheusSpec.storageSpec",
+)
+
+
+@cache
+def _provenance() -> dict[str, dict[str, Any]]:
+    rows = yaml.safe_load((VENDORED / "PROVENANCE.yaml").read_text(encoding="utf-8"))
+    return {row["file"]: row for row in rows}
+
+
+@cache
+def chart_values(chart: str, version: str) -> dict[str, Any] | None:
+    """The chart's values.yaml at ``version``, with its subcharts' under their names."""
+    path = VENDORED / chart / version / "values.yaml"
+    if not path.exists():
+        return None
+    values: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    row = _provenance()[f"{chart}/{version}/values.yaml"]
+    for subchart, pin in row["subcharts"].items():
+        vendored = sorted(
+            (p.name for p in (VENDORED / subchart).glob("*") if fnmatch.fnmatch(p.name, pin)),
+            key=lambda v: [int(x) if x.isdigit() else 0 for x in v.split(".")],
+        )
+        if not vendored:
+            continue
+        sub = chart_values(subchart, vendored[-1]) or {}
+        values[subchart] = _merged(sub, values.get(subchart) or {})
+        values["global"] = _merged(sub.get("global") or {}, values.get("global") or {})
+    return values
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _free_form(chart: str, path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in FREE_FORM or f"{chart}:{path}" in FREE_FORM
+
+
+def unknown_keys(chart: str, version: str, values: Any, defaults: Any, path: str = "") -> list[str]:
+    """Every key path of ``values`` that the chart's values.yaml does not have."""
+    problems: list[str] = []
+    if not isinstance(values, dict):
+        return problems
+    for key, value in values.items():
+        where = f"{path}.{key}" if path else str(key)
+        if _free_form(chart, where):
+            continue
+        if not isinstance(defaults, dict) or key not in defaults:
+            problems.append(f"{chart} {version}: {where} is not a key of the chart's values.yaml")
+            continue
+        default = defaults[key]
+        if isinstance(value, dict) and default is not None and not isinstance(default, dict):
+            kind = type(default).__name__
+            problems.append(f"{chart} {version}: {where} is a {kind} in values.yaml, not a map")
+        elif isinstance(default, dict) and value is not None and not isinstance(value, dict):
+            problems.append(f"{chart} {version}: {where} is a map in values.yaml")
+        else:
+            problems.extend(unknown_keys(chart, version, value, default, where))
+    return problems
+
+
+def releases(stack: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(chart, version, values) of every Helm release of the stack."""
+    inventory = stacks.inventory(stack)
+    found = []
+    for index in inventory["by_type"].get(HELM_RELEASE, []):
+        props = inventory["resources"][index]["props"]
+        chart = str(props["chart"]).rstrip("/").rsplit("/", 1)[-1]
+        found.append((chart, str(props["version"]), props.get("values") or {}))
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_helm_value_a_stack_sets_exists_in_the_charts_values(stack: str) -> None:
+    problems = []
+    for chart, version, values in releases(stack):
+        defaults = chart_values(chart, version)
+        if defaults is None:
+            problems.append(
+                f"{chart} {version}: no vendored values.yaml (python -m tests.vendor.vendor values)"
+            )
+            continue
+        problems.extend(unknown_keys(chart, version, values, defaults))
+    assert problems == []
+
+
+def test_every_chart_of_every_stack_has_its_values_vendored() -> None:
+    charts = {(chart, version) for stack in STACKS for chart, version, _ in releases(stack)}
+    assert {"kube-prometheus-stack", "keda", "gateway-helm"} <= {c for c, _ in charts}
+    missing = [f"{c} {v}" for c, v in sorted(charts) if chart_values(c, v) is None]
+    assert missing == []
+
+
+def test_vendored_values_have_one_provenance_row_each() -> None:
+    files = {p.relative_to(VENDORED).as_posix() for p in VENDORED.rglob("values.yaml")}
+    assert files == set(_provenance())
+    for name, row in _provenance().items():
+        assert name == f"{row['chart']}/{row['chartVersion']}/values.yaml"
+        assert {"repo", "tag", "commit", "path", "read", "sha256", "subcharts"} <= set(row)
+
+
+DEFAULTS = {
+    "image": {"repository": "x", "tag": ""},
+    "nodeSelector": {},
+    "serviceMonitor": {"enabled": False},
+    "args": [],
+    "empty": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"image": {"repo": "y"}}, "image.repo is not a key"),
+        ({"imagee": {}}, "imagee is not a key"),
+        ({"serviceMonitor": {"enabled": True, "interval": "15s"}}, "serviceMonitor.interval"),
+        ({"empty": {"anything": 1}}, "empty.anything is not a key"),
+        ({"image": "x:1"}, "image is a map in values.yaml"),
+        ({"args": {"key": "a"}}, "args is a list in values.yaml, not a map"),
+    ],
+)
+def test_a_key_the_chart_does_not_have_is_named_with_chart_and_version(
+    values: dict[str, Any], problem: str
+) -> None:
+    found = unknown_keys("some-chart", "1.2.3", values, DEFAULTS)
+    assert len(found) == 1 and found[0].startswith("some-chart 1.2.3: ")
+    assert problem in found[0]
+
+
+def test_free_form_maps_accept_any_key() -> None:
+    values = {"nodeSelector": {"servegate.io/role": "gpu"}, "image": {"repository": "r"}}
+    assert unknown_keys("some-chart", "1.2.3", values, DEFAULTS) == []
+
+
+def test_a_misspelt_value_of_a_shipped_stack_fails_with_chart_version_and_path() -> None:
+    chart, version, values = next(r for r in releases("prod-ca") if r[0] == "keda")
+    misspelt = {**values, "image": {**values["image"], "keda": {"registy": "r"}}}
+    assert unknown_keys(chart, version, misspelt, chart_values(chart, version)) == [
+        f"keda {version}: image.keda.registy is not a key of the chart's values.yaml"
+    ]
+    chart, version, values = next(r for r in releases("prod-ca") if r[0] == "kube-prometheus-stack")
+    subchart = {**values, "grafana": {**values["grafana"], "adminPasswd": ""}}
+    assert unknown_keys(chart, version, subchart, chart_values(chart, version)) == [
+        f"kube-prometheus-stack {version}: grafana.adminPasswd is not a key of the chart's values.yaml"
+    ]
