@@ -196,6 +196,5 @@ def test_a_misspelt_value_of_a_shipped_stack_fails_with_chart_version_and_path()
     ]
     chart, version, values = next(r for r in releases("prod-ca") if r[0] == "kube-prometheus-stack")
     subchart = {**values, "grafana": {**values["grafana"], "adminPasswd": ""}}
-    assert unknown_keys(chart, version, subchart, chart_values(chart, version)) == [
-        f"kube-prometheus-stack {version}: grafana.adminPasswd is not a key of the chart's values.yaml"
-    ]
+    (problem,) = unknown_keys(chart, version, subchart, chart_values(chart, version))
+    assert problem.startswith(f"kube-prometheus-stack {version}: grafana.adminPasswd is not a key")
