@@ -9,6 +9,7 @@ a subchart's name is checked against that subchart's values.yaml too.
 from __future__ import annotations
 
 import fnmatch
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,41 @@ FREE_FORM = (
     "kube-prometheus-stack:prometheus.prometheusSpec.storageSpec",
 )
 
+# Keys a chart's values.yaml documents only as a comment (its templates read them, no
+# default is set). Accepted only where the vendored values.yaml does have that comment.
+COMMENTED_OUT = (
+    # grafana's templates/_config.tpl reads .Values.adminPassword; values.yaml has
+    # "# adminPassword: strongpassword" (kube-prometheus-stack 88.x dropped its default).
+    "kube-prometheus-stack:grafana.adminPassword",
+)
+
 
 @cache
 def _provenance() -> dict[str, dict[str, Any]]:
     rows = yaml.safe_load((VENDORED / "PROVENANCE.yaml").read_text(encoding="utf-8"))
     return {row["file"]: row for row in rows}
+
+
+@cache
+def values_text(chart: str, version: str) -> str:
+    """The raw values.yaml of the chart and of its vendored subcharts."""
+    texts = [(VENDORED / chart / version / "values.yaml").read_text(encoding="utf-8")]
+    for subchart, pin in _provenance()[f"{chart}/{version}/values.yaml"]["subcharts"].items():
+        texts += [p.read_text(encoding="utf-8") for p in _subchart_files(subchart, pin)]
+    return "\n".join(texts)
+
+
+def _subchart_files(subchart: str, pin: str) -> list[Path]:
+    return [
+        p / "values.yaml" for p in (VENDORED / subchart).glob("*") if fnmatch.fnmatch(p.name, pin)
+    ]
+
+
+def _commented_out(chart: str, version: str, path: str) -> bool:
+    if f"{chart}:{path}" not in COMMENTED_OUT:
+        return False
+    key = re.escape(path.rsplit(".", 1)[-1])
+    return re.search(rf"^\s*#\s*{key}:", values_text(chart, version), re.MULTILINE) is not None
 
 
 @cache
@@ -102,6 +133,8 @@ def unknown_keys(chart: str, version: str, values: Any, defaults: Any, path: str
         if _free_form(chart, where):
             continue
         if not isinstance(defaults, dict) or key not in defaults:
+            if _commented_out(chart, version, where):
+                continue
             problems.append(f"{chart} {version}: {where} is not a key of the chart's values.yaml")
             continue
         default = defaults[key]
