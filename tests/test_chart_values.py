@@ -9,6 +9,7 @@ a subchart's name is checked against that subchart's values.yaml too.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -98,7 +99,7 @@ def chart_values(chart: str, version: str) -> dict[str, Any] | None:
     row = _provenance()[f"{chart}/{version}/values.yaml"]
     for subchart, pin in row["subcharts"].items():
         vendored = sorted(
-            (p.name for p in (VENDORED / subchart).glob("*") if fnmatch.fnmatch(p.name, pin)),
+            (path.parent.name for path in _subchart_files(subchart, pin)),
             key=lambda v: [int(x) if x.isdigit() else 0 for x in v.split(".")],
         )
         if not vendored:
@@ -180,12 +181,14 @@ def test_every_chart_of_every_stack_has_its_values_vendored() -> None:
     assert missing == []
 
 
-def test_vendored_values_have_one_provenance_row_each() -> None:
+def test_vendored_values_have_one_provenance_row_each_and_are_unchanged() -> None:
     files = {p.relative_to(VENDORED).as_posix() for p in VENDORED.rglob("values.yaml")}
     assert files == set(_provenance())
     for name, row in _provenance().items():
         assert name == f"{row['chart']}/{row['chartVersion']}/values.yaml"
         assert {"repo", "tag", "commit", "path", "read", "sha256", "subcharts"} <= set(row)
+        digest = hashlib.sha256((VENDORED / name).read_bytes()).hexdigest()
+        assert digest == row["sha256"], f"{name} differs from what was read at {row['tag']}"
 
 
 DEFAULTS = {

@@ -4,6 +4,8 @@
         [--kinds K1,K2] [--git-dir DIR]
     python -m tests.vendor.vendor values REPO TAG PATH --chart C --chart-version V
         [--git-dir DIR]
+    python -m tests.vendor.vendor verify
+        (re-reads every provenance row at its commit; exit 1 if a vendored file differs)
 
 REPO is ``owner/name`` on GitHub; its git directory defaults to the search tool's mirror
 (``/work/.mirror/owner+name/repo``, made by ``fetch github:owner/name``). PATH is a file at
@@ -26,6 +28,7 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +126,41 @@ def crd_documents(text: str) -> list[dict[str, Any]]:
     ]
 
 
+def schema_text(version: dict[str, Any]) -> str:
+    """The vendored form of one served version's schema."""
+    schema = without_descriptions(version["schema"]["openAPIV3Schema"])
+    return json.dumps(schema, indent=1, sort_keys=True) + "\n"
+
+
+def upstream_text(row: dict[str, Any], git_dir: Path) -> str | None:
+    """What the row's file would hold if read again at the row's commit."""
+    text = git_show(git_dir, row["commit"], row["path"])
+    if not row["file"].endswith(".json"):
+        return text
+    *_, group, name = row["file"].split("/")
+    kind, _, version = name.removesuffix(".json").rpartition("-")
+    for crd in crd_documents(text):
+        if crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind:
+            for served in crd["spec"]["versions"]:
+                if served["name"] == version:
+                    return schema_text(served)
+    return None
+
+
+def verify() -> int:
+    """Re-read every vendored file at its recorded commit; the number that differ."""
+    differing = 0
+    for folder in (CRDS, CHARTS):
+        for row in load_rows(folder):
+            git_dir = _MIRROR / row["repo"].replace("/", "+") / "repo"
+            expected = upstream_text(row, git_dir)
+            actual = (folder / row["file"]).read_text(encoding="utf-8")
+            if expected != actual or sha256(folder / row["file"]) != row["sha256"]:
+                differing += 1
+                print(f"differs from {row['repo']} {row['tag']}: {folder.name}/{row['file']}")
+    return differing
+
+
 def load_rows(folder: Path) -> list[dict[str, Any]]:
     path = folder / PROVENANCE
     if not path.exists():
@@ -174,11 +212,10 @@ def vendor_crds(args: argparse.Namespace) -> list[Path]:
             for version in spec["versions"]:
                 if not version.get("served", False):
                     continue
-                schema = without_descriptions(version["schema"]["openAPIV3Schema"])
                 folder = CRDS / args.chart / args.chart_version / spec["group"]
                 target = folder / f"{kind}-{version['name']}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
+                target.write_text(schema_text(version), encoding="utf-8")
                 row = {"file": target.relative_to(CRDS).as_posix(), **_source(args, path)}
                 upsert(CRDS, {**row, "scope": spec["scope"], "sha256": sha256(target)})
                 written.append(target)
@@ -212,6 +249,10 @@ def subchart_versions(git_dir: Path, tag: str, chart_dir: str) -> dict[str, str]
 
 
 def main(argv: list[str] | None = None) -> None:
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["verify"]:
+        failed = verify()
+        print(f"{failed} vendored files differ from upstream" if failed else "all match upstream")
+        raise SystemExit(1 if failed else 0)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
