@@ -357,6 +357,26 @@ class CrdValidator:
         return found
 
 
+def fragment_errors(structural: Mapping[str, Any], value: Any, where: str) -> list[str]:
+    """What the API server refuses in ``value`` at a field whose schema is ``structural``."""
+    candidate = prune_nulls_and_default(structural, copy.deepcopy(value))
+    checker = _KubernetesValidator(to_json_schema(structural), format_checker=FORMATS)
+    found = []
+    for error in sorted(checker.iter_errors(candidate), key=lambda e: e.json_path):
+        rest = _dotted(error.absolute_path) if error.absolute_path else ""
+        separator = "." if rest and not rest.startswith("[") else ""
+        found.append(f"{where}{separator}{rest}: {error.message}")
+    return found
+
+
+def subschema(structural: Mapping[str, Any], dotted: str) -> Mapping[str, Any]:
+    """The schema of the field at ``dotted`` (e.g. ``spec.storage``)."""
+    node = structural
+    for part in dotted.split("."):
+        node = node["properties"][part]
+    return node
+
+
 def _dotted(path: Any) -> str:
     text = ""
     for part in path:

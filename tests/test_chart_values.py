@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 from components import catalog
 from servegate.render import HELM_RELEASE
 from tests import stacks
+from tests.crd_validation import fragment_errors, schema_path, subschema
 
 VENDORED = Path(__file__).resolve().parent / "vendor" / "charts"
 STACKS = sorted(
@@ -48,9 +50,17 @@ FREE_FORM = (
     # Envoy Gateway's chart writes config.envoyGateway verbatim as the EnvoyGateway
     # configuration file (gateway.envoyproxy.io/v1alpha1 EnvoyGateway), not chart values.
     "gateway-helm:config.envoyGateway",
-    # kube-prometheus-stack copies it into the Prometheus resource's spec.storage.
-    "kube-prometheus-stack:prometheus.prometheusSpec.storageSpec",
 )
+
+# Values a chart copies into a field of a custom resource it renders: checked against that
+# field's schema in the CRD the same chart version installs (tests/vendor/crds).
+COPIED_INTO_CRD = {
+    "kube-prometheus-stack:prometheus.prometheusSpec.storageSpec": (
+        "monitoring.coreos.com/v1",
+        "Prometheus",
+        "spec.storage",
+    ),
+}
 
 # Keys a chart's values.yaml documents only as a comment (its templates read them, no
 # default is set). Accepted only where the vendored values.yaml does have that comment.
@@ -121,7 +131,8 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _free_form(chart: str, path: str) -> bool:
-    return path.rsplit(".", 1)[-1] in FREE_FORM or f"{chart}:{path}" in FREE_FORM
+    named = f"{chart}:{path}"
+    return path.rsplit(".", 1)[-1] in FREE_FORM or named in FREE_FORM or named in COPIED_INTO_CRD
 
 
 def unknown_keys(chart: str, version: str, values: Any, defaults: Any, path: str = "") -> list[str]:
@@ -172,6 +183,52 @@ def test_every_helm_value_a_stack_sets_exists_in_the_charts_values(stack: str) -
             continue
         problems.extend(unknown_keys(chart, version, values, defaults))
     assert problems == []
+
+
+def _at(values: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(values, dict) or part not in values:
+            return None
+        values = values[part]
+    return values
+
+
+def copied_into_crd_errors(chart: str, version: str, values: dict[str, Any]) -> list[str]:
+    problems = []
+    for named, (api_version, kind, field) in COPIED_INTO_CRD.items():
+        owner, _, path = named.partition(":")
+        value = _at(values, path)
+        if owner != chart or value is None:
+            continue
+        schema = schema_path(api_version, kind, chart, version)
+        if not schema.exists():
+            problems.append(f"{chart} {version}: {path}: no vendored {kind} schema to check it")
+            continue
+        structural = subschema(json.loads(schema.read_text(encoding="utf-8")), field)
+        problems += [
+            f"{chart} {version}: {path} ({kind} {e})"
+            for e in fragment_errors(structural, value, field)
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_values_copied_into_a_custom_resource_validate_against_its_crd(stack: str) -> None:
+    problems = []
+    for chart, version, values in releases(stack):
+        problems += copied_into_crd_errors(chart, version, values)
+    assert problems == []
+
+
+def test_a_bad_value_copied_into_a_custom_resource_is_caught() -> None:
+    chart, version, values = next(r for r in releases("prod-ca") if r[0] == "kube-prometheus-stack")
+    assert _at(values, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec")
+    broken = json.loads(json.dumps(values))
+    claim = broken["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]
+    claim["spec"]["acessModes"] = ["ReadWriteOnce"]
+    (problem,) = copied_into_crd_errors(chart, version, broken)
+    assert problem.startswith(f"kube-prometheus-stack {version}: prometheus.prometheusSpec.")
+    assert "spec.storage.volumeClaimTemplate.spec" in problem and "acessModes" in problem
 
 
 def test_every_chart_of_every_stack_has_its_values_vendored() -> None:

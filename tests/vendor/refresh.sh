@@ -12,7 +12,7 @@ GWAPI_KINDS=Gateway,GatewayClass
 AIEG_CRDS=manifests/charts/ai-gateway-crds-helm/templates
 AIEG_KINDS=AIGatewayRoute,AIServiceBackend
 KPS_CRDS=charts/kube-prometheus-stack/charts/crds/crds
-PROM_KINDS=ServiceMonitor,PodMonitor,PrometheusRule
+PROM_KINDS=ServiceMonitor,PodMonitor,PrometheusRule,Prometheus
 KEDA_KINDS=ScaledObject
 
 eg() {  # chart version, CRD folder of the chart
