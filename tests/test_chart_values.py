@@ -47,10 +47,11 @@ FREE_FORM = (
     "extraArgs",
     "securityContext",
     "podSecurityContext",
-    # Envoy Gateway's chart writes config.envoyGateway verbatim as the EnvoyGateway
-    # configuration file (gateway.envoyproxy.io/v1alpha1 EnvoyGateway), not chart values.
-    "gateway-helm:config.envoyGateway",
 )
+# A value that is a whole configuration file of the application (Envoy Gateway's chart writes
+# config.envoyGateway verbatim as its EnvoyGateway configuration, which it decodes without
+# refusing unknown keys) is checked against that file's API reference instead: a vendored
+# "<values path>.json" beside the chart's values.yaml (python -m tests.vendor.vendor api-doc).
 
 # Values a chart copies into a field of a custom resource it renders: checked against that
 # field's schema in the CRD the same chart version installs (tests/vendor/crds).
@@ -135,6 +136,75 @@ def _free_form(chart: str, path: str) -> bool:
     return path.rsplit(".", 1)[-1] in FREE_FORM or named in FREE_FORM or named in COPIED_INTO_CRD
 
 
+@cache
+def api_docs(chart: str, version: str) -> dict[str, dict[str, Any]]:
+    """Values path -> vendored API reference of the configuration file it holds."""
+    return {
+        row["appliesTo"]: json.loads((VENDORED / name).read_text(encoding="utf-8"))
+        for name, row in _provenance().items()
+        if "appliesTo" in row and (row["chart"], row["chartVersion"]) == (chart, version)
+    }
+
+
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "float": (int, float),
+}
+
+
+def api_errors(types: dict[str, Any], spec: dict[str, Any], value: Any, where: str) -> list[str]:
+    """What of ``value`` its configuration type (``spec``, see tests/vendor/vendor.py) lacks."""
+    if "list" in spec:
+        if not isinstance(value, list):
+            return [f"{where}: must be a list"]
+        return [
+            e
+            for i, item in enumerate(value)
+            for e in api_errors(types, spec["list"], item, f"{where}[{i}]")
+        ]
+    if "map" in spec:
+        if not isinstance(value, dict):
+            return [f"{where}: must be a map"]
+        return [
+            e
+            for k, item in value.items()
+            for e in api_errors(types, spec["map"], item, f"{where}.{k}")
+        ]
+    if "scalar" in spec:
+        expected = _SCALAR_TYPES[spec["scalar"]]
+        ok = isinstance(value, expected) and (bool in expected or not isinstance(value, bool))
+        return [] if ok else [f"{where}: must be a {spec['scalar']}"]
+    if "ref" not in spec:
+        return []  # documented elsewhere (a Kubernetes or Gateway API type)
+    kind = types.get(spec["ref"], {})
+    if "fields" in kind:
+        if not isinstance(value, dict):
+            return [f"{where}: must be a map ({spec['ref']})"]
+        problems = []
+        for key, item in value.items():
+            if key not in kind["fields"]:
+                problems.append(f"{where}.{key} is not a field of {spec['ref']}")
+            else:
+                problems += api_errors(types, kind["fields"][key], item, f"{where}.{key}")
+        return problems
+    allowed = kind.get("enum") or []
+    if allowed and value not in allowed:
+        return [f"{where}: {value!r} is not one of {spec['ref']} {allowed}"]
+    return []
+
+
+def api_doc_errors(chart: str, version: str, values: dict[str, Any]) -> list[str]:
+    problems = []
+    for path, doc in api_docs(chart, version).items():
+        value = _at(values, path)
+        if value is not None:
+            found = api_errors(doc["types"], {"ref": doc["root"]}, value, path)
+            problems += [f"{chart} {version}: {problem}" for problem in found]
+    return problems
+
+
 def unknown_keys(chart: str, version: str, values: Any, defaults: Any, path: str = "") -> list[str]:
     """Every key path of ``values`` that the chart's values.yaml does not have."""
     problems: list[str] = []
@@ -142,7 +212,7 @@ def unknown_keys(chart: str, version: str, values: Any, defaults: Any, path: str
         return problems
     for key, value in values.items():
         where = f"{path}.{key}" if path else str(key)
-        if _free_form(chart, where):
+        if _free_form(chart, where) or where in api_docs(chart, version):
             continue
         if not isinstance(defaults, dict) or key not in defaults:
             if _commented_out(chart, version, where):
@@ -182,6 +252,7 @@ def test_every_helm_value_a_stack_sets_exists_in_the_charts_values(stack: str) -
             )
             continue
         problems.extend(unknown_keys(chart, version, values, defaults))
+        problems.extend(api_doc_errors(chart, version, values))
     assert problems == []
 
 
@@ -231,6 +302,25 @@ def test_a_bad_value_copied_into_a_custom_resource_is_caught() -> None:
     assert "spec.storage.volumeClaimTemplate.spec" in problem and "acessModes" in problem
 
 
+def test_a_misspelt_key_or_bad_enum_in_a_configuration_file_value_is_caught() -> None:
+    chart, version, values = next(r for r in releases("prod-ca") if r[0] == "gateway-helm")
+    assert api_docs(chart, version), "the EnvoyGateway API reference is vendored"
+    assert api_doc_errors(chart, version, values) == []
+    broken = json.loads(json.dumps(values))
+    config = broken["config"]["envoyGateway"]
+    config["extensionManager"]["hoks"] = config["extensionManager"].pop("hooks")
+    config["logging"]["level"]["default"] = "verbose"
+    log_levels = api_docs(chart, version)["config.envoyGateway"]["types"]["LogLevel"]["enum"]
+    assert "info" in log_levels and "verbose" not in log_levels
+    config["rateLimit"]["backend"]["redis"]["url"] = 6379
+    prefix = f"gateway-helm {version}: config.envoyGateway."
+    assert sorted(api_doc_errors(chart, version, broken)) == [
+        prefix + "extensionManager.hoks is not a field of ExtensionManager",
+        prefix + "logging.level.default: 'verbose' is not one of LogLevel " + repr(log_levels),
+        prefix + "rateLimit.backend.redis.url: must be a string",
+    ]
+
+
 def test_every_chart_of_every_stack_has_its_values_vendored() -> None:
     charts = {(chart, version) for stack in STACKS for chart, version, _ in releases(stack)}
     assert {"kube-prometheus-stack", "keda", "gateway-helm"} <= {c for c, _ in charts}
@@ -239,11 +329,17 @@ def test_every_chart_of_every_stack_has_its_values_vendored() -> None:
 
 
 def test_vendored_values_have_one_provenance_row_each_and_are_unchanged() -> None:
-    files = {p.relative_to(VENDORED).as_posix() for p in VENDORED.rglob("values.yaml")}
+    files = {
+        p.relative_to(VENDORED).as_posix()
+        for p in VENDORED.rglob("*")
+        if p.is_file() and p.name != "PROVENANCE.yaml"
+    }
     assert files == set(_provenance())
     for name, row in _provenance().items():
-        assert name == f"{row['chart']}/{row['chartVersion']}/values.yaml"
-        assert {"repo", "tag", "commit", "path", "read", "sha256", "subcharts"} <= set(row)
+        described = f"{row['appliesTo']}.json" if "appliesTo" in row else "values.yaml"
+        assert name == f"{row['chart']}/{row['chartVersion']}/{described}"
+        assert {"repo", "tag", "commit", "path", "read", "sha256"} <= set(row)
+        assert "subcharts" in row or "root" in row
         digest = hashlib.sha256((VENDORED / name).read_bytes()).hexdigest()
         assert digest == row["sha256"], f"{name} differs from what was read at {row['tag']}"
 

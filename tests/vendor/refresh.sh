@@ -20,6 +20,9 @@ eg() {  # chart version, CRD folder of the chart
   # Envoy Gateway's chart installs Gateway API's experimental channel (bundle-version annotation).
   v crds envoyproxy/gateway "$1" "$2/gatewayapi-crds.yaml" --kinds "$GWAPI_KINDS" --chart gateway-helm --chart-version "$1"
   v values envoyproxy/gateway "$1" charts/gateway-helm/values.tmpl.yaml --chart gateway-helm --chart-version "$1"
+  # config.envoyGateway is the EnvoyGateway configuration file; its API reference at the tag
+  # is generated from api/v1alpha1 (make gen-check keeps it current).
+  v api-doc envoyproxy/gateway "$1" site/content/en/latest/api/extension_types.md --root EnvoyGateway --applies-to config.envoyGateway --chart gateway-helm --chart-version "$1"
 }
 aieg() {  # chart version
   v crds envoyproxy/ai-gateway "$1" "$AIEG_CRDS/" --kinds "$AIEG_KINDS" --chart ai-gateway-crds-helm --chart-version "$1"

@@ -4,6 +4,8 @@
         [--kinds K1,K2] [--git-dir DIR]
     python -m tests.vendor.vendor values REPO TAG PATH --chart C --chart-version V
         [--git-dir DIR]
+    python -m tests.vendor.vendor api-doc REPO TAG PATH --chart C --chart-version V
+        --root TYPE --applies-to VALUES.PATH [--git-dir DIR]
     python -m tests.vendor.vendor verify
         (re-reads every provenance row at its commit; exit 1 if a vendored file differs)
 
@@ -18,6 +20,14 @@ without descriptions, which never change what validates. Values go to
 its PROVENANCE.yaml: the repository, tag, commit, path, the chart (and version) that
 installs it, the date it was read and the file's sha256 (a CRD's row also has its scope;
 a chart's row the versions of the subcharts its Chart.yaml or Chart.lock pins).
+
+``api-doc`` is for a chart value that is a whole configuration file of the application,
+not chart values (Envoy Gateway's ``config.envoyGateway``): the types of its generated API
+reference (crd-ref-docs Markdown: ``#### Type`` sections with field or value tables) become
+``charts/<chart>/<chart version>/<values path>.json``, ``{"root", "types"}``, each type
+``{"fields": {name: T}}`` or ``{"enum": [...]}`` with T one of ``{"ref": type}``,
+``{"list": T}``, ``{"map": T}``, ``{"scalar": "string"|"boolean"|"integer"|"float"}`` or
+``{"opaque": name}`` (a type documented elsewhere, not checked).
 """
 
 from __future__ import annotations
@@ -135,6 +145,8 @@ def schema_text(version: dict[str, Any]) -> str:
 def upstream_text(row: dict[str, Any], git_dir: Path) -> str | None:
     """What the row's file would hold if read again at the row's commit."""
     text = git_show(git_dir, row["commit"], row["path"])
+    if "appliesTo" in row:
+        return api_doc_text(text, row["root"])
     if not row["file"].endswith(".json"):
         return text
     *_, group, name = row["file"].split("/")
@@ -145,6 +157,61 @@ def upstream_text(row: dict[str, Any], git_dir: Path) -> str | None:
                 if served["name"] == version:
                     return schema_text(served)
     return None
+
+
+_FIELD_ROW = re.compile(r"^\| `([^`]+)` \| _(.+?)_ \|")
+_VALUE_ROW = re.compile(r"^\| `([^`]+)` \|(?! _)")
+_REF = re.compile(r"^\[([A-Za-z0-9]+)\]\((#?)[^)]*\)$")
+_MAP = re.compile(r"^object \(keys:(.+?), values:(.+)\)$")
+_SCALARS = ("string", "boolean", "integer", "float")
+
+
+def api_type(text: str) -> dict[str, Any]:
+    """One field type of a crd-ref-docs table, e.g. ``[Foo](#foo) array``."""
+    text = text.strip()
+    if text.endswith(" array"):
+        return {"list": api_type(text.removesuffix(" array"))}
+    if match := _MAP.match(text):
+        return {"map": api_type(match[2])}
+    if match := _REF.match(text):
+        return {"ref": match[1]} if match[2] else {"opaque": match[1]}
+    if text in _SCALARS:
+        return {"scalar": text}
+    return {"opaque": text}
+
+
+def api_doc_types(markdown: str) -> dict[str, dict[str, Any]]:
+    """Every ``#### Type`` section of a crd-ref-docs page: its fields, or its enum values."""
+    types: dict[str, dict[str, Any]] = {}
+    for section in re.split(r"^#### ", markdown, flags=re.MULTILINE)[1:]:
+        name, _, body = section.partition("\n")
+        fields: dict[str, Any] = {}
+        values: list[str] = []
+        for line in body.splitlines():
+            if match := _FIELD_ROW.match(line):
+                fields[match[1]] = api_type(match[2])
+            elif match := _VALUE_ROW.match(line):
+                values.append(match[1])
+        types[name.strip()] = {"fields": fields} if fields else {"enum": values}
+    return types
+
+
+def api_doc_text(markdown: str, root: str) -> str:
+    types = api_doc_types(markdown)
+    if root not in types:
+        raise SystemExit(f"no type {root} in the API reference")
+    return json.dumps({"root": root, "types": types}, indent=1, sort_keys=True) + "\n"
+
+
+def vendor_api_doc(args: argparse.Namespace) -> list[Path]:
+    (path,) = args.paths
+    target = CHARTS / args.chart / args.chart_version / f"{args.applies_to}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(api_doc_text(git_show(args.git_dir, args.tag, path), args.root))
+    row = {"file": target.relative_to(CHARTS).as_posix(), **_source(args, path)}
+    extra = {"appliesTo": args.applies_to, "root": args.root}
+    upsert(CHARTS, {**row, **extra, "sha256": sha256(target)})
+    return [target]
 
 
 def verify() -> int:
@@ -256,18 +323,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=("crds", "values"))
+    parser.add_argument("what", choices=("crds", "values", "api-doc"))
     parser.add_argument("repo", help="owner/name")
     parser.add_argument("tag")
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--chart", required=True, help="the Helm chart that installs it")
     parser.add_argument("--chart-version", required=True)
     parser.add_argument("--kinds", help="comma-separated CRD kinds to keep (default: all)")
+    parser.add_argument("--root", help="api-doc: the configuration's type")
+    parser.add_argument("--applies-to", help="api-doc: the values path it describes")
     parser.add_argument("--git-dir", type=Path)
     args = parser.parse_args(argv)
     if args.git_dir is None:
         args.git_dir = _MIRROR / args.repo.replace("/", "+") / "repo"
-    written = vendor_crds(args) if args.what == "crds" else vendor_values(args)
+    vendor = {"crds": vendor_crds, "values": vendor_values, "api-doc": vendor_api_doc}
+    written = vendor[args.what](args)
     for path in written:
         print(path.relative_to(VENDOR))
 
