@@ -28,7 +28,7 @@ import datetime
 import ipaddress
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ import celpy
 import jsonschema
 import re2
 from celpy import celtypes
+from celpy.adapter import json_to_cel
+from celpy.evaluation import CELEvalError
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
@@ -148,8 +150,8 @@ def _list_type(validator: Any, list_type: Any, instance: Any, schema: Any) -> It
         return
     if list_type == "set":
         seen = [json.dumps(item, sort_keys=True) for item in instance]
-        for duplicate in sorted({s for s in seen if seen.count(s) > 1}):
-            yield ValidationError(f"duplicate entry {duplicate} in a list-type set")
+        for entry in sorted({s for s in seen if seen.count(s) > 1}):
+            yield ValidationError(f"duplicate entry {entry} in a list-type set")
     elif list_type == "map":
         names = schema.get("x-kubernetes-list-map-keys", [])
         keys = [
@@ -181,7 +183,7 @@ def _split(text: celtypes.StringType, separator: celtypes.StringType) -> celtype
 
 
 # Kubernetes' CEL string library beyond standard CEL, as far as the vendored rules use it.
-_CEL_FUNCTIONS = {"lowerAscii": _lower_ascii, "split": _split}
+_CEL_FUNCTIONS: dict[str, Any] = {"lowerAscii": _lower_ascii, "split": _split}
 _CEL = celpy.Environment()
 
 
@@ -196,8 +198,8 @@ def _cel_rules(validator: Any, rules: Any, instance: Any, schema: Any) -> Iterat
         if re.search(r"\boldSelf\b", expression):
             continue  # a transition rule: the API server evaluates it on update only
         try:
-            result = _cel_program(expression).evaluate({"self": celpy.json_to_cel(instance)})
-        except celpy.CELEvalError as error:
+            result = _cel_program(expression).evaluate({"self": json_to_cel(instance)})
+        except CELEvalError as error:
             yield ValidationError(f"rule {expression!r} could not be evaluated: {error.args[0]}")
             continue
         if not (isinstance(result, celtypes.BoolType) and bool(result)):
@@ -210,8 +212,8 @@ def _cel_rules(validator: Any, rules: Any, instance: Any, schema: Any) -> Iterat
 FORMATS = FormatChecker(formats=())
 
 
-def _format(name: str) -> Any:
-    def register(check: Any) -> Any:
+def _format(name: str) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
+    def register(check: Callable[[str], bool]) -> Callable[[str], bool]:
         def accepts(instance: object) -> bool:
             return not isinstance(instance, str) or bool(check(instance))
 

@@ -122,7 +122,7 @@ class _Loader(yaml.SafeLoader):
     """PyYAML reads a bare ``=`` as YAML 1.1's value key; in a CRD it is just a string."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
 
 
 def crd_documents(text: str) -> list[dict[str, Any]]:
