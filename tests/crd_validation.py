@@ -188,7 +188,7 @@ _CEL = celpy.Environment()
 
 
 @cache
-def _cel_program(rule: str) -> celpy.Runner:
+def cel_program(rule: str) -> celpy.Runner:
     return _CEL.program(_CEL.compile(rule), functions=_CEL_FUNCTIONS)
 
 
@@ -198,7 +198,7 @@ def _cel_rules(validator: Any, rules: Any, instance: Any, schema: Any) -> Iterat
         if re.search(r"\boldSelf\b", expression):
             continue  # a transition rule: the API server evaluates it on update only
         try:
-            result = _cel_program(expression).evaluate({"self": json_to_cel(instance)})
+            result = cel_program(expression).evaluate({"self": json_to_cel(instance)})
         except CELEvalError as error:
             yield ValidationError(f"rule {expression!r} could not be evaluated: {error.args[0]}")
             continue

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any
 
 import pytest
 
-from tests.crd_validation import VENDORED, CrdValidator, metadata_errors, schema_path, validator
+from tests.crd_validation import (
+    VENDORED,
+    CrdValidator,
+    cel_program,
+    metadata_errors,
+    schema_path,
+    validator,
+)
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -216,3 +225,31 @@ def test_a_real_schema_refuses_unknown_fields_types_and_its_cel_rules() -> None:
     both = copy.deepcopy(BACKEND)
     both["spec"]["endpoints"][0]["ip"] = {"address": "10.0.0.1", "port": 8000}
     assert any("spec.endpoints[0]" in e for e in backend_errors(both))  # one of fqdn, ip, unix
+
+
+# Standard CEL functions and macros cel-python evaluates, and the Kubernetes library ones
+# tests/crd_validation.py adds.
+CEL_FUNCTIONS = {
+    "has", "size", "all", "exists", "exists_one", "map", "filter", "matches", "contains",
+    "startsWith", "endsWith", "duration", "timestamp", "int", "uint", "double", "string",
+    "bool", "type", "lowerAscii", "split",
+}  # fmt: skip
+
+
+def _rules(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [rule["rule"] for rule in node.get("x-kubernetes-validations", [])]
+        return own + [r for value in node.values() for r in _rules(value)]
+    if isinstance(node, list):
+        return [r for item in node for r in _rules(item)]
+    return []
+
+
+def test_every_cel_rule_of_every_vendored_schema_compiles_with_known_functions() -> None:
+    rules = {r for path in VENDORED.rglob("*.json") for r in _rules(json.loads(path.read_text()))}
+    assert len(rules) > 100
+    unknown = set()
+    for rule in rules:
+        cel_program(rule)  # raises on a rule cel-python cannot parse
+        unknown |= set(re.findall(r"([A-Za-z_]\w*)\(", rule)) - CEL_FUNCTIONS
+    assert unknown == set(), "add these Kubernetes CEL functions to tests/crd_validation.py"
