@@ -8,6 +8,8 @@
         --root TYPE --applies-to VALUES.PATH [--git-dir DIR]
     python -m tests.vendor.vendor verify
         (re-reads every provenance row at its commit; exit 1 if a vendored file differs)
+    python -m tests.vendor.vendor tidy
+        (drops the rows of files deleted, e.g. after `git rm -r crds/<chart>/<old version>`)
 
 REPO is ``owner/name`` on GitHub; its git directory defaults to the search tool's mirror
 (``/work/.mirror/owner+name/repo``, made by ``fetch github:owner/name``). PATH is a file at
@@ -315,11 +317,23 @@ def subchart_versions(git_dir: Path, tag: str, chart_dir: str) -> dict[str, str]
     return found
 
 
+def tidy() -> None:
+    for folder in (CRDS, CHARTS):
+        rows = load_rows(folder)
+        kept = [row for row in rows if (folder / row["file"]).exists()]
+        save_rows(folder, kept)
+        print(f"{folder.name}: {len(rows) - len(kept)} rows of deleted files dropped")
+
+
 def main(argv: list[str] | None = None) -> None:
-    if (argv if argv is not None else sys.argv[1:])[:1] == ["verify"]:
+    command = (argv if argv is not None else sys.argv[1:])[:1]
+    if command == ["verify"]:
         failed = verify()
         print(f"{failed} vendored files differ from upstream" if failed else "all match upstream")
         raise SystemExit(1 if failed else 0)
+    if command == ["tidy"]:
+        tidy()
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
