@@ -18,6 +18,8 @@ KEDA_KINDS=ScaledObject
 eg() {  # chart version, CRD folder of the chart
   v crds envoyproxy/gateway "$1" "$2/generated/" --kinds "$EG_KINDS" --chart gateway-helm --chart-version "$1"
   # Envoy Gateway's chart installs Gateway API's experimental channel (bundle-version annotation).
+  # At v1.8.3 the Gateway and GatewayClass specs equal kubernetes-sigs/gateway-api v1.5.1
+  # config/crd/experimental (commit e7677b70ae75), compared 2026-12-01.
   v crds envoyproxy/gateway "$1" "$2/gatewayapi-crds.yaml" --kinds "$GWAPI_KINDS" --chart gateway-helm --chart-version "$1"
   v values envoyproxy/gateway "$1" charts/gateway-helm/values.tmpl.yaml --chart gateway-helm --chart-version "$1"
   # config.envoyGateway is the EnvoyGateway configuration file; its API reference at the tag
