@@ -19,16 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
-from components import catalog
 from servegate.render import HELM_RELEASE
 from tests import stacks
 from tests.crd_validation import fragment_errors, schema_path, subschema
 
 VENDORED = Path(__file__).resolve().parent / "vendor" / "charts"
-STACKS = sorted(
-    path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
-)
+STACKS = stacks.SHIPPED
 
 # Free-form maps: what is under them is copied into a Kubernetes field (or a config file) as
 # is, so it has no keys of its own in values.yaml. A name matches that key in any chart;

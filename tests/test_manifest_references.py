@@ -11,14 +11,10 @@ from typing import Any
 
 import pytest
 
-from components import catalog
 from servegate.render import Manifest, manifests
 from tests import stacks
 
-STACKS = sorted(
-    path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
-)
+STACKS = stacks.SHIPPED
 Key = tuple[str, str | None, str]  # kind, namespace, name
 
 

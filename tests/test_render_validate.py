@@ -12,15 +12,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components import catalog
 from servegate.render import Manifest, helm_releases, manifests, write_manifests
 from tests import stacks
 from tests.crd_validation import VENDORED, schema_path, validator
 
-STACKS = sorted(
-    path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
-)
+STACKS = stacks.SHIPPED
 BUILT_IN_GROUPS = {
     "v1",
     "apps/v1",
