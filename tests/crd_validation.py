@@ -71,6 +71,7 @@ _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 # kube-openapi's duration: Go units plus d and w, e.g. "300s", "1h30m".
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w))+$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _MAC = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
 
@@ -230,7 +231,10 @@ def _is_base64(text: str) -> bool:
 
 @_format("date-time")
 def _is_date_time(text: str) -> bool:
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) is not None
+    # RFC 3339: a full date, a time and an offset ("2026-12-01" alone is a date, not this).
+    if not _DATE_TIME.match(text):
+        return False
+    return datetime.datetime.fromisoformat(text.upper().replace("Z", "+00:00")) is not None
 
 
 @_format("date")
@@ -255,7 +259,8 @@ def _is_cidr(text: str) -> bool:
 
 @_format("hostname")
 def _is_hostname(text: str) -> bool:
-    return len(text) <= 253 and _DNS_SUBDOMAIN.match(text.lower()) is not None
+    labels_fit = all(len(label) <= 63 for label in text.split("."))
+    return len(text) <= 253 and labels_fit and _DNS_SUBDOMAIN.match(text.lower()) is not None
 
 
 @_format("duration")

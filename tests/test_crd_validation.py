@@ -36,6 +36,8 @@ SCHEMA: dict[str, Any] = {
                 },
                 "timeout": {"type": "string", "default": "30s", "format": "duration"},
                 "address": {"type": "string", "format": "ipv4"},
+                "since": {"type": "string", "format": "date-time"},
+                "host": {"type": "string", "format": "hostname"},
                 "labels": {"type": "object", "additionalProperties": {"type": "string"}},
                 "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
                 "note": {"type": "string", "nullable": True},
@@ -136,6 +138,10 @@ def test_formats_the_api_server_checks() -> None:
     assert errors(changed("spec.address", "10.0.0.300")) != []
     assert errors(changed("spec.timeout", "1h30m")) == []
     assert errors(changed("spec.timeout", "30 seconds")) != []
+    assert errors(changed("spec.since", "2026-12-01T09:00:00Z")) == []
+    assert errors(changed("spec.since", "2026-12-01")) != []
+    assert errors(changed("spec.host", "llm.example.com")) == []
+    assert errors(changed("spec.host", "a" * 64 + ".example.com")) != []
 
 
 def test_defaults_apply_before_validation_and_nulls_of_non_nullable_fields_are_pruned() -> None:
