@@ -123,9 +123,9 @@ def prune_nulls_and_default(schema: Mapping[str, Any], value: Any) -> Any:
         properties: Mapping[str, Any] = schema.get("properties", {})
         extra = schema.get("additionalProperties")
         for name in [n for n, v in value.items() if v is None]:
-            sub = properties.get(name) or (extra if isinstance(extra, Mapping) else {})
-            if not sub.get("nullable"):
-                del value[name]
+            sub = properties.get(name) or (extra if isinstance(extra, Mapping) else None)
+            if sub is not None and not sub.get("nullable"):
+                del value[name]  # an unknown field stays, to be refused as unknown
         for name, sub in properties.items():
             if name not in value and "default" in sub:
                 value[name] = copy.deepcopy(sub["default"])

@@ -151,6 +151,7 @@ def test_defaults_apply_before_validation_and_nulls_of_non_nullable_fields_are_p
     assert errors(obj) == []
     obj["spec"]["port"] = None  # pruned, then missing
     assert errors(obj) == ["spec: 'port' is a required property"]
+    assert errors(changed("spec.prot", None)) != []  # unknown, even when null
 
 
 def test_preserve_unknown_fields_keeps_a_subtree_open() -> None:
