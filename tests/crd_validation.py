@@ -156,12 +156,12 @@ def _list_type(validator: Any, list_type: Any, instance: Any, schema: Any) -> It
     elif list_type == "map":
         names = schema.get("x-kubernetes-list-map-keys", [])
         keys = [
-            tuple(item.get(n) for n in names) if isinstance(item, dict) else None
+            json.dumps({n: item.get(n) for n in names}, sort_keys=True)
             for item in instance
+            if isinstance(item, dict)  # a non-object item is refused by "type"
         ]
-        for duplicate in sorted({k for k in keys if keys.count(k) > 1}, key=repr):
-            shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, duplicate or (), strict=False))
-            yield ValidationError(f"duplicate entry with {shown} in a list-type map")
+        for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
+            yield ValidationError(f"duplicate entry {duplicate} in a list-type map")
 
 
 @cache
