@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-vendor every CRD schema and chart values file the stacks are checked against.
 # Each line: chart + version it is installed by, upstream repository, release tag, paths.
-# Needs each repository's mirror (the search tool's `fetch github:owner/name`) or --git-dir.
+# Needs a clone of each repository with its tags under $SERVEGATE_MIRRORS (owner+name/repo),
+# and the project's Python on PATH (e.g. PATH=.venv/bin:$PATH bash tests/vendor/refresh.sh).
 # A pin changes: add its lines here, run this, delete the lines (and files) of the old pin.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -11,8 +11,9 @@
     python -m tests.vendor.vendor tidy
         (drops the rows of files deleted, e.g. after `git rm -r crds/<chart>/<old version>`)
 
-REPO is ``owner/name`` on GitHub; its git directory defaults to the search tool's mirror
-(``/work/.mirror/owner+name/repo``, made by ``fetch github:owner/name``). PATH is a file at
+REPO is ``owner/name`` on GitHub; its git directory (a clone with the release tags, bare or
+not) defaults to ``$SERVEGATE_MIRRORS/owner+name/repo`` (``/work/.mirror`` when unset),
+else pass ``--git-dir``. PATH is a file at
 TAG, or a folder ending in ``/`` for every YAML file in it (a CRD file may hold several
 CRDs, and Helm template lines are dropped). Every served
 version of each CRD whose kind is in ``--kinds`` (all kinds if omitted) is written as
@@ -38,6 +39,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -50,7 +52,7 @@ VENDOR = Path(__file__).resolve().parent
 CRDS = VENDOR / "crds"
 CHARTS = VENDOR / "charts"
 PROVENANCE = "PROVENANCE.yaml"
-_MIRROR = Path("/work/.mirror")
+_MIRROR = Path(os.environ.get("SERVEGATE_MIRRORS", "/work/.mirror"))
 _TEMPLATE_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")
 _TEMPLATE_EXPR = re.compile(r"\{\{.*?\}\}")
 
