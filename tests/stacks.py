@@ -11,7 +11,13 @@ from servegate.offline import OfflineRun
 from servegate.plan import emit
 from servegate.run import PlannedStack, offline_inventory, offline_run
 
-SHIPPED = ("dev", "prod-ca", "prod-eu")
+# Every stack file, whatever stacks/ holds (a new stack is tested like the shipped ones).
+SHIPPED = tuple(
+    sorted(
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
+    )
+)
 
 
 @cache

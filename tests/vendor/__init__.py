@@ -1,0 +1,1 @@
+"""Upstream files the tests check the stacks against (CRD schemas, chart values)."""
