@@ -104,3 +104,31 @@ def chart(key: str) -> ChartPin:
 def image(key: str) -> ImagePin:
     """The pinned image ``key`` (a KeyError names a row missing from versions.yaml)."""
     return images()[key]
+
+
+@dataclass(frozen=True)
+class ActionPin:
+    """A GitHub Action pinned to the commit of a release tag."""
+
+    repo: str
+    tag: str
+    commit: str
+
+    def uses(self, path: str = "") -> str:
+        """``uses:`` text: the commit, with the tag as a comment for people."""
+        return f"{self.repo}{path}@{self.commit} # {self.tag}"
+
+
+@cache
+def github_actions() -> dict[str, ActionPin]:
+    """The Actions the generated GitHub workflow uses, by key in the table's ``ci`` section."""
+    return {
+        key: ActionPin(repo=str(row["repo"]), tag=str(row["tag"]), commit=str(row["commit"]))
+        for key, row in _table()["ci"]["github_actions"].items()
+    }
+
+
+@cache
+def pulumi_cli() -> str:
+    """The Pulumi CLI version the generated pipelines install."""
+    return str(_table()["ci"]["pulumi_cli"]["version"])

@@ -9,15 +9,11 @@ object-locked audit bucket, and fails on exit 1 (violations) or 2 (could not jud
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
-import yaml
 
-from components import catalog
+from components import catalog, versions
 from servegate.errors import GateError
 
 TEMPLATES = catalog.PROJECT_ROOT / "templates"
@@ -31,37 +27,6 @@ CI_FILES: dict[str, tuple[tuple[str, Path], ...]] = {
     ),
 }
 BACKENDS = ("cloud", "self-managed")
-# The pins the generated pipelines use (actions by commit, the Pulumi CLI by version).
-PINS_FILE = catalog.COMPONENT_DATA / "ci_versions.yaml"
-
-
-@dataclass(frozen=True)
-class ActionPin:
-    """A GitHub Action pinned to the commit of a release tag."""
-
-    repo: str
-    tag: str
-    commit: str
-
-    def uses(self, path: str = "") -> str:
-        return f"{self.repo}{path}@{self.commit} # {self.tag}"
-
-
-@cache
-def _pins() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(PINS_FILE.read_text(encoding="utf-8"))
-    return raw
-
-
-def pulumi_cli_version() -> str:
-    return str(_pins()["pulumi_cli"]["version"])
-
-
-def action_pins() -> dict[str, ActionPin]:
-    return {
-        name: ActionPin(repo=row["repo"], tag=row["tag"], commit=row["commit"])
-        for name, row in _pins()["github_actions"].items()
-    }
 
 
 def render_ci(provider: str, backend: str = "cloud") -> dict[Path, str]:
@@ -75,7 +40,11 @@ def render_ci(provider: str, backend: str = "cloud") -> dict[Path, str]:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    context = {"backend": backend, "actions": action_pins(), "pulumi_version": pulumi_cli_version()}
+    context = {
+        "backend": backend,
+        "actions": versions.github_actions(),
+        "pulumi_version": versions.pulumi_cli(),
+    }
     return {
         path: environment.get_template(f"ci/{template}").render(**context)
         for template, path in CI_FILES[provider]

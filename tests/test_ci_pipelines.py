@@ -26,7 +26,7 @@ import yaml
 from typer.testing import CliRunner
 
 from components import catalog
-from servegate.ci_pipeline import action_pins, pulumi_cli_version
+from components.versions import github_actions, pulumi_cli
 from servegate.cli.main import app
 from servegate.findings import Enforcement, Severity
 from servegate.report.codequality import render_codequality
@@ -105,7 +105,7 @@ def test_github_workflow_uses_oidc_pins_and_caches(project: Path) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     job = workflow["jobs"]["gate"]
     assert job["permissions"]["id-token"] == "write"
-    pins = action_pins()
+    pins = github_actions()
     text = (project / WORKFLOW).read_text()
     for line in re.findall(r"uses: (\S+ # \S+)", text):
         target, tag = line.split(" # ")
@@ -121,8 +121,8 @@ def test_github_workflow_uses_oidc_pins_and_caches(project: Path) -> None:
     assert credentials["aws-region"] == "${{ matrix.region }}"
     python = steps["actions/setup-python"]["with"]
     assert (python["cache"], python["cache-dependency-path"]) == ("pip", "pyproject.toml")
-    assert steps["pulumi/actions"]["with"]["pulumi-version"] == pulumi_cli_version()
-    assert re.fullmatch(r"\d+\.\d+\.\d+", pulumi_cli_version())
+    assert steps["pulumi/actions"]["with"]["pulumi-version"] == pulumi_cli()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pulumi_cli())
     assert job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
     assert job["concurrency"]["group"] == "servegate-audit-${{ matrix.stack }}"
     assert "PULUMI_ACCESS_TOKEN" in job["env"] and "PULUMI_BACKEND_URL" not in job["env"]
@@ -315,7 +315,7 @@ def test_gitlab_gate_job_has_oidc_pins_reports_and_one_note(project: Path) -> No
     _init(project, "--provider", "gitlab", "--backend", "self-managed")
     gate = yaml.safe_load((project / GITLAB_GATE).read_text())[".servegate"]
     assert gate["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
-    assert gate["variables"]["PULUMI_VERSION"] == pulumi_cli_version()
+    assert gate["variables"]["PULUMI_VERSION"] == pulumi_cli()
     assert gate["cache"]["key"]["files"] == ["pyproject.toml"]
     assert gate["resource_group"] == "servegate-audit-$STACK"
     reports = gate["artifacts"]["reports"]
