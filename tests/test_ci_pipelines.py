@@ -493,6 +493,7 @@ def test_code_quality_report_lists_unwaived_findings_with_fingerprints() -> None
     for issue, finding in zip(issues, unwaived, strict=True):
         assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
         assert issue["check_name"] == finding.rule_id
+        assert f"({finding.evidence.path} = " in issue["description"]
         assert issue["location"] == {
             "path": f"stacks/Pulumi.{report.stack}.yaml",
             "lines": {"begin": 1},

@@ -15,6 +15,7 @@ from typing import Any
 
 from servegate.findings import Enforcement, Finding, Report, Result, Severity
 from servegate.report.sarif import fingerprint, stack_file
+from servegate.report.values import short_value
 
 _SEVERITIES = {
     Severity.CRITICAL: "critical",
@@ -38,10 +39,14 @@ def _issue(report: Report, finding: Finding) -> dict[str, Any]:
         if (finding.result is Result.UNDECIDED)
         else ""
     )
+    evidence = short_value(finding.evidence.value).text
     return {
         "type": "issue",
         "check_name": finding.rule_id,
-        "description": f"{finding.rule_id}: {finding.message}{undecided} [{finding.resource_urn}]",
+        "description": (
+            f"{finding.rule_id}: {finding.message}{undecided} "
+            f"({finding.evidence.path} = {evidence}) [{finding.resource_urn}]"
+        ),
         "categories": [
             "Security" if finding.area.value in ("security", "residency") else "Bug Risk"
         ],
