@@ -88,6 +88,17 @@ SECTION_LB = "load_balancer"
 SECTION_LOGS = "cloudwatch_logs"
 SECTION_S3 = "s3_storage"
 
+# The price sections each kind reads (to say which of the prices used are unverified).
+KIND_SECTIONS = {
+    GPU_NODES: (SECTION_EC2,),
+    SYSTEM_NODES: (SECTION_EC2,),
+    EKS_CONTROL_PLANE: (SECTION_EKS,),
+    NAT_GATEWAYS: (SECTION_NAT,),
+    INTERFACE_ENDPOINTS: (SECTION_ENDPOINT,),
+    LOAD_BALANCERS: (SECTION_LB,),
+    LOG_STORAGE: (SECTION_LOGS, SECTION_S3),
+}
+
 TIER_STANDARD = "standard"
 TIER_EXTENDED = "extended"
 
@@ -145,6 +156,8 @@ class CostEstimate:
     undecided: tuple[Undecided, ...]
     as_of: str | None
     not_estimated: tuple[str, ...]
+    # Price sections the estimate used that prices.yaml marks ``verified: false``.
+    unverified: tuple[str, ...] = ()
 
     @property
     def by_kind(self) -> tuple[KindTotal, ...]:
@@ -188,6 +201,7 @@ class CostEstimate:
             "unpriced": [asdict(u) for u in self.unpriced],
             "undecided": [asdict(u) for u in self.undecided],
             "not_estimated": list(self.not_estimated),
+            "unverified": list(self.unverified),
         }
 
     def parity(self) -> dict[str, Any]:
@@ -263,6 +277,7 @@ class _Model:
         self._load_balancers()
         self._log_groups()
         self._buckets()
+        used = {section for item in self.items for section in KIND_SECTIONS[item.kind]}
         return CostEstimate(
             currency="USD",
             hours_per_month=self.hours,
@@ -271,6 +286,9 @@ class _Model:
             undecided=tuple(self.undecided),
             as_of=self.as_of,
             not_estimated=tuple(self.prices.get("not_estimated", [])),
+            unverified=tuple(
+                s for s in sorted(used) if self.prices[s].get("verified") is not True
+            ),
         )
 
     # -- lookups -----------------------------------------------------------------------------
@@ -333,7 +351,8 @@ class _Model:
             dearest = max(p for p in priced.values() if p is not None)
             self.add(kind, res, float(low), float(high), "node",
                      cheapest * low * self.hours, dearest * high * self.hours,
-                     f"{low}-{high} × {'/'.join(types)} at {_rate(cheapest, dearest)} USD/h")  # fmt: skip
+                     f"{props.get('nodeGroupName', res.get('name'))}: {low}-{high} × "
+                     f"{'/'.join(types)} at {_rate(cheapest, dearest)} USD/h")  # fmt: skip
 
     def _clusters(self) -> None:
         for res in self.resources(CLUSTER):
@@ -355,7 +374,7 @@ class _Model:
             elif tier == TIER_EXTENDED:
                 low, high, why = extended, extended, f"{version} in extended support"
             else:
-                low, high, why = standard, extended, f"{version}: support tier not known"
+                low, high, why = standard, extended, f"{version}, support tier not known"
             on = f" on {self.as_of}" if self.as_of else ""
             self.add(EKS_CONTROL_PLANE, res, 1, 1, "cluster", low * self.hours,
                      high * self.hours, f"{why}{on}, {_rate(low, high)} USD/h")  # fmt: skip
@@ -386,9 +405,8 @@ class _Model:
                 self.missing(INTERFACE_ENDPOINTS, res, region, path)
                 continue
             usd = hourly * zones * self.hours
-            service = str(props.get("serviceName", "")).removeprefix(f"com.amazonaws.{region}.")
             self.add(INTERFACE_ENDPOINTS, res, zones, zones, "endpoint-AZ", usd, usd,
-                     f"{service} in {zones} AZs at {hourly:g} USD/h each")  # fmt: skip
+                     f"{zones} AZs at {hourly:g} USD/h each")  # fmt: skip
 
     def _load_balancers(self) -> None:
         for res in self.resources(SERVICE):

@@ -19,7 +19,7 @@ _usd(amount) := _usd_cents(estimate.cents(amount))
 # "GPU nodes 29389.80, system nodes 156.22, ...": what the maximum is made of.
 _drivers := concat(", ", [concat(" ", [estimate.kind_titles[kind], _usd_cents(amount)]) |
 	some kind in estimate.kinds
-	amount := estimate.kind_cents(kind, "max")
+	amount := estimate.by_kind[kind][1]
 	amount > 0
 ])
 
@@ -40,7 +40,7 @@ _drivers := concat(", ", [concat(" ", [estimate.kind_titles[kind], _usd_cents(am
 #     (budget.monthlyUsd) by its owner.
 deny contains v if {
 	budget := _budget(input.declared)
-	estimate.max_cents > budget * 100
+	estimate.max_cents > estimate.cents(budget)
 	v := inv.violation_with_limit(
 		"COST-001", inv.stack_resource(input),
 		concat("", [

@@ -48,7 +48,7 @@ _meta(res, key) := object.get(res.props, ["metadata", key], null)
 
 # Type tokens of the input of one Kubernetes group and kind, whatever the API version.
 _types(group_prefix, kind_suffix) := [t |
-	some t, _ in input.by_type
+	some t in object.keys(input.by_type)
 	startswith(t, group_prefix)
 	endswith(t, kind_suffix)
 ]
@@ -361,7 +361,11 @@ unpriced := ((((((_node_unpriced | _cluster_unpriced) | _nat_unpriced) | _endpoi
 # Resources whose count is unknown until apply: {kind, res, path}.
 undecided := _node_undecided | _endpoint_undecided
 
-kind_cents(kind, bound) := sum([i[bound] | some i in items; i.kind == kind])
+# {kind: [min, max]} in cents. A rule rather than a function of the kind: rego-cpp 1.5.2 sums a
+# comprehension filtered on a function argument wrongly.
+by_kind := {k: [sum([i.min | some i in items; i.kind == k]), sum([i.max | some i in items; i.kind == k])] |
+	some k in kinds
+}
 
 min_cents := sum([i.min | some i in items])
 
@@ -371,7 +375,7 @@ max_cents := sum([i.max | some i in items])
 estimate := {
 	"min_cents": min_cents,
 	"max_cents": max_cents,
-	"by_kind": {kind: [kind_cents(kind, "min"), kind_cents(kind, "max")] | some kind in kinds},
+	"by_kind": by_kind,
 	"unpriced": sort([[u.res.urn, u.kind, u.missing] | some u in unpriced]),
 	"undecided": sort([[u.res.urn, u.path] | some u in undecided]),
 }
