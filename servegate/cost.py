@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from components import catalog
 
@@ -286,9 +286,7 @@ class _Model:
             undecided=tuple(self.undecided),
             as_of=self.as_of,
             not_estimated=tuple(self.prices.get("not_estimated", [])),
-            unverified=tuple(
-                s for s in sorted(used) if self.prices[s].get("verified") is not True
-            ),
+            unverified=tuple(s for s in sorted(used) if self.prices[s].get("verified") is not True),
         )
 
     # -- lookups -----------------------------------------------------------------------------
@@ -315,11 +313,29 @@ class _Model:
         value = self.prices[section]["regions"].get(region, {}).get(key)
         return None if value is None else float(value)
 
-    def add(self, kind: str, res: Mapping[str, Any], qmin: float, qmax: float, unit: str,
-            usd_min: float, usd_max: float, basis: str) -> None:  # fmt: skip
+    def add(
+        self,
+        kind: str,
+        res: Mapping[str, Any],
+        qmin: float,
+        qmax: float,
+        unit: str,
+        usd_min: float,
+        usd_max: float,
+        basis: str,
+    ) -> None:
         self.items.append(
-            LineItem(kind, res["urn"], str(res.get("name", "")), qmin, qmax, unit,
-                     cents(usd_min), cents(usd_max), basis)  # fmt: skip
+            LineItem(
+                kind,
+                res["urn"],
+                str(res.get("name", "")),
+                qmin,
+                qmax,
+                unit,
+                cents(usd_min),
+                cents(usd_max),
+                basis,
+            )
         )
 
     def missing(self, kind: str, res: Mapping[str, Any], region: str, path: str) -> None:
@@ -332,27 +348,36 @@ class _Model:
             props = res.get("props", {})
             kind = GPU_NODES if _is_gpu_group(props) else SYSTEM_NODES
             scaling = props.get("scalingConfig") or {}
-            low, high = scaling.get("minSize"), scaling.get("maxSize")
-            sized = True
-            for path, value in (("scalingConfig.minSize", low), ("scalingConfig.maxSize", high)):
+            bounds = [scaling.get("minSize"), scaling.get("maxSize")]
+            for key, value in zip(("minSize", "maxSize"), bounds, strict=True):
                 if not _is_number(value):
-                    self.undecided.append(Undecided(kind, res["urn"], path))
-                    sized = False
+                    self.undecided.append(Undecided(kind, res["urn"], f"scalingConfig.{key}"))
+            sizes = [float(v) for v in bounds if _is_number(v)]
             region = self.region(res)
             listed = props.get("instanceTypes")
             types = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
             priced = {t: self.price(SECTION_EC2, region, t) for t in types}
-            gaps = sorted({t for t, p in priced.items() if p is None}) or ([] if types else ["(none)"])
+            gaps = sorted({t for t, p in priced.items() if p is None}) or (
+                [] if types else ["(none)"]
+            )
             for gap in gaps:
                 self.missing(kind, res, region, f"{SECTION_EC2}.regions.{region}.{gap}")
-            if gaps or not sized:
+            if gaps or len(sizes) < len(bounds):
                 continue
+            low, high = sizes
             cheapest = min(p for p in priced.values() if p is not None)
             dearest = max(p for p in priced.values() if p is not None)
-            self.add(kind, res, float(low), float(high), "node",
-                     cheapest * low * self.hours, dearest * high * self.hours,
-                     f"{props.get('nodeGroupName', res.get('name'))}: {low}-{high} × "
-                     f"{'/'.join(types)} at {_rate(cheapest, dearest)} USD/h")  # fmt: skip
+            self.add(
+                kind,
+                res,
+                low,
+                high,
+                "node",
+                cheapest * low * self.hours,
+                dearest * high * self.hours,
+                f"{props.get('nodeGroupName', res.get('name'))}: {low:g}-{high:g} × "
+                f"{'/'.join(types)} at {_rate(cheapest, dearest)} USD/h",
+            )
 
     def _clusters(self) -> None:
         for res in self.resources(CLUSTER):
@@ -376,8 +401,16 @@ class _Model:
             else:
                 low, high, why = standard, extended, f"{version}, support tier not known"
             on = f" on {self.as_of}" if self.as_of else ""
-            self.add(EKS_CONTROL_PLANE, res, 1, 1, "cluster", low * self.hours,
-                     high * self.hours, f"{why}{on}, {_rate(low, high)} USD/h")  # fmt: skip
+            self.add(
+                EKS_CONTROL_PLANE,
+                res,
+                1,
+                1,
+                "cluster",
+                low * self.hours,
+                high * self.hours,
+                f"{why}{on}, {_rate(low, high)} USD/h",
+            )
 
     def _nat_gateways(self) -> None:
         for res in self.resources(NAT_GATEWAY):
@@ -405,8 +438,16 @@ class _Model:
                 self.missing(INTERFACE_ENDPOINTS, res, region, path)
                 continue
             usd = hourly * zones * self.hours
-            self.add(INTERFACE_ENDPOINTS, res, zones, zones, "endpoint-AZ", usd, usd,
-                     f"{zones} AZs at {hourly:g} USD/h each")  # fmt: skip
+            self.add(
+                INTERFACE_ENDPOINTS,
+                res,
+                zones,
+                zones,
+                "endpoint-AZ",
+                usd,
+                usd,
+                f"{zones} AZs at {hourly:g} USD/h each",
+            )
 
     def _load_balancers(self) -> None:
         for res in self.resources(SERVICE):
@@ -427,9 +468,16 @@ class _Model:
             return
         lcus = self.assume["load_balancer_lcu"]
         low, high = float(lcus["min"]), float(lcus["max"])
-        self.add(LOAD_BALANCERS, res, 1, 1, "load balancer",
-                 (hourly + lcu * low) * self.hours, (hourly + lcu * high) * self.hours,
-                 f"{what}: {hourly:g} USD/h + {low:g}-{high:g} LCU at {lcu:g} USD/h")  # fmt: skip
+        self.add(
+            LOAD_BALANCERS,
+            res,
+            1,
+            1,
+            "load balancer",
+            (hourly + lcu * low) * self.hours,
+            (hourly + lcu * high) * self.hours,
+            f"{what}: {hourly:g} USD/h + {low:g}-{high:g} LCU at {lcu:g} USD/h",
+        )
 
     def _envoy_gateways_with_load_balancer(self) -> Iterator[dict[str, Any]]:
         """Gateways of an Envoy Gateway class whose EnvoyProxy keeps the LoadBalancer Service."""
@@ -444,7 +492,10 @@ class _Model:
         for gateway in self.resources_of_kind(GATEWAY_GROUP, "Gateway"):
             spec = gateway.get("props", {}).get("spec") or {}
             gateway_class = classes.get(spec.get("gatewayClassName"))
-            if gateway_class is None or gateway_class.get("controllerName") != ENVOY_GATEWAY_CONTROLLER:
+            if (
+                gateway_class is None
+                or gateway_class.get("controllerName") != ENVOY_GATEWAY_CONTROLLER
+            ):
                 continue
             ref = (spec.get("infrastructure") or {}).get("parametersRef")
             if isinstance(ref, Mapping) and ref.get("kind") == "EnvoyProxy":
@@ -453,7 +504,9 @@ class _Model:
                 ref = gateway_class.get("parametersRef") or {}
                 key = (ref.get("namespace"), ref.get("name"))
             proxy = proxies.get(key, {})
-            service = ((proxy.get("provider") or {}).get("kubernetes") or {}).get("envoyService") or {}
+            service = ((proxy.get("provider") or {}).get("kubernetes") or {}).get(
+                "envoyService"
+            ) or {}
             if service.get("type", "LoadBalancer") == "LoadBalancer":
                 yield gateway
 
@@ -475,10 +528,16 @@ class _Model:
             else:
                 months = float(self.assume["log_group_unbounded_months"])
                 kept = f"no retention, {months:g} months counted"
-            self.add(LOG_STORAGE, res, low, high, "GB/month",
-                     low * ingest_price + low * months * storage_price,
-                     high * ingest_price + high * months * storage_price,
-                     f"CloudWatch {low:g}-{high:g} GB/month assumed, {kept}")  # fmt: skip
+            self.add(
+                LOG_STORAGE,
+                res,
+                low,
+                high,
+                "GB/month",
+                low * ingest_price + low * months * storage_price,
+                high * ingest_price + high * months * storage_price,
+                f"CloudWatch {low:g}-{high:g} GB/month assumed, {kept}",
+            )
 
     def _buckets(self) -> None:
         ingest = self.assume["bucket_ingest_gb_per_month"]
@@ -492,12 +551,19 @@ class _Model:
                     path = f"{SECTION_S3}.regions.{region}.storage_per_gb_month"
                     self.missing(LOG_STORAGE, res, region, path)
                     continue
-                self.add(LOG_STORAGE, res, low, high, "GB/month",
-                         low * months * price, high * months * price,
-                         f"S3 {low:g}-{high:g} GB/month assumed, kept {months:g} months")  # fmt: skip
+                self.add(
+                    LOG_STORAGE,
+                    res,
+                    low,
+                    high,
+                    "GB/month",
+                    low * months * price,
+                    high * months * price,
+                    f"S3 {low:g}-{high:g} GB/month assumed, kept {months:g} months",
+                )
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -122,7 +122,9 @@ def print_cost(estimate: CostEstimate, budget: float | None) -> None:
     for gap in estimate.unpriced:
         out.print(f"[yellow]not priced[/]: {escape(gap.name)} ({escape(gap.missing)} missing)")
     if estimate.unverified:
-        out.print("Unverified prices (policies/data/prices.yaml): " + ", ".join(estimate.unverified))
+        out.print(
+            "Unverified prices (policies/data/prices.yaml): " + ", ".join(estimate.unverified)
+        )
     if estimate.not_estimated:
         out.print("Not estimated: " + "; ".join(estimate.not_estimated))
 
