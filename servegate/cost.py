@@ -240,7 +240,7 @@ def estimate(inventory: Mapping[str, Any], params: Mapping[str, Any] | None = No
 def support_tier(versions: Mapping[str, Any] | None, version: Any, as_of: str | None) -> str | None:
     """``standard`` or ``extended`` for an EKS version on a date, None when it cannot be told.
 
-    ``versions`` is policies/data/eks_versions.yaml: ``versions.<minor>.end_of_standard_support``
+    ``versions`` is policies/data/eks_versions.yaml: ``versions.<minor>.endOfStandardSupport``
     (ISO date). Dates compare as ISO strings, as the Rego side does.
     """
     if not versions or not isinstance(version, str) or not as_of:
@@ -248,7 +248,7 @@ def support_tier(versions: Mapping[str, Any] | None, version: Any, as_of: str | 
     row = (versions.get("versions") or {}).get(version)
     if not isinstance(row, Mapping):
         return None
-    end = row.get("end_of_standard_support")
+    end = row.get("endOfStandardSupport")
     if end is None:
         return None
     return TIER_STANDARD if as_of < str(end) else TIER_EXTENDED

@@ -21,7 +21,7 @@ SHIPPED = sorted(
     p.name.removeprefix("Pulumi.").removesuffix(".yaml")
     for p in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
 )
-VERSIONS = {"versions": {"1.33": {"end_of_standard_support": "2026-07-29"}}}
+VERSIONS = {"versions": {"1.33": {"endOfStandardSupport": "2026-07-29"}}}
 
 
 def _bundle_params() -> dict[str, Any]:
@@ -165,7 +165,7 @@ def test_python_and_rego_estimates_agree(stack: str) -> None:
 def test_python_and_rego_agree_on_the_support_tier(stack: str, as_of: str) -> None:
     inventory = copy.deepcopy(stacks.inventory(stack))
     inventory["evaluation"] = {"as_of": as_of}
-    versions = {"versions": {_spec_version(stack): {"end_of_standard_support": "2026-07-29"}}}
+    versions = {"versions": {_spec_version(stack): {"endOfStandardSupport": "2026-07-29"}}}
     params = {**_bundle_params(), "eks_versions": versions}
     expected = cost.estimate(inventory, params).parity()
     assert _rego_estimate(inventory, params) == expected

@@ -196,7 +196,7 @@ test_estimate_log_group_without_retention_counts_the_horizon if {
 
 test_estimate_extended_support_on_the_evaluation_date if {
 	inventory := _inventory_with(_compliant, _declared)
-	versions := {"versions": {"1.33": {"end_of_standard_support": "2026-07-29"}}}
+	versions := {"versions": {"1.33": {"endOfStandardSupport": "2026-07-29"}}}
 	after := model.estimate with input.stack as inventory.stack
 		with input.resources as inventory.resources
 		with input.by_type as inventory.by_type

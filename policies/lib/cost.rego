@@ -115,7 +115,7 @@ support_tier(version) := tier if {
 	as_of := object.get(input, ["evaluation", "as_of"], "")
 	is_string(as_of)
 	as_of != ""
-	end := data.params.eks_versions.versions[version].end_of_standard_support
+	end := data.params.eks_versions.versions[version].endOfStandardSupport
 	tier := _tier_on(as_of, end)
 }
 
