@@ -226,21 +226,25 @@ _endpoint_undecided contains {"kind": "interface_endpoints", "res": res, "path":
 
 _envoy_controller := "gateway.envoyproxy.io/gatewayclass-controller"
 
+# [name, spec] of every GatewayClass and [[namespace, name], spec] of every EnvoyProxy, built
+# once per query; a Gateway looks its class and proxy up in these (the first one of a name).
+_gateway_classes := [[_meta(c, "name"), object.get(c.props, "spec", {})] |
+	some t in _types("kubernetes:gateway.networking.k8s.io/", ":GatewayClass")
+	some c in inv.resources(input, t)
+]
+
+_envoy_proxies := [[[_meta(p, "namespace"), _meta(p, "name")], object.get(p.props, "spec", {})] |
+	some t in _types("kubernetes:gateway.envoyproxy.io/", ":EnvoyProxy")
+	some p in inv.resources(input, t)
+]
+
 _class(name) := specs[0] if {
-	specs := [object.get(c.props, "spec", {}) |
-		some t in _types("kubernetes:gateway.networking.k8s.io/", ":GatewayClass")
-		some c in inv.resources(input, t)
-		_meta(c, "name") == name
-	]
+	specs := [pair[1] | some pair in _gateway_classes; pair[0] == name]
 	count(specs) > 0
 }
 
 _proxy(key) := specs[0] if {
-	specs := [object.get(p.props, "spec", {}) |
-		some t in _types("kubernetes:gateway.envoyproxy.io/", ":EnvoyProxy")
-		some p in inv.resources(input, t)
-		[_meta(p, "namespace"), _meta(p, "name")] == key
-	]
+	specs := [pair[1] | some pair in _envoy_proxies; pair[0] == key]
 	count(specs) > 0
 } else := {}
 
