@@ -83,14 +83,19 @@ def replica_floor(availability: float | None) -> int:
 
 
 @cache
-def gpu_prices() -> dict[str, Any]:
-    raw: dict[str, Any] = _load(POLICY_DATA / "gpu_prices.yaml")
+def prices() -> dict[str, Any]:
+    """Compliance's price table (policies/data/prices.yaml): per-region prices by cost kind."""
+    raw: dict[str, Any] = _load(POLICY_DATA / "prices.yaml")
     return raw
 
 
+def hours_per_month() -> float:
+    return float(prices()["hours_per_month"])
+
+
 def hourly_price(region: str, instance_type: str) -> float | None:
-    """On-demand USD per hour, or None when the price table has no entry."""
-    price = gpu_prices()["prices"].get(region, {}).get(instance_type)
+    """EC2 on-demand USD per hour, or None when the price table has no entry."""
+    price = prices()["ec2_on_demand"]["regions"].get(region, {}).get(instance_type)
     return None if price is None else float(price)
 
 

@@ -77,11 +77,21 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """Where on the resource the problem is: property path and the value found."""
+class Limit:
+    """What a value was judged against, where that lives and what it is (a declared budget)."""
 
     path: str
     value: Any = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where on the resource the problem is: property path and the value found, and for a
+    rule comparing the value with a limit, that limit apart (COST-001: estimate vs budget)."""
+
+    path: str
+    value: Any = None
+    limit: Limit | None = None
 
 
 @dataclass(frozen=True)

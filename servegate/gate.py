@@ -17,6 +17,7 @@ from servegate.findings import (
     EngineInfo,
     Evidence,
     Finding,
+    Limit,
     Report,
     Result,
     Rule,
@@ -71,9 +72,20 @@ def _finding(query: str, violation: Any, rules: Mapping[str, Rule]) -> Finding:
         resource_urn=violation["urn"],
         resource_type=str(violation.get("type") or ""),
         message=violation["message"],
-        evidence=Evidence(path=str(violation.get("path") or ""), value=violation.get("value")),
+        evidence=Evidence(
+            path=str(violation.get("path") or ""),
+            value=violation.get("value"),
+            limit=_limit(violation.get("limit")),
+        ),
         result=Result.UNDECIDED if violation.get("undecided") else Result.FAIL,
     )
+
+
+def _limit(raw: Any) -> Limit | None:
+    """A violation's optional ``limit: {path, value}`` (inv.violation_with_limit)."""
+    if isinstance(raw, dict) and isinstance(raw.get("path"), str):
+        return Limit(path=raw["path"], value=raw.get("value"))
+    return None
 
 
 def judge(

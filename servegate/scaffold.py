@@ -67,9 +67,9 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
     pool_min = floor
     pool_max = floor * 2
     price = catalog.hourly_price(request.region, request.instance_type)
-    hours = float(catalog.gpu_prices()["hours_per_month"])
+    hours = catalog.hours_per_month()
     monthly = (price or 0.0) * pool_max * hours
-    budget = max(1000, int(math.ceil(monthly * 1.25 / 1000.0)) * 1000)
+    budget = _budget(monthly)
     text = (
         _environment()
         .get_template("stack/Pulumi.stack.yaml.j2")
@@ -100,8 +100,25 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     try:
-        load_stack(request.name, project_dir)
+        spec = load_stack(request.name, project_dir)
     except ConfigError:
         path.unlink()
         raise
+    if (project_dir / "__main__.py").is_file():
+        # The budget covers the whole cost at maximum scale (COST-001), not the GPUs only:
+        # run the new stack's program offline once and price what it declares.
+        from servegate.cost import estimate
+        from servegate.run import offline_inventory
+
+        whole = _budget(estimate(offline_inventory(spec, project_dir).inventory).max_usd)
+        path.write_text(_BUDGET_LINE.sub(rf"\g<1>{whole}", text, count=1), encoding="utf-8")
     return path
+
+
+# The budget line the stack template writes (templates/stack/Pulumi.stack.yaml.j2).
+_BUDGET_LINE = re.compile(r"(?m)^(\s*monthlyUsd: )\d+$")
+
+
+def _budget(monthly_usd: float) -> int:
+    """A round budget with a quarter of headroom over the estimate, at least 1,000 USD."""
+    return max(1000, int(math.ceil(monthly_usd * 1.25 / 1000.0)) * 1000)

@@ -1,4 +1,4 @@
-"""What a stack declares, at a glance: resources by component and type, GPUs, GPU cost."""
+"""What a stack declares, at a glance: resources by component and type, GPUs, monthly cost."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from components import catalog
 from components.config import StackSpec
+from servegate.cost import CostEstimate
+from servegate.cost import estimate as estimate_cost
 
 COMPONENT_PREFIX = "servegate:index:"
 
@@ -50,11 +52,13 @@ class StackSummary:
     models: tuple[ModelSummary, ...]
     gpus_min: int
     gpus_max: int
-    monthly_gpu_usd_at_max: float | None
     budget_monthly_usd: float | None
+    # The whole monthly cost, min to max, by kind and line item (servegate.cost).
+    cost: CostEstimate
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        fields = {name: value for name, value in asdict(self).items() if name != "cost"}
+        return {**fields, "cost": self.cost.to_dict()}
 
 
 def component_of(urn: str) -> str:
@@ -71,7 +75,7 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
     custom = [r for r in inventory["resources"] if r.get("custom")]
     by_component = Counter(component_of(r["urn"]) for r in custom)
     by_type = Counter(r["type"] for r in custom)
-    hours = float(catalog.gpu_prices()["hours_per_month"])
+    hours = catalog.hours_per_month()
     pools = []
     for pool in spec.gpu_pools:
         instance = pool.instance
@@ -105,7 +109,6 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
         )
         for model in spec.models
     )
-    costs = [p.monthly_usd_at_max for p in pools]
     return StackSummary(
         stack=spec.stack,
         region=spec.region,
@@ -117,6 +120,6 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
         models=models,
         gpus_min=sum(p.gpus_per_node * p.min_nodes for p in pools),
         gpus_max=sum(p.gpus_per_node * p.max_nodes for p in pools),
-        monthly_gpu_usd_at_max=None if None in costs else round(sum(c or 0.0 for c in costs), 2),
         budget_monthly_usd=spec.budget.monthly_usd if spec.budget else None,
+        cost=estimate_cost(inventory),
     )

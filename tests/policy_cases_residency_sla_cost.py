@@ -1,10 +1,9 @@
-"""Plan mutations that make exactly one residency, SLA or cost rule fire.
+"""Plan mutations that make exactly one residency or SLA rule fire (cost: policy_cases_cost.py).
 
 Each case takes a ``pulumi preview --json`` document of the compliant prod-ca stack
-(sovereign, air-gapped, availability 99.9, budget 30,000 USD), changes it in place so that
+(sovereign, air-gapped, availability 99.9), changes it in place so that
 exactly its rule fires on exactly one resource, and returns that resource's URN and type
-(stack-level findings land on the root ``pulumi:pulumi:Stack``). COST-003 judges a declared
-fact, which the gate reads from the stack file, so its case edits that config instead.
+(stack-level findings land on the root ``pulumi:pulumi:Stack``).
 Targets are found by type and labels (docs/conventions.md), never by position, so the cases
 survive new resources.
 """
@@ -330,32 +329,6 @@ def sla_013(doc: Doc) -> Target:
     return _target(server)
 
 
-# -- cost --------------------------------------------------------------------------------------
-
-
-def cost_001(doc: Doc) -> Target:
-    # 200 g6.xlarge nodes alone cost about 130,000 USD a month in ca-central-1.
-    group = _find(doc, NODE_GROUP, _gpu_group)
-    group["inputs"]["scalingConfig"]["maxSize"] = 200
-    return _stack_target(doc)
-
-
-def cost_002(doc: Doc) -> Target:
-    # g6e.16xlarge is a real instance type the price table does not list.
-    group = _find(doc, NODE_GROUP, _gpu_group)
-    group["inputs"]["instanceTypes"] = ["g6e.16xlarge"]
-    return _target(group)
-
-
-def cost_003(config: dict[str, Any]) -> None:
-    """Drop the budget from the stack file's ``config:`` mapping.
-
-    The gate takes declared facts from the stack file, never from the plan, so this case
-    changes the stack config; the finding lands on the root stack of the unchanged plan.
-    """
-    config.pop("llm-serving:budget", None)
-
-
 RESIDENCY_SLA_COST_CASES: dict[str, PolicyCase] = {
     "RES-001": res_001,
     "RES-002": res_002,
@@ -380,12 +353,4 @@ RESIDENCY_SLA_COST_CASES: dict[str, PolicyCase] = {
     "SLA-011": sla_011,
     "SLA-012": sla_012,
     "SLA-013": sla_013,
-    "COST-001": cost_001,
-    "COST-002": cost_002,
-}
-
-# Rules that judge declared facts: each case edits the stack file's config mapping instead of
-# the plan, and the rule fires on the plan's root stack.
-DECLARED_CASES: dict[str, Callable[[dict[str, Any]], None]] = {
-    "COST-003": cost_003,
 }

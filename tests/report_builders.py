@@ -71,7 +71,7 @@ RULES: tuple[Rule, ...] = (
     rule("AUD-001", Area.AUDIT, Severity.HIGH, parameters=("retention.min_log_retention_days",)),
     rule("SEC-001", Area.SECURITY, Severity.CRITICAL),
     rule("SEC-002", Area.SECURITY, Severity.LOW, Enforcement.ADVISORY),
-    rule("CST-001", Area.COST, Severity.MEDIUM, Enforcement.ADVISORY, parameters=("gpu_prices",)),
+    rule("CST-001", Area.COST, Severity.MEDIUM, Enforcement.ADVISORY, parameters=("prices",)),
     rule("CST-002", Area.COST, Severity.HIGH),
 )
 RULES_BY_ID = {r.id: r for r in RULES}

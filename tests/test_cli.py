@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from components import catalog
 from servegate.cli.main import app
+from servegate.cost import KIND_TITLES
 from tests import stacks
 
 runner = CliRunner()
@@ -52,7 +54,10 @@ def test_production_stacks_pass_their_own_gate_offline(project: Path, stack: str
     for name in ("report.md", "report.html", "report.sarif", "junit.xml", "summary.json"):
         assert (project / "reports" / stack / name).is_file()
     summary = json.loads((project / "reports" / stack / "summary.json").read_text())
-    assert summary["gpus_min"] > 0 and summary["monthly_gpu_usd_at_max"] > 0
+    assert summary["gpus_min"] > 0
+    assert (
+        0 < summary["cost"]["min_usd"] < summary["cost"]["max_usd"] <= summary["budget_monthly_usd"]
+    )
     assert "VllmDeployment" in summary["by_component"]
 
 
@@ -81,7 +86,11 @@ def test_preview_prints_resources_gpus_and_cost(project: Path) -> None:
     code, output = invoke(project, "preview", "-s", "prod-ca", "--format", "json")
     assert code == 0, output
     assert "Resources by component" in output and "GPU pools" in output
-    assert "L40S" in output and "estimated GPU cost" in output
+    assert "L40S" in output and "Monthly cost (USD)" in output
+    # Every kind of the estimate, its min and max, and the total range against the budget.
+    for title in KIND_TITLES.values():
+        assert title in output
+    assert re.search(r"Total: USD [\d,]+\.\d\d - [\d,]+\.\d\d/month \(budget USD 31,000\)", output)
     assert "PASS prod-ca" in output
 
 

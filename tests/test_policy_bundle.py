@@ -24,7 +24,8 @@ def policies(tmp_path: Path) -> Path:
 
 def test_bundle_contents(policies: Path) -> None:
     bundle = load_bundle(policies)
-    assert set(bundle.modules) == {"demo/demo.rego", "lib/inventory.rego"}
+    libraries = {f"lib/{p.name}" for p in (ROOT / "policies" / "lib").glob("*.rego")}
+    assert set(bundle.modules) == {"demo/demo.rego", "lib/inventory.rego"} | libraries
     assert set(bundle.test_modules) == {"demo/demo_test.rego"}
     assert bundle.data == {"params": {"limits": {"max_resources": 2}}}
     assert bundle.packages == ("demo",)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from servegate.baseline import apply_baseline
 from servegate.errors import GateError
-from servegate.findings import REPORT_SCHEMA
+from servegate.findings import REPORT_SCHEMA, Evidence, Limit
+from servegate.report.html import render_html
 from servegate.report.json_report import load_report_json, render_json
+from servegate.report.junit import render_junit
+from servegate.report.markdown import render_markdown
+from servegate.report.sarif import render_sarif
 from tests.report_builders import failing_report, passing_report
 
 CONTRACT_KEYS = {
@@ -54,7 +59,11 @@ def test_document_follows_the_contract(build: object) -> None:
     for item, finding in zip(document["findings"], report.findings, strict=True):
         assert set(item) == FINDING_KEYS
         assert item["waived"] is finding.waived
-        assert item["evidence"] == {"path": finding.evidence.path, "value": finding.evidence.value}
+        assert item["evidence"] == {
+            "path": finding.evidence.path,
+            "value": finding.evidence.value,
+            "limit": None,
+        }
         if finding.waiver is None:
             assert item["waiver"] is None
         else:
@@ -126,3 +135,32 @@ def test_invalid_field_is_named(tmp_path: Path) -> None:
 def test_missing_file_is_a_gate_error(tmp_path: Path) -> None:
     with pytest.raises(GateError, match="cannot read report"):
         load_report_json(tmp_path / "absent.json")
+
+
+def test_a_limit_is_evidence_apart_from_the_value(tmp_path: Path) -> None:
+    """COST-001 carries the estimate as the value and the budget as the limit it exceeded."""
+    base = failing_report()
+    over = replace(
+        base.findings[0],
+        evidence=Evidence(
+            path="estimate.monthlyUsd.max",
+            value=30382.13,
+            limit=Limit(path="declared.budget.monthlyUsd", value=30000),
+        ),
+    )
+    report = replace(base, findings=(over, *base.findings[1:]))
+    document = json.loads(render_json(report))
+    assert document["findings"][0]["evidence"] == {
+        "path": "estimate.monthlyUsd.max",
+        "value": 30382.13,
+        "limit": {"path": "declared.budget.monthlyUsd", "value": 30000},
+    }
+    path = tmp_path / "report.json"
+    path.write_text(render_json(report), encoding="utf-8")
+    assert load_report_json(path) == report
+    sarif = json.loads(render_sarif(report))["runs"][0]["results"]
+    assert {"path": "declared.budget.monthlyUsd", "value": 30000} in [
+        r["properties"]["evidence"]["limit"] for r in sarif
+    ]
+    for text in (render_markdown(report), render_html(report), render_junit(report)):
+        assert "declared.budget.monthlyUsd" in text and "30000" in text

@@ -1,99 +1,88 @@
 # METADATA
 # title: Cost
-# description: The stack's GPU spending at full scale against the budget it declares, priced from
-#   compliance and FinOps's price table.
+# description: The stack's whole monthly cost (GPU and system nodes, EKS control plane, NAT
+#   gateways, interface endpoints, load balancers, log storage) against the budget it declares,
+#   priced from compliance and FinOps's price table. The estimate is data.lib.cost.
 package cost
 
+import data.lib.cost as estimate
 import data.lib.inventory as inv
-import data.lib.inventory.gpu_node_groups
-import data.lib.inventory.unknown_value
 import rego.v1
 
 _budget(declared) := declared.budget.monthlyUsd if is_number(declared.budget.monthlyUsd)
 
-# Node groups without their own region run in the stack's region.
-_pricing_region(ng, stack) := ng.region if {
-	is_string(ng.region)
-	ng.region != unknown_value
-} else := object.get(stack, "region", "")
+# Amounts as text with two decimals, from whole cents: the engines format floats differently.
+_usd_cents(cents) := concat("", [format_int(floor(cents / 100), 10), ".", substring(format_int(100 + (cents % 100), 10), 1, 2)])
 
-_instance_type(ng) := object.get(ng.props, ["instanceTypes", 0], "")
+_usd(amount) := _usd_cents(estimate.cents(amount))
 
-_price(ng, stack) := data.params.gpu_prices.prices[_pricing_region(ng, stack)][_instance_type(ng)]
-
-_max_size(ng) := object.get(ng.props, ["scalingConfig", "maxSize"], 0)
-
-_monthly(ng, stack) := (_max_size(ng) * _price(ng, stack)) * data.params.gpu_prices.hours_per_month
-
-_sized(ng) if not inv.is_unknown(ng, "scalingConfig.maxSize")
-
-# Amounts in cents-exact text and value: the engines format and print floats differently.
-_cents(amount) := round(amount * 100)
-
-_usd(amount) := concat("", [format_int(floor(cents / 100), 10), ".", substring(format_int(100 + (cents % 100), 10), 1, 2)]) if {
-	cents := _cents(amount)
-}
+# "GPU nodes 29389.80, system nodes 156.22, ...": what the maximum is made of.
+_drivers := concat(", ", [concat(" ", [estimate.kind_titles[kind], _usd_cents(amount)]) |
+	some kind in estimate.kinds
+	amount := estimate.by_kind[kind][1]
+	amount > 0
+])
 
 # METADATA
-# title: GPU spending at full scale stays within the budget
-# description: GPU nodes dominate the cost of self-hosted serving; if every pool scaled to its
-#   maximum, the monthly bill must still fit the budget the stack declares.
+# title: The whole monthly cost at full scale stays within the budget
+# description: If every pool scaled to its maximum, the monthly bill (GPU and system nodes, the
+#   EKS control plane at its support tier, NAT gateways, interface endpoints per Availability
+#   Zone, load balancers and the stated log storage) must still fit the budget the stack declares.
 # custom:
 #   id: COST-001
 #   area: cost
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
-#   parameters: [gpu_prices.prices, gpu_prices.hours_per_month]
-#   remediation: Lower GPU pools' maxSize or choose cheaper instance types, or have the budget
-#     raised (budget.monthlyUsd) by its owner.
+#   parameters: [prices.hours_per_month, prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage, prices.assumptions]
+#   remediation: Lower GPU pools' maxSize or choose cheaper instance types, run a Kubernetes version
+#     in standard support, drop unneeded endpoints or NAT gateways, or have the budget raised
+#     (budget.monthlyUsd) by its owner.
 deny contains v if {
 	budget := _budget(input.declared)
-	groups := gpu_node_groups
-	estimate := sum([cost | some ng in groups; _sized(ng); cost := _monthly(ng, input.stack)])
-	estimate > budget
-	v := inv.violation(
+	estimate.max_cents > estimate.cents(budget)
+	v := inv.violation_with_limit(
 		"COST-001", inv.stack_resource(input),
-		concat("", ["estimated monthly GPU cost at maximum scale is ", _usd(estimate), " USD, over the declared budget of ", _usd(budget), " USD"]),
-		"declared.budget.monthlyUsd", _cents(estimate) / 100,
+		concat("", [
+			"estimated monthly cost at maximum scale is ", _usd_cents(estimate.max_cents),
+			" USD (", _drivers, "), over the declared budget of ", _usd(budget), " USD",
+		]),
+		"estimate.monthlyUsd.max", estimate.max_cents / 100,
+		"declared.budget.monthlyUsd", budget,
 	)
 }
 
 deny contains v if {
 	_budget(input.declared)
-	some ng in gpu_node_groups
-	not _sized(ng)
-	v := inv.undecided("COST-001", ng, "scalingConfig.maxSize")
+	some entry in estimate.undecided
+	v := inv.undecided("COST-001", entry.res, entry.path)
 }
 
 # METADATA
-# title: Every GPU instance type has a price for the stack's region
-# description: A node group the price table cannot price is left out of the budget estimate, so
-#   the budget check must say so instead of passing silently.
+# title: Every priced resource has a price for its region
+# description: A node group, cluster, NAT gateway, interface endpoint, load balancer, log group or
+#   bucket the price table cannot price is left out of the cost estimate, so the budget check must
+#   say so instead of passing silently.
 # custom:
 #   id: COST-002
 #   area: cost
 #   severity: medium
 #   enforcement: advisory
 #   scope: resource
-#   parameters: [gpu_prices.prices]
-#   remediation: Add the instance type's hourly price for the region to
-#     policies/data/gpu_prices.yaml (owned by FinOps), or use a priced instance type.
+#   parameters: [prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage]
+#   remediation: Add the missing price for the region to policies/data/prices.yaml (owned by
+#     FinOps), with its source and date, or use a priced instance type or region.
 deny contains v if {
-	some ng in gpu_node_groups
-	not _price(ng, input.stack)
-	type_text := _type_text(ng)
-	region := _pricing_region(ng, input.stack)
+	some entry in estimate.unpriced
 	v := inv.violation(
-		"COST-002", ng,
-		concat("", ["GPU node group ", ng.name, " uses instance type ", inv.text(type_text), ", which has no price for region ", inv.text(region), " in policies/data/gpu_prices.yaml; the budget estimate leaves it out"]),
-		"instanceTypes", object.get(ng.props, "instanceTypes", null),
+		"COST-002", entry.res,
+		concat("", [
+			estimate.kind_titles[entry.kind], ": ", entry.res.name, " in region ", inv.text(entry.region),
+			" has no price in policies/data/prices.yaml (", entry.missing, "); the cost estimate leaves it out",
+		]),
+		entry.path, entry.value,
 	)
 }
-
-_type_text(ng) := _instance_type(ng) if _instance_type(ng) != ""
-
-_type_text(ng) := "(none)" if _instance_type(ng) == ""
 
 # METADATA
 # title: The stack declares a budget
@@ -111,7 +100,7 @@ deny contains v if {
 	not _budget(input.declared)
 	v := inv.violation(
 		"COST-003", inv.stack_resource(input),
-		"the stack declares no budget (llm-serving:budget.monthlyUsd), so its GPU spending is not checked",
+		"the stack declares no budget (llm-serving:budget.monthlyUsd), so its spending is not checked",
 		"declared.budget", object.get(input.declared, "budget", null),
 	)
 }

@@ -79,6 +79,13 @@ violation(rule_id, res, message, path, value) := {
 	"value": value,
 }
 
+# A violation of a limit: the value found and, apart, the limit it was judged against
+# (evidence.limit in report.json), e.g. a cost estimate and the declared budget.
+violation_with_limit(rule_id, res, message, path, value, limit_path, limit) := object.union(
+	violation(rule_id, res, message, path, value),
+	{"limit": {"path": limit_path, "value": limit}},
+)
+
 # An undecided result: the rule needed a value that is unknown until apply.
 undecided(rule_id, res, path) := {
 	"rule_id": rule_id,

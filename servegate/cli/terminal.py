@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from servegate import console
+from servegate.cost import KIND_TITLES, CostEstimate, format_usd
 from servegate.findings import Report, Result, Verdict
 from servegate.summary import StackSummary
 
@@ -75,13 +77,56 @@ def print_summary(summary: StackSummary) -> None:
             model.canary or "-",
         )
     out.print(models)
-    total = summary.monthly_gpu_usd_at_max
-    budget = summary.budget_monthly_usd
-    out.print(
-        f"GPUs: {summary.gpus_min}-{summary.gpus_max}; estimated GPU cost at max scale: "
-        + ("unknown (no price for a pool)" if total is None else f"USD {total:,.0f}/month")
-        + ("" if budget is None else f" (budget USD {budget:,.0f})")
+    out.print(f"GPUs: {summary.gpus_min}-{summary.gpus_max}")
+    print_cost(summary.cost, summary.budget_monthly_usd)
+
+
+# Line items shown per kind before "and N more".
+_DRIVERS_SHOWN = 3
+
+
+def print_cost(estimate: CostEstimate, budget: float | None) -> None:
+    """The monthly cost, min (minimum scale) to max, by kind, with what drives each."""
+    out = console.out_console()
+    table = Table(
+        "kind",
+        "USD/month min",
+        "USD/month max",
+        "driven by",
+        title="Monthly cost (USD)",
+        title_justify="left",
     )
+    for total in estimate.by_kind:
+        items = sorted(
+            (i for i in estimate.items if i.kind == total.kind), key=lambda i: -i.max_cents
+        )
+        # Identical bases (nine endpoints in 3 AZs each) read once, with their count.
+        bases = Counter(i.basis for i in items)
+        drivers = [
+            escape(basis if n == 1 else f"{n} × {basis}")
+            for basis, n in list(bases.items())[:_DRIVERS_SHOWN]
+        ]
+        if len(bases) > _DRIVERS_SHOWN:
+            drivers.append(f"and {len(bases) - _DRIVERS_SHOWN} more")
+        table.add_row(
+            KIND_TITLES[total.kind],
+            format_usd(total.min_cents),
+            format_usd(total.max_cents),
+            "\n".join(drivers) or "-",
+        )
+    out.print(table)
+    line = f"Total: USD {format_usd(estimate.min_cents)} - {format_usd(estimate.max_cents)}/month"
+    if budget is not None:
+        line += f" (budget USD {budget:,.0f})"
+    out.print(line)
+    for gap in estimate.unpriced:
+        out.print(f"[yellow]not priced[/]: {escape(gap.name)} ({escape(gap.missing)} missing)")
+    if estimate.unverified:
+        out.print(
+            "Unverified prices (policies/data/prices.yaml): " + ", ".join(estimate.unverified)
+        )
+    if estimate.not_estimated:
+        out.print("Not estimated: " + "; ".join(estimate.not_estimated))
 
 
 def print_report(report: Report, written: list[Path]) -> None:

@@ -10,7 +10,15 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from servegate.errors import GateError
-from servegate.findings import REPORT_SCHEMA, Finding, Report, Rule, Waiver, WaiverProblem
+from servegate.findings import (
+    REPORT_SCHEMA,
+    Evidence,
+    Finding,
+    Report,
+    Rule,
+    Waiver,
+    WaiverProblem,
+)
 from servegate.report.view import baseline_counts
 
 _REPORT_ADAPTER: TypeAdapter[Report] = TypeAdapter(Report)
@@ -26,6 +34,16 @@ def waiver_to_dict(waiver: Waiver) -> dict[str, Any]:
     }
 
 
+def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
+    """path and value found; limit (path and value) only for rules that judge against one."""
+    limit = evidence.limit
+    return {
+        "path": evidence.path,
+        "value": evidence.value,
+        "limit": None if limit is None else {"path": limit.path, "value": limit.value},
+    }
+
+
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
     return {
         "rule_id": finding.rule_id,
@@ -35,7 +53,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "resource_urn": finding.resource_urn,
         "resource_type": finding.resource_type,
         "message": finding.message,
-        "evidence": {"path": finding.evidence.path, "value": finding.evidence.value},
+        "evidence": evidence_to_dict(finding.evidence),
         "waived": finding.waived,
         "waiver": waiver_to_dict(finding.waiver) if finding.waiver else None,
         "result": finding.result.value,

@@ -25,6 +25,9 @@ def _xml_text(text: str) -> str:
 
 def _line(finding: Finding) -> str:
     evidence = f"{finding.evidence.path} = {value_text(finding.evidence.value)}"
+    if finding.evidence.limit is not None:
+        limit = finding.evidence.limit
+        evidence += f"; limit {limit.path} = {value_text(limit.value)}"
     line = f"{finding.resource_urn}: {finding.message} [{evidence}]"
     if finding.waiver is not None:
         line += (

@@ -24,6 +24,7 @@ from servegate.findings import (
     Rule,
     Severity,
 )
+from servegate.report.json_report import evidence_to_dict
 from servegate.report.view import all_rules
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -126,7 +127,7 @@ def _result(finding: Finding, rule_index: int, stack: str) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
         "properties": {
             "resourceType": finding.resource_type,
-            "evidence": {"path": finding.evidence.path, "value": finding.evidence.value},
+            "evidence": evidence_to_dict(finding.evidence),
             "result": finding.result.value,
             "enforcement": finding.enforcement.value,
             "blocking": finding.blocking and not resolved,
