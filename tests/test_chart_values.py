@@ -383,3 +383,17 @@ def test_a_misspelt_value_of_a_shipped_stack_fails_with_chart_version_and_path()
     subchart = {**values, "grafana": {**values["grafana"], "adminPasswd": ""}}
     (problem,) = unknown_keys(chart, version, subchart, chart_values(chart, version))
     assert problem.startswith(f"kube-prometheus-stack {version}: grafana.adminPasswd is not a key")
+
+
+def test_every_vendored_values_file_is_of_a_chart_version_some_stack_pins() -> None:
+    pinned = {(chart, version) for stack in STACKS for chart, version, _ in releases(stack)}
+    for chart, version in list(pinned):
+        row = _provenance()[f"{chart}/{version}/values.yaml"]
+        pinned |= {
+            (sub, p.parent.name)
+            for sub, pin in row["subcharts"].items()
+            for p in _subchart_files(sub, pin)
+        }
+    vendored = {(p.parent.name, p.name) for p in VENDORED.glob("*/*") if p.is_dir()}
+    stale = sorted(vendored - pinned)
+    assert stale == [], "retire them: git rm -r tests/vendor/charts/<chart>/<version>; vendor tidy"

@@ -158,3 +158,10 @@ def test_render_writes_one_file_per_object(tmp_path: Path) -> None:
     assert all(r["version"] for r in releases), "every chart is pinned"
     for manifest in objects:
         assert manifest.name and len(manifest.name) <= 253
+
+
+def test_every_vendored_schema_is_of_a_chart_version_some_stack_pins() -> None:
+    pinned = {pin for stack in STACKS for pin in chart_versions(stacks.inventory(stack)).items()}
+    vendored = {(p.parent.name, p.name) for p in VENDORED.glob("*/*") if p.is_dir()}
+    stale = sorted(vendored - pinned)
+    assert stale == [], "retire them: git rm -r tests/vendor/crds/<chart>/<version>; vendor tidy"

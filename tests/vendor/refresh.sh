@@ -57,10 +57,3 @@ keda 2.20.2
 dcgm 4.8.2 4.5.3-4.8.2
 device_plugin 0.20.0
 
-# The pins on main before the upgrade to Envoy AI Gateway v1.1 (delete once it is merged).
-eg v1.7.0 charts/gateway-helm/crds
-aieg v0.5.0
-kps 67.8.0 5.28.0 grafana/helm-charts 8.8.2  # subcharts: newest 5.28.* / 8.8.* before the chart's tag
-keda 2.17.2
-dcgm 4.1.1 4.2.3-4.1.1
-device_plugin 0.17.1
