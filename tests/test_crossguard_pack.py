@@ -422,7 +422,7 @@ def test_waived_findings_do_not_block(
                 "waivers": [
                     {
                         "rule_id": "RES-001",
-                        "resource": urn("aws:ec2/vpc:Vpc", "*"),
+                        "resource": urn("aws:ec2/vpc:Vpc", "main"),
                         "justification": "test: a VPC outside the zone is approved",
                         "approved_by": "compliance@example.com",
                         "expires": "2999-12-31",
