@@ -28,14 +28,19 @@ def resource_from_state(
     type_token = state.get("type")
     if not isinstance(type_token, str) or not type_token:
         raise GateError(f"{file}: {where} ({urn}) has no type")
-    inputs = state.get("inputs") or {}
+    inputs = state.get("inputs")
+    if inputs is None:
+        inputs = {}
     if not isinstance(inputs, dict):
         raise GateError(f"{file}: {where}.inputs is not an object")
+    custom = state.get("custom", False)
+    if not isinstance(custom, bool):
+        raise GateError(f"{file}: {where}.custom is not true or false")
     return RawResource(
         urn=urn,
         type=type_token,
         name=urns.name_of(urn),
-        custom=bool(state.get("custom", False)),
+        custom=custom,
         op=op,
         inputs=scrub_properties(type_token, inputs),
         parent=_optional_str(state.get("parent"), f"{where}.parent", file),

@@ -95,8 +95,6 @@ def render_junit(report: Report) -> str:
     if report.waiver_problems:
         # Waiver problems concern the waivers file, not a rule: listed on the suite.
         out = ET.SubElement(suite, "system-out")
-        out.text = _xml_text(
-            "\n".join(f"- {p.label}: {p.reason}" for p in report.waiver_problems)
-        )
+        out.text = _xml_text("\n".join(f"- {p.label}: {p.reason}" for p in report.waiver_problems))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
