@@ -16,11 +16,13 @@ from servegate.audit_log import audit_log_path
 from servegate.baseline import load_baseline
 from servegate.engines import get_engine
 from servegate.engines.factory import DEFAULT_ENGINE
+from servegate.errors import GateError
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
 from servegate.offline import OfflineRun, run_offline
 from servegate.plan.inventory import build_inventory, evaluation
 from servegate.plan.load import load_plan
+from servegate.plan.ops import DELETING_OPS
 from servegate.policy.bundle import PolicyBundle, load_bundle
 from servegate.report.writer import write_reports
 from servegate.waivers import DEFAULT_WAIVERS_PATH, DEFAULT_WARN_EXPIRY_DAYS, load_waivers
@@ -126,6 +128,13 @@ def offline_inventory(
 def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
     """A `pulumi preview --json` or `pulumi stack export` document, normalized."""
     plan = load_plan(plan_path, stack=spec.stack)
+    if spec.models and not any(r.op not in DELETING_OPS for r in plan.resources):
+        # A plan that deploys nothing cannot show the declared models served as declared.
+        raise GateError(
+            f"{plan_path}: the plan leaves no resource in the stack, but stack {spec.stack} "
+            f"declares {len(spec.models)} model{'s' if len(spec.models) != 1 else ''}; gate the "
+            "preview of the program that deploys them (`pulumi preview --json --show-sames`)"
+        )
     # A stack export carries no config: the stack file supplies the region and default tags.
     config = plan.config or read_stack_config(stack_file(spec.stack))
     inventory = build_inventory(

@@ -13,6 +13,7 @@ from servegate.plan import urns
 from servegate.plan.detect import PlanFormat, detect_format
 from servegate.plan.export import parse_export
 from servegate.plan.gc_pause import gc_paused
+from servegate.plan.parents import check_parents
 from servegate.plan.preview import parse_preview
 from servegate.plan.raw import RawResource
 
@@ -64,6 +65,7 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
 
         source = detect_format(doc, file)
         parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        check_parents(parsed.resources, file)
     known = [parsed.stack_urn] if parsed.stack_urn else []
     all_urns = known + [resource.urn for resource in parsed.resources]
     if not all_urns:
