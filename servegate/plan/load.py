@@ -18,6 +18,9 @@ from servegate.plan.preview import parse_preview
 from servegate.plan.raw import RawResource
 
 
+_TOO_DEEP = "values nested too deeply for a Pulumi plan"
+
+
 @dataclass(frozen=True)
 class LoadedPlan:
     """A plan document, parsed. ``stack``/``project`` come from its URNs."""
@@ -62,9 +65,15 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
             raise GateError(
                 f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
             ) from None
+        except RecursionError:
+            raise GateError(f"{file}: {_TOO_DEEP}") from None
 
         source = detect_format(doc, file)
-        parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        try:
+            parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        except RecursionError:
+            # Values nested close to the parser's limit are walked again when scrubbed.
+            raise GateError(f"{file}: {_TOO_DEEP}") from None
         check_parents(parsed.resources, file)
     known = [parsed.stack_urn] if parsed.stack_urn else []
     all_urns = known + [resource.urn for resource in parsed.resources]
