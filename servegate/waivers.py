@@ -105,6 +105,11 @@ def _urn_matches(pattern: str, urn: str) -> bool:
     return pattern == urn or fnmatch.fnmatchcase(urn, pattern)
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A value of a broken waiver as reports quote it: one printable line, cut short."""
+    return text[:limit] if text[:limit].isprintable() else repr(text[:limit])
+
+
 def is_glob(pattern: str) -> bool:
     return any(character in _GLOB_CHARACTERS for character in pattern)
 
@@ -146,7 +151,7 @@ def _entry_problem(
         return WaiverIssue.INVALID, "fields must be text"
     rule = None if rules is None else rules.get(entry["rule_id"])
     if rules is not None and rule is None:
-        return WaiverIssue.INVALID, f"no rule {entry['rule_id'][:40]}"
+        return WaiverIssue.INVALID, f"no rule {_shown(entry['rule_id'])}"
     if not _EMAIL.fullmatch(entry["approved_by"]):
         return (
             WaiverIssue.INVALID,
@@ -190,8 +195,8 @@ def parse_waivers(
             continue
         rule_id, resource = entry.get("rule_id"), entry.get("resource")
         where = {
-            "rule_id": rule_id if isinstance(rule_id, str) else None,
-            "resource": resource if isinstance(resource, str) else None,
+            "rule_id": _shown(rule_id) if isinstance(rule_id, str) else None,
+            "resource": _shown(resource, 300) if isinstance(resource, str) else None,
         }
         problem = _entry_problem(entry, rules, today)
         if problem is not None:

@@ -17,7 +17,6 @@ from servegate.plan.parents import check_parents
 from servegate.plan.preview import parse_preview
 from servegate.plan.raw import RawResource
 
-
 _TOO_DEEP = "values nested too deeply for a Pulumi plan"
 
 
