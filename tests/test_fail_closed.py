@@ -223,6 +223,22 @@ def test_rule_using_a_builtin_the_engine_lacks_is_exit_2(project: Path) -> None:
     _assert_one_line(code, output, "net.lookup_ip_addr")
 
 
+def test_rule_calling_the_network_is_exit_2(project: Path) -> None:
+    # regorus answers http.send with "undefined", not an error: the rule would never fire.
+    rego = _own_policies(project) / "cost" / "cost.rego"
+    anchor = "deny contains v if {"
+    rego.write_text(
+        rego.read_text().replace(
+            anchor,
+            anchor + '\n\thttp.send({"method": "get", "url": "http://x"}).status_code == 200',
+            1,
+        )
+    )
+    code, output = _check(project, preview_doc([_bucket()]))
+    _assert_one_line(code, output, "cost.rego:")
+    assert "http.send depends on the network" in output
+
+
 def test_truncated_document_copy_is_still_one_line(project: Path) -> None:
     text = json.dumps(preview_doc([_bucket()]))
     code, output = _check(project, text[: len(text) // 2])
