@@ -227,3 +227,15 @@ def test_expect_head_of_an_empty_log_is_the_genesis_value(project: Path) -> None
     log.write_bytes(b"")
     code, output = invoke(project, "audit", "verify", "--expect-head", "0" * 64)
     assert code == 0 and _head(output) == "0" * 64
+
+
+def test_quiet_prints_only_the_verdict_with_a_waivers_file(project: Path) -> None:
+    entries = [_waiver(f["rule_id"], f["resource_urn"]) for f in _blocking(project)]
+    path = project / "waivers.yaml"
+    path.write_text(yaml.safe_dump({"waivers": entries}))
+    args = ("check", str(PLAN), "-s", "prod-ca", "--waivers", str(path), "--format", "json")
+    code, output = invoke(project, "--quiet", *args)
+    assert code == 0 and output.strip().splitlines() == [output.strip().splitlines()[0]]
+    assert output.startswith("PASS prod-ca")
+    code, output = invoke(project, *args)
+    assert code == 0 and "waivers waivers.yaml (sha256 " in output

@@ -104,7 +104,7 @@ def print_report(report: Report, written: list[Path]) -> None:
         )
     if len(blocking) > _SHOWN:
         out.print(f"  ... and {len(blocking) - _SHOWN} more (see the reports)")
-    if report.waivers_file is not None:
+    if report.waivers_file is not None and not console.quiet():
         out.print(
             f"  waivers {escape(report.waivers_file)} (sha256 {report.waivers_sha256}): "
             f"{summary.waived} finding{'s' if summary.waived != 1 else ''} waived"
