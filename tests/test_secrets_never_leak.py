@@ -11,7 +11,6 @@ import shutil
 import string
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -19,32 +18,21 @@ from typer.testing import CliRunner
 
 from components import catalog
 from servegate.cli.main import app
+from servegate.report import writer
 from tests import stacks
 
 runner = CliRunner()
-FORMATS = "json,md,html,sarif,junit"
+# Every format the writer knows.
+FORMATS = ",".join(writer.FORMATS)
 CONFIG_SECRET = "sk-canary-config-7f3a9c2e1b5d4f6a8e0c2b4d6f8a0c2e"
 K8S_SECRET = "sk-canary-k8s-5e7d9b1c3a5f7e9d1b3c5a7f9e1d3b5c"
 EXPORT_SECRET = "sk-live-9f8e7d"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
-
-
 def _outputs(project: Path) -> dict[Path, str]:
     files = {p: p.read_text() for p in (project / "reports").rglob("*") if p.is_file()}
-    assert {p.name for p in files} >= {
-        "report.json",
-        "report.md",
-        "report.html",
-        "report.sarif",
-        "junit.xml",
-        "audit.jsonl",
+    assert {p.name for p in files} >= {name for name, _ in writer.RENDERERS.values()} | {
+        "audit.jsonl"
     }
     return files
 
