@@ -46,6 +46,22 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
 
     Every problem is a :class:`GateError` with one line naming the file.
     """
+    try:
+        return _load_plan(path, stack)
+    except GateError as error:
+        # Messages quote keys and URNs of the document, which may hold line ends or other
+        # control characters: escaped, so the error stays one readable line.
+        text = str(error)
+        if text.isprintable():
+            raise
+        raise GateError(_printable(text)) from None
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _load_plan(path: Path, stack: str | None) -> LoadedPlan:
     file = str(path)
     try:
         data = path.read_bytes()
