@@ -138,7 +138,7 @@ def _entry_problem(
     missing = [key for key in _FIELDS if entry.get(key) in (None, "")]
     if missing:
         return WaiverIssue.INVALID, f"missing {', '.join(missing)}"
-    unknown = sorted(str(key) for key in entry if key not in _FIELDS)
+    unknown = sorted(_shown(str(key)) for key in entry if key not in _FIELDS)
     if unknown:
         return WaiverIssue.INVALID, f"unknown keys {', '.join(unknown)}"
     expires = _parse_date(entry["expires"])
