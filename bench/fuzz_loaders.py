@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ def fuzz(name: str, examples: int, random_seed: int | None) -> bool:
     try:
         run()
     except Exception as failure:  # noqa: BLE001 - report every target, then exit 1
+        # The traceback carries Hypothesis's notes: the smallest failing input of each bug.
+        print("".join(traceback.format_exception(failure)), file=sys.stderr)
         print(f"{name}: FAILED after {time.perf_counter() - started:.1f}s: {failure!r}")
         return False
     print(f"{name}: {examples} examples, no crash ({time.perf_counter() - started:.1f}s)")

@@ -103,6 +103,21 @@ def _export_delete_as_text() -> dict[str, Any]:
     return document
 
 
+def _root_stack_urn(value: Any, export: bool = False) -> Callable[[], dict[str, Any]]:
+    # The root stack's URN names the plan's stack and project (found by the long fuzz run).
+    def build() -> dict[str, Any]:
+        if export:
+            document = export_doc([_bucket()])
+            document["deployment"]["resources"][0]["urn"] = value
+            return document
+        document = preview_doc([_bucket()])
+        root = document["steps"][0]
+        root["urn"] = root["oldState"]["urn"] = root["newState"]["urn"] = value
+        return document
+
+    return build
+
+
 def _only_the_root_stack() -> dict[str, Any]:
     return preview_doc([])
 
@@ -137,6 +152,8 @@ CASES: list[tuple[str, Callable[[], dict[str, Any]], str]] = [
     ),
     ("export-two-live-states", _export_two_live_states, "are both the live state of"),
     ("export-delete-as-text", _export_delete_as_text, "resources[1].delete is not true or false"),
+    ("root-urn-a-boolean", _root_stack_urn(True), "(the root stack) has no valid urn"),
+    ("export-root-urn-short", _root_stack_urn("x", export=True), "(the root stack) has no"),
     ("empty-plan", _only_the_root_stack, "leaves no resource in the stack, but stack prod-ca"),
     ("only-deletions", _only_deletions, "declares 2 models"),
 ]

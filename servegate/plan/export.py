@@ -9,7 +9,7 @@ from servegate.errors import GateError
 from servegate.plan.ops import precedence
 from servegate.plan.parsed import ParsedPlan
 from servegate.plan.raw import RawResource
-from servegate.plan.states import resource_from_state
+from servegate.plan.states import resource_from_state, root_stack_urn
 from servegate.plan.urns import ROOT_STACK_TYPE
 
 SUPPORTED_VERSIONS = (1, 2, 3)
@@ -45,7 +45,7 @@ def parse_export(doc: Mapping[str, Any], file: str) -> ParsedPlan:
         if not isinstance(state, dict):
             raise GateError(f"{file}: {where} is not an object")
         if state.get("type") == ROOT_STACK_TYPE:
-            stack_urn = state.get("urn")
+            stack_urn = root_stack_urn(state.get("urn"), where, file)
             continue
         deleting = state.get("delete", False)
         if not isinstance(deleting, bool):

@@ -10,7 +10,7 @@ from servegate.errors import GateError
 from servegate.plan.ops import DELETING_OPS, STEP_OPS, is_valid_combination, precedence
 from servegate.plan.parsed import ParsedPlan
 from servegate.plan.raw import RawResource
-from servegate.plan.states import resource_from_state
+from servegate.plan.states import resource_from_state, root_stack_urn
 from servegate.plan.urns import ROOT_STACK_TYPE
 
 
@@ -52,7 +52,7 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
                 "which resource the step describes is ambiguous"
             )
         if state.get("type") == ROOT_STACK_TYPE:
-            stack_urn = state.get("urn") or step_urn
+            stack_urn = root_stack_urn(state.get("urn") or step_urn, f"{where}.{key}", file)
             continue
         if "urn" not in state and step_urn is not None:
             state = {**state, "urn": step_urn}

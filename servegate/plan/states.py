@@ -49,6 +49,16 @@ def resource_from_state(
     )
 
 
+def root_stack_urn(value: Any, where: str, file: str) -> str:
+    """The root stack's URN, which names the plan's stack and project: it must be one."""
+    if not urns.is_urn(value):
+        raise GateError(
+            f"{file}: {where} (the root stack) has no valid urn (expected urn:pulumi:...)"
+        )
+    urn: str = value
+    return urn
+
+
 def _optional_str(value: Any, where: str, file: str) -> str | None:
     if value is None or value == "":
         return None
