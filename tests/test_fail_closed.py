@@ -112,7 +112,8 @@ def _root_stack_urn(value: Any, export: bool = False) -> Callable[[], dict[str, 
             return document
         document = preview_doc([_bucket()])
         root = document["steps"][0]
-        root["urn"] = root["oldState"]["urn"] = root["newState"]["urn"] = value
+        del root["urn"]
+        root["oldState"]["urn"] = root["newState"]["urn"] = value
         return document
 
     return build
