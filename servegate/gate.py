@@ -93,9 +93,7 @@ def judge(
     """
     findings = waivers.apply(evaluate(inventory, bundle=bundle, engine=engine))
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    problems = waivers.review(
-        findings, today=today or moment.date(), warn_days=warn_expiry_days
-    )
+    problems = waivers.review(findings, today=today or moment.date(), warn_days=warn_expiry_days)
     stack = inventory.get("stack", {})
     return Report(
         stack=str(stack.get("name", "")),

@@ -239,3 +239,29 @@ def test_quiet_prints_only_the_verdict_with_a_waivers_file(project: Path) -> Non
     assert output.startswith("PASS prod-ca")
     code, output = invoke(project, *args)
     assert code == 0 and "waivers waivers.yaml (sha256 " in output
+
+
+def test_waiver_expiry_is_judged_at_the_as_of_date(project: Path) -> None:
+    entries = [
+        _waiver(f["rule_id"], f["resource_urn"], expires=_in_days(20)) for f in _blocking(project)
+    ]
+    path = project / "waivers.yaml"
+    path.write_text(yaml.safe_dump({"waivers": entries}))
+    later = _in_days(10)
+    code, output = invoke(
+        project,
+        "check",
+        str(PLAN),
+        "-s",
+        "prod-ca",
+        "--waivers",
+        str(path),
+        "--format",
+        "json",
+        "--as-of",
+        later,
+    )
+    assert code == 0, output
+    report = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
+    assert {p["kind"] for p in report["waiver_problems"]} == {"expiring"}
+    assert all("in 10 days" in p["reason"] for p in report["waiver_problems"])
