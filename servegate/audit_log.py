@@ -5,7 +5,11 @@ its line end; GENESIS for the first line), ``seq``, its 1-based position, and ``
 the SHA-256 of its own canonical JSON without the digest. Editing a line breaks its digest
 (or, if the digest was recomputed, the next line's ``prev``); removing or reordering lines
 breaks ``seq`` and ``prev``. Dropping lines at the end leaves a valid chain, so keep the
-``head`` that ``verify`` returns somewhere the log's writer cannot change (a CI artifact).
+``head`` that ``verify`` returns somewhere the log's writer cannot change (a CI job log, a
+ticket) and check it later with ``servegate audit verify --expect-head HEAD``.
+
+Every gate run appends a line: a decision (verdict pass or fail) or, when the gate could
+not judge, verdict ``error`` with the one-line reason.
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ if sys.platform != "win32":
 
 GENESIS = "0" * 64
 _CHUNK = 65_536
+# Relative to the project folder; --audit-log chooses another file.
+DEFAULT_AUDIT_LOG = Path("reports") / "audit.jsonl"
+# The verdict of a run that could not judge (exit 2).
+ERROR_VERDICT = "error"
+
+
+def audit_log_path(project_dir: Path, chosen: Path | None = None) -> Path:
+    """The log a command writes or checks: ``chosen`` (--audit-log), else the default."""
+    return chosen if chosen is not None else project_dir / DEFAULT_AUDIT_LOG
 
 
 @dataclass(frozen=True)
@@ -41,10 +54,30 @@ class VerifyResult:
     head: str
     broken_line: int | None = None
     reason: str = ""
+    # With verify(expect_head=...): the head the chain must end at, and the line whose hash
+    # it is (0: the genesis value; None: no intact line has it).
+    expected_head: str | None = None
+    expected_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.broken_line is None
+
+    @property
+    def head_problem(self) -> str:
+        """Why the intact chain does not end at the expected head, or empty."""
+        if self.expected_head is None or self.expected_head == self.head:
+            return ""
+        if self.expected_at is not None:
+            appended = self.lines - self.expected_at
+            return (
+                f"the chain goes on past the expected head (line {self.expected_at}): "
+                f"{appended} entr{'ies' if appended != 1 else 'y'} appended since"
+            )
+        return (
+            f"the expected head {self.expected_head} is not in the chain: entries were cut "
+            "off the end, or the log was replaced"
+        )
 
     @property
     def problem(self) -> str:
@@ -117,6 +150,9 @@ def decision_entry(report: Report, env: Mapping[str, str], now: datetime) -> dic
         "engine": {"name": report.engine.name, "version": report.engine.version},
         "verdict": report.verdict.value,
         "summary": asdict(report.summary),
+        "exit_code": 0 if report.verdict.value == "pass" else 1,
+        "waivers_file": report.waivers_file,
+        "waivers_sha256": report.waivers_sha256,
         "waiver_problems": len(report.waiver_problems),
         "waivers": [
             {
@@ -128,6 +164,28 @@ def decision_entry(report: Report, env: Mapping[str, str], now: datetime) -> dic
             }
             for use in waivers_used(report.findings)
         ],
+        "run_by": run_by(env),
+    }
+
+
+def error_entry(
+    *,
+    stack: str,
+    command: str,
+    reason: str,
+    engine: str,
+    env: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """The facts of a run that could not judge (exit 2), with its one-line reason."""
+    return {
+        "time": rfc3339(now),
+        "stack": stack,
+        "source": command,
+        "engine": {"name": engine},
+        "verdict": ERROR_VERDICT,
+        "exit_code": 2,
+        "reason": reason,
         "run_by": run_by(env),
     }
 
@@ -162,13 +220,41 @@ def append(
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Append one chained line for this decision to the log at ``path`` and return it.
+    """Append one chained line for this decision to the log at ``path`` and return it."""
+    entry = decision_entry(report, os.environ if env is None else env, now or datetime.now(UTC))
+    return append_entry(path, entry)
+
+
+def append_error(
+    path: Path,
+    *,
+    stack: str,
+    command: str,
+    reason: str,
+    engine: str,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Append one chained line for a run that ended with exit 2."""
+    entry = error_entry(
+        stack=stack,
+        command=command,
+        reason=reason,
+        engine=engine,
+        env=os.environ if env is None else env,
+        now=now or datetime.now(UTC),
+    )
+    return append_entry(path, entry)
+
+
+def append_entry(path: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """Chain ``entry`` (seq, prev, digest) onto the log at ``path`` and return it.
 
     The read of the last line and the write happen under an exclusive lock, so concurrent
     gates on one machine cannot fork the chain; the line goes out in one write and is
     fsync'ed before returning.
     """
-    entry = decision_entry(report, os.environ if env is None else env, now or datetime.now(UTC))
+    entry = dict(entry)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a+b") as handle:
@@ -226,17 +312,41 @@ def _check_line(number: int, line: bytes, expected_prev: str) -> tuple[int, str]
     return None
 
 
-def verify(path: Path) -> VerifyResult:
+def parse_head(text: str) -> str:
+    """A head digest as given on the command line: 64 hex digits (case ignored)."""
+    head = text.strip().lower()
+    if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+        raise GateError(f"--expect-head {text[:80]!r} is not a SHA-256 digest (64 hex digits)")
+    return head
+
+
+def verify(path: Path, expect_head: str | None = None) -> VerifyResult:
     """Check the whole chain; report the first line that was changed, removed or reordered.
 
+    With ``expect_head`` (a head printed by an earlier verify), also say whether the chain
+    ends there: lines cut off the end leave a valid chain with an older head.
     Raises GateError when the file cannot be read at all.
     """
     try:
         data = path.read_bytes()
     except OSError as error:
         raise GateError(f"{path}: cannot read the audit log: {error.strerror or error}") from None
+    expected_at = 0 if expect_head == GENESIS else None
+
+    def result(
+        lines: int, head: str, broken_line: int | None = None, reason: str = ""
+    ) -> VerifyResult:
+        return VerifyResult(
+            lines=lines,
+            head=head,
+            broken_line=broken_line,
+            reason=reason,
+            expected_head=expect_head,
+            expected_at=expected_at,
+        )
+
     if not data:
-        return VerifyResult(lines=0, head=GENESIS)
+        return result(0, GENESIS)
     lines = data.split(b"\n")
     complete = lines[-1] == b""
     if complete:
@@ -245,15 +355,15 @@ def verify(path: Path) -> VerifyResult:
     for number, line in enumerate(lines, start=1):
         problem = _check_line(number, line, expected_prev)
         if problem is not None:
-            return VerifyResult(
-                lines=number - 1, head=expected_prev, broken_line=problem[0], reason=problem[1]
-            )
+            return result(number - 1, expected_prev, problem[0], problem[1])
         expected_prev = _sha256(line)
+        if expected_prev == expect_head:
+            expected_at = number
     if not complete:
-        return VerifyResult(
-            lines=len(lines) - 1,
-            head=expected_prev,
-            broken_line=len(lines),
-            reason="no line end (an interrupted write or an edit)",
+        return result(
+            len(lines) - 1,
+            expected_prev,
+            len(lines),
+            "no line end (an interrupted write or an edit)",
         )
-    return VerifyResult(lines=len(lines), head=expected_prev)
+    return result(len(lines), expected_prev)

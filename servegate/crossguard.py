@@ -53,7 +53,7 @@ from servegate.plan.providers import is_provider
 from servegate.plan.raw import RawResource
 from servegate.plan.unknowns import UNKNOWN
 from servegate.policy.bundle import PolicyBundle, load_bundle
-from servegate.waivers import WaiverSet, load_waivers
+from servegate.waivers import DEFAULT_WAIVERS_PATH, WaiverSet, load_waivers
 
 PACK_NAME = "servegate"
 PACK_DESCRIPTION = "servegate residency, SLA, audit, security and cost rules (policies/**/*.rego)"
@@ -199,11 +199,10 @@ class PackEvaluator:
             spec = load_stack(name, self.project_dir)
             waivers_path = self._environ.get(WAIVERS_ENV)
             waivers = load_waivers(
-                Path(waivers_path)
-                if waivers_path
-                else self.project_dir / "policies" / "waivers.yaml",
+                Path(waivers_path) if waivers_path else self.project_dir / DEFAULT_WAIVERS_PATH,
                 today=datetime.now(UTC).date(),
-                known_rules={rule.id for rule in self.bundle.rules},
+                rules={rule.id: rule for rule in self.bundle.rules},
+                required=bool(waivers_path),
             )
             facts = StackFacts(
                 name=name,

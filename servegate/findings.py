@@ -84,6 +84,11 @@ class Limit:
     value: Any = None
 
 
+def waiver_label(number: int, rule_id: str | None) -> str:
+    """How every output names a waiver: its 1-based position in the file, and its rule."""
+    return f"waiver #{number}" + (f" ({rule_id})" if rule_id else "")
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Where on the resource the problem is: property path and the value found, and for a
@@ -101,16 +106,46 @@ class Waiver:
     justification: str
     approved_by: str
     expires: date
+    # 1-based position in the waivers file (0: not read from a file).
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        return waiver_label(self.number, self.rule_id)
+
+
+class WaiverIssue(StrEnum):
+    """Why a waiver is reported."""
+
+    # Malformed (missing or unknown keys, bad types, unknown rule, approver not an e-mail).
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    # A glob (or no URN) for a critical mandatory rule, which needs one named resource.
+    TOO_BROAD = "too-broad"
+    # Valid, but no finding of this run matches it: stale, or its pattern is wrong.
+    UNMATCHED = "unmatched"
+    # Valid and in force, but it ends within the warning window.
+    EXPIRING = "expiring"
 
 
 @dataclass(frozen=True)
 class WaiverProblem:
-    """A waiver that waives nothing: expired or malformed."""
+    """A waiver to look at: one that waives nothing (invalid, expired, too broad, matching
+    nothing) or one about to expire."""
 
-    index: int
+    number: int
     reason: str
     rule_id: str | None = None
     resource: str | None = None
+    kind: WaiverIssue = WaiverIssue.INVALID
+
+    @property
+    def label(self) -> str:
+        return waiver_label(self.number, self.rule_id)
+
+    @property
+    def waives_nothing(self) -> bool:
+        return self.kind is not WaiverIssue.EXPIRING
 
 
 @dataclass(frozen=True)
@@ -178,6 +213,9 @@ class Report:
     resolved: tuple[Finding, ...] = ()
     baseline_path: str | None = None
     resources_evaluated: int = 0
+    # The waivers file read for this run (None: there was none) and the SHA-256 of its bytes.
+    waivers_file: str | None = None
+    waivers_sha256: str | None = None
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from servegate.engines.base import Engine, EngineError
@@ -24,7 +24,7 @@ from servegate.findings import (
     verdict_of,
 )
 from servegate.policy.bundle import PolicyBundle
-from servegate.waivers import WaiverSet
+from servegate.waivers import DEFAULT_WARN_EXPIRY_DAYS, WaiverSet
 
 _REQUIRED_KEYS = ("rule_id", "urn", "message")
 
@@ -96,10 +96,16 @@ def judge(
     waivers: WaiverSet,
     plan_sha256: str,
     now: datetime | None = None,
+    today: date | None = None,
+    warn_expiry_days: int = DEFAULT_WARN_EXPIRY_DAYS,
 ) -> Report:
-    """Evaluate, apply waivers and decide the verdict."""
+    """Evaluate, apply waivers, review them against this run and decide the verdict.
+
+    ``today`` is the date waivers are judged at (``--as-of``; default the date of ``now``).
+    """
     findings = waivers.apply(evaluate(inventory, bundle=bundle, engine=engine))
     moment = (now or datetime.now(UTC)).astimezone(UTC)
+    problems = waivers.review(findings, today=today or moment.date(), warn_days=warn_expiry_days)
     stack = inventory.get("stack", {})
     return Report(
         stack=str(stack.get("name", "")),
@@ -112,8 +118,10 @@ def judge(
         as_of=str(inventory.get("evaluation", {}).get("as_of", "")),
         findings=findings,
         rules=bundle.rules,
-        waiver_problems=waivers.problems,
+        waiver_problems=problems,
         resources_evaluated=len(inventory.get("resources", [])),
+        waivers_file=waivers.path,
+        waivers_sha256=waivers.sha256,
     )
 
 

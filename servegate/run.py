@@ -5,25 +5,27 @@ from __future__ import annotations
 import hashlib
 import json
 import runpy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from components.config import PROJECT, SECRET_KEYS, StackSpec, read_stack_config, stack_file
 from servegate import audit_log, console
+from servegate.audit_log import audit_log_path
 from servegate.baseline import load_baseline
 from servegate.engines import get_engine
+from servegate.engines.factory import DEFAULT_ENGINE
+from servegate.errors import GateError
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
 from servegate.offline import OfflineRun, run_offline
 from servegate.plan.inventory import build_inventory, evaluation
 from servegate.plan.load import load_plan
+from servegate.plan.ops import DELETING_OPS
 from servegate.policy.bundle import PolicyBundle, load_bundle
 from servegate.report.writer import write_reports
-from servegate.waivers import load_waivers
-
-DEFAULT_WAIVERS = Path("policies") / "waivers.yaml"
+from servegate.waivers import DEFAULT_WAIVERS_PATH, DEFAULT_WARN_EXPIRY_DAYS, load_waivers
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class GateOptions:
     """What every gating command shares (docs/design.md common options)."""
 
     project_dir: Path
-    engine: str = "regorus"
+    engine: str = DEFAULT_ENGINE
     opa_url: str | None = None
     formats: tuple[str, ...] = ("json", "md", "html", "sarif", "junit")
     out_dir: Path | None = None
@@ -39,9 +41,15 @@ class GateOptions:
     baseline: Path | None = None
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     """The date the policies judge at (EKS support windows, waiver expiry); default today."""
+    # None: the project's reports/audit.jsonl.
+    audit_log: Path | None = None
+    warn_expiry_days: int = DEFAULT_WARN_EXPIRY_DAYS
 
     def reports_dir(self, stack: str) -> Path:
         return self.out_dir or self.project_dir / "reports" / stack
+
+    def audit_log_path(self) -> Path:
+        return audit_log_path(self.project_dir, self.audit_log)
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,13 @@ def offline_inventory(
 def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
     """A `pulumi preview --json` or `pulumi stack export` document, normalized."""
     plan = load_plan(plan_path, stack=spec.stack)
+    if spec.models and not any(r.op not in DELETING_OPS for r in plan.resources):
+        # A plan that deploys nothing cannot show the declared models served as declared.
+        raise GateError(
+            f"{plan_path}: the plan leaves no resource in the stack, but stack {spec.stack} "
+            f"declares {len(spec.models)} model{'s' if len(spec.models) != 1 else ''}; gate the "
+            "preview of the program that deploys them (`pulumi preview --json --show-sames`)"
+        )
     # A stack export carries no config: the stack file supplies the region and default tags.
     config = plan.config or read_stack_config(stack_file(spec.stack))
     inventory = build_inventory(
@@ -143,11 +158,15 @@ def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOu
     """Judge an inventory, write the reports and append the decision to the audit log."""
     bundle = bundle_for(options.project_dir)
     engine = get_engine(options.engine, opa_url=options.opa_url)
+    now = datetime.now(UTC)
     waivers = load_waivers(
-        options.waivers or options.project_dir / DEFAULT_WAIVERS,
+        options.waivers or options.project_dir / DEFAULT_WAIVERS_PATH,
         today=options.as_of,
-        known_rules={rule.id for rule in bundle.rules},
+        rules={rule.id: rule for rule in bundle.rules},
+        required=options.waivers is not None,
     )
+    if waivers.path is not None:
+        waivers = replace(waivers, path=_shown(Path(waivers.path), options.project_dir))
     with console.step(f"Evaluating {len(bundle.rules)} rules on {engine.name}"):
         report = judge(
             {**planned.inventory, "evaluation": evaluation(options.as_of)},
@@ -155,10 +174,21 @@ def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOu
             engine=engine,
             waivers=waivers,
             plan_sha256=planned.plan_sha256,
+            now=now,
+            today=options.as_of,
+            warn_expiry_days=options.warn_expiry_days,
         )
     if options.baseline is not None:
         report = with_baseline(report, load_baseline(options.baseline), str(options.baseline))
     with console.step("Writing reports"):
         written = write_reports(report, options.formats, options.reports_dir(spec.stack))
-    audit_log.append(options.project_dir / "reports" / "audit.jsonl", report)
+    audit_log.append(options.audit_log_path(), report)
     return GateOutcome(report=report, written=written)
+
+
+def _shown(path: Path, project_dir: Path) -> str:
+    """A path as reports show it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(project_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from components import catalog
 from servegate import console
 
 
@@ -16,3 +19,12 @@ def _loud_console() -> Iterator[None]:
     console.configure(quiet=False)
     yield
     console.configure(quiet=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder: real program, components' data and policies; private stacks/reports."""
+    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
+    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
+    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
+    return tmp_path

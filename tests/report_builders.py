@@ -20,6 +20,7 @@ from servegate.findings import (
     Rule,
     Severity,
     Waiver,
+    WaiverIssue,
     WaiverProblem,
     verdict_of,
 )
@@ -238,8 +239,9 @@ def failing_report() -> Report:
         source="preview",
         waiver_problems=(
             WaiverProblem(
-                index=1,
+                number=2,
                 reason="expired on 2026-01-31",
+                kind=WaiverIssue.EXPIRED,
                 rule_id="RES-001",
                 resource=bucket,
             ),

@@ -227,10 +227,10 @@ def test_waivers_turn_a_failure_into_a_pass(project: Path) -> None:
         ]
         + [
             {
-                "rule_id": "RES-001",
+                "rule_id": "SLA-001",
                 "resource": "*",
                 "justification": "old",
-                "approved_by": "x",
+                "approved_by": "compliance@example.com",
                 "expires": "2001-01-01",
             }
         ]

@@ -422,7 +422,7 @@ def test_waived_findings_do_not_block(
                 "waivers": [
                     {
                         "rule_id": "RES-001",
-                        "resource": urn("aws:ec2/vpc:Vpc", "*"),
+                        "resource": urn("aws:ec2/vpc:Vpc", "main"),
                         "justification": "test: a VPC outside the zone is approved",
                         "approved_by": "compliance@example.com",
                         "expires": "2999-12-31",
@@ -440,3 +440,14 @@ def test_waived_findings_do_not_block(
             validation_args("us-east-1"), lambda message, _urn: reported.append(message)
         )
     assert reported == []
+
+
+def test_a_named_waivers_file_that_is_missing_fails_the_call(
+    bundle: Any, counting_engine: CountingEngine, tmp_path: Path
+) -> None:
+    # As in the gate: only the default waivers file may be absent.
+    environ = {"PULUMI_STACK": STACK, "SERVEGATE_WAIVERS": str(tmp_path / "absent.yaml")}
+    evaluator = PackEvaluator(bundle, counting_engine, ROOT, environ=environ)
+    policy = resource_policies(evaluator)[0]
+    with pytest.raises(GateError, match=r"absent\.yaml: no such waivers file"):
+        policy.validate(validation_args("ca-central-1"), lambda message, _urn: None)

@@ -84,6 +84,12 @@ def _without(key: str) -> str:
     return _steps_doc([bad])
 
 
+def _with_dependencies(dependencies: Any) -> str:
+    bad = _bucket()
+    bad["newState"]["propertyDependencies"] = dependencies
+    return _steps_doc([bad])
+
+
 MALFORMED = [
     ('{"steps": [', r"plan\.json: not valid JSON \(line 1, column 12: Expecting value\)"),
     ('{"steps": [}\n', r"plan\.json: not valid JSON \(line 1, column 12: "),
@@ -109,6 +115,8 @@ MALFORMED = [
         r"plan\.json: deployment\.resources\[0\] has no valid urn",
     ),
     ('{"version": 3, "deployment": {"resources": []}}', r"plan\.json: the plan lists no resources"),
+    # A key with a line end is quoted escaped: the error stays one line.
+    (_with_dependencies({"subnet\nIds": "x"}), r"propertyDependencies\.subnet\\nIds is not a list"),
 ]
 
 

@@ -77,7 +77,8 @@ def test_failing_document_lists_waiver_problems() -> None:
     document = json.loads(render_json(failing_report()))
     assert document["waiver_problems"] == [
         {
-            "index": 1,
+            "number": 2,
+            "kind": "expired",
             "reason": "expired on 2026-01-31",
             "rule_id": "RES-001",
             "resource": failing_report().waiver_problems[0].resource,

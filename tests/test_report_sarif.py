@@ -122,4 +122,5 @@ def test_run_records_hashes_and_success() -> None:
 
 def test_waiver_problems_become_notifications() -> None:
     (note,) = _run(failing_report())["invocations"][0]["toolConfigurationNotifications"]
-    assert "expired on 2026-01-31" in note["message"]["text"]
+    assert note["message"]["text"] == "waiver #2 (RES-001): expired on 2026-01-31"
+    assert note["properties"]["kind"] == "expired" and note["properties"]["waivesNothing"]

@@ -1,5 +1,6 @@
 """No secret value from config, stack exports or Kubernetes Secrets reaches any output:
-report.json, report.md, report.html, report.sarif, junit.xml, the audit log or inventory."""
+report.json, report.md, report.html, report.sarif, junit.xml, the audit log, the terminal
+or the inventory. Fixed canaries first, then properties over random secret values."""
 
 from __future__ import annotations
 
@@ -7,40 +8,31 @@ import base64
 import copy
 import json
 import shutil
+import string
 from pathlib import Path
 
-import pytest
 import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from components import catalog
 from servegate.cli.main import app
+from servegate.report import writer
 from tests import stacks
 
 runner = CliRunner()
-FORMATS = "json,md,html,sarif,junit"
+# Every format the writer knows.
+FORMATS = ",".join(writer.FORMATS)
 CONFIG_SECRET = "sk-canary-config-7f3a9c2e1b5d4f6a8e0c2b4d6f8a0c2e"
 K8S_SECRET = "sk-canary-k8s-5e7d9b1c3a5f7e9d1b3c5a7f9e1d3b5c"
 EXPORT_SECRET = "sk-live-9f8e7d"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
-
-
 def _outputs(project: Path) -> dict[Path, str]:
     files = {p: p.read_text() for p in (project / "reports").rglob("*") if p.is_file()}
-    assert {p.name for p in files} >= {
-        "report.json",
-        "report.md",
-        "report.html",
-        "report.sarif",
-        "junit.xml",
-        "audit.jsonl",
+    assert {p.name for p in files} >= {name for name, _ in writer.RENDERERS.values()} | {
+        "audit.jsonl"
     }
     return files
 
@@ -114,3 +106,102 @@ def test_stack_export_secrets_never_leak(project: Path) -> None:
         app, ["-C", str(project), "inventory", "-s", "prod-ca", "--plan", str(export)]
     )
     assert inventory.exit_code == 0 and EXPORT_SECRET not in inventory.output
+
+
+# --- properties: random secret values, every output -----------------------------------------
+
+# Characters every output format writes as they are (no JSON, HTML or XML escaping), so a
+# leak cannot hide behind an encoding; varied enough never to occur in a report by chance;
+# 32+ characters, as the gateway requires of an API key.
+secret_values = st.text(
+    alphabet=string.ascii_letters + string.digits + "-_.", min_size=32, max_size=64
+).filter(lambda value: len(set(value)) >= 10)
+
+
+def _examples(count: int) -> settings:
+    # Each example runs the gate (and one offline program run for config): a few suffice
+    # for random values, where the canaries above pin the known cases.
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        # No shrinking: every example is a whole gate run, and any leak is a bug as found.
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def _fresh_reports(project: Path) -> None:
+    shutil.rmtree(project / "reports", ignore_errors=True)
+
+
+def _gate_and_inventory(project: Path, plan: Path) -> str:
+    """Gate ``plan`` in every format and print its inventory; the terminal output of both."""
+    result = runner.invoke(
+        app, ["-C", str(project), "check", str(plan), "-s", "prod-ca", "--format", FORMATS]
+    )
+    assert result.exit_code in (0, 1), result.output
+    inventory = runner.invoke(
+        app, ["-C", str(project), "inventory", "-s", "prod-ca", "--plan", str(plan)]
+    )
+    assert inventory.exit_code == 0, inventory.output
+    return result.output + inventory.output
+
+
+@_examples(5)
+@given(api_key=secret_values, token=secret_values, config_key=secret_values)
+def test_random_secrets_in_a_preview_never_leak(
+    project: Path, api_key: str, token: str, config_key: str
+) -> None:
+    """Kubernetes Secret data (plain and base64), and a secret config value the preview
+    printed in plain text, reach no report, log line, terminal line or inventory."""
+    _fresh_reports(project)
+    plan = copy.deepcopy(stacks.preview_document("prod-ca"))
+    plan["config"]["llm-serving:gatewayApiKeys"] = json.dumps({"team-a": config_key})
+    secret = next(
+        s["newState"]
+        for s in plan["steps"]
+        if s.get("newState", {}).get("type") == "kubernetes:core/v1:Secret"
+    )
+    secret["inputs"]["stringData"] = {"api-key": api_key}
+    secret["inputs"]["data"] = {"token": base64.b64encode(token.encode()).decode()}
+    # A violation on the Secret itself puts its evidence in every report.
+    secret["inputs"]["metadata"].setdefault("labels", {})["servegate.io/role"] = "model-server"
+    path = project / "plan.json"
+    path.write_text(json.dumps(plan))
+    terminal = _gate_and_inventory(project, path)
+    _assert_absent(_outputs(project), api_key, token, config_key)
+    for value in (api_key, token, config_key):
+        assert value not in terminal
+
+
+@_examples(4)
+@given(value=secret_values)
+def test_random_stack_export_secrets_never_leak(project: Path, value: str) -> None:
+    _fresh_reports(project)
+    export = Path(__file__).parent / "fixtures" / "plans" / "export-prod-ca.json"
+    path = project / "export.json"
+    path.write_text(export.read_text().replace(EXPORT_SECRET, value))
+    assert value in path.read_text()
+    terminal = _gate_and_inventory(project, path)
+    _assert_absent(_outputs(project), value)
+    assert value not in terminal
+
+
+@_examples(2)
+@given(value=secret_values)
+def test_random_secret_stack_config_never_leaks_offline(project: Path, value: str) -> None:
+    """A secret config key's value, run through the program offline: in no output."""
+    _fresh_reports(project)
+    path = project / "stacks" / "Pulumi.prod-ca.yaml"
+    document = yaml.safe_load((catalog.PROJECT_ROOT / "stacks" / "Pulumi.prod-ca.yaml").read_text())
+    document["config"]["llm-serving:gatewayApiKeys"] = json.dumps({"team-a": value})
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(
+        app, ["-C", str(project), "preview", "-s", "prod-ca", "--format", FORMATS]
+    )
+    assert result.exit_code == 0, result.output
+    inventory = runner.invoke(app, ["-C", str(project), "inventory", "-s", "prod-ca"])
+    assert inventory.exit_code == 0
+    _assert_absent(_outputs(project), value)
+    assert value not in result.output and value not in inventory.output

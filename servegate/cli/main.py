@@ -18,7 +18,10 @@ import typer
 
 from components.config import ConfigError, load_stack
 from servegate import console
+from servegate.audit_log import DEFAULT_AUDIT_LOG
+from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.errors import GateError
+from servegate.waivers import DEFAULT_WAIVERS_PATH, DEFAULT_WARN_EXPIRY_DAYS
 
 app = typer.Typer(
     name="servegate",
@@ -60,7 +63,20 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Report folder (default reports/STACK/).")
 ]
 WaiversOpt = Annotated[
-    Path | None, typer.Option("--waivers", help="Waivers file (default policies/waivers.yaml).")
+    Path | None,
+    typer.Option(
+        "--waivers", help=f"Waivers file (default {DEFAULT_WAIVERS_PATH.as_posix()}, if present)."
+    ),
+]
+WarnExpiryOpt = Annotated[
+    int,
+    typer.Option(
+        "--warn-expiry", min=0, metavar="DAYS", help="Report waivers that end within DAYS days."
+    ),
+]
+AuditLogOpt = Annotated[
+    Path | None,
+    typer.Option("--audit-log", help=f"Audit log file (default {DEFAULT_AUDIT_LOG.as_posix()})."),
 ]
 BaselineOpt = Annotated[
     Path | None, typer.Option("--baseline", help="An approved report.json to diff against.")
@@ -81,8 +97,13 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _guard(action: Callable[[], T]) -> T:
-    """Run a command body: user errors become one line and exit 2; --debug shows the traceback."""
+def _guard(action: Callable[[], T], on_failure: Callable[[str], str] | None = None) -> T:
+    """Run a command body: user errors become one line and exit 2; --debug shows the traceback.
+
+    ``on_failure`` gets that line before it is printed (gating commands log it) and returns
+    the line to print.
+    """
+    reason = ""
     try:
         return action()
     except typer.Exit:
@@ -90,13 +111,38 @@ def _guard(action: Callable[[], T]) -> T:
     except (GateError, ConfigError) as exc:
         if _settings["debug"]:
             traceback.print_exc()
-        _fail(str(exc))
+        reason = str(exc)
     except KeyboardInterrupt:
-        _fail("interrupted")
+        reason = "interrupted"
     except Exception as exc:  # noqa: BLE001 - fail closed on anything unexpected
         if _settings["debug"]:
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for details)")
+        reason = f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for details)"
+    _fail(on_failure(reason) if on_failure is not None else reason)
+
+
+def _logging_failures(
+    stack: str, command: str, engine: str, audit_log: Path | None
+) -> Callable[[str], str]:
+    """An ``on_failure`` for gating commands: a run that ends with exit 2 is logged too."""
+
+    def log(reason: str) -> str:
+        from servegate.audit_log import append_error, audit_log_path
+
+        try:
+            append_error(
+                audit_log_path(_project(), audit_log),
+                stack=stack,
+                command=command,
+                # One line in the log, whatever the message (a config error lists several).
+                reason="; ".join(reason.splitlines()),
+                engine=engine,
+            )
+        except GateError as exc:
+            return f"{reason} (and the audit log could not record it: {exc})"
+        return reason
+
+    return log
 
 
 @app.callback()
@@ -127,6 +173,9 @@ def _options(
     waivers: Path | None,
     baseline: Path | None,
     as_of: str | None,
+    *,
+    audit_log: Path | None = None,
+    warn_expiry: int = DEFAULT_WARN_EXPIRY_DAYS,
 ) -> Any:
     from servegate.report.writer import parse_formats
     from servegate.run import GateOptions
@@ -140,6 +189,8 @@ def _options(
         waivers=waivers,
         baseline=baseline,
         as_of=_as_of(as_of) if as_of is not None else datetime.now(UTC).date(),
+        audit_log=audit_log,
+        warn_expiry_days=warn_expiry,
     )
 
 
@@ -161,7 +212,7 @@ def _finish(outcome: Any) -> NoReturn:
 @app.command()
 def preview(
     stack: StackOpt,
-    engine: EngineOpt = "regorus",
+    engine: EngineOpt = DEFAULT_ENGINE,
     opa_url: OpaUrlOpt = None,
     format: FormatOpt = ALL_FORMATS,  # noqa: A002 - the contract's option name
     out: OutOpt = None,
@@ -172,6 +223,8 @@ def preview(
         Path | None,
         typer.Option("--save-plan", help="Also write the run as a preview JSON for `check`."),
     ] = None,
+    warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
+    audit_log: AuditLogOpt = None,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks, no cloud), summarize it and gate it."""
 
@@ -182,7 +235,17 @@ def preview(
         from servegate.run import gate, offline_inventory, offline_run
         from servegate.summary import summarize
 
-        options = _options(engine, opa_url, format, out, waivers, baseline, as_of)
+        options = _options(
+            engine,
+            opa_url,
+            format,
+            out,
+            waivers,
+            baseline,
+            as_of,
+            audit_log=audit_log,
+            warn_expiry=warn_expiry,
+        )
         spec = load_stack(stack, _project())
         run = offline_run(spec, _project())
         planned = offline_inventory(spec, _project(), run)
@@ -200,7 +263,7 @@ def preview(
             print_summary(summary)
         _finish(gate(planned, spec, options))
 
-    _guard(body)
+    _guard(body, _logging_failures(stack, "offline", engine, audit_log))
 
 
 @app.command()
@@ -212,36 +275,50 @@ def check(
         ),
     ],
     stack: StackOpt,
-    engine: EngineOpt = "regorus",
+    engine: EngineOpt = DEFAULT_ENGINE,
     opa_url: OpaUrlOpt = None,
     format: FormatOpt = ALL_FORMATS,  # noqa: A002
     out: OutOpt = None,
     waivers: WaiversOpt = None,
     baseline: BaselineOpt = None,
     as_of: AsOfOpt = None,
+    warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
+    audit_log: AuditLogOpt = None,
 ) -> None:
     """Gate a preview or a stack export (the format is detected)."""
 
     def body() -> None:
         from servegate.run import gate, plan_inventory
 
-        options = _options(engine, opa_url, format, out, waivers, baseline, as_of)
+        options = _options(
+            engine,
+            opa_url,
+            format,
+            out,
+            waivers,
+            baseline,
+            as_of,
+            audit_log=audit_log,
+            warn_expiry=warn_expiry,
+        )
         spec = load_stack(stack, _project())
         _finish(gate(plan_inventory(plan, spec), spec, options))
 
-    _guard(body)
+    _guard(body, _logging_failures(stack, f"check {plan}", engine, audit_log))
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def up(
     ctx: typer.Context,
     stack: StackOpt,
-    engine: EngineOpt = "regorus",
+    engine: EngineOpt = DEFAULT_ENGINE,
     opa_url: OpaUrlOpt = None,
     format: FormatOpt = ALL_FORMATS,  # noqa: A002
     out: OutOpt = None,
     waivers: WaiversOpt = None,
     as_of: AsOfOpt = None,
+    warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
+    audit_log: AuditLogOpt = None,
 ) -> None:
     """Preview with the Pulumi CLI, gate, then `pulumi up` only on a pass.
 
@@ -253,7 +330,17 @@ def up(
         from servegate.gate import exit_code
         from servegate.run import gate, plan_inventory
 
-        options = _options(engine, opa_url, format, out, waivers, None, as_of)
+        options = _options(
+            engine,
+            opa_url,
+            format,
+            out,
+            waivers,
+            None,
+            as_of,
+            audit_log=audit_log,
+            warn_expiry=warn_expiry,
+        )
         today = datetime.now(UTC).date()
         if options.as_of < today:
             # up deploys now: an earlier date would pass versions and waivers that have lapsed.
@@ -273,7 +360,7 @@ def up(
         print_report(outcome.report, outcome.written)
         raise typer.Exit(pulumi_cli.up(stack, _project(), list(ctx.args)))
 
-    _guard(body)
+    _guard(body, _logging_failures(stack, "up", engine, audit_log))
 
 
 @app.command()
@@ -401,7 +488,7 @@ def ci_comment(
 
 
 @policies_app.command("test")
-def policies_test(engine: EngineOpt = "regorus") -> None:
+def policies_test(engine: EngineOpt = DEFAULT_ENGINE) -> None:
     """Run every *_test.rego on the chosen engine, with coverage where the engine has it."""
 
     def body() -> None:
@@ -453,22 +540,40 @@ def policies_doc(
 
 @audit_app.command("verify")
 def audit_verify(
-    log: Annotated[Path | None, typer.Option("--log", help="Default reports/audit.jsonl.")] = None,
+    audit_log: Annotated[
+        Path | None,
+        typer.Option("--audit-log", "--log", help=f"Default {DEFAULT_AUDIT_LOG.as_posix()}."),
+    ] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="DIGEST",
+            help="Exit 1 unless the chain ends at this head (printed by an earlier verify).",
+        ),
+    ] = None,
 ) -> None:
-    """Check the audit log's hash chain; name the first line changed, removed or reordered."""
+    """Check the audit log's hash chain; print its head digest, or the first line changed,
+    removed or reordered."""
 
     def body() -> None:
-        from servegate.audit_log import verify
+        from servegate.audit_log import audit_log_path, parse_head, verify
 
-        path = log or _project() / "reports" / "audit.jsonl"
+        path = audit_log_path(_project(), audit_log)
+        expected = parse_head(expect_head) if expect_head is not None else None
         if not path.exists():
             raise GateError(f"{path}: no audit log")
-        result = verify(path)
-        if result.ok:
-            console.out_console().print(f"ok: {result.lines} lines, chain intact", markup=False)
-            raise typer.Exit(0)
-        console.error(f"{path}: {result.problem}")
-        raise typer.Exit(1)
+        result = verify(path, expect_head=expected)
+        if not result.ok:
+            console.error(f"{path}: {result.problem}")
+            raise typer.Exit(1)
+        if result.head_problem:
+            console.error(f"{path}: {result.head_problem}")
+            raise typer.Exit(1)
+        console.out_console().print(
+            f"ok: {result.lines} lines, chain intact, head {result.head}", markup=False
+        )
+        raise typer.Exit(0)
 
     _guard(body)
 

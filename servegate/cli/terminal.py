@@ -149,8 +149,13 @@ def print_report(report: Report, written: list[Path]) -> None:
         )
     if len(blocking) > _SHOWN:
         out.print(f"  ... and {len(blocking) - _SHOWN} more (see the reports)")
+    if report.waivers_file is not None and not console.quiet():
+        out.print(
+            f"  waivers {escape(report.waivers_file)} (sha256 {report.waivers_sha256}): "
+            f"{summary.waived} finding{'s' if summary.waived != 1 else ''} waived"
+        )
     for problem in report.waiver_problems:
-        out.print(f"  ! waiver #{problem.index + 1}: {escape(problem.reason)}")
+        out.print(f"  ! {problem.label}: {escape(problem.reason)}")
     if report.baseline_path:
         new = sum(1 for f in report.findings if f.baseline and f.baseline.value == "new")
         out.print(

@@ -9,7 +9,7 @@ from servegate.errors import GateError
 from servegate.plan.ops import precedence
 from servegate.plan.parsed import ParsedPlan
 from servegate.plan.raw import RawResource
-from servegate.plan.states import resource_from_state
+from servegate.plan.states import resource_from_state, root_stack_urn
 from servegate.plan.urns import ROOT_STACK_TYPE
 
 SUPPORTED_VERSIONS = (1, 2, 3)
@@ -37,16 +37,31 @@ def parse_export(doc: Mapping[str, Any], file: str) -> ParsedPlan:
         raise GateError(f"{file}: deployment.resources is not a list")
 
     listed: list[RawResource] = []
+    # Where each URN's live (not pending-deletion) state is: the engine keeps one per URN.
+    live: dict[str, int] = {}
     stack_urn: str | None = None
     for index, state in enumerate(states):
         where = f"deployment.resources[{index}]"
         if not isinstance(state, dict):
             raise GateError(f"{file}: {where} is not an object")
         if state.get("type") == ROOT_STACK_TYPE:
-            stack_urn = state.get("urn")
+            stack_urn = root_stack_urn(state.get("urn"), where, file)
             continue
-        op = "delete-replaced" if state.get("delete", False) else "same"
-        listed.append(resource_from_state(state, op=op, where=where, file=file))
+        deleting = state.get("delete", False)
+        if not isinstance(deleting, bool):
+            # A string "false" is truthy: read loosely, a live resource would go unjudged.
+            raise GateError(f"{file}: {where}.delete is not true or false")
+        resource = resource_from_state(
+            state, op="delete-replaced" if deleting else "same", where=where, file=file
+        )
+        if not deleting:
+            if resource.urn in live:
+                raise GateError(
+                    f"{file}: deployment.resources[{live[resource.urn]}] and {where} are both "
+                    f"the live state of {resource.urn[:300]}; a stack holds one per URN"
+                )
+            live[resource.urn] = index
+        listed.append(resource)
     for index, operation in enumerate(_pending(deployment, file)):
         where = f"deployment.pending_operations[{index}].resource"
         listed.append(resource_from_state(operation, op="same", where=where, file=file))

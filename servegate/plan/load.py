@@ -13,8 +13,11 @@ from servegate.plan import urns
 from servegate.plan.detect import PlanFormat, detect_format
 from servegate.plan.export import parse_export
 from servegate.plan.gc_pause import gc_paused
+from servegate.plan.parents import check_parents
 from servegate.plan.preview import parse_preview
 from servegate.plan.raw import RawResource
+
+_TOO_DEEP = "values nested too deeply for a Pulumi plan"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,22 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
 
     Every problem is a :class:`GateError` with one line naming the file.
     """
+    try:
+        return _load_plan(path, stack)
+    except GateError as error:
+        # Messages quote keys and URNs of the document, which may hold line ends or other
+        # control characters: escaped, so the error stays one readable line.
+        text = str(error)
+        if text.isprintable():
+            raise
+        raise GateError(_printable(text)) from None
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _load_plan(path: Path, stack: str | None) -> LoadedPlan:
     file = str(path)
     try:
         data = path.read_bytes()
@@ -61,9 +80,16 @@ def load_plan(path: Path, *, stack: str | None = None) -> LoadedPlan:
             raise GateError(
                 f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
             ) from None
+        except RecursionError:
+            raise GateError(f"{file}: {_TOO_DEEP}") from None
 
         source = detect_format(doc, file)
-        parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        try:
+            parsed = parse_preview(doc, file) if source == "preview" else parse_export(doc, file)
+        except RecursionError:
+            # Values nested close to the parser's limit are walked again when scrubbed.
+            raise GateError(f"{file}: {_TOO_DEEP}") from None
+        check_parents(parsed.resources, file)
     known = [parsed.stack_urn] if parsed.stack_urn else []
     all_urns = known + [resource.urn for resource in parsed.resources]
     if not all_urns:

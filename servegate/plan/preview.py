@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from servegate.errors import GateError
-from servegate.plan.ops import DELETING_OPS, STEP_OPS, precedence
+from servegate.plan.ops import DELETING_OPS, STEP_OPS, is_valid_combination, precedence
 from servegate.plan.parsed import ParsedPlan
 from servegate.plan.raw import RawResource
-from servegate.plan.states import resource_from_state
+from servegate.plan.states import resource_from_state, root_stack_urn
 from servegate.plan.urns import ROOT_STACK_TYPE
 
 
@@ -26,6 +27,9 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
     summary = _change_summary(doc.get("changeSummary"), file)
 
     chosen: dict[str, RawResource] = {}
+    # Every step of each URN: (index, op, resource), to refuse combinations the engine
+    # never produces (the second state would go unjudged).
+    listed: dict[str, list[tuple[int, str, RawResource]]] = {}
     stack_urn: str | None = None
     listed_same = 0
     for index, step in enumerate(steps):
@@ -33,28 +37,35 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
         if not isinstance(step, dict):
             raise GateError(f"{file}: {where} is not an object")
         op = step.get("op")
-        if op not in STEP_OPS:
+        if not isinstance(op, str) or op not in STEP_OPS:
             raise GateError(
-                f"{file}: {where}.op {op!r} is not a Pulumi step op "
+                f"{file}: {where}.op {str(op)[:60]!r} is not a Pulumi step op "
                 f"(one of {', '.join(sorted(STEP_OPS))})"
             )
+        step_urn = _optional_text(step.get("urn"), f"{where}.urn", file)
+        step_provider = _optional_text(step.get("provider"), f"{where}.provider", file)
         listed_same += op == "same"
         key, state = _state_of(step, op, where, file)
+        if step_urn is not None and "urn" in state and state["urn"] != step_urn:
+            raise GateError(
+                f"{file}: {where}.urn {step_urn[:200]} differs from its {key}.urn: "
+                "which resource the step describes is ambiguous"
+            )
         if state.get("type") == ROOT_STACK_TYPE:
-            stack_urn = state.get("urn") or step.get("urn")
+            stack_urn = root_stack_urn(state.get("urn") or step_urn, f"{where}.{key}", file)
             continue
-        if "urn" not in state and isinstance(step.get("urn"), str):
-            state = {**state, "urn": step["urn"]}
+        if "urn" not in state and step_urn is not None:
+            state = {**state, "urn": step_urn}
         resource = resource_from_state(
-            state,
-            op=op,
-            where=f"{where}.{key}",
-            file=file,
-            provider=step.get("provider") if isinstance(step.get("provider"), str) else None,
+            state, op=op, where=f"{where}.{key}", file=file, provider=step_provider
         )
+        listed.setdefault(resource.urn, []).append((index, op, resource))
         previous = chosen.get(resource.urn)
         if previous is None or precedence(op) > precedence(previous.op):
             chosen[resource.urn] = resource
+    for urn, urn_steps in listed.items():
+        if len(urn_steps) > 1:
+            _check_one_resource(urn, urn_steps, file)
 
     unchanged = summary.get("same", 0)
     if unchanged > listed_same:
@@ -68,6 +79,35 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
         stack_urn=stack_urn,
         change_summary=summary,
     )
+
+
+def _check_one_resource(urn: str, urn_steps: list[tuple[int, str, RawResource]], file: str) -> None:
+    """Several steps of one URN must be one replacement (or old copies being deleted)."""
+    ops = [op for _, op, _ in urn_steps]
+    described = ", ".join(f"steps[{index}] ({op})" for index, op, _ in urn_steps)
+    if not is_valid_combination(ops):
+        raise GateError(
+            f"{file}: {described} all describe {urn[:300]}: only a replacement (replace with "
+            "create-replacement, delete-replaced) may list one URN in several steps"
+        )
+    # The steps of one replacement share its new state; two different ones cannot both be
+    # judged as one resource.
+    futures = [(i, op, r) for i, op, r in urn_steps if op not in DELETING_OPS]
+    first = futures[0][2] if futures else None
+    for index, op, resource in futures[1:]:
+        if first is not None and replace(resource, op=first.op) != first:
+            raise GateError(
+                f"{file}: steps[{futures[0][0]}] ({futures[0][1]}) and steps[{index}] ({op}) "
+                f"give {urn[:300]} different new states; a replacement's steps share one"
+            )
+
+
+def _optional_text(value: Any, where: str, file: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise GateError(f"{file}: {where} is not a string")
+    return value
 
 
 def _state_of(

@@ -28,20 +28,35 @@ def resource_from_state(
     type_token = state.get("type")
     if not isinstance(type_token, str) or not type_token:
         raise GateError(f"{file}: {where} ({urn}) has no type")
-    inputs = state.get("inputs") or {}
+    inputs = state.get("inputs")
+    if inputs is None:
+        inputs = {}
     if not isinstance(inputs, dict):
         raise GateError(f"{file}: {where}.inputs is not an object")
+    custom = state.get("custom", False)
+    if not isinstance(custom, bool):
+        raise GateError(f"{file}: {where}.custom is not true or false")
     return RawResource(
         urn=urn,
         type=type_token,
         name=urns.name_of(urn),
-        custom=bool(state.get("custom", False)),
+        custom=custom,
         op=op,
         inputs=scrub_properties(type_token, inputs),
         parent=_optional_str(state.get("parent"), f"{where}.parent", file),
         provider=_optional_str(state.get("provider"), f"{where}.provider", file) or provider,
         deps=_dependencies(state.get("propertyDependencies"), where, file),
     )
+
+
+def root_stack_urn(value: Any, where: str, file: str) -> str:
+    """The root stack's URN, which names the plan's stack and project: it must be one."""
+    if not urns.is_urn(value):
+        raise GateError(
+            f"{file}: {where} (the root stack) has no valid urn (expected urn:pulumi:...)"
+        )
+    urn: str = value
+    return urn
 
 
 def _optional_str(value: Any, where: str, file: str) -> str | None:

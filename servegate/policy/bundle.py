@@ -24,6 +24,12 @@ TEST_SUFFIX = "_test.rego"
 DATA_DIR = "data"
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+# Built-ins whose result depends on the network or on chance, not on the plan and the
+# policies. regorus answers http.send with "undefined" (no error), so a rule using it would
+# quietly never fire; and a verdict must be reproducible from the plan and the bundle.
+_NOT_HERMETIC = re.compile(
+    r"(?<![\w.])(http\.send|net\.lookup_ip_addr|rand\.intn|uuid\.rfc4122)\s*\("
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
     located: list[LocatedRule] = []
     packages: set[str] = set()
     for relative, source in modules.items():
+        _check_hermetic(f"{policies_dir.name}/{relative}", source)
         file_rules = parse_rules(f"{policies_dir.name}/{relative}", source)
         located.extend(file_rules)
         if file_rules:
@@ -117,6 +124,16 @@ def packages_of_tests(bundle: PolicyBundle) -> dict[str, str]:
             raise PolicyError(f"{bundle.root.name}/{relative}: no package declaration")
         packages[relative] = match.group(1)
     return packages
+
+
+def _check_hermetic(file: str, source: str) -> None:
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = _NOT_HERMETIC.search(line.split("#", 1)[0])
+        if match is not None:
+            raise PolicyError(
+                f"{file}:{number}: {match.group(1)} depends on the network or on chance, not "
+                "on the plan and the policies; a gate rule may not call it"
+            )
 
 
 def _check_parameters(item: LocatedRule, params: dict[str, Any]) -> None:

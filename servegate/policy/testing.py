@@ -27,6 +27,7 @@ from typing import Any
 
 from servegate.engines import get_engine
 from servegate.engines.base import Engine, EngineError, FileCoverage
+from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.policy import PolicyError
 from servegate.policy.bundle import PolicyBundle, load_bundle, packages_of_tests
 
@@ -165,7 +166,7 @@ ProgressCallback = Callable[[PackageRun], None]
 def run_policy_tests(
     policies_dir: Path,
     *,
-    engine: str = "regorus",
+    engine: str = DEFAULT_ENGINE,
     opa_url: str | None = None,
     timeout_s: float | None = None,
     packages: Iterable[str] | None = None,

@@ -31,6 +31,7 @@ def waiver_to_dict(waiver: Waiver) -> dict[str, Any]:
         "justification": waiver.justification,
         "approved_by": waiver.approved_by,
         "expires": waiver.expires.isoformat(),
+        "number": waiver.number,
     }
 
 
@@ -80,7 +81,8 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
 
 def waiver_problem_to_dict(problem: WaiverProblem) -> dict[str, Any]:
     return {
-        "index": problem.index,
+        "number": problem.number,
+        "kind": problem.kind.value,
         "reason": problem.reason,
         "rule_id": problem.rule_id,
         "resource": problem.resource,
@@ -101,6 +103,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "as_of": report.as_of,
         "resources_evaluated": report.resources_evaluated,
+        "waivers_file": report.waivers_file,
+        "waivers_sha256": report.waivers_sha256,
         "summary": asdict(report.summary),
         "findings": [finding_to_dict(f) for f in report.findings],
         "waiver_problems": [waiver_problem_to_dict(p) for p in report.waiver_problems],

@@ -31,7 +31,7 @@ def _line(finding: Finding) -> str:
     line = f"{finding.resource_urn}: {finding.message} [{evidence}]"
     if finding.waiver is not None:
         line += (
-            f" (waived by {finding.waiver.approved_by} until "
+            f" ({finding.waiver.label}, waived by {finding.waiver.approved_by} until "
             f"{finding.waiver.expires.isoformat()}: {finding.waiver.justification})"
         )
     return f"- {status_of(finding)}: {line}"
@@ -90,8 +90,14 @@ def render_junit(report: Report) -> str:
         ("policies_sha256", report.policies_sha256),
         ("engine", f"{report.engine.name} {report.engine.version}"),
         ("as_of", report.as_of),
+        ("waivers_file", report.waivers_file or "none"),
+        ("waivers_sha256", report.waivers_sha256 or ""),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": _xml_text(value)})
     suite.extend(case for case, _ in cases)
+    if report.waiver_problems:
+        # Waiver problems concern the waivers file, not a rule: listed on the suite.
+        out = ET.SubElement(suite, "system-out")
+        out.text = _xml_text("\n".join(f"- {p.label}: {p.reason}" for p in report.waiver_problems))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

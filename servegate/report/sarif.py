@@ -144,6 +144,7 @@ def _result(finding: Finding, rule_index: int, stack: str) -> dict[str, Any]:
                 "status": "accepted",
                 "justification": finding.waiver.justification,
                 "properties": {
+                    "waiver": finding.waiver.label,
                     "approvedBy": finding.waiver.approved_by,
                     "expires": finding.waiver.expires.isoformat(),
                     "resource": finding.waiver.resource,
@@ -165,7 +166,13 @@ def sarif_document(report: Report) -> dict[str, Any]:
         {
             "level": "warning",
             "descriptor": {"id": "waiver-problem"},
-            "message": {"text": f"waiver #{problem.index}: {problem.reason}"},
+            "message": {"text": f"{problem.label}: {problem.reason}"},
+            "properties": {
+                "kind": problem.kind.value,
+                "waivesNothing": problem.waives_nothing,
+                "ruleId": problem.rule_id,
+                "resource": problem.resource,
+            },
         }
         for problem in report.waiver_problems
     ]
@@ -200,6 +207,8 @@ def sarif_document(report: Report) -> dict[str, Any]:
                     "policiesSha256": report.policies_sha256,
                     "engine": {"name": report.engine.name, "version": report.engine.version},
                     "asOf": report.as_of,
+                    "waiversFile": report.waivers_file,
+                    "waiversSha256": report.waivers_sha256,
                 },
             }
         ],
