@@ -190,6 +190,31 @@ def error_entry(
     }
 
 
+def update_entry(
+    *,
+    report: Report,
+    update_plan_sha256: str,
+    update_exit_code: int,
+    env: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """The facts of a `servegate up` that applied a gated plan: which preview the gate passed
+    (``plan_sha256``), the exact update plan handed to `pulumi up --plan`, and its outcome."""
+    return {
+        "time": rfc3339(now),
+        "stack": report.stack,
+        "source": "pulumi up --plan",
+        "plan_sha256": report.plan_sha256,
+        "update_plan_sha256": update_plan_sha256,
+        "policies_sha256": report.policies_sha256,
+        "engine": {"name": report.engine.name, "version": report.engine.version},
+        "verdict": report.verdict.value,
+        "update_exit_code": update_exit_code,
+        "exit_code": update_exit_code,
+        "run_by": run_by(env),
+    }
+
+
 def _last_line(handle: IO[bytes]) -> bytes | None:
     """The file's last line without its line end; None for an empty file."""
     end = handle.seek(0, os.SEEK_END)
@@ -241,6 +266,26 @@ def append_error(
         command=command,
         reason=reason,
         engine=engine,
+        env=os.environ if env is None else env,
+        now=now or datetime.now(UTC),
+    )
+    return append_entry(path, entry)
+
+
+def append_update(
+    path: Path,
+    *,
+    report: Report,
+    update_plan_sha256: str,
+    update_exit_code: int,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Append one chained line for an update that applied a gated plan."""
+    entry = update_entry(
+        report=report,
+        update_plan_sha256=update_plan_sha256,
+        update_exit_code=update_exit_code,
         env=os.environ if env is None else env,
         now=now or datetime.now(UTC),
     )

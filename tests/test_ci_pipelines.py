@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -25,7 +24,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components import catalog
 from components.versions import github_actions, pulumi_cli
 from servegate.cli.main import app
 from servegate.findings import Enforcement, Severity
@@ -38,13 +36,6 @@ WORKFLOW = Path(".github/workflows/servegate.yml")
 GITLAB = Path(".gitlab-ci.yml")
 GITLAB_GATE = Path(".gitlab/servegate-gate.yml")
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    return tmp_path
 
 
 def _init(project: Path, *args: str) -> str:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,6 @@ from typer.testing import CliRunner
 from components import catalog
 from servegate.cli.main import app
 from servegate.cost import KIND_TITLES
-from tests import stacks
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
@@ -252,55 +249,6 @@ def test_waivers_turn_a_failure_into_a_pass(project: Path) -> None:
     report = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
     assert all(f["waived"] for f in report["findings"] if f["enforcement"] == "mandatory")
     assert [p["reason"] for p in report["waiver_problems"]] == ["expired on 2001-01-01"]
-
-
-def _fake_pulumi(bin_dir: Path, preview: Path, log: Path) -> None:
-    bin_dir.mkdir()
-    script = bin_dir / "pulumi"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" >> "{log}"\n'
-        'case "$1" in\n'
-        f'  preview) cat "{preview}" ;;\n'
-        "  up) echo applied ;;\n"
-        "esac\n"
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-
-
-def test_up_applies_only_after_a_pass(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    good = _write_plan(project, stacks.preview_document("prod-ca"), "good.json")
-    log = project / "pulumi.log"
-    _fake_pulumi(project / "bin", good, log)
-    monkeypatch.setenv("PATH", f"{project / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    code, output = invoke(project, "up", "-s", "prod-ca", "--format", "json", "--", "--refresh")
-    assert code == 0, output
-    calls = log.read_text().splitlines()
-    assert calls[0].startswith("preview --json --show-sames") and "--stack prod-ca" in calls[0]
-    assert (
-        calls[1].startswith("up ")
-        and "--policy-pack" in calls[1]
-        and calls[1].endswith("--refresh")
-    )
-
-
-def test_up_refuses_to_apply_on_a_failure(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = project / "pulumi.log"
-    _fake_pulumi(project / "bin", FIXTURES / "preview-prod-ca.json", log)
-    monkeypatch.setenv("PATH", f"{project / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    code, output = invoke(project, "up", "-s", "prod-ca", "--format", "json")
-    assert code == 1
-    assert "pulumi up was not run" in output
-    assert [c.split()[0] for c in log.read_text().splitlines()] == ["preview"]
-
-
-def test_up_without_the_pulumi_cli_is_a_clear_error(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(project / "empty"))
-    code, output = invoke(project, "up", "-s", "prod-ca")
-    assert code == 2
-    assert "Pulumi CLI is not installed" in output
 
 
 def test_policies_doc_lists_every_rule(project: Path) -> None:

@@ -307,6 +307,11 @@ def check(
     _guard(body, _logging_failures(stack, f"check {plan}", engine, audit_log))
 
 
+def _interactive() -> bool:
+    """A person can answer a prompt (tests replace this)."""
+    return sys.stdin.isatty()
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def up(
     ctx: typer.Context,
@@ -319,14 +324,22 @@ def up(
     as_of: AsOfOpt = None,
     warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
     audit_log: AuditLogOpt = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply the gated plan without asking.")
+    ] = False,
 ) -> None:
-    """Preview with the Pulumi CLI, gate, then `pulumi up` only on a pass.
+    """Gate an update plan, then apply exactly that plan.
 
-    Arguments after `--` go to `pulumi up`.
+    Runs `pulumi preview --json --show-sames --save-plan`, gates the preview, and only on a
+    pass (and your confirmation, or --yes) runs `pulumi up --plan` with the CrossGuard pack
+    judging with the same engine, waivers and policies. Arguments after `--` go to both
+    Pulumi runs.
     """
 
     def body() -> None:
         from servegate import pulumi_cli
+        from servegate.audit_log import append_update, audit_log_path
+        from servegate.cli.terminal import print_report
         from servegate.gate import exit_code
         from servegate.run import gate, plan_inventory
 
@@ -349,16 +362,39 @@ def up(
                 f"{options.as_of.isoformat()} is earlier (use check to reproduce a past decision)"
             )
         spec = load_stack(stack, _project())
-        plan = pulumi_cli.preview_json(stack, _project(), options.reports_dir(stack) / "plan.json")
-        outcome = gate(plan_inventory(plan, spec), spec, options)
+        extra = list(ctx.args)
+        preview = pulumi_cli.preview_with_plan(
+            stack, _project(), options.reports_dir(stack), extra
+        )
+        outcome = gate(plan_inventory(preview.document, spec), spec, options)
         code = exit_code(outcome.report)
         if code != 0:
             console.error(f"the gate did not pass (exit {code}): pulumi up was not run")
             _finish(outcome)
-        from servegate.cli.terminal import print_report
-
         print_report(outcome.report, outcome.written)
-        raise typer.Exit(pulumi_cli.up(stack, _project(), list(ctx.args)))
+        digest = preview.update_plan_sha256
+        if not yes:
+            if not _interactive():
+                raise GateError(
+                    "not a terminal, so nobody can confirm: pass --yes to apply the gated "
+                    f"plan (sha256 {digest[:12]}) without asking"
+                )
+            if not typer.confirm(
+                f"Apply the gated plan (sha256 {digest[:12]}) to stack {stack}?", default=False
+            ):
+                console.error("not applied: the update was declined")
+                raise typer.Exit(1)
+        pack = pulumi_cli.PackSettings(
+            engine=engine, project_dir=_project(), waivers=waivers, opa_url=opa_url
+        )
+        update_code = pulumi_cli.apply_plan(stack, _project(), preview, pack, extra)
+        append_update(
+            audit_log_path(_project(), audit_log),
+            report=outcome.report,
+            update_plan_sha256=digest,
+            update_exit_code=update_code,
+        )
+        raise typer.Exit(update_code)
 
     _guard(body, _logging_failures(stack, "up", engine, audit_log))
 
