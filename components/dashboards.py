@@ -201,7 +201,7 @@ def _on_call(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
         for window in ("5m", "1h", "6h")
     ]
     gateway_burn = _Query(
-        f"{slo_rules.error_ratio_record('1h')}{{scope=\"gateway\"}} / {budget:g}",
+        f'{slo_rules.error_ratio_record("1h")}{{scope="gateway"}} / {budget:g}',
         "whole gateway 1h",
     )
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [

@@ -1,4 +1,4 @@
-"""The gateway telemetry of a stack as the ServingStack wires it (stack name = ServingStack name)."""
+"""The gateway telemetry of a stack as ServingStack wires it (stack name = ServingStack name)."""
 
 from __future__ import annotations
 

@@ -157,7 +157,11 @@ def _healthy_gauges(model: ModelSpec, minutes: int) -> list[dict[str, str]]:
 
 
 def _latency(
-    gateway: GatewayTelemetry, model: ModelSpec, metric: str, buckets: Sequence[float], took: float,
+    gateway: GatewayTelemetry,
+    model: ModelSpec,
+    metric: str,
+    buckets: Sequence[float],
+    took: float,
     minutes: int,
 ) -> list[dict[str, str]]:
     """A gateway histogram where every request took ``took`` seconds."""
@@ -285,8 +289,11 @@ def test_client_disconnects_spend_no_budget(
         *_listener_responses(
             gateway, {"2": [(0.8, minutes)], "4": gone, "5": [(0.0, minutes)]}, PER_MINUTE
         ),
-        _series(gw.DOWNSTREAM_RESETS, {**scraped, "envoy_http_conn_manager_prefix": LISTENER},
-                _counter(gone)),  # fmt: skip
+        _series(
+            gw.DOWNSTREAM_RESETS,
+            {**scraped, "envoy_http_conn_manager_prefix": LISTENER},
+            _counter(gone),
+        ),  # fmt: skip
         _series(
             gw.CLUSTER_UPSTREAM_RESETS,
             {**scraped, "envoy_cluster_name": gateway.cluster(llama.name)},
@@ -295,8 +302,12 @@ def test_client_disconnects_spend_no_budget(
         *(
             _series(
                 "vllm:request_success_total",
-                {"model_name": llama.served_model_name, "engine": "0",
-                 "finished_reason": reason, "pod": f"{llama.name}-0"},  # fmt: skip
+                {
+                    "model_name": llama.served_model_name,
+                    "engine": "0",
+                    "finished_reason": reason,
+                    "pod": f"{llama.name}-0",
+                },  # fmt: skip
                 _counter(share),
             )
             for reason, share in (("stop", [(0.8, minutes)]), ("abort", gone))
