@@ -25,9 +25,10 @@ SLIs are measured at the gateway, where users are (components/gateway_telemetry.
   access log shows code 0 with flag ``DC``); a 499 that anything reports is excluded from
   the totals too. vLLM's ``finished_reason="abort"``, which is mostly such disconnects,
   stays on the debug dashboard for diagnosis only.
-- latency per model: share of successful requests (no ``error_type``) slower than the
-  stack's p95 threshold, from Envoy AI Gateway's ``gen_ai_server_time_to_first_token_seconds``
-  and ``gen_ai_server_request_duration_seconds`` buckets. A threshold between two bucket
+- latency per model: share of requests slower than the stack's p95 threshold, from Envoy
+  AI Gateway's ``gen_ai_server_time_to_first_token_seconds`` (streamed responses) and
+  ``gen_ai_server_request_duration_seconds`` (successful requests: no ``error_type``)
+  buckets. A threshold between two bucket
   bounds is interpolated linearly, as ``histogram_quantile`` does.
 
 A model without gateway traffic cannot burn budget, so ``GatewayMetricsAbsent`` (the
@@ -121,6 +122,8 @@ class LatencySli:
     metric: str
     buckets: tuple[float, ...]
     threshold_seconds: float
+    marks_errors: bool = False
+    """The histogram labels failed requests (``error_type``); the SLI leaves them out."""
 
 
 def error_ratio_record(window: str) -> str:
@@ -156,7 +159,11 @@ def latency_slis(latency: LatencySpec) -> tuple[LatencySli, ...]:
             "ttft", gw.TIME_TO_FIRST_TOKEN, gw.TIME_TO_FIRST_TOKEN_BUCKETS, latency.ttft_p95_seconds
         ),
         LatencySli(
-            "e2e", gw.REQUEST_DURATION, gw.REQUEST_DURATION_BUCKETS, latency.e2e_p95_seconds
+            "e2e",
+            gw.REQUEST_DURATION,
+            gw.REQUEST_DURATION_BUCKETS,
+            latency.e2e_p95_seconds,
+            marks_errors=True,
         ),
     )
 
@@ -221,11 +228,12 @@ def slow_ratio_expr(
 ) -> str:
     """PromQL for the share of ``model``'s successful requests slower than ``sli``'s threshold."""
     threshold = sli.threshold_seconds
-    base = (
+    base: tuple[str, ...] = (
         f'job="{gateway.job}"',
         f'{gw.MODEL_LABEL}="{_escape(model.served_model_name)}"',
-        f'{gw.ERROR_LABEL}=""',
     )
+    if sli.marks_errors:
+        base += (f'{gw.ERROR_LABEL}=""',)
 
     def bucket(bound: float) -> str:
         selector = _matchers(*base, f'le="{_le(bound)}"')
