@@ -6,7 +6,8 @@ stack's Gateway, so the SLIs are measured there (components/slo_rules.py):
 - Envoy's own stats, scraped from the proxy container's ``metrics`` port
   (``/stats/prometheus``). Envoy Gateway v1.8 names the cluster of HTTPRoute rule ``i``
   ``httproute/<namespace>/<route>/rule/<i>`` (internal/gatewayapi/helpers.go,
-  ``irRouteDestinationName``). Envoy AI Gateway v1.1 turns the AIGatewayRoute into an
+  ``irRouteDestinationName``), or one ``.../rule/<i>/backend/<j>`` per backend when the
+  backends need different cluster settings. Envoy AI Gateway v1.1 turns the AIGatewayRoute into an
   HTTPRoute of the same name and namespace with the same rules in the same order (plus a
   trailing ``route-not-found`` rule), and keeps one cluster per rule: a model's stable and
   canary Backends are two weighted localities of that one cluster.
@@ -98,3 +99,12 @@ class GatewayTelemetry:
         """Envoy's cluster name for the route rule that serves ``model``."""
         index = self.route_models.index(model)
         return f"httproute/{self.gateway_namespace}/{self.route_name}/rule/{index}"
+
+    def clusters(self, model: str) -> str:
+        """Regex matching the cluster of ``model``'s rule, or the cluster of each of its
+        backends: Envoy Gateway splits a rule into ``<rule cluster>/backend/<j>`` clusters
+        when its backends need different settings (internal/ir/xds.go,
+        NeedsClusterPerSetting), e.g. per-backend filters."""
+        # PromQL unescapes its string literals: a backslash pair there is one regex escape.
+        literal = self.cluster(model).replace(".", "\\\\.")
+        return f"{literal}(/backend/[0-9]+)?"

@@ -193,7 +193,7 @@ def _le(bound: float) -> str:
 
 
 def _cluster(gateway: GatewayTelemetry, model: ModelSpec) -> str:
-    return f'job="{gateway.job}", envoy_cluster_name="{gateway.cluster(model.name)}"'
+    return f'job="{gateway.job}", envoy_cluster_name=~"{gateway.clusters(model.name)}"'
 
 
 def error_ratio_expr(gateway: GatewayTelemetry, model: ModelSpec, window: str) -> str:

@@ -19,7 +19,9 @@ from servegate.render import Manifest, helm_releases, manifests
 from tests import stacks
 
 MODEL_HEADER = "x-ai-eg-model"
-_CLUSTER = re.compile(r'envoy_cluster_name="httproute/([^/"]+)/([^/"]+)/rule/(\d+)"')
+_CLUSTER = re.compile(
+    r'envoy_cluster_name=~"httproute/([^/"]+)/([^/"]+)/rule/(\d+)\(/backend/\[0-9\]\+\)\?"'
+)
 
 
 def _one(objects: list[Manifest], kind: str) -> Manifest:

@@ -530,3 +530,40 @@ def test_pending_pods_panel_counts_per_model(spec: StackSpec, rules_file: Path) 
             }
         ],
     )
+
+
+def test_a_failing_canary_backend_cluster_burns_its_models_budget(
+    spec: StackSpec, gateway: GatewayTelemetry, groups: list[dict[str, Any]], rules_file: Path
+) -> None:
+    """Envoy Gateway may give each backend of a rule its own cluster (<rule>/backend/<j>):
+    the canary's 5xx still count against the model."""
+    llama = spec.models[0]
+    labels = {**_scraped(gateway)}
+    stable = {**labels, "envoy_cluster_name": f"{gateway.cluster(llama.name)}/backend/0"}
+    canary = {**labels, "envoy_cluster_name": f"{gateway.cluster(llama.name)}/backend/1"}
+    series = [
+        _gateway_up(gateway, 120),
+        _series(gw.CLUSTER_RESPONSES, {**stable, "envoy_response_code": "200"},
+                _counter([(0.8, 120)])),  # fmt: skip
+        _series(gw.CLUSTER_RESPONSES, {**canary, "envoy_response_code": "200"},
+                _counter([(0.2, 60), (0.0, 60)])),  # fmt: skip
+        _series(gw.CLUSTER_RESPONSES, {**canary, "envoy_response_code": "503"},
+                _counter([(0.0, 60), (0.2, 60)])),  # fmt: skip
+    ]
+    _run_tests(
+        rules_file,
+        [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "alert_rule_test": [
+                    *_silent(["55m"], MODEL_ALERT),
+                    {
+                        "eval_time": "120m",
+                        "alertname": MODEL_ALERT,
+                        "exp_alerts": _alerts(groups, MODEL_ALERT, ALL_WINDOWS, model=llama.name),
+                    },
+                ],
+            }
+        ],
+    )
