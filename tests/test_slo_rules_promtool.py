@@ -543,12 +543,19 @@ def test_a_failing_canary_backend_cluster_burns_its_models_budget(
     canary = {**labels, "envoy_cluster_name": f"{gateway.cluster(llama.name)}/backend/1"}
     series = [
         _gateway_up(gateway, 120),
-        _series(gw.CLUSTER_RESPONSES, {**stable, "envoy_response_code": "200"},
-                _counter([(0.8, 120)])),  # fmt: skip
-        _series(gw.CLUSTER_RESPONSES, {**canary, "envoy_response_code": "200"},
-                _counter([(0.2, 60), (0.0, 60)])),  # fmt: skip
-        _series(gw.CLUSTER_RESPONSES, {**canary, "envoy_response_code": "503"},
-                _counter([(0.0, 60), (0.2, 60)])),  # fmt: skip
+        _series(
+            gw.CLUSTER_RESPONSES, {**stable, "envoy_response_code": "200"}, _counter([(0.8, 120)])
+        ),  # fmt: skip
+        _series(
+            gw.CLUSTER_RESPONSES,
+            {**canary, "envoy_response_code": "200"},
+            _counter([(0.2, 60), (0.0, 60)]),
+        ),  # fmt: skip
+        _series(
+            gw.CLUSTER_RESPONSES,
+            {**canary, "envoy_response_code": "503"},
+            _counter([(0.0, 60), (0.2, 60)]),
+        ),  # fmt: skip
     ]
     _run_tests(
         rules_file,
