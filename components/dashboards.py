@@ -325,11 +325,24 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
             {},
         ),
         (
-            "Finished requests by reason",
+            "Gateway responses by route cluster and code",
             [
                 _Query(
-                    f"sum by (finished_reason) (rate(vllm:request_success_total{selector}[5m]))",
-                    "{{finished_reason}}",
+                    "sum by (envoy_cluster_name, envoy_response_code) "
+                    f'(rate({gw.CLUSTER_RESPONSES}{{job="{gateway.job}", '
+                    f'envoy_cluster_name=~"httproute/.*"}}[5m]))',
+                    "{{envoy_cluster_name}} {{envoy_response_code}}",
+                )
+            ],
+            {"unit": "reqps"},
+        ),
+        (
+            "Finished requests by track and reason (aborts are mostly client disconnects)",
+            [
+                _Query(
+                    "sum by (service, finished_reason) "
+                    f"(rate(vllm:request_success_total{selector}[5m]))",
+                    "{{service}} {{finished_reason}}",
                 )
             ],
             {"unit": "reqps"},
