@@ -19,9 +19,10 @@ from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_residency_sla_cost import DECLARED_CASES, RESIDENCY_SLA_COST_CASES
+from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
-CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **VERSION_CASES}
+CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **SLI_CASES, **VERSION_CASES}
 runner = CliRunner()
 
 
