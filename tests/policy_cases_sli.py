@@ -1,4 +1,4 @@
-"""Plan mutations that make exactly one SLI rule fire (see tests/policy_cases_residency_sla_cost.py)."""
+"""Plan mutations that make exactly one SLI rule fire (as tests/policy_cases_residency_sla_cost)."""
 
 from __future__ import annotations
 
