@@ -4,13 +4,14 @@ Users reach the models only through the Envoy proxies that Envoy Gateway runs fo
 stack's Gateway, so the SLIs are measured there (components/slo_rules.py):
 
 - Envoy's own stats, scraped from the proxy container's ``metrics`` port
-  (``/stats/prometheus``). Envoy Gateway v1.8 names the cluster of HTTPRoute rule ``i``
-  ``httproute/<namespace>/<route>/rule/<i>`` (internal/gatewayapi/helpers.go,
-  ``irRouteDestinationName``), or one ``.../rule/<i>/backend/<j>`` per backend when the
-  backends need different cluster settings. Envoy AI Gateway v1.1 turns the AIGatewayRoute into an
-  HTTPRoute of the same name and namespace with the same rules in the same order (plus a
-  trailing ``route-not-found`` rule), and keeps one cluster per rule: a model's stable and
-  canary Backends are two weighted localities of that one cluster.
+  (``/stats/prometheus``). Envoy Gateway v1.8 (read at v1.8.1 and v1.8.3) names the
+  cluster of HTTPRoute rule ``i`` ``httproute/<namespace>/<route>/rule/<i>``
+  (internal/gatewayapi/helpers.go, ``irRouteDestinationName``), or gives each backend its
+  own ``.../rule/<i>/backend/<j>`` when the backends need different cluster settings.
+  Envoy AI Gateway v1.1 turns the AIGatewayRoute into an HTTPRoute of the same name and
+  namespace with the same rules in the same order (plus a trailing ``route-not-found``
+  rule): a model's stable and canary Backends are two weighted localities of its rule's
+  cluster.
 - Envoy AI Gateway's ``gen_ai_*`` histograms, scraped from the external processor's
   ``aigw-admin`` port (``/metrics``), which the AI Gateway controller injects into every
   proxy pod. Its OpenTelemetry names become Prometheus names through the OTel Prometheus
