@@ -1,8 +1,9 @@
 """Grafana dashboards (executive, on-call, debug) as dashboard JSON data.
 
 Grafana's sidecar loads them from ConfigMaps (components/monitoring.py). Panels read the
-recorded SLO series of components/slo_rules.py (label ``model``) where one exists, and
-raw vLLM series (label ``model_name``, the served name) for engine internals.
+recorded SLO series of components/slo_rules.py (label ``model``) where one exists, the
+gateway's Envoy and Envoy AI Gateway series for what users get, and raw vLLM series
+(label ``model_name``, the served name) for engine internals and diagnosis.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import gateway_telemetry as gw
 from components import slo_rules
-from components.config import StackSpec
+from components.gateway_telemetry import GatewayTelemetry
+from components.slo_rules import Objectives
 
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 """kube-prometheus-stack provisions its Prometheus datasource with uid ``prometheus``."""
@@ -115,19 +118,26 @@ def _dashboard(
     )
 
 
-def build_dashboards(spec: StackSpec) -> list[Dashboard]:
+def build_dashboards(objectives: Objectives, gateway: GatewayTelemetry) -> list[Dashboard]:
     """The stack's executive, on-call and debug dashboards."""
-    return [_executive(spec), _on_call(spec), _debug()]
+    return [_executive(objectives, gateway), _on_call(objectives, gateway), _debug(gateway)]
 
 
-def _budget(spec: StackSpec) -> float:
-    availability = spec.sla.availability if spec.sla else slo_rules.DEFAULT_AVAILABILITY
-    return 1 - availability / 100
+PENDING_MODEL_PODS = (
+    "count by (label_servegate_io_model) (\n"
+    '(max by (namespace, pod) (kube_pod_status_phase{phase="Pending"}) == 1)\n'
+    "* on (namespace, pod) group_left (label_servegate_io_model)\n"
+    "max by (namespace, pod, label_servegate_io_model) (kube_pod_labels"
+    '{label_servegate_io_role="model-server", label_servegate_io_model=~"$model"})\n)'
+)
+"""Pending model-server pods per model. ``group_left`` copies the model label from
+kube_pod_labels onto each pending pod (an ``and`` would keep only the phase series' labels,
+which have none); ``max by`` folds duplicate series of a pod (uid, several exporters)."""
 
 
-def _executive(spec: StackSpec) -> Dashboard:
+def _executive(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
     ratio_3d = slo_rules.error_ratio_record("3d")
-    budget = _budget(spec)
+    budget = objectives.error_budget
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
         (
             "Availability, last 3 days",
@@ -140,21 +150,17 @@ def _executive(spec: StackSpec) -> Dashboard:
             {"kind": "stat", "unit": "percentunit"},
         ),
         (
-            "Requests per second",
-            [
-                _Query(
-                    "sum by (model_name) (rate(vllm:request_success_total[5m]))",
-                    "{{model_name}}",
-                )
-            ],
+            "Requests per second at the gateway",
+            [_Query(f'{slo_rules.REQUESTS_RECORD}{{model=~"$model"}}', "{{model}}")],
             {"unit": "reqps"},
         ),
         (
-            "Generated tokens per second",
+            "Tokens per second at the gateway",
             [
                 _Query(
-                    "sum by (model_name) (rate(vllm:generation_tokens_total[5m]))",
-                    "{{model_name}}",
+                    f"sum by ({gw.MODEL_LABEL}, gen_ai_token_type) "
+                    f'(rate({gw.TOKEN_USAGE}_sum{{job="{gateway.job}"}}[5m]))',
+                    f"{{{{{gw.MODEL_LABEL}}}}} {{{{gen_ai_token_type}}}}",
                 )
             ],
             {},
@@ -184,8 +190,9 @@ def _executive(spec: StackSpec) -> Dashboard:
     )
 
 
-def _on_call(spec: StackSpec) -> Dashboard:
-    budget = _budget(spec)
+def _on_call(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
+    budget = objectives.error_budget
+    job = f'job="{gateway.job}"'
     burn = [
         _Query(
             f'{slo_rules.error_ratio_record(window)}{{model=~"$model"}} / {budget:g}',
@@ -193,8 +200,12 @@ def _on_call(spec: StackSpec) -> Dashboard:
         )
         for window in ("5m", "1h", "6h")
     ]
+    gateway_burn = _Query(
+        f'{slo_rules.error_ratio_record("1h")}{{scope="gateway"}} / {budget:g}',
+        "whole gateway 1h",
+    )
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
-        ("Availability burn rate (1 = on budget)", burn, {}),
+        ("Availability burn rate (1 = on budget)", [*burn, gateway_burn], {}),
         (
             "Latency burn rate, 1h (1 = on budget)",
             [
@@ -218,15 +229,36 @@ def _on_call(spec: StackSpec) -> Dashboard:
             {"unit": "percentunit"},
         ),
         (
-            "Model-server pods pending",
+            "Gateway responses by class",
             [
                 _Query(
-                    'count by (label_servegate_io_model) ((kube_pod_status_phase{phase="Pending"}'
-                    " == 1) and on (namespace, pod) kube_pod_labels"
-                    '{label_servegate_io_role="model-server"})',
-                    "{{label_servegate_io_model}}",
-                )
+                    f"sum by (envoy_response_code_class) (rate({gw.DOWNSTREAM_RESPONSES}"
+                    f'{{{job}, envoy_http_conn_manager_prefix=~"{gw.HTTPS_LISTENER_PREFIX}"}}'
+                    "[5m]))",
+                    "{{envoy_response_code_class}}xx",
+                ),
+                _Query(
+                    f"sum(rate({gw.LOCAL_RATE_LIMITED}{{{job}}}[5m]))",
+                    "rate-limited (local)",
+                ),
             ],
+            {"unit": "reqps"},
+        ),
+        (
+            "Client disconnects (not counted against the SLO)",
+            [
+                _Query(f"sum(rate({gw.DOWNSTREAM_RESETS}{{{job}}}[5m]))", "client resets"),
+                _Query(
+                    "sum by (model_name) "
+                    '(rate(vllm:request_success_total{finished_reason="abort"}[5m]))',
+                    "vLLM aborts {{model_name}}",
+                ),
+            ],
+            {"unit": "reqps"},
+        ),
+        (
+            "Model-server pods pending",
+            [_Query(PENDING_MODEL_PODS, "{{label_servegate_io_model}}")],
             {},
         ),
         (
@@ -243,22 +275,47 @@ def _on_call(spec: StackSpec) -> Dashboard:
     )
 
 
-def _quantiles(metric: str) -> list[_Query]:
+def _gateway_quantiles(metric: str, gateway: GatewayTelemetry) -> list[_Query]:
     return [
         _Query(
-            f"histogram_quantile({q}, sum by (le) "
-            f'(rate({metric}_bucket{{model_name=~"$model_name"}}[5m])))',
-            f"p{int(q * 100)}",
+            f"histogram_quantile({q}, sum by (le) (rate({metric}_bucket"
+            f'{{job="{gateway.job}", {gw.MODEL_LABEL}=~"$model_name"}}[5m])))',
+            f"p{int(q * 100)} at the gateway",
         )
         for q in (0.5, 0.95, 0.99)
     ]
 
 
-def _debug() -> Dashboard:
+def _quantiles(metric: str) -> list[_Query]:
+    return [
+        _Query(
+            f"histogram_quantile({q}, sum by (le) "
+            f'(rate({metric}_bucket{{model_name=~"$model_name"}}[5m])))',
+            f"p{int(q * 100)} in vLLM",
+        )
+        for q in (0.5, 0.95, 0.99)
+    ]
+
+
+def _debug(gateway: GatewayTelemetry) -> Dashboard:
     selector = '{model_name=~"$model_name"}'
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
-        ("Time to first token", _quantiles("vllm:time_to_first_token_seconds"), {"unit": "s"}),
-        ("End-to-end latency", _quantiles("vllm:e2e_request_latency_seconds"), {"unit": "s"}),
+        (
+            "Time to first token",
+            [
+                *_gateway_quantiles(gw.TIME_TO_FIRST_TOKEN, gateway),
+                *_quantiles("vllm:time_to_first_token_seconds"),
+            ],
+            {"unit": "s"},
+        ),
+        (
+            "End-to-end latency",
+            [
+                *_gateway_quantiles(gw.REQUEST_DURATION, gateway),
+                *_quantiles("vllm:e2e_request_latency_seconds"),
+            ],
+            {"unit": "s"},
+        ),
         (
             "Requests running and waiting",
             [
@@ -268,11 +325,24 @@ def _debug() -> Dashboard:
             {},
         ),
         (
-            "Finished requests by reason",
+            "Gateway responses by route cluster and code",
             [
                 _Query(
-                    f"sum by (finished_reason) (rate(vllm:request_success_total{selector}[5m]))",
-                    "{{finished_reason}}",
+                    "sum by (envoy_cluster_name, envoy_response_code) "
+                    f'(rate({gw.CLUSTER_RESPONSES}{{job="{gateway.job}", '
+                    f'envoy_cluster_name=~"httproute/.*"}}[5m]))',
+                    "{{envoy_cluster_name}} {{envoy_response_code}}",
+                )
+            ],
+            {"unit": "reqps"},
+        ),
+        (
+            "Finished requests by track and reason (aborts are mostly client disconnects)",
+            [
+                _Query(
+                    "sum by (service, finished_reason) "
+                    f"(rate(vllm:request_success_total{selector}[5m]))",
+                    "{{service}} {{finished_reason}}",
                 )
             ],
             {"unit": "reqps"},

@@ -1,4 +1,5 @@
-"""In-cluster monitoring: Prometheus and Grafana, the GPU exporter, KEDA, SLO rules, dashboards.
+"""In-cluster monitoring: Prometheus and Grafana, the GPU exporter, KEDA, the scrape of the
+gateway's proxies, SLO rules and dashboards.
 
 Everything is installed with pinned Helm charts, pulled from the stack's chart registry
 (in-region ECR when air-gapped) and with images through its registry mirror.
@@ -14,10 +15,12 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import gateway_telemetry as gw
 from components import k8s_labels, versions
-from components.config import ModelSpec, StackSpec
+from components.config import ModelSpec, MonitoringSpec, RegistrySpec
 from components.dashboards import build_dashboards
-from components.slo_rules import build_rule_groups
+from components.gateway_telemetry import GatewayTelemetry
+from components.slo_rules import Objectives, build_rule_groups
 
 KUBE_PROMETHEUS_STACK = versions.chart("kube-prometheus-stack")
 DCGM_EXPORTER = versions.chart("dcgm-exporter")
@@ -36,12 +39,18 @@ PART_OF = {"app.kubernetes.io/part-of": k8s_labels.PART_OF}
 class MonitoringArgs:
     """Inputs of :class:`Monitoring`."""
 
-    spec: StackSpec
-    """The validated stack: retention, registry mirrors, SLA."""
     namespace: str
     """Namespace of Prometheus, Grafana, the GPU exporter, rules and dashboards."""
+    settings: MonitoringSpec
+    """Retention and whether Grafana runs."""
+    registry: RegistrySpec
+    """Where charts and images come from (the in-region mirror when air-gapped)."""
+    objectives: Objectives
+    """The SLOs the alerts hold the stack to (from its SLA, or the defaults)."""
     models: Sequence[ModelSpec]
-    """Models whose SLOs are watched (usually ``spec.models``)."""
+    """Models whose SLOs are watched."""
+    gateway: GatewayTelemetry
+    """The gateway whose proxies are scraped and whose metrics the SLIs read."""
 
 
 def prometheus_url(namespace: str) -> str:
@@ -49,19 +58,21 @@ def prometheus_url(namespace: str) -> str:
     return f"http://{PROMETHEUS_RELEASE}-prometheus.{namespace}.svc:{PROMETHEUS_PORT}"
 
 
-def chart_source(spec: StackSpec, chart: versions.ChartPin) -> dict[str, Any]:
+def chart_source(registry: RegistrySpec, chart: versions.ChartPin) -> dict[str, Any]:
     """``chart`` and ``repository_opts`` of a Release: the stack's OCI mirror, else public."""
-    return chart.release_source(spec.registry.charts)
+    return chart.release_source(registry.charts)
 
 
-def _registry(spec: StackSpec, default: str) -> str:
+def _registry(registry: RegistrySpec, default: str) -> str:
     """Registry host to put in front of a chart's image repository."""
-    return spec.registry.images.rstrip("/") if spec.registry.images else default
+    return registry.images.rstrip("/") if registry.images else default
 
 
-def kube_prometheus_stack_values(spec: StackSpec) -> dict[str, Any]:
+def kube_prometheus_stack_values(
+    settings: MonitoringSpec, registry: RegistrySpec
+) -> dict[str, Any]:
     """Values for kube-prometheus-stack."""
-    retention_days = spec.monitoring.prometheus_retention_days
+    retention_days = settings.prometheus_retention_days
     model_labels = "servegate.io/model,servegate.io/role,servegate.io/track"
     values: dict[str, Any] = {
         "fullnameOverride": PROMETHEUS_RELEASE,
@@ -92,7 +103,7 @@ def kube_prometheus_stack_values(spec: StackSpec) -> dict[str, Any]:
         # The model alerts join pods to models through these labels (kube_pod_labels).
         "kube-state-metrics": {"metricLabelsAllowlist": [f"pods=[{model_labels}]"]},
         "grafana": {
-            "enabled": spec.monitoring.grafana,
+            "enabled": settings.grafana,
             # Empty: the chart generates a password into a cluster Secret, never into the stack.
             "adminPassword": "",
             "sidecar": {
@@ -100,16 +111,16 @@ def kube_prometheus_stack_values(spec: StackSpec) -> dict[str, Any]:
             },
         },
     }
-    if spec.registry.images:
-        values["global"] = {"imageRegistry": spec.registry.images.rstrip("/")}
+    if registry.images:
+        values["global"] = {"imageRegistry": registry.images.rstrip("/")}
     return values
 
 
-def dcgm_exporter_values(spec: StackSpec) -> dict[str, Any]:
+def dcgm_exporter_values(registry: RegistrySpec) -> dict[str, Any]:
     """Values for NVIDIA's dcgm-exporter: on GPU nodes only, scraped by Prometheus."""
     return {
         "image": {
-            "repository": spec.image(DCGM_EXPORTER_IMAGE.image),
+            "repository": registry.image(DCGM_EXPORTER_IMAGE.image),
             "tag": DCGM_EXPORTER_IMAGE.tag,
         },
         "nodeSelector": {"servegate.io/role": "gpu"},
@@ -122,12 +133,12 @@ def dcgm_exporter_values(spec: StackSpec) -> dict[str, Any]:
     }
 
 
-def keda_values(spec: StackSpec) -> dict[str, Any]:
+def keda_values(registry: RegistrySpec) -> dict[str, Any]:
     """Values for KEDA, whose ScaledObjects scale the model servers."""
-    registry = _registry(spec, "ghcr.io")
+    host = _registry(registry, "ghcr.io")
     return {
         "image": {
-            component: {"registry": registry, "repository": f"kedacore/{repository}"}
+            component: {"registry": host, "repository": f"kedacore/{repository}"}
             for component, repository in (
                 ("keda", "keda"),
                 ("metricsApiServer", "keda-metrics-apiserver"),
@@ -135,6 +146,32 @@ def keda_values(spec: StackSpec) -> dict[str, Any]:
             )
         },
         "additionalLabels": PART_OF,
+    }
+
+
+def gateway_pod_monitor_spec(gateway: GatewayTelemetry) -> dict[str, Any]:
+    """PodMonitor scraping the stack's gateway proxies: Envoy's stats and the AI Gateway's.
+
+    Envoy Gateway only annotates the proxy pods (prometheus.io/*), which the Prometheus
+    Operator ignores; without this scrape the gateway SLIs would have no data.
+    """
+    return {
+        "namespaceSelector": {"matchNames": [gateway.proxy_namespace]},
+        "selector": {
+            "matchLabels": {
+                **gw.PROXY_POD_LABELS,
+                gw.OWNING_GATEWAY_NAME_LABEL: gateway.gateway_name,
+                gw.OWNING_GATEWAY_NAMESPACE_LABEL: gateway.gateway_namespace,
+            }
+        },
+        "podMetricsEndpoints": [
+            {"port": gw.ENVOY_METRICS_PORT, "path": gw.ENVOY_METRICS_PATH, "interval": "30s"},
+            {
+                "port": gw.AI_GATEWAY_METRICS_PORT,
+                "path": gw.AI_GATEWAY_METRICS_PATH,
+                "interval": "30s",
+            },
+        ],
     }
 
 
@@ -157,12 +194,14 @@ class Monitoring(pulumi.ComponentResource):
     """dcgm-exporter."""
     slo_rules: k8s.apiextensions.CustomResource
     """The PrometheusRule with the SLO, model-health and GPU rule groups."""
+    gateway_scrape: k8s.apiextensions.CustomResource
+    """The PodMonitor scraping the gateway proxies the SLIs are measured on."""
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("servegate:index:Monitoring", name, None, opts)
-        spec = args.spec
+        registry = args.registry
         child = pulumi.ResourceOptions(parent=self)
 
         self.prometheus_release = k8s.helm.v3.Release(
@@ -172,8 +211,8 @@ class Monitoring(pulumi.ComponentResource):
                 namespace=args.namespace,
                 create_namespace=True,
                 version=KUBE_PROMETHEUS_STACK.version,
-                values=kube_prometheus_stack_values(spec),
-                **chart_source(spec, KUBE_PROMETHEUS_STACK),
+                values=kube_prometheus_stack_values(args.settings, registry),
+                **chart_source(registry, KUBE_PROMETHEUS_STACK),
             ),
             opts=child,
         )
@@ -184,8 +223,8 @@ class Monitoring(pulumi.ComponentResource):
                 name="dcgm-exporter",
                 namespace=args.namespace,
                 version=DCGM_EXPORTER.version,
-                values=dcgm_exporter_values(spec),
-                **chart_source(spec, DCGM_EXPORTER),
+                values=dcgm_exporter_values(registry),
+                **chart_source(registry, DCGM_EXPORTER),
             ),
             opts=after_crds,
         )
@@ -196,8 +235,8 @@ class Monitoring(pulumi.ComponentResource):
                 namespace=KEDA_NAMESPACE,
                 create_namespace=True,
                 version=KEDA.version,
-                values=keda_values(spec),
-                **chart_source(spec, KEDA),
+                values=keda_values(registry),
+                **chart_source(registry, KEDA),
             ),
             opts=child,
         )
@@ -211,7 +250,19 @@ class Monitoring(pulumi.ComponentResource):
                 namespace=args.namespace,
                 labels=_labels("servegate-slo"),
             ),
-            spec={"groups": build_rule_groups(spec, args.models)},
+            spec={"groups": build_rule_groups(args.objectives, args.models, args.gateway)},
+            opts=after_crds,
+        )
+        self.gateway_scrape = k8s.apiextensions.CustomResource(
+            f"{name}-gateway-scrape",
+            api_version="monitoring.coreos.com/v1",
+            kind="PodMonitor",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.gateway.scrape_name,
+                namespace=args.gateway.scrape_namespace,
+                labels=_labels(args.gateway.scrape_name),
+            ),
+            spec=gateway_pod_monitor_spec(args.gateway),
             opts=after_crds,
         )
 
@@ -226,7 +277,9 @@ class Monitoring(pulumi.ComponentResource):
                 data={f"{dashboard.uid}.json": json.dumps(dashboard.model, sort_keys=True)},
                 opts=after_crds,
             )
-            for dashboard in (build_dashboards(spec) if spec.monitoring.grafana else [])
+            for dashboard in (
+                build_dashboards(args.objectives, args.gateway) if args.settings.grafana else []
+            )
         ]
 
         # Derived from the created objects, so the outputs resolve once those exist.

@@ -11,7 +11,8 @@ import pulumi_kubernetes as k8s
 from components.audit import AuditTrail, AuditTrailArgs
 from components.cluster import EksCluster, EksClusterArgs
 from components.config import StackSpec
-from components.gateway import ModelGateway, ModelGatewayArgs
+from components.gateway import ENVOY_GATEWAY_NAMESPACE, ModelGateway, ModelGatewayArgs
+from components.gateway_telemetry import GatewayTelemetry
 from components.gpu_pool import (
     GpuNodePool,
     GpuNodePoolArgs,
@@ -20,11 +21,27 @@ from components.gpu_pool import (
 )
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import SovereignNetwork, SovereignNetworkArgs
+from components.slo_rules import Objectives
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
 MODELS_NAMESPACE = "llm-serving"
 GATEWAY_NAMESPACE = "llm-gateway"
 MONITORING_NAMESPACE = "monitoring"
+
+
+def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
+    """How the gateway of the ServingStack ``name`` shows up in its metrics."""
+    gateway_name = f"{name}-gateway"
+    return GatewayTelemetry(
+        proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
+        gateway_namespace=GATEWAY_NAMESPACE,
+        gateway_name=gateway_name,
+        # ModelGateway names its AIGatewayRoute "<name>-route" and gives it one rule per
+        # model, in the order of spec.models (tests/components/test_serving_stack.py).
+        route_name=f"{gateway_name}-route",
+        route_models=tuple(model.name for model in spec.models),
+        scrape_namespace=MONITORING_NAMESPACE,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,9 +107,17 @@ class ServingStack(pulumi.ComponentResource):
         self.device_plugin = NvidiaDevicePlugin(
             f"{name}-nvidia", NvidiaDevicePluginArgs(registry=spec.registry), after(*self.pools)
         )
+        gateway = gateway_telemetry(name, spec)
         self.monitoring = Monitoring(
             f"{name}-monitoring",
-            MonitoringArgs(spec=spec, namespace=MONITORING_NAMESPACE, models=spec.models),
+            MonitoringArgs(
+                namespace=MONITORING_NAMESPACE,
+                settings=spec.monitoring,
+                registry=spec.registry,
+                objectives=Objectives.of(spec.sla),
+                models=spec.models,
+                gateway=gateway,
+            ),
             after(namespaces[MONITORING_NAMESPACE]),
         )
         self.models = [
@@ -110,7 +135,7 @@ class ServingStack(pulumi.ComponentResource):
             for model in spec.models
         ]
         self.gateway = ModelGateway(
-            f"{name}-gateway",
+            gateway.gateway_name,
             ModelGatewayArgs(
                 gateway=spec.gateway,
                 registry=spec.registry,

@@ -2,25 +2,38 @@
 
 The groups go into a ``monitoring.coreos.com/v1`` PrometheusRule (``spec.groups``) and are
 also what ``promtool check rules`` / ``promtool test rules`` read, so this module has no
-Pulumi dependency.
+Pulumi dependency. Every recorded series and alert carries ``model: <config name>`` (or
+``scope: gateway`` for the gateway as a whole), as docs/conventions.md requires. A model's
+stable and canary tracks share one route rule, so its SLO covers both: the client-facing
+promise does not care which track answered.
 
-Labels: vLLM labels every series with ``model_name`` = the *served* model name. The rules
-select on ``model_name`` (set by vLLM itself, so they do not depend on how a ServiceMonitor
-relabels targets) and stamp ``model: <config name>`` on every recorded series and alert, as
-docs/conventions.md requires. A model's stable and canary tracks serve the same name, so
-its SLO covers both: the client-facing promise does not care which track answered.
+SLIs are measured at the gateway, where users are (components/gateway_telemetry.py):
 
-SLIs (vLLM v1 engine metrics, v0.11):
+- availability per model: responses of the model's route cluster (Envoy
+  ``envoy_cluster_upstream_rq`` by response code) that are 5xx or 429, over all its
+  responses. 5xx covers vLLM errors and what Envoy answers itself (no healthy upstream,
+  connect failure, timeout). 429 covers the per-client token limit, which Envoy's global
+  rate limit filter charges to the route's cluster: the user was refused service.
+- availability of the gateway: 5xx answered by the HTTPS listener (including failures
+  before routing, e.g. of the AI Gateway filter) plus requests the per-replica local rate
+  limit rejected, over all responses of the listener. The local limit is shared by every
+  client, so its 429s are capacity the stack did not have.
+- not failures: 401/403 (no valid credentials: not a user the SLA is for, and counting
+  them would let anyone who can reach the endpoint spend the budget), other 4xx (the
+  client's own mistake, e.g. an unknown model) and client disconnects. A client that goes
+  away before the response starts leaves no response code in Envoy's stats at all (its
+  access log shows code 0 with flag ``DC``); a 499 that anything reports is excluded from
+  the totals too. vLLM's ``finished_reason="abort"``, which is mostly such disconnects,
+  stays on the debug dashboard for diagnosis only.
+- latency per model: share of requests slower than the stack's p95 threshold, from Envoy
+  AI Gateway's ``gen_ai_server_time_to_first_token_seconds`` (streamed responses) and
+  ``gen_ai_server_request_duration_seconds`` (successful requests: no ``error_type``)
+  buckets. A threshold between two bucket
+  bounds is interpolated linearly, as ``histogram_quantile`` does.
 
-- availability: finished requests whose ``finished_reason`` is neither ``stop`` nor
-  ``length``, over all finished requests (``vllm:request_success_total``). Every other
-  reason (``abort``, ``error``, ``repetition``, any reason a later vLLM adds) is bad: an
-  unknown failure mode spends budget instead of hiding. A model with no metrics at all
-  (every replica down) cannot burn budget, so ``ModelMetricsAbsent`` covers that case.
-- latency: share of requests slower than the stack's p95 threshold, from the
-  ``vllm:time_to_first_token_seconds`` and ``vllm:e2e_request_latency_seconds`` buckets.
-  A threshold between two bucket bounds is interpolated linearly, as
-  ``histogram_quantile`` does.
+A model without gateway traffic cannot burn budget, so ``GatewayMetricsAbsent`` (the
+proxies are not scraped) and ``ModelMetricsAbsent`` (no vLLM replica reports) cover the
+silent cases. vLLM's own metrics stay for health alerts and diagnosis.
 
 Alerts follow the Google SRE workbook's multi-window, multi-burn-rate scheme. A stack
 without an SLA still gets burn-rate alerts, against :data:`DEFAULT_AVAILABILITY` and the
@@ -30,11 +43,13 @@ paged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.config import LatencySpec, ModelSpec, StackSpec
+from components import gateway_telemetry as gw
+from components.config import LatencySpec, ModelSpec, SlaSpec
+from components.gateway_telemetry import GatewayTelemetry
 
 DEFAULT_AVAILABILITY = 99.0
 """Availability objective (%) of a stack that declares no SLA."""
@@ -42,18 +57,9 @@ DEFAULT_AVAILABILITY = 99.0
 LATENCY_OBJECTIVE = 0.95
 """Share of requests that must beat the latency thresholds (the SLA states p95)."""
 
-GOOD_FINISH_REASONS = ("stop", "length")
-
-# Bucket bounds of vLLM v0.11's histograms (vllm/v1/metrics/loggers.py); a latency
-# threshold is read off these, so a vLLM upgrade that changes them must update these too.
-TTFT_BUCKETS = (
-    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
-    10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
-)  # fmt: skip
-E2E_BUCKETS = (
-    0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
-    120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0,
-)  # fmt: skip
+FAILED_CODES = "5..|429"
+"""Response codes that spend the availability budget (see the module docstring)."""
+CLIENT_CLOSED = "499"
 
 RULE_PREFIX = "servegate"
 QUEUE_DEPTH_FACTOR = 2
@@ -61,6 +67,32 @@ QUEUE_DEPTH_FACTOR = 2
 KV_CACHE_SATURATION = 0.95
 GPU_UTIL_HIGH_PERCENT = 95
 GPU_UTIL_LOW_PERCENT = 10
+GATEWAY_SCOPE = {"scope": "gateway"}
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """What the SLO alerts hold the stack to."""
+
+    availability: float
+    """Availability objective, %."""
+    latency: LatencySpec
+    paging: bool
+    """True when an SLA promises these objectives: fast burns page someone."""
+
+    @classmethod
+    def of(cls, sla: SlaSpec | None) -> Objectives:
+        """The stack's SLA, or the defaults (tickets only) without one."""
+        if sla is None:
+            return cls(DEFAULT_AVAILABILITY, LatencySpec(), paging=False)
+        return cls(sla.availability, sla.latency, paging=True)
+
+    @property
+    def error_budget(self) -> float:
+        return 1 - self.availability / 100
+
+    def severity(self, severity: str) -> str:
+        return severity if self.paging else "ticket"
 
 
 @dataclass(frozen=True)
@@ -84,12 +116,14 @@ RATE_WINDOWS = tuple(dict.fromkeys(w for b in BURN_WINDOWS for w in (b.short, b.
 
 @dataclass(frozen=True)
 class LatencySli:
-    """A latency SLI: one vLLM histogram and the threshold requests must beat."""
+    """A latency SLI: one gateway histogram and the threshold requests must beat."""
 
     name: str
     metric: str
     buckets: tuple[float, ...]
     threshold_seconds: float
+    marks_errors: bool = False
+    """The histogram labels failed requests (``error_type``); the SLI leaves them out."""
 
 
 def error_ratio_record(window: str) -> str:
@@ -102,34 +136,45 @@ def slow_ratio_record(sli: str, window: str) -> str:
     return f"{RULE_PREFIX}:{sli}_slow_ratio:rate{window}"
 
 
-def build_rule_groups(spec: StackSpec, models: Sequence[ModelSpec]) -> list[dict[str, Any]]:
-    """The PrometheusRule ``spec.groups`` for ``models``: SLOs, model health and GPUs."""
-    groups: list[dict[str, Any]] = []
+REQUESTS_RECORD = f"{RULE_PREFIX}:gateway_requests:rate5m"
+"""Requests per second the gateway answered for a model (label ``model``)."""
+
+
+def build_rule_groups(
+    objectives: Objectives, models: Sequence[ModelSpec], gateway: GatewayTelemetry
+) -> list[dict[str, Any]]:
+    """The PrometheusRule ``spec.groups``: gateway and model SLOs, model health, GPUs."""
+    groups: list[dict[str, Any]] = [_gateway_group(objectives, gateway)]
     for model in models:
-        groups.append(_slo_group(spec, model))
-        groups.append(_health_group(spec, model))
+        groups.append(_slo_group(objectives, model, gateway))
+        groups.append(_health_group(objectives, model))
     groups.append(_gpu_group())
     return groups
 
 
 def latency_slis(latency: LatencySpec) -> tuple[LatencySli, ...]:
-    """The stack's latency SLIs (time to first token, end to end)."""
+    """The stack's latency SLIs (time to first token, end to end), as the gateway sees them."""
     return (
         LatencySli(
-            "ttft", "vllm:time_to_first_token_seconds", TTFT_BUCKETS, latency.ttft_p95_seconds
+            "ttft", gw.TIME_TO_FIRST_TOKEN, gw.TIME_TO_FIRST_TOKEN_BUCKETS, latency.ttft_p95_seconds
         ),
-        LatencySli("e2e", "vllm:e2e_request_latency_seconds", E2E_BUCKETS, latency.e2e_p95_seconds),
+        LatencySli(
+            "e2e",
+            gw.REQUEST_DURATION,
+            gw.REQUEST_DURATION_BUCKETS,
+            latency.e2e_p95_seconds,
+            marks_errors=True,
+        ),
     )
 
 
-def _paging(spec: StackSpec, severity: str) -> str:
-    return severity if spec.sla else "ticket"
+def _matchers(*matchers: str) -> str:
+    return "{" + ", ".join(matchers) + "}"
 
 
 def _selector(model: ModelSpec, *extra: str) -> str:
     """A series selector for ``model``'s vLLM metrics plus ``extra`` matchers."""
-    matchers = (f'model_name="{_escape(model.served_model_name)}"', *extra)
-    return "{" + ", ".join(matchers) + "}"
+    return _matchers(f'model_name="{_escape(model.served_model_name)}"', *extra)
 
 
 def _escape(value: str) -> str:
@@ -142,26 +187,56 @@ def _number(value: float) -> str:
 
 
 def _le(bound: float) -> str:
-    # The Python client writes bucket bounds with repr(); Prometheus 3 keeps that form.
+    # Prometheus 3 normalizes classic-histogram bounds on ingestion to this float form
+    # (1 -> "1.0"), whatever the exporter wrote.
     return repr(float(bound))
 
 
-def error_ratio_expr(model: ModelSpec, window: str) -> str:
-    """PromQL for the share of ``model``'s finished requests that did not finish well."""
-    bad = _selector(model, f'finished_reason!~"{"|".join(GOOD_FINISH_REASONS)}"')
-    total = _selector(model)
+def _cluster(gateway: GatewayTelemetry, model: ModelSpec) -> str:
+    return f'job="{gateway.job}", envoy_cluster_name=~"{gateway.clusters(model.name)}"'
+
+
+def error_ratio_expr(gateway: GatewayTelemetry, model: ModelSpec, window: str) -> str:
+    """PromQL for the share of ``model``'s gateway responses that failed the user."""
+    cluster = _cluster(gateway, model)
+    bad = _matchers(cluster, f'envoy_response_code=~"{FAILED_CODES}"')
+    answered = _matchers(cluster, f'envoy_response_code!="{CLIENT_CLOSED}"')
+    # "or vector(0)": Envoy creates a per-code counter on its first use, so a healthy
+    # cluster has no 5xx series; the ratio is then 0, not missing.
     return (
-        f"sum(rate(vllm:request_success_total{bad}[{window}]))\n"
-        f"/\nsum(rate(vllm:request_success_total{total}[{window}]))"
+        f"(sum(rate({gw.CLUSTER_RESPONSES}{bad}[{window}])) or vector(0))\n"
+        f"/\nsum(rate({gw.CLUSTER_RESPONSES}{answered}[{window}]))"
     )
 
 
-def slow_ratio_expr(model: ModelSpec, sli: LatencySli, window: str) -> str:
-    """PromQL for the share of ``model``'s requests slower than ``sli``'s threshold."""
+def gateway_error_ratio_expr(gateway: GatewayTelemetry, window: str) -> str:
+    """PromQL for the share of all requests the gateway's HTTPS listener failed or refused."""
+    listener = f'job="{gateway.job}", envoy_http_conn_manager_prefix=~"{gw.HTTPS_LISTENER_PREFIX}"'
+    failed = _matchers(listener, 'envoy_response_code_class="5"')
+    limited = _matchers(
+        f'job="{gateway.job}"', f'envoy_local_http_ratelimit_prefix="{gw.LOCAL_RATE_LIMIT_PREFIX}"'
+    )
+    return (
+        f"(\n(sum(rate({gw.DOWNSTREAM_RESPONSES}{failed}[{window}])) or vector(0))\n"
+        f"+ (sum(rate({gw.LOCAL_RATE_LIMITED}{limited}[{window}])) or vector(0))\n)\n"
+        f"/\nsum(rate({gw.DOWNSTREAM_RESPONSES}{_matchers(listener)}[{window}]))"
+    )
+
+
+def slow_ratio_expr(
+    gateway: GatewayTelemetry, model: ModelSpec, sli: LatencySli, window: str
+) -> str:
+    """PromQL for the share of ``model``'s successful requests slower than ``sli``'s threshold."""
     threshold = sli.threshold_seconds
+    base: tuple[str, ...] = (
+        f'job="{gateway.job}"',
+        f'{gw.MODEL_LABEL}="{_escape(model.served_model_name)}"',
+    )
+    if sli.marks_errors:
+        base += (f'{gw.ERROR_LABEL}=""',)
 
     def bucket(bound: float) -> str:
-        selector = _selector(model, f'le="{_le(bound)}"')
+        selector = _matchers(*base, f'le="{_le(bound)}"')
         return f"sum(rate({sli.metric}_bucket{selector}[{window}]))"
 
     below = [b for b in sli.buckets if b <= threshold]
@@ -176,45 +251,94 @@ def slow_ratio_expr(model: ModelSpec, sli: LatencySli, window: str) -> str:
         lower, upper = below[-1], above[0]
         fraction = _number((threshold - lower) / (upper - lower))
         fast = f"({bucket(lower)} + ({bucket(upper)} - {bucket(lower)}) * {fraction})"
-    count = f"sum(rate({sli.metric}_count{_selector(model)}[{window}]))"
+    count = f"sum(rate({sli.metric}_count{_matchers(*base)}[{window}]))"
     return f"1 - (\n{fast}\n/\n{count}\n)"
 
 
-def _slo_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
-    availability = spec.sla.availability if spec.sla else DEFAULT_AVAILABILITY
-    latency = spec.sla.latency if spec.sla else LatencySpec()
-    rules: list[dict[str, Any]] = []
-    base = {"model": model.name}
-
-    availability_labels = {**base, "slo": "availability"}
-    for window in RATE_WINDOWS:
-        rules.append(
-            {
-                "record": error_ratio_record(window),
-                "expr": error_ratio_expr(model, window),
-                "labels": dict(availability_labels),
-            }
-        )
-    budget = 1 - availability / 100
+def _availability_rules(
+    objectives: Objectives,
+    labels: dict[str, str],
+    expr: Callable[[str], str],
+    alert: str,
+    *,
+    summary: str,
+    subject: str,
+) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = [
+        {"record": error_ratio_record(window), "expr": expr(window), "labels": dict(labels)}
+        for window in RATE_WINDOWS
+    ]
     for burn in BURN_WINDOWS:
         rules.append(
             _burn_alert(
-                "ModelAvailabilityBurnRate",
+                alert,
                 error_ratio_record,
-                availability_labels,
+                labels,
                 burn,
-                budget,
-                _paging(spec, burn.severity),
-                summary=f"{model.name}: errors are spending the availability budget",
+                objectives.error_budget,
+                objectives.severity(burn.severity),
+                summary=summary,
                 description=(
-                    f"Requests to {model.served_model_name} fail at more than "
-                    f"{_number(burn.burn_rate)}x the rate a {_number(availability)}% "
-                    f"availability objective allows, over {burn.long} and {burn.short}."
+                    f"{subject} fail or are refused at more than {_number(burn.burn_rate)}x "
+                    f"the rate a {_number(objectives.availability)}% availability objective "
+                    f"allows, over {burn.long} and {burn.short}."
                 ),
             )
         )
+    return rules
 
-    for sli in latency_slis(latency):
+
+def _gateway_group(objectives: Objectives, gateway: GatewayTelemetry) -> dict[str, Any]:
+    labels = {**GATEWAY_SCOPE, "slo": "availability"}
+    rules = _availability_rules(
+        objectives,
+        labels,
+        lambda window: gateway_error_ratio_expr(gateway, window),
+        "GatewayAvailabilityBurnRate",
+        summary="gateway: 5xx and rate-limit rejections are spending the availability budget",
+        subject=f"Requests to the gateway {gateway.gateway_name}",
+    )
+    rules.append(
+        {
+            "alert": "GatewayMetricsAbsent",
+            "expr": f'absent({gw.ENVOY_LIVE}{{job="{gateway.job}"}})',
+            "for": "10m",
+            "labels": {**GATEWAY_SCOPE, "severity": objectives.severity("page")},
+            "annotations": {
+                "summary": "gateway: no Envoy metrics",
+                "description": (
+                    f"No proxy of the gateway {gateway.gateway_name} has been scraped for 10 "
+                    "minutes: every proxy is down or Prometheus cannot reach them, and the "
+                    "availability SLOs see nothing."
+                ),
+            },
+        }
+    )
+    return {"name": f"{RULE_PREFIX}-slo-gateway", "rules": rules}
+
+
+def _slo_group(
+    objectives: Objectives, model: ModelSpec, gateway: GatewayTelemetry
+) -> dict[str, Any]:
+    base = {"model": model.name}
+    answered = _matchers(_cluster(gateway, model), f'envoy_response_code!="{CLIENT_CLOSED}"')
+    rules: list[dict[str, Any]] = [
+        {
+            "record": REQUESTS_RECORD,
+            "expr": f"sum(rate({gw.CLUSTER_RESPONSES}{answered}[5m]))",
+            "labels": dict(base),
+        }
+    ]
+    rules += _availability_rules(
+        objectives,
+        {**base, "slo": "availability"},
+        lambda window: error_ratio_expr(gateway, model, window),
+        "ModelAvailabilityBurnRate",
+        summary=f"{model.name}: errors are spending the availability budget",
+        subject=f"Requests to {model.served_model_name}",
+    )
+
+    for sli in latency_slis(objectives.latency):
         labels = {**base, "slo": "latency", "sli": sli.name}
 
         def record(window: str, sli_name: str = sli.name) -> str:
@@ -224,7 +348,7 @@ def _slo_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
             rules.append(
                 {
                     "record": record(window),
-                    "expr": slow_ratio_expr(model, sli, window),
+                    "expr": slow_ratio_expr(gateway, model, sli, window),
                     "labels": dict(labels),
                 }
             )
@@ -236,7 +360,7 @@ def _slo_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
                     labels,
                     burn,
                     1 - LATENCY_OBJECTIVE,
-                    _paging(spec, burn.severity),
+                    objectives.severity(burn.severity),
                     summary=f"{model.name}: slow {sli.name} is spending the latency budget",
                     description=(
                         f"More than {_number(burn.burn_rate)}x the allowed share of requests "
@@ -252,7 +376,7 @@ def _slo_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
 
 def _burn_alert(
     alert: str,
-    record: Any,
+    record: Callable[[str], str],
     labels: dict[str, str],
     burn: BurnWindow,
     budget: float,
@@ -283,7 +407,7 @@ def _model_pods(model: ModelSpec) -> str:
     return f'kube_pod_labels{{label_servegate_io_model="{model.name}"}}'
 
 
-def _health_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
+def _health_group(objectives: Objectives, model: ModelSpec) -> dict[str, Any]:
     labels = {"model": model.name}
     served = model.served_model_name
     queue_limit = QUEUE_DEPTH_FACTOR * model.replicas.target_queue_depth
@@ -292,7 +416,7 @@ def _health_group(spec: StackSpec, model: ModelSpec) -> dict[str, Any]:
             "alert": "ModelMetricsAbsent",
             "expr": f"absent(vllm:num_requests_waiting{_selector(model)})",
             "for": "10m",
-            "labels": {**labels, "severity": _paging(spec, "page")},
+            "labels": {**labels, "severity": objectives.severity("page")},
             "annotations": {
                 "summary": f"{model.name}: no vLLM metrics",
                 "description": (

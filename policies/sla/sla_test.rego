@@ -117,7 +117,7 @@ _prometheus_rule := _resource("kubernetes:monitoring.coreos.com/v1:PrometheusRul
 	"metadata": {"name": "slo", "namespace": "monitoring"},
 	"spec": {"groups": [{"name": "llama-8b-slo", "rules": [
 		{"record": "slo:errors:ratio_rate5m", "expr": "0"},
-		{"alert": "ModelErrorBudgetBurn", "expr": "1 > 0", "labels": {"model": "llama-8b", "slo": "availability", "severity": "page"}},
+		{"alert": "ModelErrorBudgetBurn", "expr": "sum(rate(envoy_cluster_upstream_rq{envoy_response_code=~\"5..\"}[1h])) / sum(rate(envoy_cluster_upstream_rq[1h])) > 0.0144", "labels": {"model": "llama-8b", "slo": "availability", "severity": "page"}},
 	]}]},
 })
 
@@ -131,7 +131,7 @@ _exporter := _resource("kubernetes:apps/v1:DaemonSet", "dcgm-exporter", {
 
 _compliant := array.concat(_subnets, [
 	_stable_server, _canary, _stable_pdb, _canary_pdb, _scaled_object, _node_group,
-	_envoy_proxy, _prometheus_rule, _exporter,
+	_envoy_proxy, _prometheus_rule, _exporter, _gateway_monitor,
 ])
 
 # Input is replaced key by key: regopy 1.5.2 crashes on `with input as <object>` once a rule

@@ -17,12 +17,14 @@ from components.monitoring import (
     Monitoring,
     MonitoringArgs,
 )
-from components.slo_rules import BURN_WINDOWS
+from components.slo_rules import BURN_WINDOWS, Objectives
 from tests.components.conftest import RecordingMocks
+from tests.gateway_metrics import telemetry
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor"
 
 # Renamed or dropped by vLLM's v1 engine; a rule or panel on them silently sees nothing.
 REMOVED_VLLM_METRICS = (
@@ -42,7 +44,17 @@ REMOVED_VLLM_METRICS = (
 
 
 def _create(spec: StackSpec) -> Monitoring:
-    return Monitoring("mon", MonitoringArgs(spec=spec, namespace="monitoring", models=spec.models))
+    return Monitoring(
+        "mon",
+        MonitoringArgs(
+            namespace="monitoring",
+            settings=spec.monitoring,
+            registry=spec.registry,
+            objectives=Objectives.of(spec.sla),
+            models=spec.models,
+            gateway=telemetry(spec),
+        ),
+    )
 
 
 def _settled(monitoring: Monitoring) -> pulumi.Output[list[Any]]:
@@ -53,6 +65,7 @@ def _settled(monitoring: Monitoring) -> pulumi.Output[list[Any]]:
         monitoring.keda_release.urn,
         monitoring.gpu_exporter_release.urn,
         monitoring.slo_rules.urn,
+        monitoring.gateway_scrape.urn,
     )
 
 
@@ -230,5 +243,53 @@ def test_no_dashboards_when_grafana_is_off(mocks: RecordingMocks) -> pulumi.Outp
         assert mocks.of_type(CONFIG_MAP) == []
         grafana = _releases(mocks)["kube-prometheus-stack"]["values"]["grafana"]
         assert grafana["enabled"] is False
+
+    return _settled(monitoring).apply(check)
+
+
+@pulumi.runtime.test
+def test_prometheus_scrapes_the_gateway_proxies_of_this_stack(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    gateway = telemetry(spec)
+    monitoring = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        [monitor] = mocks.of_type(POD_MONITOR)
+        body = monitor.inputs
+        assert body["apiVersion"] == "monitoring.coreos.com/v1"
+        # Prometheus Operator names the targets' job "<namespace>/<name>": the SLIs select it.
+        metadata = body["metadata"]
+        assert f"{metadata['namespace']}/{metadata['name']}" == gateway.job
+        monitor_spec = body["spec"]
+        assert monitor_spec["namespaceSelector"] == {"matchNames": ["envoy-gateway-system"]}
+        labels = monitor_spec["selector"]["matchLabels"]
+        assert labels["app.kubernetes.io/component"] == "proxy"
+        assert labels["gateway.envoyproxy.io/owning-gateway-name"] == gateway.gateway_name
+        assert labels["gateway.envoyproxy.io/owning-gateway-namespace"] == "llm-gateway"
+        endpoints = {(e["port"], e["path"]) for e in monitor_spec["podMetricsEndpoints"]}
+        assert endpoints == {("metrics", "/stats/prometheus"), ("aigw-admin", "/metrics")}
+        # kube-prometheus-stack's Prometheus must pick up PodMonitors of any release.
+        prom = _releases(mocks)["kube-prometheus-stack"]["values"]["prometheus"]
+        assert prom["prometheusSpec"]["podMonitorSelectorNilUsesHelmValues"] is False
+
+    return _settled(monitoring).apply(check)
+
+
+@pulumi.runtime.test
+def test_availability_slis_read_the_gateway_not_vllm(mocks: RecordingMocks) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    monitoring = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        [rule] = mocks.of_type(RULE)
+        records = [r for g in rule.inputs["spec"]["groups"] for r in g["rules"] if "record" in r]
+        availability = [r for r in records if r["labels"].get("slo") == "availability"]
+        assert availability
+        for record in availability:
+            assert "envoy_" in record["expr"] and "vllm:" not in record["expr"]
+        latency = [r for r in records if r["labels"].get("slo") == "latency"]
+        assert latency and all("gen_ai_server_" in r["expr"] for r in latency)
 
     return _settled(monitoring).apply(check)
