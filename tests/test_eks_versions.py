@@ -141,6 +141,9 @@ def _fake_pulumi(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     script.write_text(
         "#!/bin/sh\n"
         f'echo "$@" >> "{log}"\n'
+        # `servegate up` previews with --save-plan FILE: write the update plan it names.
+        'previous=""; for a in "$@"; do [ "$previous" = --save-plan ] && echo "{}" > "$a"; '
+        'previous="$a"; done\n'
         f'case "$1" in preview) cat "{project / "plan.json"}" ;; up) echo applied ;; esac\n'
     )
     script.chmod(0o755)
