@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from components import versions
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPONENT_DATA = Path(__file__).resolve().parent / "data"
 POLICY_DATA = PROJECT_ROOT / "policies" / "data"
@@ -57,6 +59,20 @@ def gpu_instances() -> dict[str, GpuInstance]:
 def availability_zones() -> dict[str, list[str]]:
     raw: dict[str, list[str]] = _load(COMPONENT_DATA / "regions.yaml")
     return raw
+
+
+# Image keys of components/data/versions.yaml for Cluster Autoscaler, one per Kubernetes
+# minor ("cluster-autoscaler-1.35"): its minor must equal the cluster's.
+CLUSTER_AUTOSCALER_IMAGE_PREFIX = "cluster-autoscaler-"
+
+
+def cluster_autoscaler_minors() -> tuple[str, ...]:
+    """Kubernetes minors with a pinned Cluster Autoscaler image."""
+    return tuple(
+        key.removeprefix(CLUSTER_AUTOSCALER_IMAGE_PREFIX)
+        for key in versions.images()
+        if key.startswith(CLUSTER_AUTOSCALER_IMAGE_PREFIX)
+    )
 
 
 @cache

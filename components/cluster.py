@@ -11,9 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import iam
-from components.audit import log_retention_days
-from components.config import StackSpec
-from components.network import SovereignNetwork
+from components.config import ClusterSpec
 
 ReservationTargetArgs = (
     aws.ec2.LaunchTemplateCapacityReservationSpecificationCapacityReservationTargetArgs
@@ -25,6 +23,8 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager",
 EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 STS_AUDIENCE = "sts.amazonaws.com"
 SYSTEM_DISK_GIB = 50
+# Labels of the system nodes, where cluster add-ons that must outlive GPU nodes run.
+SYSTEM_NODE_LABELS = {"servegate.io/role": "system"}
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
 
 
@@ -32,10 +32,14 @@ _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOn
 class EksClusterArgs:
     """Inputs of :class:`EksCluster`."""
 
-    spec: StackSpec
-    """The validated stack; reads ``region``, ``cluster`` and ``audit``."""
-    network: SovereignNetwork
-    """The VPC whose private subnets hold the control plane ENIs and the nodes."""
+    region: str
+    """The stack's region (IAM partition, kubeconfig, log group)."""
+    cluster: ClusterSpec
+    """Version, endpoint access and the system node group."""
+    log_retention_days: int
+    """Retention of the control-plane log group (components.audit.log_retention_days)."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """The VPC's private subnets: the control plane ENIs and the nodes."""
 
 
 def node_launch_template(
@@ -108,9 +112,8 @@ class EksCluster(pulumi.ComponentResource):
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("servegate:index:EksCluster", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        region = spec.region
+        region = args.region
         cluster_name = name
 
         cluster_role = aws.iam.Role(
@@ -175,19 +178,19 @@ class EksCluster(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane",
             name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=log_retention_days(spec),
+            retention_in_days=args.log_retention_days,
             kms_key_id=self.kms_key.arn,
             opts=child,
         )
 
-        public_cidrs = list(spec.cluster.endpoint_public_access_cidrs)
+        public_cidrs = list(args.cluster.endpoint_public_access_cidrs)
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
             role_arn=cluster_role.arn,
-            version=spec.cluster.kubernetes_version,
+            version=args.cluster.kubernetes_version,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=args.network.private_subnet_ids,
+                subnet_ids=args.private_subnet_ids,
                 endpoint_private_access=True,
                 endpoint_public_access=bool(public_cidrs),
                 public_access_cidrs=public_cidrs or None,
@@ -208,6 +211,7 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
         self.cluster_name: pulumi.Output[str] = self.cluster.name
+        self.cluster_arn: pulumi.Output[str] = self.cluster.arn
 
         issuer = self.cluster.identities.apply(_oidc_issuer)
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
@@ -251,16 +255,16 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=self.cluster.name,
             node_group_name="system",
             node_role_arn=self.node_role.arn,
-            subnet_ids=args.network.private_subnet_ids,
+            subnet_ids=args.private_subnet_ids,
             ami_type="AL2023_x86_64_STANDARD",
-            instance_types=[spec.cluster.system_node_instance_type],
+            instance_types=[args.cluster.system_node_instance_type],
             capacity_type="ON_DEMAND",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=spec.cluster.system_node_count,
-                max_size=spec.cluster.system_node_count,
-                desired_size=spec.cluster.system_node_count,
+                min_size=args.cluster.system_node_count,
+                max_size=args.cluster.system_node_count,
+                desired_size=args.cluster.system_node_count,
             ),
-            labels={"servegate.io/role": "system"},
+            labels=dict(SYSTEM_NODE_LABELS),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=system_template.id, version=system_template.latest_version.apply(str)
             ),

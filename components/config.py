@@ -411,6 +411,15 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
         yield ConfigProblem(
             key=f"{PROJECT}:tags", message=f"missing required tags: {', '.join(missing)}"
         )
+    autoscaler_minors = catalog.cluster_autoscaler_minors()
+    if spec.cluster.kubernetes_version not in autoscaler_minors:
+        yield ConfigProblem(
+            key=f"{PROJECT}:cluster.kubernetesVersion",
+            message=(
+                f"{spec.cluster.kubernetes_version!r} has no Cluster Autoscaler release pinned "
+                f"in components/data/versions.yaml (pinned: {', '.join(autoscaler_minors)})"
+            ),
+        )
     if spec.residency.air_gapped and not spec.registry.images:
         yield ConfigProblem(
             key=f"{PROJECT}:registry.images",

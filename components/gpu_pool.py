@@ -10,9 +10,14 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.cluster import EksCluster, node_launch_template
-from components.config import GpuPoolSpec, RegistrySpec, StackSpec
-from components.network import SovereignNetwork
+from components.cluster import node_launch_template
+from components.config import GpuPoolSpec, RegistrySpec
+from components.node_autoscaler import (
+    ENABLED_TAG,
+    GPU_LABEL,
+    OWNER_TAG_PREFIX,
+    scale_from_zero_tags,
+)
 
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
@@ -39,6 +44,7 @@ def gpu_node_labels(pool: GpuPoolSpec) -> dict[str, str]:
         # Schedules the device plugin without node-feature-discovery (the chart's
         # default affinity accepts this label).
         "nvidia.com/gpu.present": "true",
+        GPU_LABEL: instance.gpu_product.lower(),
     }
 
 
@@ -46,14 +52,16 @@ def gpu_node_labels(pool: GpuPoolSpec) -> dict[str, str]:
 class GpuNodePoolArgs:
     """Inputs of :class:`GpuNodePool`."""
 
-    spec: StackSpec
-    """The validated stack."""
     pool: GpuPoolSpec
     """The pool this node group implements."""
-    cluster: EksCluster
-    """The cluster the nodes join; provides the node role and the volume KMS key."""
-    network: SovereignNetwork
-    """The VPC; nodes go to its private subnets in every zone."""
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster the nodes join."""
+    node_role_arn: pulumi.Input[str]
+    """The cluster's node role."""
+    kms_key_arn: pulumi.Input[str]
+    """The key encrypting the nodes' root volumes."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets in every zone of the VPC."""
 
 
 class GpuNodePool(pulumi.ComponentResource):
@@ -63,6 +71,12 @@ class GpuNodePool(pulumi.ComponentResource):
     every private subnet, and cache model weights on an encrypted gp3 root volume of
     ``diskGiB``. Capacity reservations are targeted through the launch template; the
     reservation lives in one zone, so instances only launch there.
+
+    A node autoscaler moves the desired size between ``minSize`` and ``maxSize``; Pulumi
+    sets it only at creation and then leaves it alone. The Auto Scaling group carries the
+    cluster's auto-discovery tags, and the nodes' labels, taints and GPU count as
+    scale-from-zero templates, so the autoscaler knows what a new node will be while the
+    group has none.
     """
 
     def __init__(
@@ -75,10 +89,11 @@ class GpuNodePool(pulumi.ComponentResource):
             pool.capacity_reservation_id if pool.capacity_type == "capacity-reservation" else None
         )
 
+        labels = gpu_node_labels(pool)
         self.launch_template = node_launch_template(
             f"{name}-nodes",
             disk_gib=pool.disk_gib,
-            kms_key_arn=args.cluster.kms_key.arn,
+            kms_key_arn=args.kms_key_arn,
             capacity_reservation_id=reservation,
             throughput_mibps=MODEL_CACHE_THROUGHPUT_MIBPS,
             iops=MODEL_CACHE_IOPS,
@@ -86,26 +101,66 @@ class GpuNodePool(pulumi.ComponentResource):
         )
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodes",
-            cluster_name=args.cluster.cluster_name,
+            cluster_name=args.cluster_name,
             node_group_name=f"gpu-{pool.name}",
-            node_role_arn=args.cluster.node_role.arn,
-            subnet_ids=args.network.private_subnet_ids,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids,
             ami_type=GPU_AMI_TYPE,
             instance_types=[pool.instance_type],
             capacity_type=_CAPACITY_TYPES[pool.capacity_type],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=pool.min_size, max_size=pool.max_size, desired_size=pool.min_size
             ),
-            labels=gpu_node_labels(pool),
+            labels=labels,
             taints=[aws.eks.NodeGroupTaintArgs(**GPU_TAINT)],
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"])
+            ),
         )
         self.node_group_name: pulumi.Output[str] = self.node_group.node_group_name
-        self.register_outputs({"node_group_name": self.node_group_name})
+        self.autoscaling_group_name: pulumi.Output[str] = self.node_group.resources.apply(
+            _autoscaling_group_name
+        )
+        # Discovery tags (EKS sets the same two; declaring them keeps discovery by
+        # construction) and the scale-from-zero node template.
+        asg_tags: list[tuple[str, pulumi.Input[str], str]] = [
+            ("enabled", ENABLED_TAG, "true"),
+            ("owner", pulumi.Output.concat(OWNER_TAG_PREFIX, args.cluster_name), "owned"),
+        ]
+        asg_tags += [
+            (key.removeprefix(OWNER_TAG_PREFIX).replace("/", "-"), key, value)
+            for key, value in sorted(
+                scale_from_zero_tags(labels, [GPU_TAINT], pool.instance.gpus).items()
+            )
+        ]
+        self.autoscaling_group_tags = [
+            aws.autoscaling.Tag(
+                f"{name}-asg-{slug}",
+                autoscaling_group_name=self.autoscaling_group_name,
+                tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
+                opts=child,
+            )
+            for slug, key, value in asg_tags
+        ]
+        self.register_outputs(
+            {
+                "node_group_name": self.node_group_name,
+                "autoscaling_group_name": self.autoscaling_group_name,
+            }
+        )
+
+
+def _autoscaling_group_name(resources: Any) -> str:
+    # Mapping access: the SDK hands nested outputs over as dicts (typed or plain).
+    groups = resources[0]["autoscaling_groups"] if resources else None
+    name: str | None = groups[0]["name"] if groups else None
+    if not name:
+        raise ValueError("the EKS node group reported no Auto Scaling group")
+    return name
 
 
 @dataclass(frozen=True)

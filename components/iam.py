@@ -113,3 +113,58 @@ def logs_key_statement(region: str, account: str) -> Statement:
             }
         },
     }
+
+
+def cluster_autoscaler_policy(region: str, account: str, cluster_name: str) -> str:
+    """Cluster Autoscaler's permissions, limited to the Auto Scaling groups of one cluster.
+
+    Describe calls cannot be scoped to resources (AWS grants them on ``*`` only); the two
+    calls that change capacity apply only to groups tagged as owned by this cluster, the
+    tags EKS puts on its managed node groups' Auto Scaling groups. ``eks:DescribeNodegroup``
+    (labels and taints when a group is at zero) is limited to this cluster's node groups.
+    Based on the "Full Cluster Autoscaler Features Policy" of
+    cluster-autoscaler/cloudprovider/aws/README.md, with its recommended tag conditions.
+    """
+    arn = f"arn:{partition(region)}"
+    return document(
+        [
+            {
+                "Sid": "DiscoverNodeGroups",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "DescribeOwnNodeGroups",
+                "Effect": "Allow",
+                "Action": "eks:DescribeNodegroup",
+                "Resource": f"{arn}:eks:{region}:{account}:nodegroup/{cluster_name}/*/*",
+            },
+            {
+                "Sid": "ScaleOwnNodeGroups",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:SetDesiredCapacity",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup",
+                ],
+                "Resource": (
+                    f"{arn}:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/*"
+                ),
+                "Condition": {
+                    "StringEquals": {
+                        f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+                        "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+                    }
+                },
+            },
+        ]
+    )

@@ -8,8 +8,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.audit import AuditTrail, AuditTrailArgs
-from components.cluster import EksCluster, EksClusterArgs
+from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
+from components.cluster import SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
 from components.gateway import ENVOY_GATEWAY_NAMESPACE, ModelGateway, ModelGatewayArgs
 from components.gateway_telemetry import GatewayTelemetry
@@ -21,6 +21,7 @@ from components.gpu_pool import (
 )
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import SovereignNetwork, SovereignNetworkArgs
+from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
@@ -51,7 +52,7 @@ class ServingStackArgs:
 
 
 class ServingStack(pulumi.ComponentResource):
-    """Network, cluster, GPU pools, vLLM per model, gateway, monitoring and audit trail.
+    """Network, cluster, GPU pools and their autoscaler, vLLM per model, gateway, monitoring, audit.
 
     Every AWS resource goes through one provider pinned to the stack's region whose
     default tags carry the required tags: residency and tagging hold by construction.
@@ -72,12 +73,25 @@ class ServingStack(pulumi.ComponentResource):
 
         self.network = SovereignNetwork(f"{name}-net", SovereignNetworkArgs(spec=spec), on_aws)
         self.cluster = EksCluster(
-            f"{name}-eks", EksClusterArgs(spec=spec, network=self.network), on_aws
+            f"{name}-eks",
+            EksClusterArgs(
+                region=spec.region,
+                cluster=spec.cluster,
+                log_retention_days=log_retention_days(spec),
+                private_subnet_ids=self.network.private_subnet_ids,
+            ),
+            on_aws,
         )
         self.pools = [
             GpuNodePool(
                 f"{name}-pool-{pool.name}",
-                GpuNodePoolArgs(spec=spec, pool=pool, cluster=self.cluster, network=self.network),
+                GpuNodePoolArgs(
+                    pool=pool,
+                    cluster_name=self.cluster.cluster_name,
+                    node_role_arn=self.cluster.node_role.arn,
+                    kms_key_arn=self.cluster.kms_key.arn,
+                    subnet_ids=self.network.private_subnet_ids,
+                ),
                 on_aws,
             )
             for pool in spec.gpu_pools
@@ -106,6 +120,20 @@ class ServingStack(pulumi.ComponentResource):
 
         self.device_plugin = NvidiaDevicePlugin(
             f"{name}-nvidia", NvidiaDevicePluginArgs(registry=spec.registry), after(*self.pools)
+        )
+        self.node_autoscaler = NodeAutoscaler(
+            f"{name}-autoscaler",
+            NodeAutoscalerArgs(
+                cluster_name=self.cluster.cluster_name,
+                cluster_arn=self.cluster.cluster_arn,
+                region=spec.region,
+                kubernetes_version=spec.cluster.kubernetes_version,
+                registry=spec.registry,
+                oidc_provider_arn=self.cluster.oidc_provider_arn,
+                oidc_provider_url=self.cluster.oidc_provider_url,
+                node_selector=dict(SYSTEM_NODE_LABELS),
+            ),
+            after(*self.pools),
         )
         gateway = gateway_telemetry(name, spec)
         self.monitoring = Monitoring(

@@ -207,6 +207,8 @@ class _EchoMocks(mocks.Mocks):
             )
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             outputs.setdefault("url", f"oidc.eks.example/id/{args.name}")
+        if args.typ == "aws:eks/nodeGroup:NodeGroup":
+            outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         return f"{args.name}-id", outputs
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

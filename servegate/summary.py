@@ -1,4 +1,5 @@
-"""What a stack declares, at a glance: resources by component and type, GPUs, monthly cost."""
+"""What a stack declares, at a glance: resources by component and type, GPUs, monthly cost,
+and what can scale up to what."""
 
 from __future__ import annotations
 
@@ -41,6 +42,21 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
+class Scaling:
+    """One thing that can (or cannot) scale: a model's pods or a pool's nodes."""
+
+    kind: str
+    """``pods`` (a model track's replicas) or ``nodes`` (a GPU pool's nodes)."""
+    name: str
+    """The model track (``llama-8b``, ``llama-8b/canary``) or the pool."""
+    scaled_by: str | None
+    """What moves it: ``KEDA``, ``Cluster Autoscaler``, ``Karpenter``; None when fixed."""
+    minimum: int
+    maximum: int
+    """The most it can reach: its minimum when nothing scales it."""
+
+
+@dataclass(frozen=True)
 class StackSummary:
     stack: str
     region: str
@@ -55,6 +71,7 @@ class StackSummary:
     budget_monthly_usd: float | None
     # The whole monthly cost, min to max, by kind and line item (servegate.cost).
     cost: CostEstimate
+    scaling: tuple[Scaling, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         fields = {name: value for name, value in asdict(self).items() if name != "cost"}
@@ -122,4 +139,105 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
         gpus_max=sum(p.gpus_per_node * p.max_nodes for p in pools),
         budget_monthly_usd=spec.budget.monthly_usd if spec.budget else None,
         cost=estimate_cost(inventory),
+        scaling=scaling_of(inventory),
     )
+
+
+_SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+_KEDA_DEFAULT_MAX = 100
+_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+
+
+def _of_type(inventory: dict[str, Any], type_token: str) -> list[dict[str, Any]]:
+    return [inventory["resources"][i] for i in inventory["by_type"].get(type_token, [])]
+
+
+def scaling_of(inventory: dict[str, Any]) -> tuple[Scaling, ...]:
+    """What the stack can scale and up to what, judged from the resources it declares.
+
+    Pods: each model-server Deployment, scaled between a KEDA ScaledObject's bounds or
+    fixed at its replicas. Nodes: each GPU node group, scaled between minSize and maxSize
+    when a cluster-autoscaler release discovers its cluster (or a Karpenter NodePool
+    selects its pool), else fixed at minSize: no node is added for Pending pods.
+    """
+    scalers = {
+        (_namespace(s), s["props"].get("spec", {}).get("scaleTargetRef", {}).get("name")): s
+        for s in _of_type(inventory, _SCALED_OBJECT)
+    }
+    lines = []
+    for deployment in _of_type(inventory, "kubernetes:apps/v1:Deployment"):
+        labels = deployment["props"].get("metadata", {}).get("labels", {})
+        if labels.get("servegate.io/role") != "model-server":
+            continue
+        track = labels.get("servegate.io/track", "stable")
+        name = labels.get("servegate.io/model", deployment["name"])
+        name = name if track == "stable" else f"{name}/{track}"
+        scaler = scalers.get((_namespace(deployment), _object_name(deployment)))
+        replicas = int(deployment["props"].get("spec", {}).get("replicas", 1))
+        if scaler is None:
+            lines.append(Scaling("pods", name, None, replicas, replicas))
+        else:
+            bounds = scaler["props"].get("spec", {})
+            lines.append(
+                Scaling(
+                    "pods",
+                    name,
+                    "KEDA",
+                    int(bounds.get("minReplicaCount", 0)),
+                    int(bounds.get("maxReplicaCount", _KEDA_DEFAULT_MAX)),
+                )
+            )
+    discovered = _autoscaled_clusters(inventory)
+    karpenter_pools = _karpenter_pools(inventory)
+    for group in _of_type(inventory, "aws:eks/nodeGroup:NodeGroup"):
+        props = group["props"]
+        group_labels = props.get("labels", {})
+        if group_labels.get("servegate.io/role") != "gpu":
+            continue
+        pool = group_labels.get("servegate.io/pool", group["name"])
+        bounds = props.get("scalingConfig", {})
+        minimum, maximum = int(bounds.get("minSize", 0)), int(bounds.get("maxSize", 0))
+        if props.get("clusterName") in discovered:
+            lines.append(Scaling("nodes", pool, "Cluster Autoscaler", minimum, maximum))
+        elif pool in karpenter_pools:
+            lines.append(Scaling("nodes", pool, "Karpenter", minimum, maximum))
+        else:
+            lines.append(Scaling("nodes", pool, None, minimum, minimum))
+    return tuple(lines)
+
+
+def _namespace(resource: dict[str, Any]) -> str:
+    return str(resource["props"].get("metadata", {}).get("namespace", "default"))
+
+
+def _object_name(resource: dict[str, Any]) -> str:
+    return str(resource["props"].get("metadata", {}).get("name", resource["name"]))
+
+
+def _autoscaled_clusters(inventory: dict[str, Any]) -> set[str]:
+    """Clusters whose node groups a cluster-autoscaler Helm release discovers."""
+    clusters = set()
+    for type_token in _RELEASES:
+        for release in _of_type(inventory, type_token):
+            props = release["props"]
+            values = props.get("values") or {}
+            if str(props.get("chart", "")).rsplit("/", 1)[-1] != "cluster-autoscaler":
+                continue
+            if values.get("cloudProvider", "aws") == "aws" and values.get("replicaCount", 1):
+                clusters.add(str(values.get("autoDiscovery", {}).get("clusterName", "")))
+    return clusters
+
+
+def _karpenter_pools(inventory: dict[str, Any]) -> set[str]:
+    pools = set()
+    for node_pool in _of_type(inventory, _NODE_POOL):
+        template = node_pool["props"].get("spec", {}).get("template", {})
+        pools.add(template.get("metadata", {}).get("labels", {}).get("servegate.io/pool"))
+        for requirement in template.get("spec", {}).get("requirements", []):
+            if (
+                requirement.get("key") == "servegate.io/pool"
+                and requirement.get("operator") == "In"
+            ):
+                pools.update(requirement.get("values", []))
+    return {p for p in pools if isinstance(p, str)}

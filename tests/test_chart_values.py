@@ -41,6 +41,7 @@ FREE_FORM = (
     "affinity",
     "resources",
     "extraArgs",
+    "extraEnv",  # cluster-autoscaler: environment variable names
     "securityContext",
     "podSecurityContext",
 )

@@ -18,6 +18,7 @@ from servegate.cli.main import app
 from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
+from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_sli import SLI_CASES
@@ -29,6 +30,7 @@ CASES = {
     **VERSION_CASES,
     **COST_CASES,
     **SLI_CASES,
+    **AUTOSCALING_CASES,
 }
 runner = CliRunner()
 

@@ -100,7 +100,7 @@ _subnets := [_subnet("ca-central-1a"), _subnet("ca-central-1b"), _subnet("ca-cen
 
 _node_group := _with(
 	_resource("aws:eks/nodeGroup:NodeGroup", "l4", {
-		"nodeGroupName": "l4", "instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA",
+		"clusterName": "prod-ca-eks", "nodeGroupName": "l4", "instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA",
 		"capacityType": "ON_DEMAND", "scalingConfig": {"minSize": 3, "maxSize": 6, "desiredSize": 3},
 		"labels": {"servegate.io/pool": "l4", "servegate.io/gpu": "L4", "servegate.io/gpus-per-node": "1", "servegate.io/role": "gpu"},
 		"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
@@ -129,9 +129,16 @@ _exporter := _resource("kubernetes:apps/v1:DaemonSet", "dcgm-exporter", {
 	}}},
 })
 
+# The node autoscaler of the cluster (SLA-017): the chart's default auto-discovery tags.
+_cluster_autoscaler := _resource("kubernetes:helm.sh/v3:Release", "cluster-autoscaler", {
+	"chart": "oci://111122223333.dkr.ecr.ca-central-1.amazonaws.com/charts/cluster-autoscaler",
+	"version": "9.59.0", "namespace": "kube-system",
+	"values": {"cloudProvider": "aws", "awsRegion": "ca-central-1", "autoDiscovery": {"clusterName": "prod-ca-eks"}},
+})
+
 _compliant := array.concat(_subnets, [
 	_stable_server, _canary, _stable_pdb, _canary_pdb, _scaled_object, _node_group,
-	_envoy_proxy, _prometheus_rule, _exporter, _gateway_monitor,
+	_envoy_proxy, _prometheus_rule, _exporter, _gateway_monitor, _cluster_autoscaler,
 ])
 
 # Input is replaced key by key: regopy 1.5.2 crashes on `with input as <object>` once a rule

@@ -363,9 +363,7 @@ def up(
             )
         spec = load_stack(stack, _project())
         extra = list(ctx.args)
-        preview = pulumi_cli.preview_with_plan(
-            stack, _project(), options.reports_dir(stack), extra
-        )
+        preview = pulumi_cli.preview_with_plan(stack, _project(), options.reports_dir(stack), extra)
         outcome = gate(plan_inventory(preview.document, spec), spec, options)
         code = exit_code(outcome.report)
         if code != 0:

@@ -43,14 +43,21 @@ def print_summary(summary: StackSummary) -> None:
         title="GPU pools",
         title_justify="left",
     )
+    node_scaling = {s.name: s for s in summary.scaling if s.kind == "nodes"}
     for pool in summary.pools:
         cost = "no price" if pool.monthly_usd_at_max is None else f"{pool.monthly_usd_at_max:,.0f}"
+        scaling = node_scaling.get(pool.name)
+        nodes = (
+            f"{pool.min_nodes}-{pool.max_nodes}"
+            if scaling is None or scaling.scaled_by
+            else f"{pool.min_nodes} (no node autoscaler)"
+        )
         pools.add_row(
             pool.name,
             pool.instance_type,
             pool.gpu,
             str(pool.gpus_per_node),
-            f"{pool.min_nodes}-{pool.max_nodes}",
+            nodes,
             pool.capacity_type,
             cost,
         )
@@ -77,6 +84,19 @@ def print_summary(summary: StackSummary) -> None:
             model.canary or "-",
         )
     out.print(models)
+    if summary.scaling:
+        scaling_table = Table(
+            "scales", "what", "by", "from", "up to", title="What can scale", title_justify="left"
+        )
+        for line in summary.scaling:
+            scaling_table.add_row(
+                line.kind,
+                escape(line.name),
+                line.scaled_by or "fixed",
+                str(line.minimum),
+                str(line.maximum),
+            )
+        out.print(scaling_table)
     out.print(f"GPUs: {summary.gpus_min}-{summary.gpus_max}")
     print_cost(summary.cost, summary.budget_monthly_usd)
 

@@ -38,6 +38,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("url", "oidc.eks.example/id/X")
         if args.typ == "aws:s3/bucket:Bucket":
             outputs.setdefault("bucket", f"{args.name}-bucket")
+        if args.typ == "aws:eks/nodeGroup:NodeGroup":
+            outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             outputs.setdefault("latestVersion", 1)
         return resource_id, outputs

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from components.audit import log_retention_days
 from components.cluster import CONTROL_PLANE_LOG_TYPES, EksCluster, EksClusterArgs
 from components.config import StackSpec, load_stack
 from components.network import SovereignNetwork, SovereignNetworkArgs
@@ -24,7 +25,15 @@ def build(spec: StackSpec) -> dict[str, Any]:
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
         network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
-        cluster = EksCluster("eks", EksClusterArgs(spec=spec, network=network))
+        cluster = EksCluster(
+            "eks",
+            EksClusterArgs(
+                region=spec.region,
+                cluster=spec.cluster,
+                log_retention_days=log_retention_days(spec),
+                private_subnet_ids=network.private_subnet_ids,
+            ),
+        )
         return pulumi.Output.all(
             cluster.cluster_name,
             cluster.oidc_provider_arn,

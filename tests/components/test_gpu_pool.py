@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pytest
 
+from components import gpu_pool
+from components.audit import log_retention_days
 from components.cluster import EksCluster, EksClusterArgs
 from components.config import StackSpec, load_stack, parse_spec, read_stack_config, stack_file
 from components.gpu_pool import (
@@ -22,6 +25,7 @@ from tests.components.conftest import RecordingMocks
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+ASG_TAG = "aws:autoscaling/tag:Tag"
 
 
 def with_pool(stack: str, **pool: Any) -> StackSpec:
@@ -37,11 +41,25 @@ def build_pools(spec: StackSpec) -> None:
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
         network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
-        cluster = EksCluster("eks", EksClusterArgs(spec=spec, network=network))
+        cluster = EksCluster(
+            "eks",
+            EksClusterArgs(
+                region=spec.region,
+                cluster=spec.cluster,
+                log_retention_days=log_retention_days(spec),
+                private_subnet_ids=network.private_subnet_ids,
+            ),
+        )
         pools = [
             GpuNodePool(
                 f"pool-{pool.name}",
-                GpuNodePoolArgs(spec=spec, pool=pool, cluster=cluster, network=network),
+                GpuNodePoolArgs(
+                    pool=pool,
+                    cluster_name=cluster.cluster_name,
+                    node_role_arn=cluster.node_role.arn,
+                    kms_key_arn=cluster.kms_key.arn,
+                    subnet_ids=network.private_subnet_ids,
+                ),
             )
             for pool in spec.gpu_pools
         ]
@@ -184,4 +202,52 @@ def test_pool_children_are_named_under_the_component(mocks: RecordingMocks) -> N
         for r in mocks.resources
         if r.name.startswith("pool-") and not r.typ.startswith("servegate:")
     ]
-    assert {r.typ for r in children} == {NODE_GROUP, LAUNCH_TEMPLATE}
+    assert {r.typ for r in children} == {NODE_GROUP, LAUNCH_TEMPLATE, ASG_TAG}
+
+
+def test_the_auto_scaling_group_describes_the_nodes_for_scale_from_zero(
+    mocks: RecordingMocks,
+) -> None:
+    spec = load_stack("prod-ca")
+    build_pools(spec)
+    groups = gpu_groups(mocks)
+    for pool in spec.gpu_pools:
+        asg = f"eks-pool-{pool.name}-nodes"
+        tags = {
+            r.inputs["tag"]["key"]: r.inputs["tag"]["value"]
+            for r in mocks.of_type(ASG_TAG)
+            if r.inputs["autoscalingGroupName"] == asg
+        }
+        assert all(not r.inputs["tag"]["propagateAtLaunch"] for r in mocks.of_type(ASG_TAG))
+        labels = {
+            key.removeprefix("k8s.io/cluster-autoscaler/node-template/label/"): value
+            for key, value in tags.items()
+            if "/node-template/label/" in key
+        }
+        assert labels == groups[pool.name]["labels"]
+        assert tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"] == (
+            "true:NoSchedule"
+        )
+        assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == str(
+            pool.instance.gpus
+        )
+        assert tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+        assert tags["k8s.io/cluster-autoscaler/eks"] == "owned"  # the cluster's name
+        assert len(tags) == len(labels) + 4
+
+
+def test_pulumi_leaves_the_desired_size_to_the_autoscaler(
+    mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, list[str] | None] = {}
+    original = gpu_pool.aws.eks.NodeGroup
+
+    def recording(name: str, *args: Any, **kwargs: Any) -> Any:
+        seen[name] = kwargs["opts"].ignore_changes
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(gpu_pool.aws.eks, "NodeGroup", recording)
+    build_pools(load_stack("prod-eu"))
+    assert seen["pool-l4-nodes"] == ["scalingConfig.desiredSize"]
+    # The system node group has a fixed size: Pulumi keeps it.
+    assert seen["eks-system"] is None

@@ -1,0 +1,241 @@
+package sla
+
+import data.lib.inventory as inv
+import rego.v1
+
+# SLA-017: a GPU pool whose models can scale past its minimum size has a node autoscaler.
+# It judges what runs, not who declared it: a cluster-autoscaler (Helm release or
+# Deployment) whose auto-discovery tags the node group's Auto Scaling group carries, or a
+# Karpenter NodePool selecting the pool's label and carrying its taints.
+
+_release_types := {"kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"}
+
+_asg_tag_type := "aws:autoscaling/tag:Tag"
+
+_karpenter_node_pool_type := "kubernetes:karpenter.sh/v1:NodePool"
+
+_ca_chart := "cluster-autoscaler"
+
+# Auto-discovery tags EKS puts on the Auto Scaling group of every managed node group
+# (enabled=true, <cluster>=owned; the EKS documentation says managed node groups are tagged for
+# Cluster Autoscaler auto-discovery). GpuNodePool also declares both as Tag resources.
+_ca_enabled_tag := "k8s.io/cluster-autoscaler/enabled"
+
+_ca_owner_prefix := "k8s.io/cluster-autoscaler/"
+
+# The cluster-autoscaler chart's default autoDiscovery.tags (values.yaml of chart 9.59.0).
+_ca_cluster_template := "{{ .Values.autoDiscovery.clusterName }}"
+
+_ca_default_tags := [_ca_enabled_tag, concat("", [_ca_owner_prefix, _ca_cluster_template])]
+
+_discovery_flag := "--node-group-auto-discovery=asg:tag="
+
+# KEDA's default maxReplicaCount.
+_keda_default_max := 100
+
+# -- what the model autoscalers can ask for ----------------------------------------------------
+
+# [namespace, target name, maximum replicas] of every autoscaler with a known maximum.
+_scaling_maxima := array.concat(
+	[[_namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicaCount"], _keda_default_max)] |
+		some res in inv.resources(input, _scaled_object_type)
+		not inv.is_unknown(res, "spec.maxReplicaCount")
+	],
+	[[_namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicas"], 1)] |
+		some type_token in _hpa_types
+		some res in inv.resources(input, type_token)
+		not inv.is_unknown(res, "spec.maxReplicas")
+	],
+)
+
+# The highest maximum of the autoscalers of each [namespace, target], computed once.
+_scaled_max := {target: max([n | some [ns, name, n] in _scaling_maxima; [ns, name] == target]) |
+	some target in {[ns, name] | some [ns, name, _] in _scaling_maxima}
+}
+
+_max_replicas(res) := object.get(_scaled_max, [[_namespace(res), _object_name(res)]], _replicas(res))
+
+# [pool, GPUs] every model server can reach at its autoscaler's maximum (an array: equal
+# pairs of two servers must both count).
+_max_demands := [[pool, _max_replicas(res) * _gpus_per_replica(res)] |
+	some res in _model_servers
+	pool := object.get(res.props, ["spec", "template", "spec", "nodeSelector", "servegate.io/pool"], "")
+	pool != ""
+]
+
+_pool_max_demand := {pool: total |
+	some pool in {pair[0] | some pair in _max_demands}
+	total := sum([pair[1] | some pair in _max_demands; pair[0] == pool])
+}
+
+_min_capacity(members) := sum([n | some ng in members; n := _min_size(ng) * _gpus_per_node(ng)])
+
+# [pool, node groups, GPUs at maximum demand, GPUs at minimum size] of every pool whose
+# models can outgrow its minimum.
+_outgrown_pools := [[pool, members, demand, capacity] |
+	some pool in object.keys(_pool_max_demand)
+	demand := _pool_max_demand[pool]
+	members := [pair[1] | some pair in _pooled_groups; pair[0] == pool]
+	count(members) > 0
+	count([ng | some ng in members; not _capacity_known(ng)]) == 0
+	capacity := _min_capacity(members)
+	demand > capacity
+]
+
+# -- node autoscalers --------------------------------------------------------------------------
+
+_last_segment(path) := parts[count(parts) - 1] if {
+	parts := split(path, "/")
+}
+
+# Tag filters ("key" or "key=value") of a cluster-autoscaler Helm release on AWS.
+_discoveries contains tags if {
+	some type_token in _release_types
+	some res in inv.resources(input, type_token)
+	_last_segment(object.get(res.props, "chart", "")) == _ca_chart
+	values := object.get(res.props, "values", {})
+	object.get(values, "cloudProvider", "aws") == "aws"
+	object.get(values, "replicaCount", 1) >= 1
+	cluster := object.get(values, ["autoDiscovery", "clusterName"], "")
+	is_string(cluster)
+	cluster != ""
+	not inv.is_unknown(res, "values.autoDiscovery.clusterName")
+	tags := [replace(tag, _ca_cluster_template, cluster) | some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)]
+}
+
+# Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
+_discoveries contains tags if {
+	some res in inv.resources(input, _deployment_type)
+	object.get(res.props, ["spec", "replicas"], 1) >= 1
+	some container in _containers(res)
+	image := object.get(container, "image", "")
+	contains(image, _ca_chart)
+	regex.match(`(^|/)cluster-autoscaler(:[^/]+)?(@sha256:[0-9a-f]+)?$`, image)
+	words := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	"--cloud-provider=aws" in words
+	some word in words
+	startswith(word, _discovery_flag)
+	tags := split(trim_prefix(word, _discovery_flag), ",")
+}
+
+# A cluster-autoscaler release whose cluster is not known until apply.
+_undecided_discovery if {
+	some type_token in _release_types
+	some res in inv.resources(input, type_token)
+	_last_segment(object.get(res.props, "chart", "")) == _ca_chart
+	inv.is_unknown(res, "values.autoDiscovery.clusterName")
+}
+
+# Tags added to node groups' Auto Scaling groups, joined on the group they name: sets, so a
+# filter is matched by lookup rather than by a scan per node group.
+_added_asg_tags := {[urn, object.get(res.props, ["tag", "key"], ""), object.get(res.props, ["tag", "value"], "")] |
+	some res in inv.resources(input, _asg_tag_type)
+	some urn in inv.dep_urns(res, "autoscalingGroupName")
+}
+
+_added_asg_keys := {[urn, key] | some [urn, key, _] in _added_asg_tags}
+
+_owner_tag(ng) := concat("", [_ca_owner_prefix, object.get(ng.props, "clusterName", "")])
+
+# The discovery tags EKS puts on every managed node group's Auto Scaling group.
+_eks_asg_tag(ng, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
+
+_eks_asg_tag(ng, filter) if filter in {_owner_tag(ng), concat("=", [_owner_tag(ng), "owned"])}
+
+_filter_matches(ng, filter) if _eks_asg_tag(ng, filter)
+
+_filter_matches(ng, filter) if {
+	not _eks_asg_tag(ng, filter)
+	not contains(filter, "=")
+	[ng.urn, filter] in _added_asg_keys
+}
+
+_filter_matches(ng, filter) if {
+	not _eks_asg_tag(ng, filter)
+	i := indexof(filter, "=")
+	i > 0
+	[ng.urn, substring(filter, 0, i), substring(filter, i + 1, count(filter) - i - 1)] in _added_asg_tags
+}
+
+_discovered(ng) if {
+	some filters in _discoveries
+	every filter in filters {
+		_filter_matches(ng, filter)
+	}
+}
+
+_selects_pool(template, pool) if object.get(template, ["metadata", "labels", "servegate.io/pool"], "") == pool
+
+_selects_pool(template, pool) if {
+	some requirement in object.get(template, ["spec", "requirements"], [])
+	requirement.key == "servegate.io/pool"
+	requirement.operator == "In"
+	pool in requirement.values
+}
+
+_carries_taint(template, taint) if {
+	some own in object.get(template, ["spec", "taints"], [])
+	own.key == taint.key
+	object.get(own, "value", "") == object.get(taint, "value", "")
+	own.effect == _k8s_effect[taint.effect]
+}
+
+_karpenter_covers(ng, pool) if {
+	some node_pool in inv.resources(input, _karpenter_node_pool_type)
+	template := object.get(node_pool.props, ["spec", "template"], {})
+	_selects_pool(template, pool)
+	every taint in _blocking_taints(ng) {
+		_carries_taint(template, taint)
+	}
+}
+
+_managed(ng, pool) if _discovered(ng)
+
+_managed(ng, pool) if _karpenter_covers(ng, pool)
+
+_decidable(ng) if {
+	not inv.is_unknown(ng, "clusterName")
+	not _undecided_discovery
+}
+
+# METADATA
+# title: GPU pools that models can outgrow have a node autoscaler
+# description: When the model autoscalers (KEDA maxReplicaCount x GPUs per replica) can ask for
+#   more GPUs than a pool's minimum size holds, the extra pods stay Pending unless a node
+#   autoscaler adds nodes; it must manage every node group of that pool.
+# custom:
+#   id: SLA-017
+#   area: sla
+#   severity: high
+#   enforcement: mandatory
+#   scope: stack
+#   parameters: []
+#   remediation: Deploy a node autoscaler for the pool (the NodeAutoscaler component's
+#     cluster-autoscaler discovers every managed node group of the cluster), or raise the pool's
+#     minSize to hold the models' maximum replicas.
+deny contains v if {
+	some [pool, members, demand, capacity] in _outgrown_pools
+	some ng in members
+	not _managed(ng, pool)
+	_decidable(ng)
+	v := inv.violation(
+		"SLA-017", ng,
+		concat("", ["GPU pool ", inv.text(pool), ": its models' autoscalers can ask for ", inv.text(demand), " GPUs but its minimum size holds ", inv.text(capacity), ", and no node autoscaler manages node group ", ng.name, " (a cluster-autoscaler discovering its Auto Scaling group tags, or a Karpenter NodePool with its labels and taints); the extra pods would stay Pending"]),
+		"scalingConfig.minSize", _min_size(ng),
+	)
+}
+
+deny contains v if {
+	some [pool, members, _, _] in _outgrown_pools
+	some ng in members
+	not _managed(ng, pool)
+	not _decidable(ng)
+	v := inv.undecided("SLA-017", ng, "clusterName")
+}
+
+deny contains v if {
+	some res in inv.resources(input, _scaled_object_type)
+	inv.is_unknown(res, "spec.maxReplicaCount")
+	v := inv.undecided("SLA-017", res, "spec.maxReplicaCount")
+}
+
