@@ -45,9 +45,9 @@ KNOWN_VLLM_FLAGS = {
 def _create(spec: StackSpec, model: ModelSpec) -> VllmDeployment:
     return VllmDeployment(
         model.name,
-        VllmDeploymentArgs(
-            spec=spec,
-            model=model,
+        VllmDeploymentArgs.for_model(
+            spec,
+            model,
             namespace=NAMESPACE,
             oidc_provider_arn=OIDC_ARN,
             oidc_provider_url="https://oidc.eks.example/id/X",
