@@ -89,9 +89,11 @@ class VllmDeploymentArgs:
     ) -> VllmDeploymentArgs:
         """The arguments of one of ``spec``'s models."""
         pool = spec.pool(model.pool)
+        names = [m.name for m in spec.models]
+        position = names.index(model.name) if model.name in names else model.name
         return cls(
             model=model,
-            model_key=f"{PROJECT}:models[{spec.models.index(model)}]",
+            model_key=f"{PROJECT}:models[{position}]",
             pool=pool,
             pool_key=f"{PROJECT}:gpuPools[{spec.gpu_pools.index(pool)}]",
             region=spec.region,

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import catalog
+from components import catalog, model_fit
 from components.config import StackSpec
 
 COMPONENT_PREFIX = "servegate:index:"
@@ -39,6 +39,21 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
+class ModelFitSummary:
+    """One replica of a model on its pool's GPUs (components/model_fit.py)."""
+
+    name: str
+    served_model_name: str
+    gpus: str
+    max_model_len: int
+    weights_gib: float
+    budget_gib: float
+    kv_capacity_tokens: int
+    full_sequences: int
+    headroom_gib: float
+
+
+@dataclass(frozen=True)
 class StackSummary:
     stack: str
     region: str
@@ -52,6 +67,7 @@ class StackSummary:
     gpus_max: int
     monthly_gpu_usd_at_max: float | None
     budget_monthly_usd: float | None
+    model_fit: tuple[ModelFitSummary, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,4 +135,40 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
         gpus_max=sum(p.gpus_per_node * p.max_nodes for p in pools),
         monthly_gpu_usd_at_max=None if None in costs else round(sum(c or 0.0 for c in costs), 2),
         budget_monthly_usd=spec.budget.monthly_usd if spec.budget else None,
+        model_fit=model_fit_summaries(spec),
     )
+
+
+def model_fit_summaries(spec: StackSpec) -> tuple[ModelFitSummary, ...]:
+    """Weights, KV-cache capacity and headroom of one replica of each model (a validated spec:
+    every model has its facts and fits)."""
+    rows = []
+    for model in spec.models:
+        facts = model.facts()
+        instance = spec.pool(model.pool).instance
+        if facts is None:
+            continue
+        fit = model_fit.estimate(
+            model.served_model_name,
+            facts,
+            quantization=model.quantization,
+            max_model_len=model.max_model_len,
+            tensor_parallel=model.tensor_parallel,
+            gpu_memory_gib=instance.gpu_memory_gib,
+            gpu_memory_utilization=model.gpu_memory_utilization,
+            gpu=instance.gpu,
+        )
+        rows.append(
+            ModelFitSummary(
+                name=model.name,
+                served_model_name=model.served_model_name,
+                gpus=f"{model.tensor_parallel} x {instance.gpu_memory_gib} GiB {instance.gpu}",
+                max_model_len=model.max_model_len,
+                weights_gib=round(fit.weights_gib, 1),
+                budget_gib=round(fit.budget_gib, 1),
+                kv_capacity_tokens=fit.kv_capacity_tokens,
+                full_sequences=fit.full_sequences,
+                headroom_gib=round(fit.headroom_gib, 1),
+            )
+        )
+    return tuple(rows)

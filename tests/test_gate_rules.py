@@ -18,10 +18,11 @@ from servegate.cli.main import app
 from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
+from tests.policy_cases_model_fit import MODEL_FIT_CASES
 from tests.policy_cases_residency_sla_cost import DECLARED_CASES, RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
-CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **VERSION_CASES}
+CASES = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **VERSION_CASES, **MODEL_FIT_CASES}
 runner = CliRunner()
 
 

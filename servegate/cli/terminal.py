@@ -75,6 +75,7 @@ def print_summary(summary: StackSummary) -> None:
             model.canary or "-",
         )
     out.print(models)
+    _print_model_fit(summary)
     total = summary.monthly_gpu_usd_at_max
     budget = summary.budget_monthly_usd
     out.print(
@@ -82,6 +83,32 @@ def print_summary(summary: StackSummary) -> None:
         + ("unknown (no price for a pool)" if total is None else f"USD {total:,.0f}/month")
         + ("" if budget is None else f" (budget USD {budget:,.0f})")
     )
+
+
+def _print_model_fit(summary: StackSummary) -> None:
+    """Per model: what one replica's GPUs hold (components/model_fit.py)."""
+    table = Table(
+        "model",
+        "GPUs",
+        "weights",
+        "usable",
+        "KV tokens",
+        "full seqs",
+        "headroom",
+        title="Model fit per replica (GiB; KV cache in tokens and sequences of maxModelLen)",
+        title_justify="left",
+    )
+    for row in summary.model_fit:
+        table.add_row(
+            row.name,
+            escape(row.gpus),
+            f"{row.weights_gib:.1f}",
+            f"{row.budget_gib:.1f}",
+            f"{row.kv_capacity_tokens:,}",
+            f"{row.full_sequences} x {row.max_model_len}",
+            f"{row.headroom_gib:.1f}",
+        )
+    console.out_console().print(table)
 
 
 def print_report(report: Report, written: list[Path]) -> None:
