@@ -11,8 +11,8 @@ SLA-014 make. Its assumptions are data (``estimate:`` in ``policies/data/models.
 - vLLM may use gpuMemoryGiB x GPUs x gpuMemoryUtilization.
 
 Weights, runtime and the KV cache of one sequence at maxModelLen must fit that budget; vLLM
-refuses to start otherwise. maxModelLen may not exceed the model's context, and the tensor
-parallel size must divide the attention heads.
+refuses to start otherwise. maxModelLen may not exceed the model's context (then the memory is
+not judged), and the tensor parallel size must divide the attention heads.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def estimate(
             )
         )
     need = weights + kv_sequence + runtime
-    if need > budget:
+    # Past the model's context the memory estimate describes no server vLLM would start.
+    if need > budget and max_model_len <= facts.max_context:
         field = FitField.GPUS if weights + runtime > budget else FitField.MAX_MODEL_LEN
         problems.append(
             FitProblem(
