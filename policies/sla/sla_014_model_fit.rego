@@ -1,6 +1,4 @@
-# METADATA
-# title: Model-to-GPU fit (SLA-014)
-# description: The estimate of components/model_fit.py, over any plan's vLLM servers.
+# SLA-014, model-to-GPU fit: the estimate of components/model_fit.py over any plan's vLLM servers.
 package sla
 
 import data.lib.inventory as inv
@@ -278,7 +276,7 @@ _fit_container_findings(spec, i, tokens, container) := {_fit_finding(true, _fit_
 } else := {_fit_finding(false, _fit_args_path(i), concat("", [
 	"has vLLM flags the estimate cannot read: --tensor-parallel-size, --pipeline-parallel-size and --max-model-len must be whole numbers, --gpu-memory-utilization a number, ",
 	"and --quantization, --dtype and --kv-cache-dtype need bytes per weight in policies/data/models.yaml (given: ",
-	concat(" ", [t | some t in tokens; is_string(t); startswith(t, "--")]), ")",
+	concat(" ", _fit_flag_names(tokens)), ")",
 ]))} if {
 	not _fit_flags(tokens, _fit_facts(_fit_model(tokens)))
 } else := findings if {
@@ -292,6 +290,9 @@ _fit_container_findings(spec, i, tokens, container) := {_fit_finding(true, _fit_
 	}
 	findings := gpu_findings | group_findings
 }
+
+# Flag names only: a value may be a secret (--api-key).
+_fit_flag_names(tokens) := [split(t, "=")[0] | some t in tokens; is_string(t); startswith(t, "--")]
 
 _fit_unknown_model(tokens) := "runs vLLM without --model or --served-model-name (vLLM would serve its default model): its fit on the GPUs cannot be judged" if {
 	count(_fit_model_names(tokens)) == 0

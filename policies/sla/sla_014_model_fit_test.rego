@@ -141,9 +141,12 @@ test_sla_014_unknown_instance_type_undecided if {
 	_undecided_on(_denials(_changed(group), _declared), "SLA-014", _stable_server.urn)
 }
 
-test_sla_014_unreadable_flag_denied if {
-	server := _with_args(_stable_server, ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", "--quantization=marlin-9bit"])
+test_sla_014_unreadable_flag_denied_without_flag_values if {
+	server := _with_args(_stable_server, ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", "--quantization=marlin-9bit", "--api-key=s3cr3t"])
 	_fails_with(_changed(server), server.urn, "has vLLM flags the estimate cannot read")
+	every message in _fit_messages(_changed(server)) {
+		not contains(message, "s3cr3t")
+	}
 }
 
 # A server whose pods fit no GPU node group is SLA-013's finding alone.
