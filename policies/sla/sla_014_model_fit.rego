@@ -345,7 +345,6 @@ _fit_instance_findings(path, model_id, facts, flags, ng, instance_type) := {_fit
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: [models.models, models.estimate, gpu_instances]
-#   controls: ["seed checklist: availability SLA"]
 #   remediation: Serve the model on more or larger GPUs (gpusPerReplica, the pool's instance
 #     type), quantize it (fp8, awq), or lower maxModelLen; add a model the catalog does not know
 #     to policies/data/models.yaml or declare its facts in the stack's models[].
