@@ -162,7 +162,7 @@ def model_fit_summaries(spec: StackSpec) -> tuple[ModelFitSummary, ...]:
             ModelFitSummary(
                 name=model.name,
                 served_model_name=model.served_model_name,
-                gpus=f"{model.tensor_parallel} x {instance.gpu_memory_gib} GiB {instance.gpu}",
+                gpus=f"{model.tensor_parallel} x {instance.gpu}",
                 max_model_len=model.max_model_len,
                 weights_gib=round(fit.weights_gib, 1),
                 budget_gib=round(fit.budget_gib, 1),

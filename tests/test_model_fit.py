@@ -529,3 +529,30 @@ def test_a_model_outside_the_catalog_must_declare_its_facts(project: Path) -> No
     config[f"{PREFIX}models"][0]["maxModelLen"] = 16384
     with pytest.raises(ConfigError, match=r"models\[0\]\.maxModelLen: maxModelLen 16384"):
         parse_spec("private-model", config)
+
+
+# -- the preview summary -----------------------------------------------------------------------
+
+
+def test_the_preview_shows_weights_kv_capacity_and_headroom_per_model(project: Path) -> None:
+    out = project / "reports"
+    result = runner.invoke(
+        app,
+        ["-C", str(project), "preview", "-s", "prod-ca", "--format", "json", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {row["name"]: row for row in summary["model_fit"]}
+    assert set(rows) == {m.name for m in load_stack("prod-ca").models}
+    llama = rows["llama-8b"]
+    expected = _fit(LLAMA_8B, "g6.xlarge")
+    assert llama["weights_gib"] == round(expected.weights_gib, 1)
+    assert llama["kv_capacity_tokens"] == expected.kv_capacity_tokens
+    assert llama["full_sequences"] == expected.full_sequences
+    assert llama["headroom_gib"] == round(expected.headroom_gib, 1)
+    assert "Model fit per replica" in result.output
+    line = next(
+        line for line in result.output.splitlines() if "llama-8b" in line and "x L4" in line
+    )
+    assert f"{expected.kv_capacity_tokens:,}" in line
+    assert f"{round(expected.weights_gib, 1):.1f}" in line
