@@ -40,7 +40,7 @@ def _load(path: Path) -> Any:
 
 @cache
 def gpu_instances() -> dict[str, GpuInstance]:
-    raw: dict[str, dict[str, Any]] = _load(COMPONENT_DATA / "gpu_instances.yaml")
+    raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "gpu_instances.yaml")
     return {
         name: GpuInstance(
             instance_type=name,
@@ -120,3 +120,66 @@ def eks_versions() -> dict[str, dict[str, Any]]:
     """Compliance's EKS support calendar: version -> its end of standard/extended support."""
     raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "eks_versions.yaml")["versions"]
     return raw
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the fit estimate needs to know about a model (policies/data/models.yaml)."""
+
+    parameters: int
+    layers: int
+    kv_heads: int
+    head_dim: int
+    max_context: int
+    attention_heads: int | None = None
+    """None when a stack declares a model without it (then only tensor parallel 1 is judged)."""
+    dtype: str = "bfloat16"
+    quantization: str | None = None
+    """The checkpoint's own quantization (vLLM detects it without --quantization)."""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FitConstants:
+    """The estimate's stated assumptions (the ``estimate:`` block of models.yaml)."""
+
+    weight_bytes: dict[str, float]
+    dtype_bytes: dict[str, float]
+    weight_overhead: float
+    runtime_margin_gib: float
+
+
+@cache
+def _models_table() -> dict[str, Any]:
+    raw: dict[str, Any] = _load(POLICY_DATA / "models.yaml")
+    return raw
+
+
+@cache
+def models() -> dict[str, ModelFacts]:
+    """The model catalog by Hugging Face id."""
+    return {
+        model_id: ModelFacts(
+            parameters=int(row["parameters"]),
+            layers=int(row["layers"]),
+            attention_heads=int(row["attentionHeads"]),
+            kv_heads=int(row["kvHeads"]),
+            head_dim=int(row["headDim"]),
+            max_context=int(row["maxContext"]),
+            dtype=str(row["dtype"]),
+            quantization=row.get("quantization"),
+            source=str(row["source"]),
+        )
+        for model_id, row in _models_table()["models"].items()
+    }
+
+
+@cache
+def fit_constants() -> FitConstants:
+    raw = _models_table()["estimate"]
+    return FitConstants(
+        weight_bytes={k: float(v) for k, v in raw["weightBytes"].items()},
+        dtype_bytes={k: float(v) for k, v in raw["dtypeBytes"].items()},
+        weight_overhead=float(raw["weightOverhead"]),
+        runtime_margin_gib=float(raw["runtimeMarginGiB"]),
+    )

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from components import catalog, versions
+from components import catalog, model_fit, versions
 
 PROJECT = "llm-serving"
 KNOWN_KEYS = (
@@ -41,6 +42,10 @@ SECRET_KEYS = ("gatewayApiKeys",)
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _K8S_VERSION = r"^1\.[0-9]{2}$"
+# ModelSpec fields holding a model's facts; all but attention_heads are needed for the estimate
+# (without attention heads only tensor parallel 1 can be judged).
+MODEL_FACT_KEYS = ("parameters", "layers", "attention_heads", "kv_heads", "head_dim", "max_context")
+REQUIRED_MODEL_FACTS = ("parameters", "layers", "kv_heads", "head_dim", "max_context")
 
 
 class ConfigProblem(BaseModel):
@@ -184,7 +189,7 @@ class GpuPoolSpec(_Spec):
     """A managed node group of one GPU instance type."""
 
     name: str = Field(pattern=_NAME, max_length=30)
-    instance_type: str = Field(description="Key of components/data/gpu_instances.yaml.")
+    instance_type: str = Field(description="Key of policies/data/gpu_instances.yaml.")
     capacity_type: Literal["on-demand", "spot", "capacity-reservation"] = "on-demand"
     capacity_reservation_id: str | None = None
     min_size: int = Field(default=1, ge=0, le=100)
@@ -232,7 +237,9 @@ class ModelSpec(_Spec):
         description="Pinned tag or digest; default the vLLM pin of components/data/versions.yaml.",
     )
     gpus_per_replica: int = Field(default=1, ge=1, le=8)
-    tensor_parallel_size: int = Field(default=1, ge=1, le=8)
+    tensor_parallel_size: int | None = Field(
+        default=None, ge=1, le=8, description="vLLM's tensor parallelism; default gpusPerReplica."
+    )
     max_model_len: int = Field(default=8192, ge=256, le=1_048_576)
     gpu_memory_utilization: float = Field(default=0.90, gt=0.1, le=0.98)
     quantization: Literal["awq", "gptq", "fp8"] | None = None
@@ -243,6 +250,39 @@ class ModelSpec(_Spec):
     )
     replicas: ReplicaSpec = Field(default_factory=ReplicaSpec)
     canary: CanarySpec | None = None
+    # Facts of a model the catalog (policies/data/models.yaml) does not list, from its config.json.
+    parameters: int | None = Field(default=None, ge=1, description="Parameter count.")
+    layers: int | None = Field(default=None, ge=1, description="num_hidden_layers.")
+    attention_heads: int | None = Field(default=None, ge=1, description="num_attention_heads.")
+    kv_heads: int | None = Field(default=None, ge=1, description="num_key_value_heads.")
+    head_dim: int | None = Field(default=None, ge=1, description="head_dim.")
+    max_context: int | None = Field(default=None, ge=1, description="max_position_embeddings.")
+
+    @property
+    def tensor_parallel(self) -> int:
+        """vLLM's --tensor-parallel-size: as set, else one GPU of the replica each."""
+        return self.tensor_parallel_size or self.gpus_per_replica
+
+    def declared_facts(self) -> dict[str, int]:
+        """The model facts this config declares itself (config.json names in camelCase)."""
+        return {
+            to_camel(name): value
+            for name in MODEL_FACT_KEYS
+            if (value := getattr(self, name)) is not None
+        }
+
+    def facts(self) -> catalog.ModelFacts | None:
+        """The catalog's facts with the declared ones over them; None when some are missing."""
+        known = catalog.models().get(self.served_model_name)
+        declared = {name: getattr(self, name) for name in MODEL_FACT_KEYS}
+        if known is None:
+            if any(declared[name] is None for name in REQUIRED_MODEL_FACTS):
+                return None
+            return catalog.ModelFacts(
+                **{k: v for k, v in declared.items() if v is not None},
+                source="declared in the stack config",
+            )
+        return replace(known, **{k: v for k, v in declared.items() if v is not None})
 
     @field_validator("source")
     @classmethod
@@ -358,7 +398,55 @@ class StackSpec(_Spec):
             "tags": dict(self.tags),
             "gateway": {"internetFacing": self.gateway.internet_facing},
             "registry": self.registry.model_dump(by_alias=True),
+            # Facts of models the catalog does not list, by served model id (SLA-014 reads them).
+            "models": {
+                m.served_model_name: facts for m in self.models if (facts := m.declared_facts())
+            },
         }
+
+
+def air_gapped_source_problems(model: ModelSpec, key: str) -> list[ConfigProblem]:
+    """The model's sources an air-gapped stack cannot load (``hf://`` needs the internet)."""
+    sources = [("source", model.source)]
+    if model.canary:
+        sources.append(("canary.source", model.canary.source))
+    return [
+        ConfigProblem(
+            key=f"{key}.{field}",
+            message=f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
+        )
+        for field, source in sources
+        if source.startswith("hf://")
+    ]
+
+
+def _model_fit_problems(
+    model: ModelSpec, key: str, instance: catalog.GpuInstance
+) -> Iterator[ConfigProblem]:
+    facts = model.facts()
+    if facts is None:
+        missing = [n for n in REQUIRED_MODEL_FACTS if getattr(model, n) is None]
+        yield ConfigProblem(
+            key=f"{key}.{to_camel(missing[0])}",
+            message=(
+                f"{model.served_model_name!r} is not in the model catalog "
+                f"(policies/data/models.yaml); declare {', '.join(map(to_camel, missing))} "
+                "from its config.json"
+            ),
+        )
+        return
+    fit = model_fit.estimate(
+        model.served_model_name,
+        facts,
+        quantization=model.quantization,
+        max_model_len=model.max_model_len,
+        tensor_parallel=model.tensor_parallel,
+        gpu_memory_gib=instance.gpu_memory_gib,
+        gpu_memory_utilization=model.gpu_memory_utilization,
+        gpu=instance.gpu,
+    )
+    for problem in fit.problems:
+        yield ConfigProblem(key=f"{key}.{problem.field.value}", message=problem.message)
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -461,27 +549,17 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                 key=f"{key}.replicas.min",
                 message=f"{model.replicas.min} is greater than replicas.max {model.replicas.max}",
             )
-        if model.tensor_parallel_size != model.gpus_per_replica:
+        if model.tensor_parallel != model.gpus_per_replica:
             yield ConfigProblem(
                 key=f"{key}.tensorParallelSize",
                 message=(
-                    f"{model.tensor_parallel_size} must equal gpusPerReplica "
-                    f"{model.gpus_per_replica}"
+                    f"{model.tensor_parallel} must equal gpusPerReplica "
+                    f"{model.gpus_per_replica} (vLLM shards a replica over all its GPUs; "
+                    "leave it out to follow gpusPerReplica)"
                 ),
             )
         if spec.residency.air_gapped:
-            sources = [("source", model.source)]
-            if model.canary:
-                sources.append(("canary.source", model.canary.source))
-            for field, source in sources:
-                if source.startswith("hf://"):
-                    yield ConfigProblem(
-                        key=f"{key}.{field}",
-                        message=(
-                            f"{source!r} needs the internet; "
-                            "air-gapped stacks load from s3:// or pvc://"
-                        ),
-                    )
+            yield from air_gapped_source_problems(model, key)
         model_pool = pools.get(model.pool)
         if model_pool is None:
             allowed = ", ".join(p.name for p in spec.gpu_pools)
@@ -499,6 +577,8 @@ def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                     f"{'s' if instance.gpus != 1 else ''} per node)"
                 ),
             )
+        elif instance and model.tensor_parallel == model.gpus_per_replica:
+            yield from _model_fit_problems(model, key, instance)
 
 
 def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None) -> StackSpec:

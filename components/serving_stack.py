@@ -151,9 +151,9 @@ class ServingStack(pulumi.ComponentResource):
         self.models = [
             VllmDeployment(
                 f"{name}-{model.name}",
-                VllmDeploymentArgs(
-                    spec=spec,
-                    model=model,
+                VllmDeploymentArgs.for_model(
+                    spec,
+                    model,
                     namespace=MODELS_NAMESPACE,
                     oidc_provider_arn=self.cluster.oidc_provider_arn,
                     oidc_provider_url=self.cluster.oidc_provider_url,

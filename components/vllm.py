@@ -19,7 +19,15 @@ from pulumi import Input, Output, ResourceOptions
 from components import catalog, iam, k8s_labels, versions
 from components.component_kit import DeclaresResources
 from components.component_kit import problem as _problem
-from components.config import PROJECT, ModelSpec, StackSpec
+from components.config import (
+    PROJECT,
+    ConfigError,
+    GpuPoolSpec,
+    ModelSpec,
+    RegistrySpec,
+    StackSpec,
+    air_gapped_source_problems,
+)
 
 VLLM_PORT = 8000
 MODELS_DIR = "/models"
@@ -39,12 +47,26 @@ MAX_DISK_SHARE = 0.8
 
 @dataclass(frozen=True)
 class VllmDeploymentArgs:
-    """Inputs of :class:`VllmDeployment`."""
+    """Inputs of :class:`VllmDeployment` (:meth:`for_model` picks them out of a stack)."""
 
-    spec: StackSpec
-    """The validated stack (registry mirror, residency, SLA floor, GPU pools)."""
     model: ModelSpec
     """The model to serve, with its optional canary."""
+    model_key: str
+    """The model's config key (``llm-serving:models[0]``), for error messages."""
+    pool: GpuPoolSpec
+    """The GPU pool the model runs on."""
+    pool_key: str
+    """The pool's config key (``llm-serving:gpuPools[0]``)."""
+    region: str
+    """The stack's AWS region (the S3 weights and their IAM policy)."""
+    air_gapped: bool
+    """No internet: weights from in-region storage only, Hugging Face offline."""
+    sla: bool
+    """The stack declares an SLA: no scale-to-zero, a hard zone spread."""
+    replica_floor: int
+    """Minimum replicas of the SLA's tier."""
+    registry: RegistrySpec
+    """Where images are pulled from (the stack's in-region mirror, when set)."""
     namespace: str
     """Kubernetes namespace of the model servers."""
     oidc_provider_arn: Input[str]
@@ -53,6 +75,40 @@ class VllmDeploymentArgs:
     """Issuer URL of that provider, with or without ``https://``."""
     models_kms_key_arn: Input[str] | None = None
     """KMS key encrypting the models bucket; grants kms:Decrypt via S3 when set."""
+
+    @classmethod
+    def for_model(
+        cls,
+        spec: StackSpec,
+        model: ModelSpec,
+        *,
+        namespace: str,
+        oidc_provider_arn: Input[str],
+        oidc_provider_url: Input[str],
+        models_kms_key_arn: Input[str] | None = None,
+    ) -> VllmDeploymentArgs:
+        """The arguments of one of ``spec``'s models."""
+        pool = spec.pool(model.pool)
+        names = [m.name for m in spec.models]
+        position = names.index(model.name) if model.name in names else model.name
+        return cls(
+            model=model,
+            model_key=f"{PROJECT}:models[{position}]",
+            pool=pool,
+            pool_key=f"{PROJECT}:gpuPools[{spec.gpu_pools.index(pool)}]",
+            region=spec.region,
+            air_gapped=spec.residency.air_gapped,
+            sla=spec.sla is not None,
+            replica_floor=spec.replica_floor,
+            registry=spec.registry,
+            namespace=namespace,
+            oidc_provider_arn=oidc_provider_arn,
+            oidc_provider_url=oidc_provider_url,
+            models_kms_key_arn=models_kms_key_arn,
+        )
+
+    def image(self, reference: str) -> str:
+        return self.registry.image(reference)
 
 
 @dataclass(frozen=True)
@@ -80,10 +136,10 @@ class WeightSource:
         return f"{self.location}/{prefix}"
 
 
-def min_replicas(spec: StackSpec, model: ModelSpec) -> int:
+def min_replicas(args: VllmDeploymentArgs) -> int:
     """Autoscaler floor: the model's minimum raised to the SLA's floor, never 0 under an SLA."""
-    floor = max(model.replicas.min, spec.replica_floor)
-    return max(floor, 1) if spec.sla else floor
+    floor = max(args.model.replicas.min, args.replica_floor)
+    return max(floor, 1) if args.sla else floor
 
 
 def weights_size_gib(instance: catalog.GpuInstance, model: ModelSpec) -> int:
@@ -91,24 +147,15 @@ def weights_size_gib(instance: catalog.GpuInstance, model: ModelSpec) -> int:
     return math.ceil(model.gpus_per_replica * instance.gpu_memory_gib * WEIGHTS_DISK_FACTOR)
 
 
-def check_model(spec: StackSpec, model: ModelSpec) -> None:
+def check_model(args: VllmDeploymentArgs) -> None:
     """Problems only visible once the model meets its pool, as one-line ConfigErrors."""
-    names = [m.name for m in spec.models]
-    key = f"{PROJECT}:models[{names.index(model.name) if model.name in names else model.name}]"
-    sources = [("source", model.source)]
-    if model.canary:
-        sources.append(("canary.source", model.canary.source))
-    for field, source in sources:
-        if spec.residency.air_gapped and source.startswith("hf://"):
-            raise _problem(
-                f"{key}.{field}",
-                f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
-            )
-    pool = spec.pool(model.pool)
+    model, pool = args.model, args.pool
+    if args.air_gapped and (problems := air_gapped_source_problems(model, args.model_key)):
+        raise ConfigError(problems[:1])
     weights = weights_size_gib(catalog.gpu_instances()[pool.instance_type], model)
     if weights > pool.disk_gib * MAX_DISK_SHARE:
         raise _problem(
-            f"{PROJECT}:gpuPools[{spec.gpu_pools.index(pool)}].diskGiB",
+            f"{args.pool_key}.diskGiB",
             f"{pool.disk_gib} GiB cannot hold model {model.name!r} (~{weights} GiB of weights, "
             f"at most {MAX_DISK_SHARE:.0%} of the disk); raise diskGiB to at least "
             f"{math.ceil(weights / MAX_DISK_SHARE)}",
@@ -121,7 +168,7 @@ def vllm_args(model: ModelSpec, model_ref: str, source: WeightSource) -> list[st
         f"--model={model_ref}",
         f"--served-model-name={model.served_model_name}",
         f"--port={VLLM_PORT}",
-        f"--tensor-parallel-size={model.tensor_parallel_size}",
+        f"--tensor-parallel-size={model.tensor_parallel}",
         f"--max-model-len={model.max_model_len}",
         f"--gpu-memory-utilization={model.gpu_memory_utilization}",
         f"--max-num-seqs={model.max_num_seqs}",
@@ -199,17 +246,17 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
     def __init__(
         self, name: str, args: VllmDeploymentArgs, opts: ResourceOptions | None = None
     ) -> None:
-        check_model(args.spec, args.model)
+        check_model(args)
         super().__init__("servegate:index:VllmDeployment", name, None, opts)
         self.declared = []
-        spec, model = args.spec, args.model
-        self._spec, self._model, self._namespace = spec, model, args.namespace
-        self._pool = spec.pool(model.pool)
+        model = args.model
+        self._args, self._model, self._namespace = args, model, args.namespace
+        self._pool = args.pool
         self._instance = catalog.gpu_instances()[self._pool.instance_type]
         self._weights_gib = weights_size_gib(self._instance, model)
 
         base = f"vllm-{model.name}"
-        floor = min_replicas(spec, model)
+        floor = min_replicas(args)
         stable = _Track("stable", base, model.source, model.image, floor)
         tracks = [stable]
         if model.canary:
@@ -278,7 +325,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                     opts=ResourceOptions(parent=self),
                 )
             )
-            region = self._spec.region
+            region = self._args.region
             self._own(
                 aws.iam.RolePolicy(
                     f"{name}-weights-read",
@@ -379,7 +426,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         return deployment, service
 
     def _pod_spec(self, track: _Track, selector: dict[str, str]) -> k8s.core.v1.PodSpecArgs:
-        model, spec = self._model, self._spec
+        model, args = self._model, self._args
         source = WeightSource.parse(track.source)
         model_dir = f"{MODELS_DIR}/{model.name}"
         volumes = [
@@ -397,7 +444,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             k8s.core.v1.EnvVarArgs(name="VLLM_NO_USAGE_STATS", value="1"),
             k8s.core.v1.EnvVarArgs(name="DO_NOT_TRACK", value="1"),
         ]
-        if spec.residency.air_gapped:
+        if args.air_gapped:
             env += [
                 k8s.core.v1.EnvVarArgs(name="HF_HUB_OFFLINE", value="1"),
                 k8s.core.v1.EnvVarArgs(name="TRANSFORMERS_OFFLINE", value="1"),
@@ -465,7 +512,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                     topology_key="topology.kubernetes.io/zone",
                     when_unsatisfiable=(
                         "DoNotSchedule"
-                        if spec.sla is not None and track.track == "stable"
+                        if args.sla and track.track == "stable"
                         else "ScheduleAnyway"
                     ),
                     label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
@@ -475,7 +522,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             containers=[
                 k8s.core.v1.ContainerArgs(
                     name="vllm",
-                    image=spec.image(track.image),
+                    image=args.image(track.image),
                     # The supported entrypoint of the vllm-openai image (vLLM v0.33 deprecates
                     # `python -m vllm.entrypoints.openai.api_server`).
                     command=["vllm", "serve"],
@@ -528,10 +575,10 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
 
     def _fetch_weights(self, source: str, model_dir: str) -> k8s.core.v1.ContainerArgs:
         """Init container copying the weights from in-region S3 with the pod's IRSA role."""
-        region = self._spec.region
+        region = self._args.region
         return k8s.core.v1.ContainerArgs(
             name="fetch-weights",
-            image=self._spec.image(AWS_CLI_IMAGE),
+            image=self._args.image(AWS_CLI_IMAGE),
             command=["aws", "s3", "sync", "--only-show-errors", "--region", region],
             args=[source, model_dir],
             env=[

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import catalog
+from components import catalog, model_fit
 from components.config import StackSpec
 from servegate.cost import CostEstimate
 from servegate.cost import estimate as estimate_cost
@@ -57,6 +57,21 @@ class Scaling:
 
 
 @dataclass(frozen=True)
+class ModelFitSummary:
+    """One replica of a model on its pool's GPUs (components/model_fit.py)."""
+
+    name: str
+    served_model_name: str
+    gpus: str
+    max_model_len: int
+    weights_gib: float
+    budget_gib: float
+    kv_capacity_tokens: int
+    full_sequences: int
+    headroom_gib: float
+
+
+@dataclass(frozen=True)
 class StackSummary:
     stack: str
     region: str
@@ -72,6 +87,7 @@ class StackSummary:
     # The whole monthly cost, min to max, by kind and line item (servegate.cost).
     cost: CostEstimate
     scaling: tuple[Scaling, ...] = ()
+    model_fit: tuple[ModelFitSummary, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         fields = {name: value for name, value in asdict(self).items() if name != "cost"}
@@ -140,6 +156,7 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
         budget_monthly_usd=spec.budget.monthly_usd if spec.budget else None,
         cost=estimate_cost(inventory),
         scaling=scaling_of(inventory),
+        model_fit=model_fit_summaries(spec),
     )
 
 
@@ -241,3 +258,38 @@ def _karpenter_pools(inventory: dict[str, Any]) -> set[str]:
             ):
                 pools.update(requirement.get("values", []))
     return {p for p in pools if isinstance(p, str)}
+
+
+def model_fit_summaries(spec: StackSpec) -> tuple[ModelFitSummary, ...]:
+    """Weights, KV-cache capacity and headroom of one replica of each model (a validated spec:
+    every model has its facts and fits)."""
+    rows = []
+    for model in spec.models:
+        facts = model.facts()
+        instance = spec.pool(model.pool).instance
+        if facts is None:
+            continue
+        fit = model_fit.estimate(
+            model.served_model_name,
+            facts,
+            quantization=model.quantization,
+            max_model_len=model.max_model_len,
+            tensor_parallel=model.tensor_parallel,
+            gpu_memory_gib=instance.gpu_memory_gib,
+            gpu_memory_utilization=model.gpu_memory_utilization,
+            gpu=instance.gpu,
+        )
+        rows.append(
+            ModelFitSummary(
+                name=model.name,
+                served_model_name=model.served_model_name,
+                gpus=f"{model.tensor_parallel} x {instance.gpu}",
+                max_model_len=model.max_model_len,
+                weights_gib=round(fit.weights_gib, 1),
+                budget_gib=round(fit.budget_gib, 1),
+                kv_capacity_tokens=fit.kv_capacity_tokens,
+                full_sequences=fit.full_sequences,
+                headroom_gib=round(fit.headroom_gib, 1),
+            )
+        )
+    return tuple(rows)

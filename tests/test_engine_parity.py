@@ -22,13 +22,15 @@ from servegate.plan.preview import parse_preview
 from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
+from tests.policy_cases_model_fit import MODEL_FIT_CASES
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 
 
 def _all_violations() -> tuple[dict[str, Any], set[str]]:
     plan = copy.deepcopy(stacks.preview_document("prod-ca"))
     applied = set()
-    for rule_id, case in sorted({**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES}.items()):
+    cases = {**RESIDENCY_SLA_COST_CASES, **AUDIT_SECURITY_CASES, **MODEL_FIT_CASES}
+    for rule_id, case in sorted(cases.items()):
         try:
             case(plan)
         except (LookupError, KeyError, IndexError, TypeError):

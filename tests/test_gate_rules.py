@@ -20,6 +20,7 @@ from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
+from tests.policy_cases_model_fit import MODEL_FIT_CASES
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
@@ -31,6 +32,7 @@ CASES = {
     **COST_CASES,
     **SLI_CASES,
     **AUTOSCALING_CASES,
+    **MODEL_FIT_CASES,
 }
 runner = CliRunner()
 

@@ -68,6 +68,7 @@ _server(name, model, track, pool, gpus, replicas) := _resource("kubernetes:apps/
 				"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": _selector(model, track)}}],
 				"containers": [{
 					"name": "vllm", "image": _image,
+					"args": ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", "--max-model-len=8192"],
 					"resources": {"limits": {"nvidia.com/gpu": gpus}},
 					"startupProbe": _probe, "readinessProbe": _probe, "livenessProbe": _probe,
 				}],

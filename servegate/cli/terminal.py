@@ -97,6 +97,7 @@ def print_summary(summary: StackSummary) -> None:
                 str(line.maximum),
             )
         out.print(scaling_table)
+    _print_model_fit(summary)
     out.print(f"GPUs: {summary.gpus_min}-{summary.gpus_max}")
     print_cost(summary.cost, summary.budget_monthly_usd)
 
@@ -147,6 +148,32 @@ def print_cost(estimate: CostEstimate, budget: float | None) -> None:
         )
     if estimate.not_estimated:
         out.print("Not estimated: " + "; ".join(estimate.not_estimated))
+
+
+def _print_model_fit(summary: StackSummary) -> None:
+    """Per model: what one replica's GPUs hold (components/model_fit.py)."""
+    table = Table(
+        "model",
+        "GPUs",
+        "weights",
+        "usable",
+        "KV tokens",
+        "full seqs",
+        "headroom",
+        title="Model fit per replica (GiB; KV cache in tokens and sequences of maxModelLen)",
+        title_justify="left",
+    )
+    for row in summary.model_fit:
+        table.add_row(
+            row.name,
+            escape(row.gpus),
+            f"{row.weights_gib:.1f}",
+            f"{row.budget_gib:.1f}",
+            f"{row.kv_capacity_tokens:,}",
+            f"{row.full_sequences} x {row.max_model_len}",
+            f"{row.headroom_gib:.1f}",
+        )
+    console.out_console().print(table)
 
 
 def print_report(report: Report, written: list[Path]) -> None:

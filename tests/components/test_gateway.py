@@ -56,9 +56,9 @@ def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
     models = [
         VllmDeployment(
             model.name,
-            VllmDeploymentArgs(
-                spec=spec,
-                model=model,
+            VllmDeploymentArgs.for_model(
+                spec,
+                model,
                 namespace=MODELS_NS,
                 oidc_provider_arn="arn:aws:iam::111122223333:oidc-provider/x",
                 oidc_provider_url="oidc.eks.example/id/X",

@@ -45,9 +45,9 @@ KNOWN_VLLM_FLAGS = {
 def _create(spec: StackSpec, model: ModelSpec) -> VllmDeployment:
     return VllmDeployment(
         model.name,
-        VllmDeploymentArgs(
-            spec=spec,
-            model=model,
+        VllmDeploymentArgs.for_model(
+            spec,
+            model,
             namespace=NAMESPACE,
             oidc_provider_arn=OIDC_ARN,
             oidc_provider_url="https://oidc.eks.example/id/X",
@@ -108,7 +108,7 @@ def test_vllm_flags_are_real_and_built_from_the_model_spec(
         assert set(flags) <= KNOWN_VLLM_FLAGS
         assert all(arg.startswith("--") for arg in container["args"])
         assert flags["--served-model-name"] == model.served_model_name
-        assert flags["--tensor-parallel-size"] == str(model.tensor_parallel_size)
+        assert flags["--tensor-parallel-size"] == str(model.tensor_parallel)
         assert flags["--max-model-len"] == str(model.max_model_len)
         assert float(flags["--gpu-memory-utilization"] or 0) == model.gpu_memory_utilization
         assert flags["--max-num-seqs"] == str(model.max_num_seqs)
