@@ -18,10 +18,13 @@ import typer
 
 from components.config import ConfigError, load_stack
 from servegate import console
+from servegate.cli.options import GlobalOptionsAnywhere, check_engine, check_formats
 from servegate.errors import GateError
 
 app = typer.Typer(
     name="servegate",
+    # `servegate preview -s dev -q` works as well as `servegate -q preview -s dev`.
+    cls=GlobalOptionsAnywhere,
     help="Policy-gated infrastructure for self-hosted LLM serving.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -128,14 +131,15 @@ def _options(
     baseline: Path | None,
     as_of: str | None,
 ) -> Any:
-    from servegate.report.writer import parse_formats
+    """The common options, checked before the command does anything else (exit 2 on a typo)."""
     from servegate.run import GateOptions
 
+    check_engine(engine, opa_url)
     return GateOptions(
         project_dir=_project(),
         engine=engine,
         opa_url=opa_url,
-        formats=tuple(parse_formats(formats)),
+        formats=check_formats(formats),
         out_dir=out,
         waivers=waivers,
         baseline=baseline,
@@ -406,8 +410,10 @@ def policies_test(engine: EngineOpt = "regorus") -> None:
 
     def body() -> None:
         from servegate.cli.policy_output import print_package_line, print_test_results
+        from servegate.engines.factory import OPA_URL_ENV
         from servegate.policy.testing import run_policy_tests
 
+        check_engine(engine, os.environ.get(OPA_URL_ENV))
         # Package lines print as each finishes: regopy takes minutes on the whole suite.
         progress = None if console.quiet() else print_package_line
         results = run_policy_tests(_project() / "policies", engine=engine, on_package=progress)
