@@ -65,16 +65,17 @@ def describe(
         owner = model_at(root, loc[:-1])
         allowed = root_keys if len(loc) == 1 or owner is None else keys_of(owner)
         return unknown_key(str(loc[-1]), allowed)
-    if kind in _MAPPING_ERRORS:
-        owner = model_at(root, loc)
-        keys = f" ({', '.join(keys_of(owner))})" if owner is not None else ""
-        return f"{_shown(value)} must be a mapping of keys{keys}"
-    if kind in _SCALAR_NAMES and value is None:
+    if value is None and kind not in {"value_error", "assertion_error"}:
+        # `key:` with nothing after it: YAML reads null.
         field = _field(model_at(root, loc[:-1]), loc[-1])
         optional = field is not None and not field.is_required()
         return "has no value: write one" + (
             ", or remove the key for the default" if optional else ""
         )
+    if kind in _MAPPING_ERRORS:
+        owner = model_at(root, loc)
+        keys = f" ({', '.join(keys_of(owner))})" if owner is not None else ""
+        return f"{_shown(value)} must be a mapping of keys{keys}"
     if kind == "string_type" and isinstance(value, int | float | bool):
         text = str(value).lower() if isinstance(value, bool) else str(value)
         key = f"{loc[-1]}: " if isinstance(loc[-1], str) else ""
