@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from components import catalog
-from components.config import StackSpec
+from components.config import ModelSpec, StackSpec
 from servegate.cost import CostEstimate
 from servegate.cost import estimate as estimate_cost
 
@@ -38,6 +38,9 @@ class ModelSummary:
     min_replicas: int
     max_replicas: int
     canary: str | None
+    floor_note: str | None = None
+    """How the SLA's replica floor changed the declared bounds, e.g. "min 1 → 2 by the
+    99.9 % floor"; None when the declared bounds stand."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,17 @@ def component_of(urn: str) -> str:
         if token.startswith(COMPONENT_PREFIX):
             return token.removeprefix(COMPONENT_PREFIX)
     return "-"
+
+
+def floor_note(spec: StackSpec, model: ModelSpec) -> str | None:
+    """Say where the SLA's replica floor raised a model's declared bounds."""
+    floor = spec.replica_floor
+    if spec.sla is None or floor <= model.replicas.min:
+        return None
+    raised = [f"min {model.replicas.min} → {floor}"]
+    if floor > model.replicas.max:
+        raised.append(f"max {model.replicas.max} → {floor}")
+    return f"{', '.join(raised)} by the {spec.sla.availability:g} % floor"
 
 
 def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
@@ -106,6 +120,7 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
             min_replicas=max(model.replicas.min, spec.replica_floor),
             max_replicas=max(model.replicas.max, model.replicas.min, spec.replica_floor),
             canary=f"{model.canary.version} at {model.canary.weight}%" if model.canary else None,
+            floor_note=floor_note(spec, model),
         )
         for model in spec.models
     )

@@ -77,6 +77,9 @@ def print_summary(summary: StackSummary) -> None:
             model.canary or "-",
         )
     out.print(models)
+    for model in summary.models:
+        if model.floor_note:
+            out.print(f"  {model.name} replicas: {model.floor_note}", markup=False)
     out.print(f"GPUs: {summary.gpus_min}-{summary.gpus_max}")
     print_cost(summary.cost, summary.budget_monthly_usd)
 
