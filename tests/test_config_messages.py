@@ -97,7 +97,8 @@ def test_a_mapping_given_a_scalar_lists_its_keys_not_its_class() -> None:
         (
             ("llm-serving:cluster", "kubernetesVersion"),
             1.35,
-            'llm-serving:cluster.kubernetesVersion: write it as a string, e.g. kubernetesVersion: "1.35"',
+            "llm-serving:cluster.kubernetesVersion: "
+            'write it as a string, e.g. kubernetesVersion: "1.35"',
         ),
         (
             ("llm-serving:models", 0, "name"),
