@@ -104,3 +104,17 @@ def eks_versions() -> dict[str, dict[str, Any]]:
     """Compliance's EKS support calendar: version -> its end of standard/extended support."""
     raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "eks_versions.yaml")["versions"]
     return raw
+
+
+@cache
+def zone_sovereignty() -> dict[str, bool]:
+    """Compliance's per-zone sovereignty flag (policies/data/zones.yaml ``sovereign``)."""
+    raw: dict[str, bool] = _load(POLICY_DATA / "zones.yaml")["sovereign"]
+    return raw
+
+
+@cache
+def placeholders() -> dict[str, Any]:
+    """Stand-in values a scaffolded stack carries until replaced (AUD-010's parameters)."""
+    raw: dict[str, Any] = _load(POLICY_DATA / "placeholders.yaml")
+    return raw

@@ -328,33 +328,48 @@ def new_stack(
     region: Annotated[str, typer.Option("--region", help="AWS region inside the zone.")],
     availability: Annotated[
         float | None,
-        typer.Option("--availability", help="Declared availability, %; omit for none."),
-    ] = 99.9,
+        typer.Option("--availability", help="Declared availability, % (default 99.9)."),
+    ] = None,
+    no_sla: Annotated[
+        bool, typer.Option("--no-sla", help="Declare no SLA (one replica, no floor).")
+    ] = False,
+    environment: Annotated[
+        str | None,
+        typer.Option("--environment", help="Environment (default: the name's first part)."),
+    ] = None,
     air_gapped: Annotated[bool, typer.Option("--air-gapped", help="No internet egress.")] = False,
     instance_type: Annotated[str, typer.Option("--instance-type")] = "g6.xlarge",
     owner: Annotated[str, typer.Option("--owner")] = "ml-platform",
-    cost_center: Annotated[str, typer.Option("--cost-center")] = "unassigned",
+    cost_center: Annotated[
+        str | None, typer.Option("--cost-center", help="Default: a placeholder AUD-010 flags.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Scaffold stacks/Pulumi.NAME.yaml from templates/stack/."""
 
     def body() -> None:
-        from servegate.scaffold import NewStack, write_stack
-
-        path = write_stack(
-            NewStack(
-                name=name,
-                zone=zone,
-                region=region,
-                availability=availability,
-                air_gapped=air_gapped,
-                instance_type=instance_type,
-                owner=owner,
-                cost_center=cost_center,
-            ),
-            _project(),
-            force=force,
+        from servegate.scaffold import (
+            DEFAULT_AVAILABILITY,
+            PLACEHOLDER_COST_CENTER,
+            NewStack,
+            write_stack,
         )
+
+        if no_sla and availability is not None:
+            raise GateError("--no-sla and --availability contradict each other: pass one")
+        declared = DEFAULT_AVAILABILITY if availability is None else availability
+        request = NewStack(
+            name=name,
+            zone=zone,
+            region=region,
+            availability=None if no_sla else declared,
+            air_gapped=air_gapped,
+            instance_type=instance_type,
+            owner=owner,
+            cost_center=cost_center or PLACEHOLDER_COST_CENTER,
+            environment=environment,
+        )
+        path = write_stack(request, _project(), force=force)
         console.info(f"wrote {path}; gate it with: servegate preview -s {name}")
 
     _guard(body)
