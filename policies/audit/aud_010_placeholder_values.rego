@@ -6,15 +6,17 @@ package audit
 import data.lib.inventory as inv
 import rego.v1
 
-# A property path as a message shows it: spec.template.spec.containers.0.image.
+# A property path as a message shows it, e.g. spec.template.spec.containers.0.image.
 _path_text(path) := concat(".", [inv.text(part) | some part in path])
 
 # Where in a resource's properties a string contains `needle` (the first such path).
-_first_path_with(props, needle) := sort([_path_text(path) |
-	walk(props, [path, value])
-	is_string(value)
-	contains(value, needle)
-])[0]
+_first_path_with(props, needle) := paths[0] if {
+	paths := sort([_path_text(path) |
+		walk(props, [path, value])
+		is_string(value)
+		contains(value, needle)
+	])
+}
 
 # Where a resource sets tags itself: its own tags, or an AWS provider's default tags. A
 # resource inheriting a provider's default tag is reported once, on the provider, which is
