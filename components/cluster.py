@@ -175,7 +175,7 @@ class EksCluster(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane",
             name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=log_retention_days(spec),
+            retention_in_days=log_retention_days(spec.audit),
             kms_key_id=self.kms_key.arn,
             opts=child,
         )

@@ -53,7 +53,7 @@ class ServingStack(pulumi.ComponentResource):
         )
         on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider})
 
-        self.network = SovereignNetwork(f"{name}-net", SovereignNetworkArgs(spec=spec), on_aws)
+        self.network = SovereignNetwork(f"{name}-net", SovereignNetworkArgs.of(spec), on_aws)
         self.cluster = EksCluster(
             f"{name}-eks", EksClusterArgs(spec=spec, network=self.network), on_aws
         )
@@ -65,7 +65,7 @@ class ServingStack(pulumi.ComponentResource):
             )
             for pool in spec.gpu_pools
         ]
-        self.audit = AuditTrail(f"{name}-audit", AuditTrailArgs(spec=spec), on_aws)
+        self.audit = AuditTrail(f"{name}-audit", AuditTrailArgs.of(spec), on_aws)
 
         in_cluster = pulumi.ResourceOptions(
             parent=self,

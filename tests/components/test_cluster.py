@@ -23,7 +23,7 @@ def build(spec: StackSpec) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        network = SovereignNetwork("net", SovereignNetworkArgs.of(spec))
         cluster = EksCluster("eks", EksClusterArgs(spec=spec, network=network))
         return pulumi.Output.all(
             cluster.cluster_name,

@@ -36,7 +36,7 @@ def with_pool(stack: str, **pool: Any) -> StackSpec:
 def build_pools(spec: StackSpec) -> None:
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        network = SovereignNetwork("net", SovereignNetworkArgs.of(spec))
         cluster = EksCluster("eks", EksClusterArgs(spec=spec, network=network))
         pools = [
             GpuNodePool(
