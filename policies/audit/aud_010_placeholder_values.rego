@@ -9,6 +9,8 @@ import rego.v1
 # Where in a resource's properties `needle` stands, the first such place: a container's
 # image for a workload, else the top-level property holding it. (Walking each flagged
 # resource's whole tree cost more than the rest of the audit package on a 10k-resource plan.)
+# (`some i; x := xs[i]`, not `some i, x in xs`: rego-cpp rejects the latter inside a
+# comprehension and does not enumerate an index that is only a function's argument.)
 _place_of(res, needle) := place if {
 	# The full path, not inv.: under the tests' `with input...`, regorus 0.13 loses another
 	# package's constants reached through an alias.
@@ -16,12 +18,18 @@ _place_of(res, needle) := place if {
 	spec := object.get(res.props, split(base, "."), {})
 	places := sort([concat(".", [base, field, format_int(i, 10), "image"]) |
 		some field in ["containers", "initContainers"]
-		some i, container in object.get(spec, field, [])
+		containers := object.get(spec, field, [])
+		some i
+		container := containers[i]
 		contains(object.get(container, "image", ""), needle)
 	])
 	place := places[0]
 } else := place if {
-	places := sort([key | some key, value in res.props; contains(json.marshal(value), needle)])
+	places := sort([key |
+		some key
+		value := res.props[key]
+		contains(json.marshal(value), needle)
+	])
 	place := places[0]
 }
 
