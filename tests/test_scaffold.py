@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from components import catalog
 from components.config import load_stack
 from servegate.cli.main import app
-from servegate.scaffold import known_stacks
+from tests.stacks import names as known_stacks
 
 runner = CliRunner()
 

@@ -52,7 +52,6 @@ _placeholder_tag(res, path, key, value) := inv.violation(
 #   enforcement: advisory
 #   scope: resource
 #   parameters: [placeholders.account_ids, placeholders.tag_values]
-#   controls: ["seed checklist: asset inventory and ownership"]
 #   remediation: Replace the example account id in the stack file (registry.images,
 #     registry.charts, any ARN) with the stack's AWS account, and set a real value for each
 #     placeholder tag in llm-serving:tags.
