@@ -19,8 +19,9 @@ from servegate.errors import GateError
 TEMPLATES = catalog.PROJECT_ROOT / "templates"
 _STACK_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DEFAULT_AVAILABILITY = 99.9
-# New stacks' VPCs are /16 blocks of 10.0.0.0/8, tried from 10.60.0.0/16 upwards (the
-# shipped stacks sit below), so peering or a transit gateway never meets an overlap.
+# A new stack's VPC is the first /16 of 10.0.0.0/8, from 10.60.0.0/16 up and then from
+# 10.0.0.0/16, that no other stack file declares: stacks can then be peered or joined to
+# one transit gateway without renumbering.
 _CIDR_POOL = ipaddress.IPv4Network("10.0.0.0/8")
 _FIRST_CIDR = 60
 
