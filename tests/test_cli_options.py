@@ -14,6 +14,7 @@ from components import catalog
 from servegate import run as run_module
 from servegate.cli.main import app
 from servegate.cli.options import hoist_global_options
+from servegate.engines import ENGINE_NAMES
 
 runner = CliRunner()
 
@@ -37,7 +38,7 @@ def program_never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 BAD_OPTIONS = [
-    (["--engine", "nope"], "--engine 'nope' is not an engine; allowed: regorus, regopy, opa"),
+    (["--engine", "nope"], f"--engine 'nope' is not an engine; allowed: {', '.join(ENGINE_NAMES)}"),
     (
         ["--format", "json,pdf"],
         "--format 'pdf' is not a report format; allowed: json, md, html, sarif, junit",
@@ -86,7 +87,7 @@ def test_policies_test_checks_its_engine_first(project: Path) -> None:
     result = runner.invoke(app, ["-C", str(project), "policies", "test", "--engine", "rego"])
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "error: --engine 'rego' is not an engine; allowed: regorus, regopy, opa"
+        f"error: --engine 'rego' is not an engine; allowed: {', '.join(ENGINE_NAMES)}"
     )
 
 
