@@ -13,7 +13,6 @@ from servegate.plan import emit
 from servegate.run import PlannedStack, offline_inventory, offline_run
 
 
-
 def names(project_dir: Path) -> list[str]:
     """The stacks of a project: one per stacks/Pulumi.<name>.yaml."""
     return sorted(

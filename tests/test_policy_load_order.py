@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from components import catalog
-from servegate.policy.bundle import load_bundle, load_order
+from servegate.policy.bundle import _load_order as load_order
+from servegate.policy.bundle import load_bundle
 
 
 def test_each_area_file_comes_first_in_its_folder() -> None:
