@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.config import StackSpec
+from components.config import AuditSpec, StackSpec
 
 # CloudWatch Logs retention values the API accepts (PutRetentionPolicy).
 CLOUDWATCH_RETENTION_DAYS = (
@@ -19,27 +19,26 @@ CLOUDWATCH_RETENTION_DAYS = (
 _COMPLIANCE_LOCKED = frozenset({"regulated", "confidential"})
 
 
-def log_retention_days(spec: StackSpec) -> int:
+def log_retention_days(audit: AuditSpec) -> int:
     """Retention of the stack's audit-relevant log groups (trail, flow logs, control plane).
 
     The shortest value CloudWatch Logs accepts that is at least ``audit.logRetentionDays``:
     logs are kept at least as long as declared instead of failing at apply time.
     """
-    days = spec.audit.log_retention_days
+    days = audit.log_retention_days
     return next(
         (allowed for allowed in CLOUDWATCH_RETENTION_DAYS if allowed >= days),
         CLOUDWATCH_RETENTION_DAYS[-1],
     )
 
 
-def object_lock_mode(spec: StackSpec) -> str:
+def object_lock_mode(classification: str) -> str:
     """``COMPLIANCE`` for regulated or confidential data, else ``GOVERNANCE``.
 
     Compliance mode cannot be lifted by anyone, root included, until the retention ends;
     governance mode lets holders of ``s3:BypassGovernanceRetention`` clean up
     non-sensitive environments.
     """
-    classification = spec.tags.get("data-classification", "")
     return "COMPLIANCE" if classification in _COMPLIANCE_LOCKED else "GOVERNANCE"
 
 
@@ -47,8 +46,21 @@ def object_lock_mode(spec: StackSpec) -> str:
 class AuditTrailArgs:
     """Inputs of :class:`AuditTrail`."""
 
-    spec: StackSpec
-    """The validated stack; reads ``region``, ``audit`` and the data classification tag."""
+    region: str
+    """The stack's region: the trail, its bucket, key and log group live here."""
+    audit: AuditSpec
+    """Retention of the trail's logs and the bucket's object lock."""
+    data_classification: str
+    """The stack's ``data-classification`` tag; it picks the object-lock mode."""
+
+    @classmethod
+    def of(cls, spec: StackSpec) -> AuditTrailArgs:
+        """The parts of a validated stack the trail reads."""
+        return cls(
+            region=spec.region,
+            audit=spec.audit,
+            data_classification=spec.tags.get("data-classification", ""),
+        )
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -63,9 +75,8 @@ class AuditTrail(pulumi.ComponentResource):
         self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("servegate:index:AuditTrail", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        region = spec.region
+        region = args.region
         trail_name = name
 
         delivery_role = aws.iam.Role(
@@ -127,8 +138,8 @@ class AuditTrail(pulumi.ComponentResource):
             object_lock_enabled="Enabled",
             rule={
                 "default_retention": {
-                    "mode": object_lock_mode(spec),
-                    "days": spec.audit.object_lock_days,
+                    "mode": object_lock_mode(args.data_classification),
+                    "days": args.audit.object_lock_days,
                 }
             },
             opts=pulumi.ResourceOptions.merge(
@@ -164,7 +175,7 @@ class AuditTrail(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-trail",
             name=f"/servegate/{name}/cloudtrail",
-            retention_in_days=log_retention_days(spec),
+            retention_in_days=log_retention_days(args.audit),
             kms_key_id=self.kms_key.arn,
             opts=child,
         )

@@ -156,6 +156,13 @@ def _models_table() -> dict[str, Any]:
 
 
 @cache
+def zone_sovereignty() -> dict[str, bool]:
+    """Compliance's per-zone sovereignty flag (policies/data/zones.yaml ``sovereign``)."""
+    raw: dict[str, bool] = _load(POLICY_DATA / "zones.yaml")["sovereign"]
+    return raw
+
+
+@cache
 def models() -> dict[str, ModelFacts]:
     """The model catalog by Hugging Face id."""
     return {
@@ -183,3 +190,10 @@ def fit_constants() -> FitConstants:
         weight_overhead=float(raw["weightOverhead"]),
         runtime_margin_gib=float(raw["runtimeMarginGiB"]),
     )
+
+
+@cache
+def placeholders() -> dict[str, Any]:
+    """Stand-in values a scaffolded stack carries until replaced (AUD-010's parameters)."""
+    raw: dict[str, Any] = _load(POLICY_DATA / "placeholders.yaml")
+    return raw

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from components import catalog, model_fit, versions
+from components import catalog, config_messages, model_fit, versions
 
 PROJECT = "llm-serving"
 KNOWN_KEYS = (
@@ -460,17 +460,14 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ")
-    kind = error["type"]
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a known key (see the config reference in README.md)"
-    if kind == "literal_error":
-        return f"{error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
-    if kind in {"value_error", "assertion_error"}:
-        return message
-    return f"{error['input']!r}: {message[0].lower()}{message[1:]}"
+    return config_messages.describe(error, StackSpec, KNOWN_KEYS, _class_names(_Spec))
+
+
+def _class_names(base: type[BaseModel]) -> frozenset[str]:
+    names = {base.__name__}
+    for sub in base.__subclasses__():
+        names |= _class_names(sub)
+    return frozenset(names)
 
 
 def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
@@ -593,8 +590,7 @@ def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None)
             if key not in KNOWN_KEYS:
                 problems.append(
                     ConfigProblem(
-                        key=str(full_key),
-                        message=f"is not a known key (known: {', '.join(KNOWN_KEYS)})",
+                        key=str(full_key), message=config_messages.unknown_key(key, KNOWN_KEYS)
                     )
                 )
                 continue

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components import catalog, iam
 from components.audit import log_retention_days
-from components.config import StackSpec
+from components.config import NetworkSpec, StackSpec
 
 # AWS services nodes and add-ons reach through interface endpoints, so a cluster without
 # internet egress still works (EKS private-cluster requirements):
@@ -32,8 +32,27 @@ TIER_TAG = "servegate.io/tier"
 class SovereignNetworkArgs:
     """Inputs of :class:`SovereignNetwork`."""
 
-    spec: StackSpec
-    """The validated stack; reads ``region``, ``network``, ``residency`` and ``gateway``."""
+    region: str
+    """The stack's region: its availability zones and the endpoints' service names."""
+    network: NetworkSpec
+    """The VPC block and how many zones it spans."""
+    air_gapped: bool
+    """No NAT and no route to the internet."""
+    internet_facing_gateway: bool
+    """The gateway's load balancer is public, so public subnets are needed."""
+    flow_log_retention_days: int
+    """Retention of the flow logs, a value CloudWatch Logs accepts."""
+
+    @classmethod
+    def of(cls, spec: StackSpec) -> SovereignNetworkArgs:
+        """The parts of a validated stack the network reads."""
+        return cls(
+            region=spec.region,
+            network=spec.network,
+            air_gapped=spec.residency.air_gapped,
+            internet_facing_gateway=spec.gateway.internet_facing,
+            flow_log_retention_days=log_retention_days(spec.audit),
+        )
 
 
 @dataclass(frozen=True)
@@ -73,16 +92,15 @@ class SovereignNetwork(pulumi.ComponentResource):
         self, name: str, args: SovereignNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("servegate:index:SovereignNetwork", name, None, opts)
-        spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
-        zones = catalog.availability_zones()[spec.region][: spec.network.az_count]
-        blocks = plan_subnets(spec.network.cidr, len(zones))
-        egress = not spec.residency.air_gapped
-        needs_public = egress or spec.gateway.internet_facing
+        zones = catalog.availability_zones()[args.region][: args.network.az_count]
+        blocks = plan_subnets(args.network.cidr, len(zones))
+        egress = not args.air_gapped
+        needs_public = egress or args.internet_facing_gateway
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=spec.network.cidr,
+            cidr_block=args.network.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,  # interface endpoints' private DNS needs both
             tags={"Name": f"{name}-vpc"},
@@ -135,8 +153,8 @@ class SovereignNetwork(pulumi.ComponentResource):
             self._public_routes(name, zones, child)
         nat_gateways = self._nat_gateways(name, zones, child) if egress else []
         private_route_tables = self._private_routes(name, zones, nat_gateways, child)
-        self._endpoints(name, spec, private_route_tables, child)
-        self.flow_log_group = self._flow_logs(name, spec, child)
+        self._endpoints(name, args, private_route_tables, child)
+        self.flow_log_group = self._flow_logs(name, args, child)
 
         self.private_subnet_ids: pulumi.Output[list[str]] = pulumi.Output.all(
             *[subnet.id for subnet in self.private_subnets]
@@ -232,7 +250,7 @@ class SovereignNetwork(pulumi.ComponentResource):
     def _endpoints(
         self,
         name: str,
-        spec: StackSpec,
+        args: SovereignNetworkArgs,
         private_route_tables: list[aws.ec2.RouteTable],
         child: pulumi.ResourceOptions,
     ) -> None:
@@ -241,7 +259,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{spec.region}.s3",
+            service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[table.id for table in private_route_tables],
             tags={"Name": f"{name}-s3"},
@@ -257,7 +275,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-endpoints-https",
             security_group_id=self.endpoint_security_group.id,
-            cidr_ipv4=spec.network.cidr,
+            cidr_ipv4=args.network.cidr,
             from_port=443,
             to_port=443,
             ip_protocol="tcp",
@@ -269,7 +287,7 @@ class SovereignNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{spec.region}.{service}",
+                service_name=f"com.amazonaws.{args.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=subnet_ids,
@@ -279,7 +297,7 @@ class SovereignNetwork(pulumi.ComponentResource):
             )
 
     def _flow_logs(
-        self, name: str, spec: StackSpec, child: pulumi.ResourceOptions
+        self, name: str, args: SovereignNetworkArgs, child: pulumi.ResourceOptions
     ) -> aws.cloudwatch.LogGroup:
         role = aws.iam.Role(
             f"{name}-flow-logs",
@@ -295,8 +313,8 @@ class SovereignNetwork(pulumi.ComponentResource):
             policy=role.arn.apply(
                 lambda arn: iam.document(
                     [
-                        iam.key_admin_statement(spec.region, iam.account_of(arn)),
-                        iam.logs_key_statement(spec.region, iam.account_of(arn)),
+                        iam.key_admin_statement(args.region, iam.account_of(arn)),
+                        iam.logs_key_statement(args.region, iam.account_of(arn)),
                     ]
                 )
             ),
@@ -305,7 +323,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/servegate/{name}/vpc-flow-logs",
-            retention_in_days=log_retention_days(spec),
+            retention_in_days=args.flow_log_retention_days,
             kms_key_id=self.kms_key.arn,
             opts=child,
         )

@@ -71,13 +71,13 @@ class ServingStack(pulumi.ComponentResource):
         )
         on_aws = pulumi.ResourceOptions(parent=self, providers={"aws": aws_provider})
 
-        self.network = SovereignNetwork(f"{name}-net", SovereignNetworkArgs(spec=spec), on_aws)
+        self.network = SovereignNetwork(f"{name}-net", SovereignNetworkArgs.of(spec), on_aws)
         self.cluster = EksCluster(
             f"{name}-eks",
             EksClusterArgs(
                 region=spec.region,
                 cluster=spec.cluster,
-                log_retention_days=log_retention_days(spec),
+                log_retention_days=log_retention_days(spec.audit),
                 private_subnet_ids=self.network.private_subnet_ids,
             ),
             on_aws,
@@ -96,7 +96,7 @@ class ServingStack(pulumi.ComponentResource):
             )
             for pool in spec.gpu_pools
         ]
-        self.audit = AuditTrail(f"{name}-audit", AuditTrailArgs(spec=spec), on_aws)
+        self.audit = AuditTrail(f"{name}-audit", AuditTrailArgs.of(spec), on_aws)
 
         in_cluster = pulumi.ResourceOptions(
             parent=self,

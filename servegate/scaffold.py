@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import yaml
 
 from components import catalog, versions
 from components.config import ConfigError, load_stack, stack_file
@@ -15,6 +18,22 @@ from servegate.errors import GateError
 
 TEMPLATES = catalog.PROJECT_ROOT / "templates"
 _STACK_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DEFAULT_AVAILABILITY = 99.9
+# A new stack's VPC is the first /16 of 10.0.0.0/8, from 10.60.0.0/16 up and then from
+# 10.0.0.0/16, that no other stack file declares: stacks can then be peered or joined to
+# one transit gateway without renumbering.
+_CIDR_POOL = ipaddress.IPv4Network("10.0.0.0/8")
+_FIRST_CIDR = 60
+
+
+def _placeholder(kind: str, key: str | None = None) -> str:
+    """The stand-in value new-stack writes (the first of policies/data/placeholders.yaml)."""
+    values: Any = catalog.placeholders()[kind]
+    return str((values[key] if key else values)[0])
+
+
+PLACEHOLDER_ACCOUNT = _placeholder("account_ids")
+PLACEHOLDER_COST_CENTER = _placeholder("tag_values", "cost-center")
 
 
 def _environment() -> jinja2.Environment:
@@ -33,14 +52,20 @@ class NewStack:
     name: str
     zone: str
     region: str
-    availability: float | None = 99.9
+    availability: float | None = DEFAULT_AVAILABILITY
     air_gapped: bool = False
     instance_type: str = "g6.xlarge"
     owner: str = "ml-platform"
-    cost_center: str = "unassigned"
+    cost_center: str = PLACEHOLDER_COST_CENTER
     classification: str = "regulated"
-    account: str = "111122223333"
+    account: str = PLACEHOLDER_ACCOUNT
     kubernetes_version: str = field(default_factory=versions.kubernetes_version)
+    environment: str | None = None
+    """Default: the name's first part (prod-ca2 -> prod)."""
+
+    @property
+    def environment_name(self) -> str:
+        return self.environment or self.name.split("-", 1)[0]
 
 
 def _validate(request: NewStack) -> None:
@@ -54,6 +79,37 @@ def _validate(request: NewStack) -> None:
         raise GateError(f"--region {request.region!r} is not in zone {request.zone} ({allowed})")
     if request.instance_type not in catalog.gpu_instances():
         raise GateError(f"--instance-type {request.instance_type!r} is not in the GPU catalog")
+    if not _STACK_NAME.match(request.environment_name):
+        raise GateError(
+            f"--environment {request.environment_name!r}: use lowercase letters, digits and '-'"
+        )
+    if request.zone not in catalog.zone_sovereignty():
+        raise GateError(f"zone {request.zone!r} has no sovereign flag in policies/data/zones.yaml")
+
+
+def used_cidrs(project_dir: Path, *, besides: Path | None = None) -> list[ipaddress.IPv4Network]:
+    """The VPC blocks the project's stack files declare (a file that cannot be read is
+    skipped: its own validation reports it)."""
+    blocks = []
+    for path in sorted((project_dir / "stacks").glob("Pulumi.*.yaml")):
+        if besides is not None and path.resolve() == besides.resolve():
+            continue
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            cidr = document["config"]["llm-serving:network"]["cidr"]
+            blocks.append(ipaddress.IPv4Network(cidr))
+        except (OSError, yaml.YAMLError, TypeError, KeyError, ValueError):
+            continue
+    return blocks
+
+
+def free_cidr(used: list[ipaddress.IPv4Network]) -> str:
+    """The first /16 of 10.0.0.0/8 from 10.60.0.0/16 on that overlaps none of ``used``."""
+    blocks = list(_CIDR_POOL.subnets(new_prefix=16))
+    for block in blocks[_FIRST_CIDR:] + blocks[:_FIRST_CIDR]:
+        if not any(block.overlaps(other) for other in used):
+            return str(block)
+    raise GateError("every /16 of 10.0.0.0/8 is used by a stack: set network.cidr by hand")
 
 
 def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) -> Path:
@@ -77,10 +133,11 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
             name=request.name,
             zone=request.zone,
             region=request.region,
-            environment="prod" if request.availability is not None else "dev",
+            environment=request.environment_name,
+            sovereign=catalog.zone_sovereignty()[request.zone],
             availability=request.availability,
             air_gapped=request.air_gapped,
-            cidr="10.60.0.0/16",
+            cidr=free_cidr(used_cidrs(project_dir, besides=path)),
             kubernetes_version=request.kubernetes_version,
             account=request.account,
             pool_name=instance.gpu.lower().replace("-", ""),
@@ -93,6 +150,7 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
             replicas_max=pool_max,
             owner=request.owner,
             cost_center=request.cost_center,
+            cost_center_is_placeholder=request.cost_center == PLACEHOLDER_COST_CENTER,
             classification=request.classification,
             budget=budget,
         )

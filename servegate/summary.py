@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from components import catalog, model_fit
-from components.config import StackSpec
+from components.config import ModelSpec, StackSpec
 from servegate.cost import CostEstimate
 from servegate.cost import estimate as estimate_cost
 
@@ -39,6 +39,9 @@ class ModelSummary:
     min_replicas: int
     max_replicas: int
     canary: str | None
+    floor_note: str | None = None
+    """How the SLA's replica floor changed the declared bounds, e.g. "min 1 → 2 by the
+    99.9 % floor"; None when the declared bounds stand."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,17 @@ def component_of(urn: str) -> str:
     return "-"
 
 
+def floor_note(spec: StackSpec, model: ModelSpec) -> str | None:
+    """Say where the SLA's replica floor raised a model's declared bounds."""
+    floor = spec.replica_floor
+    if spec.sla is None or floor <= model.replicas.min:
+        return None
+    raised = [f"min {model.replicas.min} → {floor}"]
+    if floor > model.replicas.max:
+        raised.append(f"max {model.replicas.max} → {floor}")
+    return f"{', '.join(raised)} by the {spec.sla.availability:g} % floor"
+
+
 def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
     custom = [r for r in inventory["resources"] if r.get("custom")]
     by_component = Counter(component_of(r["urn"]) for r in custom)
@@ -139,6 +153,7 @@ def summarize(spec: StackSpec, inventory: dict[str, Any]) -> StackSummary:
             min_replicas=max(model.replicas.min, spec.replica_floor),
             max_replicas=max(model.replicas.max, model.replicas.min, spec.replica_floor),
             canary=f"{model.canary.version} at {model.canary.weight}%" if model.canary else None,
+            floor_note=floor_note(spec, model),
         )
         for model in spec.models
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from components import catalog
@@ -11,13 +12,18 @@ from servegate.offline import OfflineRun
 from servegate.plan import emit
 from servegate.run import PlannedStack, offline_inventory, offline_run
 
-# Every stack file, whatever stacks/ holds (a new stack is tested like the shipped ones).
-SHIPPED = tuple(
-    sorted(
+
+def names(project_dir: Path) -> list[str]:
+    """The stacks of a project: one per stacks/Pulumi.<name>.yaml."""
+    return sorted(
         path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for path in (catalog.PROJECT_ROOT / "stacks").glob("Pulumi.*.yaml")
+        for path in (project_dir / "stacks").glob("Pulumi.*.yaml")
     )
-)
+
+
+# Every stack file, whatever stacks/ holds (a new stack is tested like the shipped ones;
+# tests/test_scaffold.py proves it with one).
+SHIPPED = tuple(names(catalog.PROJECT_ROOT))
 
 
 @cache

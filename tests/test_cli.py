@@ -69,7 +69,10 @@ def test_saved_offline_plan_gates_the_same_with_check(project: Path) -> None:
     assert code == 0, output
     checked = json.loads((project / "reports" / "prod-ca" / "report.json").read_text())
     assert checked["source"] == "preview" and offline["source"] == "offline"
-    assert checked["findings"] == offline["findings"] == []
+    assert checked["findings"] == offline["findings"]
+    # Only the advisory placeholder rule: prod-ca's registry is in an example account.
+    assert {f["rule_id"] for f in offline["findings"]} == {"AUD-010"}
+    assert all(f["enforcement"] == "advisory" for f in offline["findings"])
 
 
 def test_dev_passes_with_at_most_advisory_findings(project: Path) -> None:

@@ -12,6 +12,7 @@ import yaml
 
 from components import catalog
 from components.config import ConfigError, load_stack, parse_spec, read_stack_config
+from tests import stacks
 
 STACKS = catalog.PROJECT_ROOT / "stacks"
 
@@ -20,7 +21,7 @@ def _prod_ca() -> dict[str, Any]:
     return read_stack_config(STACKS / "Pulumi.prod-ca.yaml")
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod-ca", "prod-eu"])
+@pytest.mark.parametrize("stack", stacks.SHIPPED)
 def test_shipped_stacks_validate(stack: str) -> None:
     spec = load_stack(stack)
     assert spec.stack == stack

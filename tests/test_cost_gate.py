@@ -3,7 +3,6 @@ it, and report.json names the estimate and the budget as separate evidence value
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import yaml
 from servegate import cost
 from tests import stacks
 from tests.policy_cases_cost import COST_001_VARIANTS
-from tests.test_gate_rules import _check, project  # noqa: F401 - the fixture is used by name
+from tests.test_gate_rules import _check, _compliant_plan, project  # noqa: F401 - the fixture is used by name
 
 BUDGET_PATH = "declared.budget.monthlyUsd"
 ESTIMATE_PATH = "estimate.monthlyUsd.max"
@@ -35,13 +34,13 @@ def test_each_variant_fails_cost_001_and_the_shipped_plan_passes(
     project: Path,  # noqa: F811 - the fixture
     variant: str,
 ) -> None:
-    plan = copy.deepcopy(stacks.preview_document("prod-ca"))
+    plan = _compliant_plan()  # prod-ca without its example account id (AUD-010)
     target = COST_001_VARIANTS[variant](plan)
     code, report, output = _check(project, plan)
     assert code == 1, output
     assert {f["resource_urn"] for f in _cost_findings(report)} == {target.urn}
     assert {f["rule_id"] for f in report["findings"]} == {"COST-001"}
-    code, report, output = _check(project, stacks.preview_document("prod-ca"))
+    code, report, output = _check(project, _compliant_plan())
     assert code == 0 and report["findings"] == [], output
 
 

@@ -3,7 +3,6 @@ on that resource; the same plan corrected (the compliant prod-ca plan) passes wi
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +20,11 @@ from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
+from tests.policy_cases_placeholders import (
+    PLACEHOLDER_CASES,
+    PLACEHOLDER_VARIANTS,
+    without_placeholders,
+)
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
@@ -33,7 +37,9 @@ CASES = {
     **SLI_CASES,
     **AUTOSCALING_CASES,
     **MODEL_FIT_CASES,
+    **PLACEHOLDER_CASES,
 }
+VARIANTS = {**PLACEHOLDER_VARIANTS}
 runner = CliRunner()
 
 
@@ -72,6 +78,11 @@ def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], st
     return result.exit_code, report, result.output
 
 
+def _compliant_plan() -> dict[str, Any]:
+    """prod-ca's plan with its example account id replaced (AUD-010's corrected plan)."""
+    return without_placeholders(stacks.preview_document("prod-ca"))
+
+
 def _blocking(report: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (f["rule_id"], f["resource_urn"])
@@ -86,16 +97,17 @@ def test_every_rule_has_an_end_to_end_case() -> None:
 
 
 def test_the_compliant_plan_passes(project: Path) -> None:
-    code, report, output = _check(project, stacks.preview_document("prod-ca"))
+    code, report, output = _check(project, _compliant_plan())
     assert code == 0, output
     assert report["verdict"] == "pass"
     assert report["findings"] == []
 
 
-@pytest.mark.parametrize("rule_id", sorted(CASES))
+@pytest.mark.parametrize("rule_id", sorted(CASES) + sorted(VARIANTS))
 def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id: str) -> None:
-    plan = copy.deepcopy(stacks.preview_document("prod-ca"))
-    target = CASES[rule_id](plan)
+    plan = _compliant_plan()
+    target = {**CASES, **VARIANTS}[rule_id](plan)
+    rule_id = rule_id.split()[0]
     code, report, output = _check(project, plan)
     hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
     assert {f["resource_urn"] for f in hits} == {target.urn}, output
@@ -111,7 +123,7 @@ def test_a_violating_declaration_is_reported(project: Path, rule_id: str) -> Non
     document = yaml.safe_load(path.read_text())
     DECLARED_CASES[rule_id](document["config"])
     path.write_text(yaml.safe_dump(document))
-    code, report, output = _check(project, stacks.preview_document("prod-ca"))
+    code, report, output = _check(project, _compliant_plan())
     hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
     assert [f["resource_urn"] for f in hits] == [stacks.run("prod-ca").stack_urn], output
     assert code == (1 if _blocking(report) else 0)

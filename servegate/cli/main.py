@@ -19,12 +19,15 @@ import typer
 from components.config import ConfigError, load_stack
 from servegate import console
 from servegate.audit_log import DEFAULT_AUDIT_LOG
+from servegate.cli.options import GlobalOptionsAnywhere, check_engine, check_formats
 from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.errors import GateError
 from servegate.waivers import DEFAULT_WAIVERS_PATH, DEFAULT_WARN_EXPIRY_DAYS
 
 app = typer.Typer(
     name="servegate",
+    # `servegate preview -s dev -q` works as well as `servegate -q preview -s dev`.
+    cls=GlobalOptionsAnywhere,
     help="Policy-gated infrastructure for self-hosted LLM serving.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -177,14 +180,15 @@ def _options(
     audit_log: Path | None = None,
     warn_expiry: int = DEFAULT_WARN_EXPIRY_DAYS,
 ) -> Any:
-    from servegate.report.writer import parse_formats
+    """The common options, checked before the command does anything else (exit 2 on a typo)."""
     from servegate.run import GateOptions
 
+    check_engine(engine, opa_url)
     return GateOptions(
         project_dir=_project(),
         engine=engine,
         opa_url=opa_url,
-        formats=tuple(parse_formats(formats)),
+        formats=check_formats(formats),
         out_dir=out,
         waivers=waivers,
         baseline=baseline,
@@ -445,33 +449,48 @@ def new_stack(
     region: Annotated[str, typer.Option("--region", help="AWS region inside the zone.")],
     availability: Annotated[
         float | None,
-        typer.Option("--availability", help="Declared availability, %; omit for none."),
-    ] = 99.9,
+        typer.Option("--availability", help="Declared availability, % (default 99.9)."),
+    ] = None,
+    no_sla: Annotated[
+        bool, typer.Option("--no-sla", help="Declare no SLA (one replica, no floor).")
+    ] = False,
+    environment: Annotated[
+        str | None,
+        typer.Option("--environment", help="Environment (default: the name's first part)."),
+    ] = None,
     air_gapped: Annotated[bool, typer.Option("--air-gapped", help="No internet egress.")] = False,
     instance_type: Annotated[str, typer.Option("--instance-type")] = "g6.xlarge",
     owner: Annotated[str, typer.Option("--owner")] = "ml-platform",
-    cost_center: Annotated[str, typer.Option("--cost-center")] = "unassigned",
+    cost_center: Annotated[
+        str | None, typer.Option("--cost-center", help="Default: a placeholder AUD-010 flags.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Scaffold stacks/Pulumi.NAME.yaml from templates/stack/."""
 
     def body() -> None:
-        from servegate.scaffold import NewStack, write_stack
-
-        path = write_stack(
-            NewStack(
-                name=name,
-                zone=zone,
-                region=region,
-                availability=availability,
-                air_gapped=air_gapped,
-                instance_type=instance_type,
-                owner=owner,
-                cost_center=cost_center,
-            ),
-            _project(),
-            force=force,
+        from servegate.scaffold import (
+            DEFAULT_AVAILABILITY,
+            PLACEHOLDER_COST_CENTER,
+            NewStack,
+            write_stack,
         )
+
+        if no_sla and availability is not None:
+            raise GateError("--no-sla and --availability contradict each other: pass one")
+        declared = DEFAULT_AVAILABILITY if availability is None else availability
+        request = NewStack(
+            name=name,
+            zone=zone,
+            region=region,
+            availability=None if no_sla else declared,
+            air_gapped=air_gapped,
+            instance_type=instance_type,
+            owner=owner,
+            cost_center=cost_center or PLACEHOLDER_COST_CENTER,
+            environment=environment,
+        )
+        path = write_stack(request, _project(), force=force)
         console.info(f"wrote {path}; gate it with: servegate preview -s {name}")
 
     _guard(body)
@@ -527,8 +546,10 @@ def policies_test(engine: EngineOpt = DEFAULT_ENGINE) -> None:
 
     def body() -> None:
         from servegate.cli.policy_output import print_package_line, print_test_results
+        from servegate.engines.factory import OPA_URL_ENV
         from servegate.policy.testing import run_policy_tests
 
+        check_engine(engine, os.environ.get(OPA_URL_ENV))
         # Package lines print as each finishes: regopy takes minutes on the whole suite.
         progress = None if console.quiet() else print_package_line
         results = run_policy_tests(_project() / "policies", engine=engine, on_package=progress)

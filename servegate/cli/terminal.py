@@ -84,6 +84,9 @@ def print_summary(summary: StackSummary) -> None:
             model.canary or "-",
         )
     out.print(models)
+    for model in summary.models:
+        if model.floor_note:
+            out.print(f"  {model.name} replicas: {model.floor_note}", markup=False)
     if summary.scaling:
         scaling_table = Table(
             "scales", "what", "by", "from", "up to", title="What can scale", title_justify="left"

@@ -27,7 +27,7 @@ def build(spec: StackSpec) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        audit = AuditTrail("audit", AuditTrailArgs(spec=spec))
+        audit = AuditTrail("audit", AuditTrailArgs.of(spec))
         return pulumi.Output.all(audit.bucket_name, audit.kms_key.arn, audit.bucket.arn).apply(
             lambda values: resolved.update(
                 zip(("bucket", "key", "bucket_arn"), values, strict=True)
@@ -140,13 +140,13 @@ def test_governance_lock_for_internal_data(mocks: RecordingMocks) -> None:
         "mode": "GOVERNANCE",
         "days": spec.audit.object_lock_days,
     }
-    assert object_lock_mode(load_stack("prod-eu")) == "COMPLIANCE"
+    assert object_lock_mode(load_stack("prod-eu").tags["data-classification"]) == "COMPLIANCE"
 
 
 @pytest.mark.parametrize(("declared", "applied"), [(30, 30), (100, 120), (366, 400), (3653, 3653)])
 def test_retention_rounds_up_to_a_value_cloudwatch_accepts(declared: int, applied: int) -> None:
     spec = with_audit("prod-ca", logRetentionDays=declared)
-    assert log_retention_days(spec) == applied
+    assert log_retention_days(spec.audit) == applied
     assert applied in CLOUDWATCH_RETENTION_DAYS
 
 

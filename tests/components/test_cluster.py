@@ -24,13 +24,13 @@ def build(spec: StackSpec) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        network = SovereignNetwork("net", SovereignNetworkArgs.of(spec))
         cluster = EksCluster(
             "eks",
             EksClusterArgs(
                 region=spec.region,
                 cluster=spec.cluster,
-                log_retention_days=log_retention_days(spec),
+                log_retention_days=log_retention_days(spec.audit),
                 private_subnet_ids=network.private_subnet_ids,
             ),
         )

@@ -40,13 +40,13 @@ def with_pool(stack: str, **pool: Any) -> StackSpec:
 def build_pools(spec: StackSpec) -> None:
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        network = SovereignNetwork("net", SovereignNetworkArgs.of(spec))
         cluster = EksCluster(
             "eks",
             EksClusterArgs(
                 region=spec.region,
                 cluster=spec.cluster,
-                log_retention_days=log_retention_days(spec),
+                log_retention_days=log_retention_days(spec.audit),
                 private_subnet_ids=network.private_subnet_ids,
             ),
         )

@@ -41,7 +41,7 @@ def build(spec: StackSpec) -> SovereignNetwork:
 
     @pulumi.runtime.test
     def run() -> pulumi.Output[Any]:
-        network = SovereignNetwork("net", SovereignNetworkArgs(spec=spec))
+        network = SovereignNetwork("net", SovereignNetworkArgs.of(spec))
         created.append(network)
         return pulumi.Output.all(network.private_subnet_ids, network.public_subnet_ids)
 

@@ -13,6 +13,7 @@ import pytest
 from components import catalog
 from components.config import ConfigError, ModelSpec, StackSpec, load_stack
 from components.vllm import VllmDeployment, VllmDeploymentArgs
+from tests import stacks
 from tests.components.conftest import RecordingMocks
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -92,7 +93,7 @@ def _env(container: dict[str, Any]) -> dict[str, str]:
     return {e["name"]: e["value"] for e in container.get("env", [])}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod-ca", "prod-eu"])
+@pytest.mark.parametrize("stack", stacks.SHIPPED)
 @pulumi.runtime.test
 def test_vllm_flags_are_real_and_built_from_the_model_spec(
     mocks: RecordingMocks, stack: str
@@ -124,7 +125,7 @@ def test_vllm_flags_are_real_and_built_from_the_model_spec(
     return _settled(component).apply(check)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod-ca", "prod-eu"])
+@pytest.mark.parametrize("stack", stacks.SHIPPED)
 @pulumi.runtime.test
 def test_images_are_pinned_and_pulled_through_the_stacks_mirror(
     mocks: RecordingMocks, stack: str

@@ -1,0 +1,93 @@
+# AUD-010: no stand-in value (an example AWS account id, cost-center "unassigned") is left
+# in what the resources carry. `servegate new-stack` writes these where only the stack's
+# owner knows the real value; they come from policies/data/placeholders.yaml.
+package audit
+
+import data.lib.inventory as inv
+import rego.v1
+
+# Where in a resource's properties `needle` stands, the first such place: a container's
+# image for a workload, else the top-level property holding it. (Walking each flagged
+# resource's whole tree cost more than the rest of the audit package on a 10k-resource plan.)
+# (`some i; x := xs[i]`, not `some i, x in xs`: rego-cpp rejects the latter inside a
+# comprehension and does not enumerate an index that is only a function's argument.)
+_place_of(res, needle) := place if {
+	# The full path, not inv.: under the tests' `with input...`, regorus 0.13 loses another
+	# package's constants reached through an alias.
+	base := data.lib.inventory.workload_pod_spec_paths[res.type]
+	spec := object.get(res.props, split(base, "."), {})
+	places := sort([concat(".", [base, field, format_int(i, 10), "image"]) |
+		some field in ["containers", "initContainers"]
+		containers := object.get(spec, field, [])
+		some i
+		container := containers[i]
+		contains(object.get(container, "image", ""), needle)
+	])
+	place := places[0]
+} else := place if {
+	places := sort([key |
+		some key
+		value := res.props[key]
+		contains(json.marshal(value), needle)
+	])
+	place := places[0]
+}
+
+_placeholder_tag(res, path, key, value) := inv.violation(
+	"AUD-010", res,
+	concat("", [res.name, " has the placeholder tag ", key, "=", inv.quoted(value), " (", path, "); set the real value in llm-serving:tags"]),
+	path, value,
+)
+
+# METADATA
+# title: No placeholder values are left in the stack
+# description: A scaffolded stack carries stand-ins until its owner replaces them. Images and
+#   charts from a registry in an example AWS account cannot be pulled, ARNs in an example
+#   account point at nothing the stack owns, and costs tagged with a placeholder cost center
+#   reach nobody's budget.
+# custom:
+#   id: AUD-010
+#   area: audit
+#   severity: low
+#   enforcement: advisory
+#   scope: resource
+#   parameters: [placeholders.account_ids, placeholders.tag_values]
+#   remediation: Replace the example account id in the stack file (registry.images,
+#     registry.charts, any ARN) with the stack's AWS account, and set a real value for each
+#     placeholder tag in llm-serving:tags.
+deny contains v if {
+	some res in input.resources
+	text := json.marshal(object.get(res, "props", {}))
+	some account in data.params.placeholders.account_ids
+	contains(text, account)
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+	place := _place_of(res, account)
+	v := inv.violation(
+		"AUD-010", res,
+		concat("", [res.name, " carries the example AWS account id ", account, " in ", place, "; replace it with the stack's own account"]),
+		place, account,
+	)
+}
+
+# A tag the resource sets itself. A resource inheriting an AWS provider's default tag is
+# reported once, on the provider, where the value is written (next body).
+deny contains v if {
+	some key, placeholders in data.params.placeholders.tag_values
+	some res in input.resources
+	value := res.props.tags[key]
+	value in placeholders
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+	v := _placeholder_tag(res, concat(".", ["tags", key]), key, value)
+}
+
+deny contains v if {
+	some key, placeholders in data.params.placeholders.tag_values
+	some res in input.resources
+	value := res.props.defaultTags.tags[key]
+	value in placeholders
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+	v := _placeholder_tag(res, concat(".", ["defaultTags.tags", key]), key, value)
+}
