@@ -34,16 +34,16 @@ def program_never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(run_module, "offline_run", refuse)
     monkeypatch.setattr(run_module, "plan_inventory", refuse)
-    monkeypatch.setattr("servegate.pulumi_cli.preview_json", refuse)
+    monkeypatch.setattr("servegate.pulumi_cli.preview_with_plan", refuse)
 
 
 BAD_OPTIONS = [
     (["--engine", "nope"], f"--engine 'nope' is not an engine; allowed: {', '.join(ENGINE_NAMES)}"),
     (
         ["--format", "json,pdf"],
-        "--format 'pdf' is not a report format; allowed: json, md, html, sarif, junit",
+        "--format 'pdf' is not a report format; allowed: json, md, html, sarif, junit, codequality",
     ),
-    (["--format", " , "], "--format is empty; allowed: json, md, html, sarif, junit"),
+    (["--format", " , "], "--format is empty; allowed: json, md, html, sarif, junit, codequality"),
     (
         ["--engine", "opa", "--opa-url", "localhost:8181"],
         "--opa-url 'localhost:8181' (or OPA_URL) is not an http:// or https:// URL with a host",
@@ -71,7 +71,12 @@ def test_a_bad_common_option_exits_2_in_one_line_before_the_program_runs(
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
-    assert not (project / "reports").exists()
+    # Nothing was judged and no report written; the refusal itself is in the audit log.
+    assert not (project / "reports" / "prod-ca").exists()
+    [entry] = [
+        json.loads(line) for line in (project / "reports/audit.jsonl").read_text().splitlines()
+    ]
+    assert (entry["verdict"], entry["exit_code"]) == ("error", 2)
 
 
 def test_a_bad_opa_url_from_the_environment_is_named_too(
