@@ -284,6 +284,22 @@ class ModelSpec(_Spec):
             )
         return replace(known, **{k: v for k, v in declared.items() if v is not None})
 
+    def fit_on(self, instance: catalog.GpuInstance) -> model_fit.Fit | None:
+        """One replica of this model on ``instance``'s GPUs; None when its facts are missing."""
+        facts = self.facts()
+        if facts is None:
+            return None
+        return model_fit.estimate(
+            self.served_model_name,
+            facts,
+            quantization=self.quantization,
+            max_model_len=self.max_model_len,
+            tensor_parallel=self.tensor_parallel,
+            gpu_memory_gib=instance.gpu_memory_gib,
+            gpu_memory_utilization=self.gpu_memory_utilization,
+            gpu=instance.gpu,
+        )
+
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
@@ -423,8 +439,8 @@ def air_gapped_source_problems(model: ModelSpec, key: str) -> list[ConfigProblem
 def _model_fit_problems(
     model: ModelSpec, key: str, instance: catalog.GpuInstance
 ) -> Iterator[ConfigProblem]:
-    facts = model.facts()
-    if facts is None:
+    fit = model.fit_on(instance)
+    if fit is None:
         missing = [n for n in REQUIRED_MODEL_FACTS if getattr(model, n) is None]
         yield ConfigProblem(
             key=f"{key}.{to_camel(missing[0])}",
@@ -435,16 +451,6 @@ def _model_fit_problems(
             ),
         )
         return
-    fit = model_fit.estimate(
-        model.served_model_name,
-        facts,
-        quantization=model.quantization,
-        max_model_len=model.max_model_len,
-        tensor_parallel=model.tensor_parallel,
-        gpu_memory_gib=instance.gpu_memory_gib,
-        gpu_memory_utilization=model.gpu_memory_utilization,
-        gpu=instance.gpu,
-    )
     for problem in fit.problems:
         yield ConfigProblem(key=f"{key}.{problem.field.value}", message=problem.message)
 

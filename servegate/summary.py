@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import catalog, model_fit
+from components import catalog
 from components.config import ModelSpec, StackSpec
 from servegate.cost import CostEstimate
 from servegate.cost import estimate as estimate_cost
@@ -280,20 +280,10 @@ def model_fit_summaries(spec: StackSpec) -> tuple[ModelFitSummary, ...]:
     every model has its facts and fits)."""
     rows = []
     for model in spec.models:
-        facts = model.facts()
         instance = spec.pool(model.pool).instance
-        if facts is None:
+        fit = model.fit_on(instance)
+        if fit is None:
             continue
-        fit = model_fit.estimate(
-            model.served_model_name,
-            facts,
-            quantization=model.quantization,
-            max_model_len=model.max_model_len,
-            tensor_parallel=model.tensor_parallel,
-            gpu_memory_gib=instance.gpu_memory_gib,
-            gpu_memory_utilization=model.gpu_memory_utilization,
-            gpu=instance.gpu,
-        )
         rows.append(
             ModelFitSummary(
                 name=model.name,
