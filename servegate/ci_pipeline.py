@@ -13,11 +13,11 @@ from pathlib import Path
 
 import jinja2
 
-from components import catalog, versions
+from components import versions
 from servegate.errors import GateError
+from servegate.templates_dir import template_loader
 
-TEMPLATES = catalog.PROJECT_ROOT / "templates"
-# provider -> (template under templates/ci, file it writes in the project)
+# provider -> (template under servegate/templates/ci, file it writes in the project)
 CI_FILES: dict[str, tuple[tuple[str, Path], ...]] = {
     "github": (("github.yml.j2", Path(".github/workflows/servegate.yml")),),
     "gitlab": (
@@ -36,7 +36,7 @@ def render_ci(provider: str, backend: str = "cloud") -> dict[Path, str]:
     if backend not in BACKENDS:
         raise GateError(f"--backend {backend!r}: use one of {', '.join(BACKENDS)}")
     environment = jinja2.Environment(  # noqa: S701 - YAML, not HTML
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=template_loader(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )

@@ -15,8 +15,8 @@ import yaml
 from components import catalog, versions
 from components.config import ConfigError, load_stack, stack_file
 from servegate.errors import GateError
+from servegate.templates_dir import template_loader
 
-TEMPLATES = catalog.PROJECT_ROOT / "templates"
 _STACK_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DEFAULT_AVAILABILITY = 99.9
 # A new stack's VPC is the first /16 of 10.0.0.0/8, from 10.60.0.0/16 up and then from
@@ -39,7 +39,7 @@ PLACEHOLDER_COST_CENTER = _placeholder("tag_values", "cost-center")
 def _environment() -> jinja2.Environment:
     # YAML, not HTML: no autoescape; StrictUndefined so a missing value fails loudly.
     return jinja2.Environment(  # noqa: S701
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=template_loader(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
@@ -173,7 +173,7 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
     return path
 
 
-# The budget line the stack template writes (templates/stack/Pulumi.stack.yaml.j2).
+# The budget line the stack template writes (servegate/templates/stack/Pulumi.stack.yaml.j2).
 _BUDGET_LINE = re.compile(r"(?m)^(\s*monthlyUsd: )\d+$")
 
 

@@ -74,7 +74,6 @@ def test_no_placeholder_wording_in_the_product() -> None:
             "servegate",
             "components",
             "policies",
-            "templates",
             "docs",
             "README.md",
         ],

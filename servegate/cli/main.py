@@ -466,7 +466,7 @@ def new_stack(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Scaffold stacks/Pulumi.NAME.yaml from templates/stack/."""
+    """Scaffold stacks/Pulumi.NAME.yaml from servegate/templates/stack/."""
 
     def body() -> None:
         from servegate.scaffold import (

@@ -1,5 +1,5 @@
 """The Jinja environments of the reports: HTML with autoescaping, Markdown with an
-escaping finalizer, both loading templates/report/."""
+escaping finalizer, both loading servegate/templates/report/."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from servegate.findings import Area, Finding
 from servegate.report.values import short_value, status_of
-
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "report"
+from servegate.templates_dir import template_loader
 
 # Characters that start Markdown syntax inline (emphasis, code, links, tables, strikethrough).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -70,7 +68,7 @@ def html_environment() -> Environment:
     extension check, so autoescape is switched on outright)."""
     return _common(
         Environment(
-            loader=FileSystemLoader(TEMPLATE_DIR),
+            loader=template_loader("report"),
             autoescape=True,
             undefined=StrictUndefined,
         )
@@ -81,7 +79,7 @@ def markdown_environment() -> Environment:
     """Environment for Markdown templates: every ``{{ value }}`` passes through md_escape
     unless it is already Markup (what md_code and explicit markup return)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=template_loader("report"),
         autoescape=False,
         undefined=StrictUndefined,
         finalize=md_escape,
