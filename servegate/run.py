@@ -19,9 +19,9 @@ from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.errors import GateError
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
-from servegate.offline import OfflineRun, run_offline
 from servegate.plan.inventory import build_inventory, evaluation
 from servegate.plan.load import load_plan
+from servegate.plan.offline import OfflineRun, run_offline
 from servegate.plan.ops import DELETING_OPS
 from servegate.policy.bundle import PolicyBundle, load_bundle
 from servegate.report.writer import write_reports

@@ -8,8 +8,8 @@ from typing import Any
 
 from components import catalog
 from components.config import StackSpec, load_stack, read_stack_config, stack_file
-from servegate.offline import OfflineRun
 from servegate.plan import emit
+from servegate.plan.offline import OfflineRun
 from servegate.run import PlannedStack, offline_inventory, offline_run
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from servegate.render import HELM_RELEASE
+from servegate.k8s_manifests import HELM_RELEASE
 from tests import stacks
 from tests.crd_validation import fragment_errors, schema_path, subschema
 

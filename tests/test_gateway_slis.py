@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from components.gateway_telemetry import OWNING_GATEWAY_NAME_LABEL, OWNING_GATEWAY_NAMESPACE_LABEL
-from servegate.render import Manifest, helm_releases, manifests
+from servegate.k8s_manifests import Manifest, helm_releases, manifests
 from tests import stacks
 
 MODEL_HEADER = "x-ai-eg-model"

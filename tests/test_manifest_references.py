@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from servegate.render import Manifest, manifests
+from servegate.k8s_manifests import Manifest, manifests
 from tests import stacks
 
 STACKS = stacks.SHIPPED

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from components import gateway_telemetry as gw
-from servegate.render import helm_releases, manifests
+from servegate.k8s_manifests import helm_releases, manifests
 from tests import stacks
 from tests.metric_lists import VENDOR, Metric, load, resolve, series_read
 

@@ -13,8 +13,8 @@ from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings
 
 from components.config import ConfigError, ConfigProblem
-from servegate.offline import OfflineRun, OfflineRunError, run_offline
 from servegate.plan.inventory import build_inventory
+from servegate.plan.offline import OfflineRun, OfflineRunError, run_offline
 
 CONFIG = {"aws:region": "ca-central-1", "llm-serving:models": [{"name": "llama-8b"}]}
 

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from servegate.render import Manifest, helm_releases, manifests, write_manifests
+from servegate.k8s_manifests import Manifest, helm_releases, manifests, write_manifests
 from tests import stacks
 from tests.crd_validation import VENDORED, schema_path, validator
 

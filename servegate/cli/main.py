@@ -429,7 +429,7 @@ def render(
     """Write every Kubernetes object of the stack as YAML."""
 
     def body() -> None:
-        from servegate.render import write_manifests
+        from servegate.k8s_manifests import write_manifests
         from servegate.run import offline_inventory
 
         spec = load_stack(stack, _project())

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from servegate.offline import OfflineRun
+from servegate.plan.offline import OfflineRun
 from servegate.plan.secrets import SECRET
 
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -33,7 +33,7 @@ from servegate.plan.raw import RawResource
 from servegate.plan.secrets import scrub, scrub_properties
 
 MOCK_ACCOUNT = "123456789012"
-_LOG = logging.getLogger("servegate.offline")
+_LOG = logging.getLogger("servegate.plan.offline")
 # Frames under these are the SDK, providers or asyncio, not the program.
 _LIBRARY_DIRS = tuple(
     {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
