@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from servegate.plan.urns import ROOT_STACK_TYPE
+
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 def base_document(stack: str, project_dir: Path) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def base_document(stack: str, project_dir: Path) -> dict[str, Any]:
 
 def resource_steps(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The document's steps other than the root stack's."""
-    return [step for step in doc["steps"] if _step_type(step) != STACK_TYPE]
+    return [step for step in doc["steps"] if _step_type(step) != ROOT_STACK_TYPE]
 
 
 def copies_for(target: int, per_copy: int) -> int:
@@ -44,7 +45,7 @@ def copies_for(target: int, per_copy: int) -> int:
 
 def replicate(doc: Mapping[str, Any], copies: int) -> dict[str, Any]:
     """``doc`` with its resource steps repeated ``copies`` times, each copy consistent."""
-    root_steps = [step for step in doc["steps"] if _step_type(step) == STACK_TYPE]
+    root_steps = [step for step in doc["steps"] if _step_type(step) == ROOT_STACK_TYPE]
     steps = resource_steps(doc)
     urns = {step["urn"] for step in steps}
     namespaces = {

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from components import versions
+from servegate.audit_log import DEFAULT_AUDIT_LOG
 from servegate.errors import GateError
 from servegate.templates_dir import template_loader
 
@@ -42,6 +43,7 @@ def render_ci(provider: str, backend: str = "cloud") -> dict[Path, str]:
     )
     context = {
         "backend": backend,
+        "audit_log": DEFAULT_AUDIT_LOG.as_posix(),
         "actions": versions.github_actions(),
         "pulumi_version": versions.pulumi_cli(),
     }

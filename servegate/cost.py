@@ -34,11 +34,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeGuard
 
 from components import catalog
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-DELETING_OPS = frozenset(
-    {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
-)
+from servegate.plan.ops import DELETING_OPS
+from servegate.plan.unknowns import UNKNOWN
 
 GPU_NODES = "gpu_nodes"
 SYSTEM_NODES = "system_nodes"

@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
+from servegate.plan.secrets import SECRET
+
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-SECRET = "[secret]"
 _TOKEN = re.compile(r"^kubernetes:(?P<group>[^/]+)/(?P<version>[^:]+):(?P<kind>.+)$")
 
 

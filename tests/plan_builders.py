@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from servegate.plan.unknowns import UNKNOWN
+
 STACK = "prod-ca"
 PROJECT = "llm-serving"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"

@@ -12,8 +12,8 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from servegate.plan.unknowns import UNKNOWN
+from servegate.plan.urns import ROOT_STACK_TYPE as STACK_TYPE
 
 
 class Target(NamedTuple):

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from servegate.plan.unknowns import UNKNOWN
+from servegate.plan.urns import ROOT_STACK_TYPE as STACK_TYPE
+
 Doc = dict[str, Any]
 State = dict[str, Any]
 
@@ -26,8 +29,6 @@ class Target(NamedTuple):
 
 PolicyCase = Callable[[Doc], Target]
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from servegate.plan.secrets import SECRET
 from servegate.report.writer import FORMATS, write_reports
 from tests.report_builders import finding, report, urn
-
-SECRET = "[secret]"
 
 
 def test_redacted_value_renders_as_such_in_every_format(tmp_path: Path) -> None:

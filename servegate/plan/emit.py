@@ -12,8 +12,7 @@ from typing import Any
 
 from servegate.plan.offline import OfflineRun
 from servegate.plan.secrets import SECRET
-
-STACK_TYPE = "pulumi:pulumi:Stack"
+from servegate.plan.urns import ROOT_STACK_TYPE
 
 
 def _config_value(value: Any) -> str:
@@ -24,7 +23,7 @@ def _config_value(value: Any) -> str:
 
 
 def preview_document(run: OfflineRun, config: Mapping[str, Any]) -> dict[str, Any]:
-    root_state = {"urn": run.stack_urn, "custom": False, "type": STACK_TYPE}
+    root_state = {"urn": run.stack_urn, "custom": False, "type": ROOT_STACK_TYPE}
     steps: list[dict[str, Any]] = [
         {
             "op": "same",

@@ -15,6 +15,7 @@ from typing import Any
 
 from servegate.plan import urns
 from servegate.plan.raw import RawResource
+from servegate.plan.secrets import SECRET
 from servegate.plan.unknowns import UNKNOWN
 
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -75,7 +76,7 @@ def is_default_provider(urn: str) -> bool:
 
 def known_string(value: Any) -> str | None:
     """``value`` when it is a real, non-empty string (not unknown, not a secret)."""
-    if isinstance(value, str) and value and value not in (UNKNOWN, "[secret]"):
+    if isinstance(value, str) and value and value not in (UNKNOWN, SECRET):
         return value
     return None
 
