@@ -23,8 +23,10 @@ def _loud_console() -> Iterator[None]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A project folder: real program, components' data and policies; private stacks/reports."""
+    """A project folder: the real program, Pulumi project file and policies (linked), and a
+    private copy of stacks/ (tests add or change stack files); reports land inside it."""
     shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
     (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
     shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copy(catalog.PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     return tmp_path

@@ -20,15 +20,6 @@ runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project folder: real program, components' data and policies; private stacks/reports."""
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
-
-
 def invoke(project: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["-C", str(project), *args])
     return result.exit_code, result.output

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from components import catalog
 from servegate import run as run_module
 from servegate.cli.main import app
 from servegate.cli.options import hoist_global_options
 from servegate.engines import ENGINE_NAMES
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
 
 
 @pytest.fixture

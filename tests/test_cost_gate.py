@@ -12,7 +12,7 @@ import yaml
 from servegate import cost
 from tests import stacks
 from tests.policy_cases_cost import COST_001_VARIANTS
-from tests.test_gate_rules import _check, _compliant_plan, project  # noqa: F401 - the fixture is used by name
+from tests.test_gate_rules import _check, _compliant_plan
 
 BUDGET_PATH = "declared.budget.monthlyUsd"
 ESTIMATE_PATH = "estimate.monthlyUsd.max"

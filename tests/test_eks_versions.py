@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,12 +50,10 @@ def test_every_shipped_stack_is_in_standard_support_today() -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps(stacks.preview_document("prod-ca")))
-    return tmp_path
+def project(project: Path) -> Path:
+    """The shared project folder (tests/conftest.py) with prod-ca's preview as plan.json."""
+    (project / "plan.json").write_text(json.dumps(stacks.preview_document("prod-ca")))
+    return project
 
 
 def _check(project: Path, *extra: str) -> tuple[int, dict[str, Any], str]:

@@ -4,7 +4,6 @@ on that resource; the same plan corrected (the compliant prod-ca plan) passes wi
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +40,6 @@ CASES = {
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS}
 runner = CliRunner()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project folder with the real policies and a private copy of the stack files."""
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    return tmp_path
 
 
 def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], str]:

@@ -207,15 +207,6 @@ def _case_config(case: FitCase) -> dict[str, Any]:
     return config
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project folder with the real program and policies and a private stacks folder."""
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    for name in ("policies", "__main__.py", "Pulumi.yaml"):
-        (tmp_path / name).symlink_to(catalog.PROJECT_ROOT / name)
-    return tmp_path
-
-
 def _write_stack(project: Path, name: str, config: dict[str, Any]) -> None:
     path = project / "stacks" / f"Pulumi.{name}.yaml"
     path.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")

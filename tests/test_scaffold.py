@@ -17,14 +17,6 @@ from tests.stacks import names as known_stacks
 runner = CliRunner()
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
-
-
 def _run(project: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["--project-dir", str(project), *args])
     return result.exit_code, result.output

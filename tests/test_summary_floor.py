@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components import catalog
 from components.config import load_stack
 from servegate.cli.main import app
 from servegate.summary import floor_note
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(catalog.PROJECT_ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "policies").symlink_to(catalog.PROJECT_ROOT / "policies")
-    shutil.copy(catalog.PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    return tmp_path
 
 
 def _set_replicas(project: Path, stack: str, model: int, replicas: dict[str, int]) -> None:
