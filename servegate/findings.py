@@ -195,6 +195,57 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class DeclaredSla:
+    availability: float
+    # Latency objectives as the stack config spells them (ttftP95Seconds, e2eP95Seconds).
+    latency: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GpuPoolClaim:
+    """A GPU node group the plan declares, with its monthly cost from servegate.cost."""
+
+    name: str
+    nodes_min: float
+    nodes_max: float
+    # What drives the amount: "l4: 3-6 × g6.xlarge at 0.89 USD/h".
+    basis: str
+    monthly_min_usd: float
+    monthly_max_usd: float
+
+
+@dataclass(frozen=True)
+class ModelClaim:
+    """A model track the plan serves and its replica bounds (servegate.summary.scaling_of)."""
+
+    name: str
+    replicas_min: int
+    replicas_max: int
+    scaled_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the stack claims about itself, as judged: the facts the rules read."""
+
+    zone: str | None = None
+    region: str | None = None
+    sovereign: bool | None = None
+    air_gapped: bool | None = None
+    sla: DeclaredSla | None = None
+    data_classification: str | None = None
+    budget_monthly_usd: float | None = None
+    gpu_pools: tuple[GpuPoolClaim, ...] = ()
+    models: tuple[ModelClaim, ...] = ()
+    # servegate.cost's estimate of the whole plan, minimum to maximum scale, USD a month.
+    cost_min_usd: float | None = None
+    cost_max_usd: float | None = None
+    # Resources the estimate could not price (left out of the amounts above).
+    cost_unpriced: int = 0
+    as_of: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     stack: str
     source: str
@@ -216,6 +267,8 @@ class Report:
     # The waivers file read for this run (None: there was none) and the SHA-256 of its bytes.
     waivers_file: str | None = None
     waivers_sha256: str | None = None
+    # What the stack declares (None in reports written before servegate recorded it).
+    declared: Declared | None = None
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

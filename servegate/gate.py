@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from servegate.declared import declared_of
 from servegate.engines.base import Engine, EngineError
 from servegate.errors import GateError
 from servegate.findings import (
@@ -122,6 +123,7 @@ def judge(
         resources_evaluated=len(inventory.get("resources", [])),
         waivers_file=waivers.path,
         waivers_sha256=waivers.sha256,
+        declared=declared_of(inventory),
     )
 
 

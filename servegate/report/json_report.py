@@ -105,6 +105,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "resources_evaluated": report.resources_evaluated,
         "waivers_file": report.waivers_file,
         "waivers_sha256": report.waivers_sha256,
+        "declared": asdict(report.declared) if report.declared else None,
         "summary": asdict(report.summary),
         "findings": [finding_to_dict(f) for f in report.findings],
         "waiver_problems": [waiver_problem_to_dict(p) for p in report.waiver_problems],
