@@ -74,6 +74,13 @@ class Rule:
     # Single-resource rules block in CrossGuard's per-resource hook.
     scope: str = "resource"
     test_cases: int = 0
+    # When the rule applies at all, a condition on the inventory (METADATA
+    # custom.applies_when, e.g. "declared.sla"), and the reason it gives when it does not.
+    applies_when: str = ""
+    not_applicable: str = ""
+    # Resource types the rule judges (METADATA custom.resource_types): what "passed on N
+    # resources" counts; empty: every resource of the plan.
+    resource_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +201,26 @@ class Summary:
     total: int
 
 
+class RuleOutcome(StrEnum):
+    """A rule's status over the whole plan."""
+
+    PASSED = "passed"
+    NOT_APPLICABLE = "not_applicable"
+    FAILED = "failed"
+    WAIVED = "waived"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    rule_id: str
+    status: RuleOutcome
+    # passed: resources of the rule's types judged; failed/waived/undecided: findings.
+    count: int = 0
+    # not_applicable: why (the rule's METADATA custom.not_applicable).
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class DeclaredSla:
     availability: float
@@ -269,6 +296,9 @@ class Report:
     waivers_sha256: str | None = None
     # What the stack declares (None in reports written before servegate recorded it).
     declared: Declared | None = None
+    # Every rule's status, in catalog order (empty in reports written before servegate
+    # recorded it).
+    rule_status: tuple[RuleStatus, ...] = ()
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

@@ -25,6 +25,7 @@ from servegate.findings import (
     verdict_of,
 )
 from servegate.policy.bundle import PolicyBundle
+from servegate.rule_status import rule_statuses
 from servegate.waivers import DEFAULT_WARN_EXPIRY_DAYS, WaiverSet
 
 _REQUIRED_KEYS = ("rule_id", "urn", "message")
@@ -124,6 +125,7 @@ def judge(
         waivers_file=waivers.path,
         waivers_sha256=waivers.sha256,
         declared=declared_of(inventory),
+        rule_status=rule_statuses(bundle.rules, findings, inventory),
     )
 
 

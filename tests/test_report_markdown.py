@@ -60,8 +60,8 @@ def test_values_cannot_inject_html_or_break_tables() -> None:
     text = render_markdown(replace(failing_report(), findings=(nasty,)))
     assert XSS not in text and "<b>" not in text and "[l](http" not in text
     row = next(line for line in text.splitlines() if line.startswith("| RES-001 |"))
-    # a cell separator is an unescaped pipe; the header has five columns
-    assert len(re.findall(r"(?<!\\)\|", row)) == 6
+    # a cell separator is an unescaped pipe; the header has six columns
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7
 
 
 def test_script_resource_is_escaped() -> None:

@@ -34,6 +34,8 @@ _drivers := concat(", ", [concat(" ", [estimate.kind_titles[kind], _usd_cents(am
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   applies_when: declared.budget.monthlyUsd
+#   not_applicable: no budget declared
 #   parameters: [prices.hours_per_month, prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage, prices.assumptions]
 #   remediation: Lower GPU pools' maxSize or choose cheaper instance types, run a Kubernetes version
 #     in standard support, drop unneeded endpoints or NAT gateways, or have the budget raised
@@ -94,6 +96,8 @@ deny contains v if {
 #   severity: low
 #   enforcement: advisory
 #   scope: stack
+#   applies_when: "declared.budget.monthlyUsd == null"
+#   not_applicable: a budget is declared
 #   parameters: []
 #   remediation: Declare llm-serving:budget with monthlyUsd in the stack's config.
 deny contains v if {

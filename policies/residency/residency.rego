@@ -196,6 +196,8 @@ deny contains v if {
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: "declared.residency.sovereign != false"
+#   not_applicable: not sovereign
 #   parameters: [zones.global_type_prefixes]
 #   remediation: Give the resource (or its AWS provider) an explicit, known region inside the zone.
 deny contains v if {
@@ -470,6 +472,8 @@ _foreign_region_arguments(args, regions) := {region |
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
 #   parameters: [zones.zones]
 #   remediation: Mirror the weights into an in-zone S3 bucket of this stack (s3://) or a volume
 #     (pvc://) and point the model's source there.
@@ -529,6 +533,8 @@ _some_server_online if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
 #   parameters: []
 #   remediation: Set env HF_HUB_OFFLINE=1 on every container of the model server.
 deny contains v if {
@@ -608,6 +614,8 @@ _chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repos
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
 #   parameters: [zones.zones]
 #   remediation: Mirror the image or chart into ECR in a zone region and reference it there
 #     (<account>.dkr.ecr.<region>.amazonaws.com/..., oci:// for charts).
@@ -652,6 +660,8 @@ deny contains v if {
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
 #   parameters: []
 #   remediation: Remove the gateway and reach AWS services through VPC endpoints.
 deny contains v if {
@@ -764,6 +774,8 @@ _backend_ref(res) := [object.get(ref, "namespace", _namespace(res)), ref.name] i
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   applies_when: "declared.residency.sovereign != false"
+#   not_applicable: not sovereign
 #   parameters: []
 #   remediation: Point the Backend at an in-cluster Service (<svc>.<ns>.svc.cluster.local) and
 #     remove routes to external providers.

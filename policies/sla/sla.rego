@@ -124,6 +124,9 @@ _gpus_per_replica(res) := sum([n |
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
+#   resource_types: ["kubernetes:apps/v1:Deployment"]
 #   parameters: [sla.tiers, sla.default_min_replicas]
 #   remediation: Raise the model's replicas.min to at least the floor of its availability tier.
 deny contains v if {
@@ -180,6 +183,8 @@ _scales_stable_server(res) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
 #   parameters: [sla.tiers, sla.default_min_replicas]
 #   remediation: Set the ScaledObject's minReplicaCount (or the HPA's minReplicas) to at least the
 #     floor of the availability tier.
@@ -222,6 +227,8 @@ _unspread_specs := {spec | some spec in _stable_pod_specs; not _zone_spread(spec
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
 #   parameters: [sla.min_zones]
 #   remediation: Add a topologySpreadConstraint on topology.kubernetes.io/zone with
 #     whenUnsatisfiable DoNotSchedule (or required pod anti-affinity by zone).
@@ -634,6 +641,8 @@ _gateway_replicas(kubernetes) := object.get(kubernetes, ["envoyHpa", "minReplica
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
 #   parameters: []
 #   remediation: Set gateway.replicas (EnvoyProxy envoyDeployment.replicas) to at least 2.
 deny contains v if {
@@ -678,6 +687,8 @@ _unalerted_models := {model |
 #   severity: medium
 #   enforcement: mandatory
 #   scope: stack
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
 #   parameters: []
 #   remediation: Add a PrometheusRule alert labelled model=<name> and slo=availability (the
 #     Monitoring component generates one per model).

@@ -84,6 +84,8 @@ _sli_proxies_scraped if {
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
 #   parameters: []
 #   remediation: Compute each model's availability SLI (rules labelled model=<name>,
 #     slo=availability) from the gateway's request metrics (envoy_cluster_upstream_rq by

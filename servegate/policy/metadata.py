@@ -159,6 +159,7 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
         raise PolicyError(
             f"{where}: key custom.scope of {rule_id} is {scope!r}; allowed: {', '.join(SCOPES)}"
         )
+    applies_when, not_applicable = _applicability(where, rule_id, custom)
     return Rule(
         id=rule_id,
         title=_required_str(where, block, "title"),
@@ -170,7 +171,51 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
         remediation=_required_str(where, custom, "remediation", prefix="custom."),
         parameters=_str_list(where, custom, "parameters"),
         scope=scope,
+        resource_types=_str_list(where, custom, "resource_types"),
+        applies_when=applies_when,
+        not_applicable=not_applicable,
     )
+
+
+# custom.applies_when: "PATH" (set: present, not null, not false), "PATH == LITERAL" or
+# "PATH != LITERAL", LITERAL one of true, false, null; PATH dotted from the input root.
+_CONDITION = re.compile(r"^([A-Za-z_][\w.]*[\w])(?:\s*(==|!=)\s*(true|false|null))?$")
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _applicability(where: str, rule_id: str, custom: dict[str, Any]) -> tuple[str, str]:
+    """custom.applies_when and custom.not_applicable ("", "" when the rule always applies)."""
+    condition = custom.get("applies_when")
+    if condition is None:
+        return "", ""
+    if not isinstance(condition, str) or not _CONDITION.match(condition.strip()):
+        raise PolicyError(
+            f"{where}: key custom.applies_when of {rule_id} is {condition!r}; allowed: PATH, "
+            f"PATH == LITERAL or PATH != LITERAL (LITERAL: true, false, null)"
+        )
+    reason = custom.get("not_applicable")
+    if not isinstance(reason, str) or not reason.strip():
+        raise PolicyError(
+            f"{where}: key custom.not_applicable of {rule_id} is missing or empty; a rule with "
+            f"custom.applies_when says why it does not apply (e.g. 'no SLA declared')"
+        )
+    return condition.strip(), " ".join(reason.split())
+
+
+def applies(rule: Rule, document: Mapping[str, Any]) -> bool:
+    """Whether ``rule`` applies to the policy input ``document`` (its custom.applies_when)."""
+    match = _CONDITION.match(rule.applies_when)
+    if match is None:
+        return True
+    path, operator, literal = match.groups()
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if operator is None:
+        return value is not None and value is not False
+    expected = _LITERALS[literal]
+    same = value is expected or (value == expected and type(value) is type(expected))
+    return same if operator == "==" else not same
 
 
 def _enum(where: str, rule_id: str, custom: dict[str, Any], key: str, kind: type[E]) -> E:

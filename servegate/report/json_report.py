@@ -76,6 +76,9 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         "parameters": list(rule.parameters),
         "scope": rule.scope,
         "test_cases": rule.test_cases,
+        "applies_when": rule.applies_when,
+        "not_applicable": rule.not_applicable,
+        "resource_types": list(rule.resource_types),
     }
 
 
@@ -112,6 +115,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "baseline": _baseline_to_dict(report),
         "resolved": [finding_to_dict(f) for f in report.resolved],
         "rules": [rule_to_dict(r) for r in report.rules],
+        "rule_status": [
+            {"rule_id": s.rule_id, "status": s.status.value, "count": s.count, "reason": s.reason}
+            for s in report.rule_status
+        ],
     }
 
 

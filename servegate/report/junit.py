@@ -2,7 +2,8 @@
 
 A rule fails when it has unwaived mandatory findings (undecided ones included: the gate
 fails closed). Advisory and waived findings keep their rule passing and are listed in
-``<system-out>`` so they stay visible without failing the build.
+``<system-out>`` so they stay visible without failing the build. A rule that does not
+apply to the stack (no SLA declared, not sovereign) is ``<skipped>``, never a pass.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from servegate.findings import Finding, Report, Rule
+from servegate.findings import Finding, Report, Rule, RuleOutcome, RuleStatus
 from servegate.report.values import sort_key, status_of, value_text
 from servegate.report.view import all_rules
 
@@ -37,7 +38,9 @@ def _line(finding: Finding) -> str:
     return f"- {status_of(finding)}: {line}"
 
 
-def _testcase(rule: Rule, findings: list[Finding], stack: str) -> tuple[ET.Element, bool]:
+def _testcase(
+    rule: Rule, findings: list[Finding], stack: str, status: RuleStatus | None
+) -> tuple[ET.Element, bool]:
     case = ET.Element(
         "testcase",
         {"classname": rule.area.value, "name": _xml_text(f"{rule.id} {rule.title}"), "time": "0"},
@@ -55,6 +58,8 @@ def _testcase(rule: Rule, findings: list[Finding], stack: str) -> tuple[ET.Eleme
             },
         )
         failure.text = _xml_text("\n".join(_line(f) for f in blocking))
+    if status is not None and status.status is RuleOutcome.NOT_APPLICABLE:
+        ET.SubElement(case, "skipped", {"message": _xml_text(f"not applicable: {status.reason}")})
     if others:
         out = ET.SubElement(case, "system-out")
         out.text = _xml_text("\n".join(_line(f) for f in others))
@@ -67,9 +72,19 @@ def render_junit(report: Report) -> str:
     for finding in sorted(report.findings, key=sort_key):
         by_rule[finding.rule_id].append(finding)
     rules = sorted(all_rules(report).values(), key=lambda r: r.id)
-    cases = [_testcase(rule, by_rule.get(rule.id, []), report.stack) for rule in rules]
+    statuses = {s.rule_id: s for s in report.rule_status}
+    cases = [
+        _testcase(rule, by_rule.get(rule.id, []), report.stack, statuses.get(rule.id))
+        for rule in rules
+    ]
     failures = sum(1 for _, failed in cases if failed)
-    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": "0"}
+    skipped = sum(1 for s in statuses.values() if s.status is RuleOutcome.NOT_APPLICABLE)
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+    }
     root = ET.Element("testsuites", {"name": "servegate", **counts, "time": "0"})
     suite = ET.SubElement(
         root,

@@ -11,6 +11,7 @@ from servegate.findings import (
     Finding,
     Report,
     Rule,
+    RuleStatus,
     Summary,
     Waiver,
 )
@@ -45,6 +46,11 @@ class ReportView:
     waivers: tuple[WaiverUse, ...]
     rules: dict[str, Rule]
     baseline: dict[str, int] | None
+    # Rules per status (passed, not_applicable, failed, waived, undecided), each by id.
+    rule_status: tuple[RuleStatus, ...] = ()
+
+    def rules_with(self, outcome: str) -> tuple[RuleStatus, ...]:
+        return tuple(s for s in self.rule_status if s.status.value == outcome)
 
     @property
     def undecided_blocking(self) -> int:
@@ -109,4 +115,5 @@ def build_view(report: Report) -> ReportView:
         waivers=waivers_used(report.findings),
         rules=all_rules(report),
         baseline=baseline_counts(report),
+        rule_status=tuple(sorted(report.rule_status, key=lambda s: s.rule_id)),
     )
