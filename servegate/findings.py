@@ -81,6 +81,9 @@ class Rule:
     # Resource types the rule judges (METADATA custom.resource_types): what "passed on N
     # resources" counts; empty: every resource of the plan.
     resource_types: tuple[str, ...] = ()
+    # The stack-config key that controls the rule's findings (METADATA custom.config_key,
+    # e.g. "audit.logRetentionDays"): where SARIF points.
+    config_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,17 @@ class Summary:
     total: int
 
 
+@dataclass(frozen=True)
+class SourceLocation:
+    """A line of the repository that controls findings: of one rule (its config key) or of
+    one resource type (the component line that declares it)."""
+
+    uri: str
+    line: int
+    rule_id: str = ""
+    resource_type: str = ""
+
+
 class RuleOutcome(StrEnum):
     """A rule's status over the whole plan."""
 
@@ -299,6 +313,9 @@ class Report:
     # Every rule's status, in catalog order (empty in reports written before servegate
     # recorded it).
     rule_status: tuple[RuleStatus, ...] = ()
+    # Where findings point in the repository (servegate.source_lines), by rule and by type.
+    rule_locations: tuple[SourceLocation, ...] = ()
+    type_locations: tuple[SourceLocation, ...] = ()
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

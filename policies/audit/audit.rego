@@ -240,6 +240,7 @@ _expires(retention) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   config_key: audit.logRetentionDays
 #   parameters: [retention.min_log_retention_days]
 #   remediation: Set retention_in_days on the log group to at least the minimum for the stack's
 #     data classification (policies/data/retention.yaml), or 0 to keep logs forever.
@@ -382,6 +383,7 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   config_key: audit.objectLockDays
 #   parameters: [retention.min_object_lock_days]
 #   remediation: Use the AuditTrail component's bucket, or give the trail's bucket object_lock_enabled=True,
 #     a BucketVersioning (Enabled), a BucketObjectLockConfiguration with the required retention,

@@ -34,6 +34,7 @@ _drivers := concat(", ", [concat(" ", [estimate.kind_titles[kind], _usd_cents(am
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   config_key: budget.monthlyUsd
 #   applies_when: declared.budget.monthlyUsd
 #   not_applicable: no budget declared
 #   parameters: [prices.hours_per_month, prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage, prices.assumptions]

@@ -174,6 +174,7 @@ def _rule(file: str, line: int, block: dict[str, Any], package: str) -> Rule:
         resource_types=_str_list(where, custom, "resource_types"),
         applies_when=applies_when,
         not_applicable=not_applicable,
+        config_key=_optional_str(where, custom, "config_key"),
     )
 
 

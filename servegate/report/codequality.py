@@ -14,8 +14,9 @@ import json
 from typing import Any
 
 from servegate.findings import Enforcement, Finding, Report, Result, Severity
-from servegate.report.sarif import fingerprint, stack_file
+from servegate.report.sarif import fingerprint
 from servegate.report.values import short_value
+from servegate.source_lines import stack_file
 
 _SEVERITIES = {
     Severity.CRITICAL: "critical",

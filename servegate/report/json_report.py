@@ -79,6 +79,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         "applies_when": rule.applies_when,
         "not_applicable": rule.not_applicable,
         "resource_types": list(rule.resource_types),
+        "config_key": rule.config_key,
     }
 
 
@@ -119,6 +120,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             {"rule_id": s.rule_id, "status": s.status.value, "count": s.count, "reason": s.reason}
             for s in report.rule_status
         ],
+        "rule_locations": [asdict(loc) for loc in report.rule_locations],
+        "type_locations": [asdict(loc) for loc in report.type_locations],
     }
 
 

@@ -26,6 +26,7 @@ from servegate.findings import (
 )
 from servegate.report.json_report import evidence_to_dict
 from servegate.report.view import all_rules
+from servegate.source_lines import stack_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -74,10 +75,6 @@ def tool_version() -> str:
         return "0+unknown"
 
 
-def stack_file(stack: str) -> str:
-    return f"stacks/Pulumi.{stack}.yaml"
-
-
 def _descriptor(rule: Rule) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "area": rule.area.value,
@@ -101,7 +98,20 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int, stack: str) -> dict[str, Any]:
+def _location(finding: Finding, report: Report) -> tuple[str, int]:
+    """The config key's line of the finding's rule, else the component line declaring its
+    resource type, else line 1 of the stack file."""
+    for located in report.rule_locations:
+        if located.rule_id == finding.rule_id:
+            return located.uri, located.line
+    for located in report.type_locations:
+        if located.resource_type == finding.resource_type:
+            return located.uri, located.line
+    return stack_file(report.stack), 1
+
+
+def _result(finding: Finding, rule_index: int, report: Report) -> dict[str, Any]:
+    uri, line = _location(finding, report)
     resolved = finding.baseline is BaselineStatus.RESOLVED
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -112,8 +122,8 @@ def _result(finding: Finding, rule_index: int, stack: str) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": stack_file(stack), "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": 1},
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line},
                 },
                 "logicalLocations": [
                     {
@@ -159,7 +169,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
     rules = sorted(all_rules(report).values(), key=lambda r: r.id)
     index = {rule.id: position for position, rule in enumerate(rules)}
     results = [
-        _result(finding, index[finding.rule_id], report.stack)
+        _result(finding, index[finding.rule_id], report)
         for finding in (*report.findings, *report.resolved)
     ]
     notifications = [
