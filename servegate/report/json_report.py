@@ -13,26 +13,11 @@ from servegate.errors import GateError
 from servegate.findings import (
     REPORT_SCHEMA,
     Evidence,
-    Finding,
     Report,
-    Rule,
-    Waiver,
-    WaiverProblem,
 )
 from servegate.report.view import baseline_counts
 
-_REPORT_ADAPTER: TypeAdapter[Report] = TypeAdapter(Report)
-
-
-def waiver_to_dict(waiver: Waiver) -> dict[str, Any]:
-    return {
-        "rule_id": waiver.rule_id,
-        "resource": waiver.resource,
-        "justification": waiver.justification,
-        "approved_by": waiver.approved_by,
-        "expires": waiver.expires.isoformat(),
-        "number": waiver.number,
-    }
+REPORT_ADAPTER: TypeAdapter[Report] = TypeAdapter(Report)
 
 
 def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
@@ -45,84 +30,18 @@ def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": finding.rule_id,
-        "area": finding.area.value,
-        "severity": finding.severity.value,
-        "enforcement": finding.enforcement.value,
-        "resource_urn": finding.resource_urn,
-        "resource_type": finding.resource_type,
-        "message": finding.message,
-        "evidence": evidence_to_dict(finding.evidence),
-        "waived": finding.waived,
-        "waiver": waiver_to_dict(finding.waiver) if finding.waiver else None,
-        "result": finding.result.value,
-        "baseline": finding.baseline.value if finding.baseline else None,
-    }
-
-
-def rule_to_dict(rule: Rule) -> dict[str, Any]:
-    return {
-        "id": rule.id,
-        "title": rule.title,
-        "description": rule.description,
-        "area": rule.area.value,
-        "severity": rule.severity.value,
-        "enforcement": rule.enforcement.value,
-        "package": rule.package,
-        "remediation": rule.remediation,
-        "controls": list(rule.controls),
-        "parameters": list(rule.parameters),
-        "scope": rule.scope,
-        "test_cases": rule.test_cases,
-        "applies_when": rule.applies_when,
-        "not_applicable": rule.not_applicable,
-        "resource_types": list(rule.resource_types),
-        "config_key": rule.config_key,
-    }
-
-
-def waiver_problem_to_dict(problem: WaiverProblem) -> dict[str, Any]:
-    return {
-        "number": problem.number,
-        "kind": problem.kind.value,
-        "reason": problem.reason,
-        "rule_id": problem.rule_id,
-        "resource": problem.resource,
-    }
-
-
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The report as the JSON document of the docs/design.md contract, plus servegate's extras
-    (source, waiver_problems, baseline diff, the rules judged)."""
-    return {
-        "schema": report.schema,
-        "stack": report.stack,
-        "source": report.source,
-        "verdict": report.verdict.value,
-        "plan_sha256": report.plan_sha256,
-        "policies_sha256": report.policies_sha256,
-        "engine": {"name": report.engine.name, "version": report.engine.version},
-        "generated_at": report.generated_at,
-        "as_of": report.as_of,
-        "resources_evaluated": report.resources_evaluated,
-        "waivers_file": report.waivers_file,
-        "waivers_sha256": report.waivers_sha256,
-        "declared": asdict(report.declared) if report.declared else None,
-        "summary": asdict(report.summary),
-        "findings": [finding_to_dict(f) for f in report.findings],
-        "waiver_problems": [waiver_problem_to_dict(p) for p in report.waiver_problems],
-        "baseline": _baseline_to_dict(report),
-        "resolved": [finding_to_dict(f) for f in report.resolved],
-        "rules": [rule_to_dict(r) for r in report.rules],
-        "rule_status": [
-            {"rule_id": s.rule_id, "status": s.status.value, "count": s.count, "reason": s.reason}
-            for s in report.rule_status
-        ],
-        "rule_locations": [asdict(loc) for loc in report.rule_locations],
-        "type_locations": [asdict(loc) for loc in report.type_locations],
-    }
+    """The report as the JSON document of the docs/design.md contract: the Report model as
+    ``load_report_json`` validates it (servegate/schemas/report.schema.json), plus the
+    values derived from it (summary, baseline diff counts, each finding's ``waived``)."""
+    document: dict[str, Any] = REPORT_ADAPTER.dump_python(report, mode="json")
+    document.pop("baseline_path", None)
+    document["summary"] = asdict(report.summary)
+    document["baseline"] = _baseline_to_dict(report)
+    for key in ("findings", "resolved"):
+        for entry, finding in zip(document[key], getattr(report, key), strict=True):
+            entry["waived"] = finding.waived
+    return document
 
 
 def _baseline_to_dict(report: Report) -> dict[str, Any] | None:
@@ -156,7 +75,7 @@ def load_report_json(path: Path) -> Report:
     # baseline here is the diff summary; Report.baseline_path is the field of the model.
     document = {key: value for key, value in document.items() if key != "baseline"}
     try:
-        return _REPORT_ADAPTER.validate_python(document)
+        return REPORT_ADAPTER.validate_python(document)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
