@@ -17,7 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from servegate.findings import Finding, Rule, SourceLocation
+from servegate.findings import Finding, Report, Rule, SourceLocation
 
 
 def stack_file(stack: str) -> str:
@@ -102,3 +102,15 @@ def locate(
     return tuple(by_rule), tuple(
         SourceLocation(uri=loc.uri, line=loc.line, resource_type=t) for t, loc in by_type.items()
     )
+
+
+def location_of(finding: Finding, report: Report) -> tuple[str, int]:
+    """(file, 1-based line) a finding points at: its rule's config-key line, else the
+    component line declaring its resource type, else line 1 of the stack file."""
+    for located in report.rule_locations:
+        if located.rule_id == finding.rule_id:
+            return located.uri, located.line
+    for located in report.type_locations:
+        if located.resource_type == finding.resource_type:
+            return located.uri, located.line
+    return stack_file(report.stack), 1

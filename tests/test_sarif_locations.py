@@ -72,3 +72,11 @@ def test_without_a_config_key_the_component_line_is_used() -> None:
 def test_an_unknown_type_points_at_line_one_of_the_stack_file() -> None:
     report = _located((_finding("AUD-001", "acme:thing/x:X"),))
     assert _regions(report) == [("stacks/Pulumi.dev.yaml", 1)]
+
+
+def test_code_quality_points_at_the_same_line() -> None:
+    from servegate.report.codequality import render_codequality
+
+    report = _located((_finding("AUD-005", "aws:cloudwatch/logGroup:LogGroup"),))
+    [issue] = json.loads(render_codequality(report))
+    assert (issue["location"]["path"], issue["location"]["lines"]["begin"]) == _regions(report)[0]

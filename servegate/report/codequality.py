@@ -16,7 +16,7 @@ from typing import Any
 from servegate.findings import Enforcement, Finding, Report, Result, Severity
 from servegate.report.sarif import fingerprint
 from servegate.report.values import short_value
-from servegate.source_lines import stack_file
+from servegate.source_lines import location_of
 
 _SEVERITIES = {
     Severity.CRITICAL: "critical",
@@ -41,6 +41,7 @@ def _issue(report: Report, finding: Finding) -> dict[str, Any]:
         else ""
     )
     evidence = short_value(finding.evidence.value).text
+    path, line = location_of(finding, report)
     return {
         "type": "issue",
         "check_name": finding.rule_id,
@@ -53,7 +54,7 @@ def _issue(report: Report, finding: Finding) -> dict[str, Any]:
         ],
         "severity": severity_of(finding),
         "fingerprint": fingerprint(finding),
-        "location": {"path": stack_file(report.stack), "lines": {"begin": 1}},
+        "location": {"path": path, "lines": {"begin": line}},
     }
 
 

@@ -26,7 +26,7 @@ from servegate.findings import (
 )
 from servegate.report.json_report import evidence_to_dict
 from servegate.report.view import all_rules
-from servegate.source_lines import stack_file
+from servegate.source_lines import location_of
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -98,20 +98,8 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(finding: Finding, report: Report) -> tuple[str, int]:
-    """The config key's line of the finding's rule, else the component line declaring its
-    resource type, else line 1 of the stack file."""
-    for located in report.rule_locations:
-        if located.rule_id == finding.rule_id:
-            return located.uri, located.line
-    for located in report.type_locations:
-        if located.resource_type == finding.resource_type:
-            return located.uri, located.line
-    return stack_file(report.stack), 1
-
-
 def _result(finding: Finding, rule_index: int, report: Report) -> dict[str, Any]:
-    uri, line = _location(finding, report)
+    uri, line = location_of(finding, report)
     resolved = finding.baseline is BaselineStatus.RESOLVED
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
