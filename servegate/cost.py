@@ -338,6 +338,19 @@ class _Model:
     def missing(self, kind: str, res: Mapping[str, Any], region: str, path: str) -> None:
         self.unpriced.append(Unpriced(kind, res["urn"], str(res.get("name", "")), region, path))
 
+    def priced(
+        self, kind: str, res: Mapping[str, Any], section: str, *keys: str
+    ) -> tuple[float, ...] | None:
+        """The prices ``keys`` of ``section`` in the resource's region, or None after recording
+        the resource as unpriced (at the key's path, or the region's when several are needed)."""
+        region = self.region(res)
+        prices = [self.price(section, region, key) for key in keys]
+        if any(price is None for price in prices):
+            path = f"{section}.regions.{region}" + (f".{keys[0]}" if len(keys) == 1 else "")
+            self.missing(kind, res, region, path)
+            return None
+        return tuple(price for price in prices if price is not None)
+
     # -- kinds -------------------------------------------------------------------------------
 
     def _node_groups(self) -> None:
@@ -411,11 +424,10 @@ class _Model:
 
     def _nat_gateways(self) -> None:
         for res in self.resources(NAT_GATEWAY):
-            region = self.region(res)
-            hourly = self.price(SECTION_NAT, region, "hourly")
-            if hourly is None:
-                self.missing(NAT_GATEWAYS, res, region, f"{SECTION_NAT}.regions.{region}.hourly")
+            found = self.priced(NAT_GATEWAYS, res, SECTION_NAT, "hourly")
+            if found is None:
                 continue
+            (hourly,) = found
             usd = hourly * self.hours
             self.add(NAT_GATEWAYS, res, 1, 1, "gateway", usd, usd, f"{hourly:g} USD/h")
 
@@ -428,12 +440,10 @@ class _Model:
             if zones is None:
                 self.undecided.append(Undecided(INTERFACE_ENDPOINTS, res["urn"], "subnetIds"))
                 continue
-            region = self.region(res)
-            hourly = self.price(SECTION_ENDPOINT, region, "hourly_per_az")
-            if hourly is None:
-                path = f"{SECTION_ENDPOINT}.regions.{region}.hourly_per_az"
-                self.missing(INTERFACE_ENDPOINTS, res, region, path)
+            found = self.priced(INTERFACE_ENDPOINTS, res, SECTION_ENDPOINT, "hourly_per_az")
+            if found is None:
                 continue
+            (hourly,) = found
             usd = hourly * zones * self.hours
             self.add(
                 INTERFACE_ENDPOINTS,
@@ -457,12 +467,10 @@ class _Model:
                 self._load_balancer(res, str(res["props"].get("loadBalancerType", "load balancer")))
 
     def _load_balancer(self, res: Mapping[str, Any], what: str) -> None:
-        region = self.region(res)
-        hourly = self.price(SECTION_LB, region, "hourly")
-        lcu = self.price(SECTION_LB, region, "lcu_hourly")
-        if hourly is None or lcu is None:
-            self.missing(LOAD_BALANCERS, res, region, f"{SECTION_LB}.regions.{region}")
+        found = self.priced(LOAD_BALANCERS, res, SECTION_LB, "hourly", "lcu_hourly")
+        if found is None:
             return
+        hourly, lcu = found
         lcus = self.assume["load_balancer_lcu"]
         low, high = float(lcus["min"]), float(lcus["max"])
         self.add(
@@ -512,12 +520,12 @@ class _Model:
         low, high = float(ingest["min"]), float(ingest["max"])
         days_per_month = self.hours / 24
         for res in self.resources(LOG_GROUP):
-            region = self.region(res)
-            ingest_price = self.price(SECTION_LOGS, region, "ingest_per_gb")
-            storage_price = self.price(SECTION_LOGS, region, "storage_per_gb_month")
-            if ingest_price is None or storage_price is None:
-                self.missing(LOG_STORAGE, res, region, f"{SECTION_LOGS}.regions.{region}")
+            found = self.priced(
+                LOG_STORAGE, res, SECTION_LOGS, "ingest_per_gb", "storage_per_gb_month"
+            )
+            if found is None:
                 continue
+            ingest_price, storage_price = found
             retention = res.get("props", {}).get("retentionInDays")
             if _is_number(retention) and retention > 0:
                 months = retention / days_per_month
@@ -542,12 +550,10 @@ class _Model:
         months = float(self.assume["bucket_stored_months"])
         for type_token in BUCKETS:
             for res in self.resources(type_token):
-                region = self.region(res)
-                price = self.price(SECTION_S3, region, "storage_per_gb_month")
-                if price is None:
-                    path = f"{SECTION_S3}.regions.{region}.storage_per_gb_month"
-                    self.missing(LOG_STORAGE, res, region, path)
+                found = self.priced(LOG_STORAGE, res, SECTION_S3, "storage_per_gb_month")
+                if found is None:
                     continue
+                (price,) = found
                 self.add(
                     LOG_STORAGE,
                     res,
