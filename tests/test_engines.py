@@ -23,7 +23,9 @@ EMBEDDED = ("regorus", "regopy", "opa-go")
 def demo_bundle(tmp_path: Path) -> PolicyBundle:
     root = tmp_path / "policies"
     shutil.copytree(FIXTURES, root)
-    shutil.copytree(ROOT / "policies" / "lib", root / "lib")
+    shutil.copytree(
+        ROOT / "policies" / "lib", root / "lib", ignore=shutil.ignore_patterns("*_test.rego")
+    )
     return load_bundle(root)
 
 

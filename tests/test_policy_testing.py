@@ -51,7 +51,9 @@ test_demo_002_true_again if {
 def policies(tmp_path: Path) -> Path:
     root = tmp_path / "policies"
     shutil.copytree(FIXTURES, root)
-    shutil.copytree(ROOT / "policies" / "lib", root / "lib")
+    shutil.copytree(
+        ROOT / "policies" / "lib", root / "lib", ignore=shutil.ignore_patterns("*_test.rego")
+    )
     return root
 
 
