@@ -348,6 +348,9 @@ class MonitoringSpec(_Spec):
 
     prometheus_retention_days: int = Field(default=15, ge=1, le=400)
     grafana: bool = True
+    runbook_base_url: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
+    """Where the runbooks (docs/runbooks/) are published; alerts' runbook_url points there.
+    Without it, runbook_url is the pages' path in the repository."""
 
 
 class AuditSpec(_Spec):

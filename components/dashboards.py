@@ -21,6 +21,13 @@ DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 """kube-prometheus-stack provisions its Prometheus datasource with uid ``prometheus``."""
 
 SCHEMA_VERSION = 39
+
+TITLES = {
+    "servegate-executive": "LLM serving: executive",
+    "servegate-on-call": "LLM serving: on-call",
+    "servegate-debug": "LLM serving: debug",
+}
+"""Dashboard uid -> title; runbooks (components/runbooks.py) link to panels by these."""
 _WIDTH = 24
 
 
@@ -184,7 +191,7 @@ def _executive(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
     ]
     return _dashboard(
         "servegate-executive",
-        "LLM serving: executive",
+        TITLES["servegate-executive"],
         _layout(panels),
         [_variable("model", f"label_values({ratio_3d}, model)")],
     )
@@ -269,7 +276,7 @@ def _on_call(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
     ]
     return _dashboard(
         "servegate-on-call",
-        "LLM serving: on-call",
+        TITLES["servegate-on-call"],
         _layout(panels),
         [_variable("model", f"label_values({slo_rules.error_ratio_record('5m')}, model)")],
     )
@@ -383,7 +390,7 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
     ]
     return _dashboard(
         "servegate-debug",
-        "LLM serving: debug",
+        TITLES["servegate-debug"],
         _layout(panels),
         [_variable("model_name", "label_values(vllm:num_requests_running, model_name)")],
     )

@@ -20,6 +20,7 @@ from components import k8s_labels, versions
 from components.config import ModelSpec, MonitoringSpec, RegistrySpec
 from components.dashboards import build_dashboards
 from components.gateway_telemetry import GatewayTelemetry
+from components.runbooks import DEFAULT_RUNBOOK_BASE
 from components.slo_rules import Objectives, build_rule_groups
 
 KUBE_PROMETHEUS_STACK = versions.chart("kube-prometheus-stack")
@@ -250,7 +251,14 @@ class Monitoring(pulumi.ComponentResource):
                 namespace=args.namespace,
                 labels=_labels("servegate-slo"),
             ),
-            spec={"groups": build_rule_groups(args.objectives, args.models, args.gateway)},
+            spec={
+                "groups": build_rule_groups(
+                    args.objectives,
+                    args.models,
+                    args.gateway,
+                    args.settings.runbook_base_url or DEFAULT_RUNBOOK_BASE,
+                )
+            },
             opts=after_crds,
         )
         self.gateway_scrape = k8s.apiextensions.CustomResource(

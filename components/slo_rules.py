@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import gateway_telemetry as gw
+from components import runbooks
 from components.config import LatencySpec, ModelSpec, SlaSpec
 from components.gateway_telemetry import GatewayTelemetry
 
@@ -141,15 +142,30 @@ REQUESTS_RECORD = f"{RULE_PREFIX}:gateway_requests:rate5m"
 
 
 def build_rule_groups(
-    objectives: Objectives, models: Sequence[ModelSpec], gateway: GatewayTelemetry
+    objectives: Objectives,
+    models: Sequence[ModelSpec],
+    gateway: GatewayTelemetry,
+    runbook_base: str = runbooks.DEFAULT_RUNBOOK_BASE,
 ) -> list[dict[str, Any]]:
-    """The PrometheusRule ``spec.groups``: gateway and model SLOs, model health, GPUs."""
+    """The PrometheusRule ``spec.groups``: gateway and model SLOs, model health, GPUs. Every
+    alert's ``runbook_url`` points at its page under ``runbook_base``."""
     groups: list[dict[str, Any]] = [_gateway_group(objectives, gateway)]
     for model in models:
         groups.append(_slo_group(objectives, model, gateway))
         groups.append(_health_group(objectives, model))
     groups.append(_gpu_group())
+    for group in groups:
+        for rule in group["rules"]:
+            if "alert" in rule:
+                rule["annotations"]["runbook_url"] = _runbook_url(runbook_base, rule["alert"])
     return groups
+
+
+def _runbook_url(base: str, alert: str) -> str:
+    if alert not in runbooks.RUNBOOKS:
+        # A new alert without a runbook is a programming error, caught by the tests.
+        raise KeyError(f"alert {alert} has no runbook in components/runbooks.py")
+    return runbooks.runbook_url(base, alert)
 
 
 def latency_slis(latency: LatencySpec) -> tuple[LatencySli, ...]:

@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 
 from components import gateway_telemetry as gw
+from components import runbooks
 from servegate.k8s_manifests import helm_releases, manifests
 from tests import stacks
 from tests.metric_lists import VENDOR, Metric, load, resolve, series_read
 
-BUILT_IN = frozenset({"ALERTS"})
+BUILT_IN = frozenset({"ALERTS", "up"})
+"""Series Prometheus writes itself: alert state and the scrape health of every target."""
 """Series Prometheus writes itself (labels: alertname, alertstate and the alert's labels)."""
 
 
@@ -116,6 +118,10 @@ def _queries(stack: str) -> Iterator[tuple[str, str]]:
             for trigger in m.body["spec"]["triggers"]:
                 if trigger["type"] == "prometheus":
                     yield f"ScaledObject {m.name}", trigger["metadata"]["query"]
+    for book in runbooks.RUNBOOKS.values():
+        for check in book.checks:
+            if check.kind == "promql":
+                yield f"runbook {book.alert}", check.command
 
 
 def problems(
@@ -143,7 +149,7 @@ def test_every_series_read_exists_at_the_pinned_versions(stack: str) -> None:
     metrics, records = _metrics(stack), _records(stack)
     queries = list(_queries(stack))
     kinds = {where.split()[0] for where, _ in queries}
-    assert {"rule", "dashboard", "ScaledObject"} <= kinds
+    assert {"rule", "dashboard", "ScaledObject", "runbook"} <= kinds
     wrong = [f"{where}: {p}" for where, expr in queries for p in problems(expr, metrics, records)]
     assert wrong == []
 
