@@ -195,7 +195,7 @@ def test_a_new_stack_runs_through_every_stack_iterating_test(tmp_path: Path) -> 
 
     root = catalog.PROJECT_ROOT
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "reports")
-    for folder in ("components", "servegate", "policies", "stacks", "tests"):
+    for folder in ("components", "servegate", "policies", "stacks", "tests", "docs"):
         shutil.copytree(root / folder, tmp_path / folder, ignore=ignore)
     for file in ("Pulumi.yaml", "__main__.py", "pyproject.toml"):
         shutil.copy(root / file, tmp_path / file)
