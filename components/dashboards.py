@@ -188,6 +188,21 @@ def _executive(objectives: Objectives, gateway: GatewayTelemetry) -> Dashboard:
             [_Query("avg(DCGM_FI_DEV_GPU_UTIL)", "all GPUs")],
             {"unit": "percent"},
         ),
+        (
+            "Cost per 1M tokens (USD, on-demand list price)",
+            [
+                _Query(
+                    f'{slo_rules.COST_PER_OUTPUT_RECORD}{{model=~"$model"}}', "{{model}} output"
+                ),
+                _Query(f'{slo_rules.COST_PER_TOKEN_RECORD}{{model=~"$model"}}', "{{model}} all"),
+            ],
+            {"unit": "currencyUSD"},
+        ),
+        (
+            "GPU utilisation per pool (1h average; target 60-90 %)",
+            [_Query(slo_rules.POOL_UTILISATION_RECORD, "{{pool}}")],
+            {"unit": "percent"},
+        ),
     ]
     return _dashboard(
         "servegate-executive",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -52,6 +52,8 @@ class MonitoringArgs:
     """Models whose SLOs are watched."""
     gateway: GatewayTelemetry
     """The gateway whose proxies are scraped and whose metrics the SLIs read."""
+    replica_usd_per_hour: Mapping[str, float] = field(default_factory=dict)
+    """Each priced model's hourly cost of one replica, for the cost-per-token records."""
 
 
 def prometheus_url(namespace: str) -> str:
@@ -102,7 +104,10 @@ def kube_prometheus_stack_values(
             }
         },
         # The model alerts join pods to models through these labels (kube_pod_labels).
-        "kube-state-metrics": {"metricLabelsAllowlist": [f"pods=[{model_labels}]"]},
+        # The pool utilisation record joins GPUs to pools through the node label.
+        "kube-state-metrics": {
+            "metricLabelsAllowlist": [f"pods=[{model_labels}]", "nodes=[servegate.io/pool]"]
+        },
         "grafana": {
             "enabled": settings.grafana,
             # Empty: the chart generates a password into a cluster Secret, never into the stack.
@@ -257,6 +262,7 @@ class Monitoring(pulumi.ComponentResource):
                     args.models,
                     args.gateway,
                     args.settings.runbook_base_url or DEFAULT_RUNBOOK_BASE,
+                    args.replica_usd_per_hour,
                 )
             },
             opts=after_crds,

@@ -416,16 +416,16 @@ RUNBOOKS: dict[str, Runbook] = {
         Runbook(
             alert="GpuUtilisationLow",
             meaning=(
-                "The GPUs of a node have been under the low threshold busy for hours: the pool "
-                "is larger than its traffic needs, and idle GPUs are the largest waste."
+                "The GPUs of a pool have averaged under the low threshold busy for hours: the "
+                "pool is larger than its traffic needs, and idle GPUs are the largest waste."
             ),
             dashboard="servegate-executive",
-            panel="GPU utilisation, fleet average",
-            metrics=("DCGM_FI_DEV_GPU_UTIL", "vllm:num_requests_running"),
+            panel="GPU utilisation per pool (1h average; target 60-90 %)",
+            metrics=("servegate:pool_gpu_utilisation:avg1h", "vllm:num_requests_running"),
             checks=(
                 Check(
-                    "Utilisation per node over the last day.",
-                    "avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1d]))",
+                    "Utilisation of every pool (1h average); the alert's pool label names one.",
+                    "sort(servegate:pool_gpu_utilisation:avg1h)",
                     "promql",
                 ),
                 Check(
@@ -434,8 +434,9 @@ RUNBOOKS: dict[str, Runbook] = {
                     "promql",
                 ),
                 Check(
-                    "The autoscaler's minimum replicas.",
-                    "kubectl get scaledobject -n $namespace -o wide",
+                    "The autoscaler's minimum replicas and the pool's nodes.",
+                    "kubectl get scaledobject -A -o wide && "
+                    "kubectl get nodes -l servegate.io/pool=$pool",
                     "shell",
                 ),
             ),
@@ -443,6 +444,8 @@ RUNBOOKS: dict[str, Runbook] = {
                 "Lower `models[].replicas.min` (never below the SLA's replica floor) or the "
                 "pool's `minSize`, and apply; a smaller instance type of the same GPU may fit "
                 "(`servegate preview` shows fit and cost).",
+                "Check the cost per 1M tokens panel of the executive dashboard against the "
+                "price of a managed model API for the same model.",
             ),
             escalate="Raise it with the service owner at the next capacity review.",
         ),

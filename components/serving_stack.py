@@ -22,7 +22,7 @@ from components.gpu_pool import (
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import SovereignNetwork, SovereignNetworkArgs
 from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
-from components.slo_rules import Objectives
+from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
 MODELS_NAMESPACE = "llm-serving"
@@ -145,6 +145,7 @@ class ServingStack(pulumi.ComponentResource):
                 objectives=Objectives.of(spec.sla),
                 models=spec.models,
                 gateway=gateway,
+                replica_usd_per_hour=replica_prices(spec),
             ),
             after(namespaces[MONITORING_NAMESPACE]),
         )

@@ -43,13 +43,13 @@ paged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import catalog, runbooks
 from components import gateway_telemetry as gw
-from components import runbooks
-from components.config import LatencySpec, ModelSpec, SlaSpec
+from components.config import LatencySpec, ModelSpec, SlaSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
 
 DEFAULT_AVAILABILITY = 99.0
@@ -138,6 +138,16 @@ def slow_ratio_record(sli: str, window: str) -> str:
 
 
 REQUESTS_RECORD = f"{RULE_PREFIX}:gateway_requests:rate5m"
+
+REPLICAS_RECORD = f"{RULE_PREFIX}:model_replicas:count"
+COST_PER_HOUR_RECORD = f"{RULE_PREFIX}:model_cost_usd:per_hour"
+OUTPUT_TOKENS_RECORD = f"{RULE_PREFIX}:model_output_tokens:rate1h"
+TOKENS_RECORD = f"{RULE_PREFIX}:model_tokens:rate1h"
+COST_PER_OUTPUT_RECORD = f"{RULE_PREFIX}:model_cost_usd:per_1m_output_tokens"
+COST_PER_TOKEN_RECORD = f"{RULE_PREFIX}:model_cost_usd:per_1m_tokens"
+POOL_UTILISATION_RECORD = f"{RULE_PREFIX}:pool_gpu_utilisation:avg1h"
+"""Cost per token and GPU utilisation (label ``model``, or ``pool``): what decides between
+self-hosting and a model API, and whether the GPUs paid for are busy."""
 """Requests per second the gateway answered for a model (label ``model``)."""
 
 
@@ -146,13 +156,18 @@ def build_rule_groups(
     models: Sequence[ModelSpec],
     gateway: GatewayTelemetry,
     runbook_base: str = runbooks.DEFAULT_RUNBOOK_BASE,
+    replica_usd_per_hour: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """The PrometheusRule ``spec.groups``: gateway and model SLOs, model health, GPUs. Every
-    alert's ``runbook_url`` points at its page under ``runbook_base``."""
+    """The PrometheusRule ``spec.groups``: gateway and model SLOs, model health, cost per
+    token, GPUs. Every alert's ``runbook_url`` points at its page under ``runbook_base``.
+    ``replica_usd_per_hour`` prices one replica of each model (see :func:`replica_price`);
+    a model without a price gets token rates but no cost series."""
+    prices = replica_usd_per_hour or {}
     groups: list[dict[str, Any]] = [_gateway_group(objectives, gateway)]
     for model in models:
         groups.append(_slo_group(objectives, model, gateway))
         groups.append(_health_group(objectives, model))
+        groups.append(_cost_group(model, prices.get(model.name)))
     groups.append(_gpu_group())
     for group in groups:
         for rule in group["rules"]:
@@ -418,6 +433,72 @@ def _burn_alert(
     }
 
 
+def replica_prices(spec: StackSpec) -> dict[str, float]:
+    """One replica's hourly cost per model: its GPUs' share of its node's on-demand list price
+    in compliance's price table. A model whose instance type has no price there is left out
+    (the cost estimate reports it unpriced)."""
+    prices = {}
+    for model in spec.models:
+        pool = spec.pool(model.pool)
+        price = catalog.hourly_price(spec.region, pool.instance_type)
+        if price is not None:
+            prices[model.name] = price * model.gpus_per_replica / pool.instance.gpus
+    return prices
+
+
+def _cost_group(model: ModelSpec, usd_per_hour: float | None) -> dict[str, Any]:
+    labels = {"model": model.name}
+    served = _selector(model)
+    rules: list[dict[str, Any]] = [
+        {
+            # One series per replica (pod) that vLLM metrics come from, engines folded.
+            "record": REPLICAS_RECORD,
+            "expr": f"count(count by (pod) (vllm:num_requests_running{served}))",
+            "labels": dict(labels),
+        },
+        {
+            "record": OUTPUT_TOKENS_RECORD,
+            "expr": f"sum(rate(vllm:generation_tokens_total{served}[1h]))",
+            "labels": dict(labels),
+        },
+        {
+            "record": TOKENS_RECORD,
+            "expr": (
+                f"sum(rate(vllm:prompt_tokens_total{served}[1h]))\n"
+                f"+ sum(rate(vllm:generation_tokens_total{served}[1h]))"
+            ),
+            "labels": dict(labels),
+        },
+    ]
+    if usd_per_hour is not None:
+        mine = _matchers(f'model="{_escape(model.name)}"')
+        rules += [
+            {
+                # The price is a rule constant from compliance's price table
+                # (policies/data/prices.yaml, on-demand list price).
+                "record": COST_PER_HOUR_RECORD,
+                "expr": f"{REPLICAS_RECORD}{mine} * {_number(round(usd_per_hour, 6))}",
+                "labels": dict(labels),
+            },
+            {
+                "record": COST_PER_OUTPUT_RECORD,
+                "expr": (
+                    f"{COST_PER_HOUR_RECORD}{mine}\n"
+                    f"/ ({OUTPUT_TOKENS_RECORD}{mine} * 3600 > 0) * 1e6"
+                ),
+                "labels": dict(labels),
+            },
+            {
+                "record": COST_PER_TOKEN_RECORD,
+                "expr": (
+                    f"{COST_PER_HOUR_RECORD}{mine}\n/ ({TOKENS_RECORD}{mine} * 3600 > 0) * 1e6"
+                ),
+                "labels": dict(labels),
+            },
+        ]
+    return {"name": f"{RULE_PREFIX}-cost-{model.name}", "rules": rules}
+
+
 def _model_pods(model: ModelSpec) -> str:
     # kube-state-metrics exports pod labels once allow-listed (monitoring.py does so).
     return f'kube_pod_labels{{label_servegate_io_model="{model.name}"}}'
@@ -512,10 +593,23 @@ def _health_group(objectives: Objectives, model: ModelSpec) -> dict[str, Any]:
     return {"name": f"{RULE_PREFIX}-health-{model.name}", "rules": rules}
 
 
+# dcgm-exporter's Hostname label is the node name (the chart sets NODE_NAME from spec.nodeName,
+# internal/pkg/hostname/hostname.go); kube_node_labels carries the node's pool label.
+POOL_UTILISATION_EXPR = (
+    "avg by (pool) (label_replace(\n"
+    "avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1h]))\n"
+    "* on (Hostname) group_left (label_servegate_io_pool)\n"
+    'max by (Hostname, label_servegate_io_pool) (label_replace(kube_node_labels, "Hostname", '
+    '"$1", "node", "(.*)")),\n'
+    '"pool", "$1", "label_servegate_io_pool", "(.+)"))'
+)
+
+
 def _gpu_group() -> dict[str, Any]:
     return {
         "name": f"{RULE_PREFIX}-gpu",
         "rules": [
+            {"record": POOL_UTILISATION_RECORD, "expr": POOL_UTILISATION_EXPR, "labels": {}},
             {
                 "alert": "GpuUtilisationHigh",
                 "expr": f"avg by (Hostname) (DCGM_FI_DEV_GPU_UTIL) > {GPU_UTIL_HIGH_PERCENT}",
@@ -531,17 +625,15 @@ def _gpu_group() -> dict[str, Any]:
             },
             {
                 "alert": "GpuUtilisationLow",
-                "expr": (
-                    "avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1h]))"
-                    f" < {GPU_UTIL_LOW_PERCENT}"
-                ),
+                "expr": f"{POOL_UTILISATION_RECORD} < {GPU_UTIL_LOW_PERCENT}",
                 "for": "2h",
                 "labels": {"severity": "ticket"},
                 "annotations": {
-                    "summary": "GPUs of a node idle",
+                    "summary": "GPU pool idle",
                     "description": (
-                        f"GPUs on {{{{ $labels.Hostname }}}} have been under "
-                        f"{GPU_UTIL_LOW_PERCENT}% busy for hours; the pool is oversized."
+                        "The GPUs of pool {{ $labels.pool }} have averaged under "
+                        f"{GPU_UTIL_LOW_PERCENT}% busy for hours; the pool is oversized and "
+                        "idle GPUs are the largest waste."
                     ),
                 },
             },

@@ -15,7 +15,7 @@ from servegate.k8s_manifests import manifests
 from tests import stacks
 from tests.gateway_metrics import telemetry
 from tests.metric_lists import series_read
-from tests.test_metric_names import BUILT_IN, _metrics
+from tests.test_metric_names import BUILT_IN, _metrics, _records
 
 
 def _alerts(stack: str) -> list[dict[str, Any]]:
@@ -62,10 +62,11 @@ def test_every_runbook_belongs_to_an_alert_a_stack_defines() -> None:
 
 @pytest.mark.parametrize("stack", stacks.SHIPPED)
 def test_every_runbook_names_an_existing_panel_and_metrics(stack: str) -> None:
-    panels, metrics = _panels(stack), _metrics(stack)
+    panels, metrics, records = _panels(stack), _metrics(stack), _records(stack)
     for book in runbooks.RUNBOOKS.values():
         assert (book.dashboard, book.panel) in panels, book.alert
-        unknown = [m for m in book.metrics if m not in metrics and m not in BUILT_IN]
+        known = metrics.keys() | records.keys() | BUILT_IN
+        unknown = [m for m in book.metrics if m not in known]
         assert unknown == [], book.alert
         # The metrics a runbook names are exactly the series its PromQL checks read.
         read = {s for c in book.checks if c.kind == "promql" for s, _ in series_read(c.command)}

@@ -28,7 +28,15 @@ from components import gateway_telemetry as gw
 from components.config import ModelSpec, StackSpec, load_stack
 from components.dashboards import PENDING_MODEL_PODS
 from components.gateway_telemetry import GatewayTelemetry
-from components.slo_rules import BURN_WINDOWS, Objectives, build_rule_groups
+from components.slo_rules import (
+    BURN_WINDOWS,
+    COST_PER_OUTPUT_RECORD,
+    COST_PER_TOKEN_RECORD,
+    POOL_UTILISATION_RECORD,
+    Objectives,
+    build_rule_groups,
+    replica_prices,
+)
 from tests.gateway_metrics import telemetry
 from tests.tooling import require_tool
 
@@ -55,7 +63,9 @@ def gateway(spec: StackSpec) -> GatewayTelemetry:
 
 @pytest.fixture(scope="module")
 def groups(spec: StackSpec, gateway: GatewayTelemetry) -> list[dict[str, Any]]:
-    return build_rule_groups(Objectives.of(spec.sla), spec.models, gateway)
+    return build_rule_groups(
+        Objectives.of(spec.sla), spec.models, gateway, replica_usd_per_hour=replica_prices(spec)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -574,3 +584,144 @@ def test_a_failing_canary_backend_cluster_burns_its_models_budget(
             }
         ],
     )
+
+
+def test_cost_per_million_tokens_follows_replicas_price_and_token_rates(
+    spec: StackSpec, rules_file: Path
+) -> None:
+    model = spec.models[0]
+    price = replica_prices(spec)[model.name]
+    series = []
+    for pod in ("a", "b"):
+        labels = {
+            "model_name": model.served_model_name,
+            "engine": "0",
+            "pod": f"{model.name}-{pod}",
+        }
+        series += [
+            _series("vllm:num_requests_running", labels, "3x120"),
+            # 1,000 output and 2,000 prompt tokens a second per replica.
+            _series("vllm:generation_tokens_total", labels, "0+60000x120"),
+            _series("vllm:prompt_tokens_total", labels, "0+120000x120"),
+        ]
+    selector = f'{{model="{model.name}"}}'
+    _run_tests(
+        rules_file,
+        [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "promql_expr_test": [
+                    {
+                        # Two replicas cost 2 x price an hour and write 2,000 tokens a second.
+                        "expr": f"{COST_PER_OUTPUT_RECORD}{selector}",
+                        "eval_time": "90m",
+                        "exp_samples": [
+                            {"labels": f"{COST_PER_OUTPUT_RECORD}{selector}",
+                             "value": 2 * price / (2000 * 3600) * 1e6},
+                        ],
+                    },
+                    {
+                        "expr": f"{COST_PER_TOKEN_RECORD}{selector}",
+                        "eval_time": "90m",
+                        "exp_samples": [
+                            {"labels": f"{COST_PER_TOKEN_RECORD}{selector}",
+                             "value": 2 * price / (6000 * 3600) * 1e6},
+                        ],
+                    },
+                ],
+            }
+        ],
+    )  # fmt: skip
+
+
+def test_no_tokens_means_no_cost_per_token_rather_than_infinity(
+    spec: StackSpec, rules_file: Path
+) -> None:
+    model = spec.models[0]
+    labels = {"model_name": model.served_model_name, "engine": "0", "pod": f"{model.name}-a"}
+    series = [
+        _series("vllm:num_requests_running", labels, "0x120"),
+        _series("vllm:generation_tokens_total", labels, "5x120"),
+        _series("vllm:prompt_tokens_total", labels, "5x120"),
+    ]
+    selector = f'{{model="{model.name}"}}'
+    _run_tests(
+        rules_file,
+        [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "promql_expr_test": [
+                    {"expr": f"{COST_PER_OUTPUT_RECORD}{selector}", "eval_time": "90m",
+                     "exp_samples": []},
+                ],
+            }
+        ],
+    )  # fmt: skip
+
+
+def test_pool_utilisation_and_the_idle_pool_ticket(
+    groups: list[dict[str, Any]], rules_file: Path
+) -> None:
+    busy = {"node-a": ("l4", 5), "node-b": ("l4", 15), "node-c": ("big", 70)}
+    series = []
+    for node, (pool, util) in busy.items():
+        for gpu in ("0", "1"):
+            series.append(
+                _series(
+                    "DCGM_FI_DEV_GPU_UTIL",
+                    {"Hostname": node, "gpu": gpu, "job": "dcgm"},
+                    f"{util}x300",
+                )
+            )
+        series.append(
+            _series(
+                "kube_node_labels",
+                {"node": node, "label_servegate_io_pool": pool, "job": "ksm"},
+                "1x300",
+            )
+        )
+    [idle] = _alerts_named(groups, "GpuUtilisationLow")
+    expected = {
+        "exp_labels": {"alertname": "GpuUtilisationLow", "pool": "l4", **idle["labels"]},
+        "exp_annotations": {
+            k: v.replace("{{ $labels.pool }}", "l4") for k, v in idle["annotations"].items()
+        },
+    }
+    _run_tests(
+        rules_file,
+        [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "promql_expr_test": [
+                    {"expr": POOL_UTILISATION_RECORD, "eval_time": "90m",
+                     "exp_samples": [
+                         {"labels": f'{POOL_UTILISATION_RECORD}{{pool="l4"}}', "value": 10},
+                         {"labels": f'{POOL_UTILISATION_RECORD}{{pool="big"}}', "value": 70},
+                     ]},
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "100m", "alertname": "GpuUtilisationLow", "exp_alerts": []},
+                    # l4 averages 10 %, not under it: no ticket; see the next test case.
+                    {"eval_time": "250m", "alertname": "GpuUtilisationLow", "exp_alerts": []},
+                ],
+            },
+            {
+                "interval": "1m",
+                "input_series": [
+                    {**s, "values": s["values"].replace("15x", "5x")} for s in series
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "100m", "alertname": "GpuUtilisationLow", "exp_alerts": []},
+                    {"eval_time": "250m", "alertname": "GpuUtilisationLow",
+                     "exp_alerts": [expected]},
+                ],
+            },
+        ],
+    )  # fmt: skip
+
+
+def _alerts_named(groups: list[dict[str, Any]], alert: str) -> list[dict[str, Any]]:
+    return [r for g in groups for r in g["rules"] if r.get("alert") == alert]

@@ -285,11 +285,11 @@ def test_availability_slis_read_the_gateway_not_vllm(mocks: RecordingMocks) -> p
     def check(_: list[Any]) -> None:
         [rule] = mocks.of_type(RULE)
         records = [r for g in rule.inputs["spec"]["groups"] for r in g["rules"] if "record" in r]
-        availability = [r for r in records if r["labels"].get("slo") == "availability"]
+        availability = [r for r in records if r.get("labels", {}).get("slo") == "availability"]
         assert availability
         for record in availability:
             assert "envoy_" in record["expr"] and "vllm:" not in record["expr"]
-        latency = [r for r in records if r["labels"].get("slo") == "latency"]
+        latency = [r for r in records if r.get("labels", {}).get("slo") == "latency"]
         assert latency and all("gen_ai_server_" in r["expr"] for r in latency)
 
     return _settled(monitoring).apply(check)
