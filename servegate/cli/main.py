@@ -36,7 +36,9 @@ app = typer.Typer(
 policies_app = typer.Typer(help="The Rego policy library.", no_args_is_help=True)
 ci_app = typer.Typer(help="CI pipelines that gate every change.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+slo_app = typer.Typer(help="Service-level objectives and what defends them.", no_args_is_help=True)
 app.add_typer(policies_app, name="policies")
+app.add_typer(slo_app, name="slo")
 app.add_typer(ci_app, name="ci")
 app.add_typer(audit_app, name="audit")
 
@@ -583,6 +585,33 @@ def policies_doc(
             text = catalog_markdown(bundle.rules, bundle.data["params"])
         else:
             text = framework_markdown(bundle.rules, bundle.controls, framework)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.info(f"wrote {out}")
+
+    _guard(body)
+
+
+@slo_app.command("doc")
+def slo_doc(
+    stack: StackOpt,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """The stack's SLA statement (Markdown): objectives, SLIs, alerts, floors, runbooks."""
+
+    def body() -> None:
+        from servegate.k8s_manifests import manifests
+        from servegate.run import offline_inventory
+        from servegate.slo_doc import sla_statement
+
+        spec = load_stack(stack, _project())
+        planned = offline_inventory(spec, _project())
+        text = sla_statement(spec, manifests(planned.inventory))
         if out is None:
             sys.stdout.write(text)
         else:

@@ -1,0 +1,61 @@
+"""`servegate slo doc`: the SLA statement, rendered from the planned objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from servegate.cli.main import app
+from servegate.k8s_manifests import manifests
+from servegate.slo_doc import sla_statement
+from tests import stacks
+
+
+def _alerts(stack: str) -> set[str]:
+    return {
+        rule["alert"]
+        for m in manifests(stacks.inventory(stack))
+        if m.kind == "PrometheusRule"
+        for group in m.body["spec"]["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def test_prod_ca_statement_lists_objectives_slis_floors_and_every_alert() -> None:
+    spec = stacks.spec("prod-ca")
+    text = sla_statement(spec, manifests(stacks.inventory("prod-ca")))
+    assert f"Availability: {spec.sla.availability:g} % of requests" in text  # type: ignore[union-attr]
+    assert f"Replica floor per model: {spec.replica_floor}" in text
+    for model in spec.models:
+        assert f"## Model {model.name}" in text
+    assert "`servegate:availability_error_ratio:rate5m` (availability)" in text
+    assert "| ModelAvailabilityBurnRate | availability | 1h-5m | 0.0144 | page |" in text
+    assert "PodDisruptionBudget vllm-llama-8b: minAvailable 1." in text
+    assert "ScaledObject vllm-llama-8b: 2 to 5 replicas of vllm-llama-8b." in text
+    for alert in _alerts("prod-ca"):
+        assert f"[docs/runbooks/{alert}.md](docs/runbooks/{alert}.md)" in text
+
+
+def test_a_stack_without_sla_says_so_and_pages_nobody() -> None:
+    spec = stacks.spec("dev")
+    text = sla_statement(spec, manifests(stacks.inventory("dev")))
+    assert "No SLA is declared" in text
+    assert "| page |" not in text
+
+
+def test_cli_writes_the_statement(tmp_path: Path, project: Path) -> None:
+    out = tmp_path / "sla.md"
+    result = CliRunner().invoke(
+        app, ["-C", str(project), "slo", "doc", "-s", "prod-ca", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# SLA statement: prod-ca\n")
+
+
+def test_cli_unknown_stack_is_one_line_exit_2(project: Path) -> None:
+    result = CliRunner().invoke(app, ["-C", str(project), "slo", "doc", "-s", "nope"])
+    assert result.exit_code == 2
+    assert "no stack file" in result.output
+    assert "Traceback" not in result.output
