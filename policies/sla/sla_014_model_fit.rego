@@ -2,6 +2,7 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.sla as sla_lib
 import rego.v1
 
 # Lib collections are referenced by their full path, not imported: under the policy tests'
@@ -113,7 +114,7 @@ _fit_groups_by_pool := {pool: groups |
 	groups := [ng | some ng in data.lib.inventory.gpu_node_groups; inv.node_group_label(ng, "servegate.io/pool") == pool]
 }
 
-_fit_groups(spec) := [ng | some ng in _fit_group_candidates(spec); _fits(spec, _node_shape(ng))]
+_fit_groups(spec) := [ng | some ng in _fit_group_candidates(spec); sla_lib.fits(spec, sla_lib.node_shape(ng))]
 
 # The GPU row of an instance type, else of the GPU the group's nodes are labelled with.
 _fit_gpu_row(ng, instance_type) := data.params.gpu_instances[instance_type]

@@ -146,7 +146,7 @@ _compliant := array.concat(_subnets, [
 # hands input to a function, and regorus wants a local rather than a rule reference there.
 _denials(resources, declared) := denials if {
 	inventory := _inventory_with(resources, declared)
-	denials := sla.deny with input.stack as inventory.stack
+	denials := data.sla.deny with input.stack as inventory.stack
 		with input.declared as inventory.declared
 		with input.resources as inventory.resources
 		with input.by_type as inventory.by_type
