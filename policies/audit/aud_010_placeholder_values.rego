@@ -1,4 +1,4 @@
-# AUD-010: No stand-in value (an example AWS account id, cost-center "unassigned") is left
+# AUD-010: no stand-in value (an example AWS account id, cost-center "unassigned") is left
 # in what the resources carry. `servegate new-stack` writes these where only the stack's
 # owner knows the real value; they come from policies/data/placeholders.yaml.
 package audit

@@ -27,7 +27,7 @@ _weight_references(res) := array.concat(
 		value := values[j]
 		is_string(value)
 		contains(value, "://")
-		path := concat("", ["spec.template.spec.", kind, "[", format_int(i, 10), "].", field, "[", format_int(j, 10), "]"])
+		path := concat(".", ["spec.template.spec", kind, format_int(i, 10), field, format_int(j, 10)])
 	],
 )
 
@@ -159,6 +159,6 @@ deny contains v if {
 	v := inv.violation(
 		"RES-005", res,
 		concat("", ["model server ", res.name, " fetches weights from region ", region, ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
-		sprintf("spec.template.spec.initContainers[%d].args", [i]), region,
+		concat(".", ["spec.template.spec.initContainers", format_int(i, 10), "args"]), region,
 	)
 }

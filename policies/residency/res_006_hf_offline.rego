@@ -43,6 +43,6 @@ deny contains v if {
 	v := inv.violation(
 		"RES-006", res,
 		concat("", ["container ", inv.text(object.get(container, "name", i)), " of model server ", res.name, " does not set HF_HUB_OFFLINE=1, which air-gapped stacks require"]),
-		sprintf("spec.template.spec.containers[%d].env", [i]), object.get(container, "env", []),
+		concat(".", ["spec.template.spec.containers", format_int(i, 10), "env"]), object.get(container, "env", []),
 	)
 }

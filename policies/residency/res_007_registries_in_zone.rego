@@ -88,7 +88,7 @@ deny contains v if {
 	v := inv.violation(
 		"RES-007", res,
 		concat("", [res.name, " pulls image ", inv.text(image), ", not from an ECR registry in zone ", inv.text(residency_lib.zone(input.declared)), " (allowed regions: ", residency_lib.allowed_text(input.declared), ")"]),
-		concat("", [base, ".", kind, "[", format_int(i, 10), "].image"]), image,
+		concat(".", [base, kind, format_int(i, 10), "image"]), image,
 	)
 }
 

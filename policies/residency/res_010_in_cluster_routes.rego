@@ -64,7 +64,7 @@ deny contains v if {
 	v := inv.violation(
 		"RES-010", res,
 		concat("", ["Backend ", res.name, " sends traffic to ", inv.text(target), " outside the cluster; sovereign stacks route only to *", _in_cluster_suffix, " services"]),
-		sprintf("spec.endpoints[%d]", [i]), target,
+		concat(".", ["spec.endpoints", format_int(i, 10)]), target,
 	)
 }
 

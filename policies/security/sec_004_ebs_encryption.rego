@@ -49,7 +49,7 @@ deny contains v if {
 	some template in inv.resources(input, data.lib.security.launch_template_type)
 	some mapping in _ebs_mappings(template)
 	not inv.truthy(object.get(mapping[1], "encrypted", false))
-	path := sprintf("blockDeviceMappings.%d.ebs.encrypted", [mapping[0]])
+	path := concat(".", ["blockDeviceMappings", format_int(mapping[0], 10), "ebs.encrypted"])
 	not inv.is_unknown(template, path)
 	v := inv.violation(
 		"SEC-004", template,
@@ -63,7 +63,7 @@ deny contains v if {
 	some template in inv.resources(input, data.lib.security.launch_template_type)
 	some mapping in _ebs_mappings(template)
 	not inv.is_set(object.get(mapping[1], "kmsKeyId", null))
-	path := sprintf("blockDeviceMappings.%d.ebs.kmsKeyId", [mapping[0]])
+	path := concat(".", ["blockDeviceMappings", format_int(mapping[0], 10), "ebs.kmsKeyId"])
 	not path in object.get(template, "unknowns", [])
 	v := inv.violation(
 		"SEC-004", template,
@@ -75,7 +75,7 @@ deny contains v if {
 deny contains v if {
 	some template in inv.resources(input, data.lib.security.launch_template_type)
 	some mapping in _ebs_mappings(template)
-	path := sprintf("blockDeviceMappings.%d.ebs.encrypted", [mapping[0]])
+	path := concat(".", ["blockDeviceMappings", format_int(mapping[0], 10), "ebs.encrypted"])
 	inv.is_unknown(template, path)
 	v := inv.undecided("SEC-004", template, path)
 }

@@ -45,6 +45,6 @@ deny contains v if {
 	v := inv.violation(
 		"SLA-005", res,
 		concat("", ["the vllm container of ", res.name, " has no ", probe, "; model servers need startup, readiness and liveness probes"]),
-		concat("", ["spec.template.spec.containers[", format_int(i, 10), "].", probe]), null,
+		concat(".", ["spec.template.spec.containers", format_int(i, 10), probe]), null,
 	)
 }

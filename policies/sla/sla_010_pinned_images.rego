@@ -46,6 +46,6 @@ deny contains v if {
 	v := inv.violation(
 		"SLA-010", res,
 		concat("", [res.name, " runs image ", inv.text(image), ", which is not pinned; use an exact version tag or a digest"]),
-		concat("", [base, ".", kind, "[", format_int(i, 10), "].image"]), image,
+		concat(".", [base, kind, format_int(i, 10), "image"]), image,
 	)
 }

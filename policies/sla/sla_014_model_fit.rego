@@ -244,9 +244,9 @@ _fit_kv_dtype(kv_flag, dtype) := kv_flag if kv_flag != "auto"
 
 _fit_finding(undecided, path, message) := {"undecided": undecided, "path": path, "message": message}
 
-_fit_args_path(i) := concat("", ["containers[", format_int(i, 10), "].args"])
+_fit_args_path(i) := concat(".", ["containers", format_int(i, 10), "args"])
 
-_fit_gpu_path(i) := concat("", ["containers[", format_int(i, 10), "].resources.limits.nvidia.com/gpu"])
+_fit_gpu_path(i) := concat(".", ["containers", format_int(i, 10), "resources.limits.nvidia.com/gpu"])
 
 # The workloads and their distinct pod specs, built here from the input: the policy tests replace
 # the input with `with`, and regorus kept the lib package's collections of an earlier input.
