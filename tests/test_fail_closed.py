@@ -230,7 +230,7 @@ def test_policy_compile_error_is_exit_2(project: Path) -> None:
 
 def test_rule_using_a_builtin_the_engine_lacks_is_exit_2(project: Path) -> None:
     # regorus has no net.lookup_ip_addr: the rule errors instead of quietly never firing.
-    rego = _own_policies(project) / "cost" / "cost.rego"
+    rego = _own_policies(project) / "cost" / "cost_003_declared_budget.rego"
     text = rego.read_text()
     anchor = "deny contains v if {"
     assert anchor in text
@@ -243,7 +243,7 @@ def test_rule_using_a_builtin_the_engine_lacks_is_exit_2(project: Path) -> None:
 
 def test_rule_calling_the_network_is_exit_2(project: Path) -> None:
     # regorus answers http.send with "undefined", not an error: the rule would never fire.
-    rego = _own_policies(project) / "cost" / "cost.rego"
+    rego = _own_policies(project) / "cost" / "cost_003_declared_budget.rego"
     anchor = "deny contains v if {"
     rego.write_text(
         rego.read_text().replace(
@@ -253,7 +253,7 @@ def test_rule_calling_the_network_is_exit_2(project: Path) -> None:
         )
     )
     code, output = _check(project, preview_doc([_bucket()]))
-    _assert_one_line(code, output, "cost.rego:")
+    _assert_one_line(code, output, "cost_003_declared_budget.rego:")
     assert "http.send depends on the network" in output
 
 

@@ -32,7 +32,8 @@ def test_bundle_contents(policies: Path) -> None:
         for p in (ROOT / "policies" / "lib").glob("*.rego")
         if not p.stem.endswith("_test")
     }
-    assert set(bundle.modules) == {"demo/demo.rego", "lib/inventory.rego"} | libraries
+    demo = {"demo/demo.rego", "demo/demo_002_small_stacks.rego"}
+    assert set(bundle.modules) == demo | {"lib/inventory.rego"} | libraries
     assert set(bundle.test_modules) == {"demo/demo_test.rego"}
     assert bundle.data == {"params": {"limits": {"max_resources": 2}}}
     assert bundle.packages == ("demo",)

@@ -69,7 +69,7 @@ def test_passing_suite_with_coverage_on_regorus(policies: Path) -> None:
     assert (run.passed, run.failed, run.ok) == (4, 0, True)
     files = {f.path: f for f in run.coverage.files}
     # Coverage is of the policies, not of the tests.
-    assert set(files) == {"demo/demo.rego", "lib/inventory.rego"}
+    assert set(files) == {"demo/demo.rego", "demo/demo_002_small_stacks.rego", "lib/inventory.rego"}
     demo_source = (policies / "demo" / "demo.rego").read_text().splitlines()
     never_used = next(i for i, line in enumerate(demo_source, 1) if "_never_used" in line)
     assert never_used in files["demo/demo.rego"].not_covered

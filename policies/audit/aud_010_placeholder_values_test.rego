@@ -1,5 +1,6 @@
 package audit_test
 
+import data.lib.test_kit as kit
 import rego.v1
 
 # Builders (_resource, _with, _inventory, _deny, _only, ...) are in audit_test.rego.
@@ -24,22 +25,22 @@ _placeholder_cost_center := object.union(_stack_tags, {"cost-center": "unassigne
 test_aud_010_real_values_pass if {
 	deployment := _model_server(concat("", [_mirror("210987654321"), "/vllm/vllm-openai:v0.11.0"]))
 	extra := {"deployment": deployment, "chart": _chart("210987654321.dkr.ecr.ca-central-1.amazonaws.com/charts"), "provider": _aws_provider(_stack_tags)}
-	count(_fired(_deny(_inventory(extra)), "AUD-010")) == 0
+	count(kit.fired(_deny(_inventory(extra)), "AUD-010")) == 0
 }
 
 test_aud_010_example_account_in_an_image_host_flagged if {
 	deployment := _model_server(concat("", [_mirror(_example_account), "/vllm/vllm-openai:v0.11.0"]))
 	denies := _deny(_inventory({"deployment": deployment}))
-	_only(denies, "AUD-010", {deployment.urn})
+	kit.only_on(denies, "AUD-010", {deployment.urn})
 	some v in denies
-	v.path == "spec.template.spec.containers.1.image"
+	v.path == kit.evidence_path(["spec", "template", "spec", "containers", 1, "image"])
 	v.value == _example_account
 }
 
 test_aud_010_example_account_in_a_chart_registry_flagged if {
 	chart := _chart(concat("", [_example_account, ".dkr.ecr.ca-central-1.amazonaws.com/charts"]))
 	denies := _deny(_inventory({"chart": chart}))
-	_only(denies, "AUD-010", {chart.urn})
+	kit.only_on(denies, "AUD-010", {chart.urn})
 	some v in denies
 	v.path == "chart"
 }
@@ -47,20 +48,20 @@ test_aud_010_example_account_in_a_chart_registry_flagged if {
 test_aud_010_example_account_in_an_arn_flagged if {
 	policy := json.marshal({"Statement": [{"Effect": "Allow", "Principal": {"AWS": concat("", ["arn:aws:iam::", _example_account, ":root"])}, "Action": "kms:*", "Resource": "*"}]})
 	key := _resource("aws:kms/key:Key", "models-key", {"enableKeyRotation": true, "policy": policy})
-	_only(_deny(_inventory({"key": key})), "AUD-010", {key.urn})
+	kit.only_on(_deny(_inventory({"key": key})), "AUD-010", {key.urn})
 }
 
 test_aud_010_every_listed_account_is_flagged if {
 	deployment := _model_server(concat("", [_mirror("444455556666"), "/vllm/vllm-openai:v0.11.0"]))
-	_only(_deny(_inventory({"deployment": deployment})), "AUD-010", {deployment.urn})
+	kit.only_on(_deny(_inventory({"deployment": deployment})), "AUD-010", {deployment.urn})
 }
 
 test_aud_010_placeholder_default_tag_flagged_once_on_the_provider if {
 	provider := _aws_provider(_placeholder_cost_center)
 	# the VPC inherits the value: its effective tags carry it, its own props do not
-	vpc := _with(_vpc, {"tags": _placeholder_cost_center})
+	vpc := kit.with_fields(_vpc, {"tags": _placeholder_cost_center})
 	denies := _deny(_inventory({"provider": provider, "vpc": vpc}))
-	_only(denies, "AUD-010", {provider.urn})
+	kit.only_on(denies, "AUD-010", {provider.urn})
 	some v in denies
 	v.path == "defaultTags.tags.cost-center"
 	v.value == "unassigned"
@@ -69,20 +70,20 @@ test_aud_010_placeholder_default_tag_flagged_once_on_the_provider if {
 test_aud_010_placeholder_tag_set_on_a_resource_flagged if {
 	vpc := _resource("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.40.0.0/16", "tags": {"cost-center": "unassigned"}})
 	denies := _deny(_inventory({"vpc": vpc}))
-	_only(denies, "AUD-010", {vpc.urn})
+	kit.only_on(denies, "AUD-010", {vpc.urn})
 	some v in denies
 	v.path == "tags.cost-center"
 }
 
 test_aud_010_resources_being_deleted_are_skipped if {
-	deployment := _with(_model_server(concat("", [_mirror(_example_account), "/vllm:v1"])), {"op": "delete"})
-	count(_fired(_deny(_inventory({"deployment": deployment})), "AUD-010")) == 0
+	deployment := kit.with_fields(_model_server(concat("", [_mirror(_example_account), "/vllm:v1"])), {"op": "delete"})
+	count(kit.fired(_deny(_inventory({"deployment": deployment})), "AUD-010")) == 0
 }
 
 test_aud_010_placeholders_come_from_params if {
 	deployment := _model_server(concat("", [_mirror("999988887777"), "/vllm/vllm-openai:v0.11.0"]))
 	inventory := _inventory({"deployment": deployment, "provider": _aws_provider(_placeholder_cost_center)})
-	count(_fired(_deny(inventory), "AUD-010")) == 1
+	count(kit.fired(_deny(inventory), "AUD-010")) == 1
 	params := object.union(data.params, {"placeholders": {"account_ids": ["999988887777"], "tag_values": {"cost-center": ["cc-4411"]}}})
-	_fired(_deny_with(inventory, params), "AUD-010") == {deployment.urn}
+	kit.fired(_deny_with(inventory, params), "AUD-010") == {deployment.urn}
 }

@@ -383,3 +383,7 @@ estimate := {
 	"unpriced": sort([[u.res.urn, u.kind, u.missing] | some u in unpriced]),
 	"undecided": sort([[u.res.urn, u.path] | some u in undecided]),
 }
+
+# The budget the stack declares (budget.monthlyUsd), undefined when none is declared: COST-001
+# judges the estimate against it, COST-003 requires one.
+budget(declared) := declared.budget.monthlyUsd if is_number(declared.budget.monthlyUsd)

@@ -2,6 +2,7 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.sla as sla_lib
 import rego.v1
 
 # Lib collections are referenced by their full path, not imported: under the policy tests'
@@ -113,7 +114,7 @@ _fit_groups_by_pool := {pool: groups |
 	groups := [ng | some ng in data.lib.inventory.gpu_node_groups; inv.node_group_label(ng, "servegate.io/pool") == pool]
 }
 
-_fit_groups(spec) := [ng | some ng in _fit_group_candidates(spec); _fits(spec, _node_shape(ng))]
+_fit_groups(spec) := [ng | some ng in _fit_group_candidates(spec); sla_lib.fits(spec, sla_lib.node_shape(ng))]
 
 # The GPU row of an instance type, else of the GPU the group's nodes are labelled with.
 _fit_gpu_row(ng, instance_type) := data.params.gpu_instances[instance_type]
@@ -243,9 +244,9 @@ _fit_kv_dtype(kv_flag, dtype) := kv_flag if kv_flag != "auto"
 
 _fit_finding(undecided, path, message) := {"undecided": undecided, "path": path, "message": message}
 
-_fit_args_path(i) := concat("", ["containers[", format_int(i, 10), "].args"])
+_fit_args_path(i) := concat(".", ["containers", format_int(i, 10), "args"])
 
-_fit_gpu_path(i) := concat("", ["containers[", format_int(i, 10), "].resources.limits.nvidia.com/gpu"])
+_fit_gpu_path(i) := concat(".", ["containers", format_int(i, 10), "resources.limits.nvidia.com/gpu"])
 
 # The workloads and their distinct pod specs, built here from the input: the policy tests replace
 # the input with `with`, and regorus kept the lib package's collections of an earlier input.

@@ -1,25 +1,25 @@
 package sla_test
 
-import data.sla
+import data.lib.test_kit as kit
 import rego.v1
 
 # SLA-014 on the builders of sla_test.rego: the l4 pool is one g6.xlarge (one 24 GiB L4).
 
 _unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-_with_args(server, args) := _with(server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": args}])
+_with_args(server, args) := kit.with_patches(server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": args}])
 
 _llama_8b(length) := ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", concat("", ["--max-model-len=", format_int(length, 10)])]
 
 # A big pool: 8 GPUs per node of the given instance type, labelled with its GPU.
-_big_group(instance_type, gpu) := _with(_node_group, [
-	{"op": "replace", "path": "/urn", "value": _urn("aws:eks/nodeGroup:NodeGroup", "big")},
+_big_group(instance_type, gpu) := kit.with_patches(_node_group, [
+	{"op": "replace", "path": "/urn", "value": kit.urn("aws:eks/nodeGroup:NodeGroup", "big")},
 	{"op": "replace", "path": "/name", "value": "big"},
 	{"op": "replace", "path": "/props/instanceTypes", "value": [instance_type]},
 	{"op": "replace", "path": "/props/labels", "value": {"servegate.io/pool": "big", "servegate.io/gpu": gpu, "servegate.io/gpus-per-node": "8", "servegate.io/role": "gpu"}},
 ])
 
-_big_server(gpu, args) := _with(_stable_server, [
+_big_server(gpu, args) := kit.with_patches(_stable_server, [
 	{"op": "replace", "path": "/props/spec/template/spec/nodeSelector", "value": {"servegate.io/pool": "big", "servegate.io/gpu": gpu}},
 	{"op": "replace", "path": "/props/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu", "value": "8"},
 	{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": args},
@@ -77,18 +77,18 @@ test_sla_014_gpu_from_the_instance_type_not_the_label if {
 
 # An instance type the table does not list is judged by its nodes' GPU label.
 test_sla_014_unlisted_instance_type_judged_by_the_gpu_label if {
-	group := _with(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": ["g6.16xlarge"]}])
+	group := kit.with_patches(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": ["g6.16xlarge"]}])
 	_fits_all(_changed(group))
 	server := _with_args(_stable_server, ["--served-model-name=meta-llama/Llama-3.1-70B-Instruct"])
 	_fails_with(array.concat(_changed(server), [group]), server.urn, "1 x 24.0 GiB L4")
 }
 
 test_sla_014_unknown_gpu_denied if {
-	group := _with(_node_group, [
+	group := kit.with_patches(_node_group, [
 		{"op": "replace", "path": "/props/instanceTypes", "value": ["x9.large"]},
 		{"op": "replace", "path": "/props/labels/servegate.io~1gpu", "value": "Z1"},
 	])
-	server := _with(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/nodeSelector/servegate.io~1gpu", "value": "Z1"}])
+	server := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/nodeSelector/servegate.io~1gpu", "value": "Z1"}])
 	_fails_with(array.concat([r | some r in _changed(server); r.urn != group.urn], [group]), server.urn, "x9.large is not in policies/data/gpu_instances.yaml")
 }
 
@@ -104,7 +104,7 @@ test_sla_014_gpu_limit_below_tensor_parallel_denied if {
 
 # Not our labels: a workload that runs `vllm serve` is a model server too.
 test_sla_014_any_workload_running_vllm_is_judged if {
-	server := _with(_stable_server, [
+	server := kit.with_patches(_stable_server, [
 		{"op": "replace", "path": "/props/metadata/labels", "value": {}},
 		{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "registry.example/inference:1.0"},
 		{"op": "add", "path": "/props/spec/template/spec/containers/0/command", "value": ["vllm", "serve", "meta-llama/Llama-3.1-70B-Instruct"]},
@@ -133,12 +133,12 @@ test_sla_014_declared_model_facts_are_judged if {
 
 test_sla_014_unknown_flags_undecided if {
 	server := _with_args(_stable_server, ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", _unknown])
-	_undecided_on(_denials(_changed(server), _declared), "SLA-014", server.urn)
+	kit.undecided_on(_denials(_changed(server), _declared), "SLA-014", server.urn)
 }
 
 test_sla_014_unknown_instance_type_undecided if {
-	group := _with(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": _unknown}])
-	_undecided_on(_denials(_changed(group), _declared), "SLA-014", _stable_server.urn)
+	group := kit.with_patches(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": _unknown}])
+	kit.undecided_on(_denials(_changed(group), _declared), "SLA-014", _stable_server.urn)
 }
 
 test_sla_014_unreadable_flag_denied_without_flag_values if {
@@ -152,9 +152,9 @@ test_sla_014_unreadable_flag_denied_without_flag_values if {
 
 # A server whose pods fit no GPU node group is SLA-013's finding alone.
 test_sla_014_leaves_an_unplaceable_server_to_sla_013 if {
-	server := _with(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/tolerations", "value": []}])
+	server := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/tolerations", "value": []}])
 	denials := _denials(_changed(server), _declared)
-	count(_fired(denials, "SLA-014")) == 0
-	server.urn in _fired(denials, "SLA-013")
+	count(kit.findings(denials, "SLA-014")) == 0
+	server.urn in kit.findings(denials, "SLA-013")
 }
 

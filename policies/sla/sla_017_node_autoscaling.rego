@@ -1,6 +1,7 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.sla as sla_lib
 import rego.v1
 
 # SLA-017: a GPU pool whose models can scale past its minimum size has a node autoscaler.
@@ -37,12 +38,12 @@ _keda_default_max := 100
 
 # [namespace, target name, maximum replicas] of every autoscaler with a known maximum.
 _scaling_maxima := array.concat(
-	[[_namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicaCount"], _keda_default_max)] |
-		some res in inv.resources(input, _scaled_object_type)
+	[[sla_lib.namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicaCount"], _keda_default_max)] |
+		some res in inv.resources(input, data.lib.sla.scaled_object_type)
 		not inv.is_unknown(res, "spec.maxReplicaCount")
 	],
-	[[_namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicas"], 1)] |
-		some type_token in _hpa_types
+	[[sla_lib.namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicas"], 1)] |
+		some type_token in data.lib.sla.hpa_types
 		some res in inv.resources(input, type_token)
 		not inv.is_unknown(res, "spec.maxReplicas")
 	],
@@ -53,12 +54,12 @@ _scaled_max := {target: max([n | some [ns, name, n] in _scaling_maxima; [ns, nam
 	some target in {[ns, name] | some [ns, name, _] in _scaling_maxima}
 }
 
-_max_replicas(res) := object.get(_scaled_max, [[_namespace(res), _object_name(res)]], _replicas(res))
+_max_replicas(res) := object.get(_scaled_max, [[sla_lib.namespace(res), sla_lib.object_name(res)]], sla_lib.replicas(res))
 
 # [pool, GPUs] every model server can reach at its autoscaler's maximum (an array: equal
 # pairs of two servers must both count).
-_max_demands := [[pool, _max_replicas(res) * _gpus_per_replica(res)] |
-	some res in _model_servers
+_max_demands := [[pool, _max_replicas(res) * sla_lib.gpus_per_replica(res)] |
+	some res in data.lib.sla.model_servers
 	pool := object.get(res.props, ["spec", "template", "spec", "nodeSelector", "servegate.io/pool"], "")
 	pool != ""
 ]
@@ -68,16 +69,16 @@ _pool_max_demand := {pool: total |
 	total := sum([pair[1] | some pair in _max_demands; pair[0] == pool])
 }
 
-_min_capacity(members) := sum([n | some ng in members; n := _min_size(ng) * _gpus_per_node(ng)])
+_min_capacity(members) := sum([n | some ng in members; n := sla_lib.min_size(ng) * sla_lib.gpus_per_node(ng)])
 
 # [pool, node groups, GPUs at maximum demand, GPUs at minimum size] of every pool whose
 # models can outgrow its minimum.
 _outgrown_pools := [[pool, members, demand, capacity] |
 	some pool in object.keys(_pool_max_demand)
 	demand := _pool_max_demand[pool]
-	members := [pair[1] | some pair in _pooled_groups; pair[0] == pool]
+	members := [pair[1] | some pair in data.lib.sla.pooled_groups; pair[0] == pool]
 	count(members) > 0
-	count([ng | some ng in members; not _capacity_known(ng)]) == 0
+	count([ng | some ng in members; not sla_lib.capacity_known(ng)]) == 0
 	capacity := _min_capacity(members)
 	demand > capacity
 ]
@@ -105,9 +106,9 @@ _discoveries contains tags if {
 
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
 _discoveries contains tags if {
-	some res in inv.resources(input, _deployment_type)
+	some res in inv.resources(input, data.lib.sla.deployment_type)
 	object.get(res.props, ["spec", "replicas"], 1) >= 1
-	some container in _containers(res)
+	some container in sla_lib.containers(res)
 	image := object.get(container, "image", "")
 	contains(image, _ca_chart)
 	regex.match(`(^|/)cluster-autoscaler(:[^/]+)?(@sha256:[0-9a-f]+)?$`, image)
@@ -177,14 +178,14 @@ _carries_taint(template, taint) if {
 	some own in object.get(template, ["spec", "taints"], [])
 	own.key == taint.key
 	object.get(own, "value", "") == object.get(taint, "value", "")
-	own.effect == _k8s_effect[taint.effect]
+	own.effect == data.lib.sla.k8s_effect[taint.effect]
 }
 
 _karpenter_covers(ng, pool) if {
 	some node_pool in inv.resources(input, _karpenter_node_pool_type)
 	template := object.get(node_pool.props, ["spec", "template"], {})
 	_selects_pool(template, pool)
-	every taint in _blocking_taints(ng) {
+	every taint in sla_lib.blocking_taints(ng) {
 		_carries_taint(template, taint)
 	}
 }
@@ -221,7 +222,7 @@ deny contains v if {
 	v := inv.violation(
 		"SLA-017", ng,
 		concat("", ["GPU pool ", inv.text(pool), ": its models' autoscalers can ask for ", inv.text(demand), " GPUs but its minimum size holds ", inv.text(capacity), ", and no node autoscaler manages node group ", ng.name, " (a cluster-autoscaler discovering its Auto Scaling group tags, or a Karpenter NodePool with its labels and taints); the extra pods would stay Pending"]),
-		"scalingConfig.minSize", _min_size(ng),
+		"scalingConfig.minSize", sla_lib.min_size(ng),
 	)
 }
 
@@ -234,7 +235,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some res in inv.resources(input, _scaled_object_type)
+	some res in inv.resources(input, data.lib.sla.scaled_object_type)
 	inv.is_unknown(res, "spec.maxReplicaCount")
 	v := inv.undecided("SLA-017", res, "spec.maxReplicaCount")
 }

@@ -1,6 +1,7 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.sla as sla_lib
 import rego.v1
 
 # SLA-018: a node autoscaler never adds GPUs beyond what the pool's maxSize holds, the
@@ -8,7 +9,7 @@ import rego.v1
 # between its minSize and maxSize, so it holds by construction; a Karpenter NodePool launches
 # its own instances beside the node groups and is bounded only by its spec.limits.
 
-_node_pool_gpu_limit(node_pool) := object.get(node_pool.props, ["spec", "limits", _gpu_resource], null)
+_node_pool_gpu_limit(node_pool) := object.get(node_pool.props, ["spec", "limits", data.lib.sla.gpu_resource], null)
 
 # The pools a NodePool's template selects, by label or by an In requirement.
 _node_pool_pools(node_pool) := _pools_of_template(object.get(node_pool.props, ["spec", "template"], {}))
@@ -23,24 +24,24 @@ _pools_of_template(template) := {pool |
 	some pool in requirement.values
 }
 
-_pool_members(pool) := [pair[1] | some pair in _pooled_groups; pair[0] == pool]
+_pool_members(pool) := [pair[1] | some pair in data.lib.sla.pooled_groups; pair[0] == pool]
 
 # [GPUs priced, GPUs the pool's node groups reach on their own] at the pools' maxSize: a group
 # a cluster-autoscaler discovers reaches its maxSize, any other stays at its minSize. Defined
 # when every group's size and GPUs per node are known; a pool with no node group is priced 0.
 _pool_gpus(pool) := [priced, reached] if {
 	members := _pool_members(pool)
-	count([ng | some ng in members; not _gpus_per_node(ng)]) == 0
+	count([ng | some ng in members; not sla_lib.gpus_per_node(ng)]) == 0
 	count([ng | some ng in members; inv.is_unknown(ng, "scalingConfig.maxSize")]) == 0
-	priced := sum([n | some ng in members; n := _max_size(ng) * _gpus_per_node(ng)])
-	reached := sum([n | some ng in members; n := _reached_size(ng) * _gpus_per_node(ng)])
+	priced := sum([n | some ng in members; n := _max_size(ng) * sla_lib.gpus_per_node(ng)])
+	reached := sum([n | some ng in members; n := _reached_size(ng) * sla_lib.gpus_per_node(ng)])
 }
 
 _max_size(ng) := object.get(ng.props, ["scalingConfig", "maxSize"], 0)
 
 _reached_size(ng) := _max_size(ng) if {
 	_discovered(ng)
-} else := _min_size(ng)
+} else := sla_lib.min_size(ng)
 
 _quantity(value) := to_number(value) if {
 	regex.match(`^[0-9]+$`, sprintf("%v", [value]))

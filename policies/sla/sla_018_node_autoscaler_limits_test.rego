@@ -1,6 +1,6 @@
 package sla_test
 
-import data.sla
+import data.lib.test_kit as kit
 import rego.v1
 
 # SLA-018 on the compliant serving fixture of sla_test.rego: pool l4 is priced at maxSize 6 x
@@ -10,12 +10,12 @@ import rego.v1
 
 _l4_template := {"metadata": {"labels": {"servegate.io/pool": "l4"}}, "spec": {"taints": [_gpu_taint]}}
 
-_limited(limit) := _with(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": limit}}])
+_limited(limit) := kit.with_patches(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": limit}}])
 
-_fires_018(resources, node_pool) := _fired(_denials(array.concat(resources, [node_pool]), _declared), "SLA-018")
+_fires_018(resources, node_pool) := kit.findings(_denials(array.concat(resources, [node_pool]), _declared), "SLA-018")
 
 test_sla_018_no_node_pool_allowed if {
-	count(_fired(_denials(_compliant, _declared), "SLA-018")) == 0
+	count(kit.findings(_denials(_compliant, _declared), "SLA-018")) == 0
 }
 
 test_sla_018_node_pool_within_the_headroom_allowed if {
@@ -35,7 +35,7 @@ test_sla_018_node_pool_beside_a_cluster_autoscaled_group_denied if {
 }
 
 test_sla_018_node_pool_without_a_gpu_limit_denied if {
-	node_pool := _with(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"cpu": 1000}}])
+	node_pool := kit.with_patches(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"cpu": 1000}}])
 	_fires_018(_without_autoscaler, node_pool) == {node_pool.urn}
 }
 
@@ -46,13 +46,13 @@ test_sla_018_non_numeric_limit_denied if {
 
 test_sla_018_requirement_selects_the_pool if {
 	template := {"spec": {"requirements": [{"key": "servegate.io/pool", "operator": "In", "values": ["l4"]}], "taints": [_gpu_taint]}}
-	node_pool := _with(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 12}}])
+	node_pool := kit.with_patches(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 12}}])
 	_fires_018(_without_autoscaler, node_pool) == {node_pool.urn}
 }
 
 test_sla_018_pool_without_a_node_group_is_priced_at_zero if {
 	template := {"metadata": {"labels": {"servegate.io/pool": "h100"}}}
-	node_pool := _with(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 8}}])
+	node_pool := kit.with_patches(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 8}}])
 	_fires_018(_compliant, node_pool) == {node_pool.urn}
 }
 

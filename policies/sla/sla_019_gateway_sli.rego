@@ -4,6 +4,7 @@
 package sla
 
 import data.lib.inventory as inv
+import data.lib.sla as sla_lib
 import rego.v1
 
 # A model's availability SLI is the text of every rule (recording or alerting) of a
@@ -93,8 +94,8 @@ _sli_proxies_scraped if {
 #     vllm:request_success_total, and scrape the Envoy proxy pods with a PodMonitor (the
 #     Monitoring component does both).
 deny contains v if {
-	_sla_declared(input.declared)
-	some res in inv.resources(input, _prometheus_rule_type)
+	sla_lib.sla_declared(input.declared)
+	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
 	some model in _sli_models(res)
 	exprs := _sli_exprs(res, model)
 	not _sli_reads_gateway(exprs)
@@ -106,8 +107,8 @@ deny contains v if {
 }
 
 deny contains v if {
-	_sla_declared(input.declared)
-	some res in inv.resources(input, _prometheus_rule_type)
+	sla_lib.sla_declared(input.declared)
+	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
 	some model in _sli_models(res)
 	_sli_reads(_sli_exprs(res, model), _engine_outcome_metric)
 	v := inv.violation(
@@ -118,8 +119,8 @@ deny contains v if {
 }
 
 deny contains v if {
-	_sla_declared(input.declared)
-	some res in inv.resources(input, _prometheus_rule_type)
+	sla_lib.sla_declared(input.declared)
+	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
 	_sli_reads_envoy(res)
 	not _sli_proxies_scraped
 	v := inv.violation(

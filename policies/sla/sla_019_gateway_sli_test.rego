@@ -1,12 +1,12 @@
 package sla_test
 
-import data.sla
+import data.lib.test_kit as kit
 import rego.v1
 
 # SLA-019 on the builders of sla_test.rego: _prometheus_rule's availability alert reads
 # Envoy's per-cluster responses and _gateway_monitor scrapes the proxies.
 
-_gateway_monitor := _resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "gateway", {
+_gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "gateway", {
 	"metadata": {"name": "gateway", "namespace": "monitoring"},
 	"spec": {
 		"namespaceSelector": {"matchNames": ["envoy-gateway-system"]},
@@ -18,7 +18,7 @@ _gateway_monitor := _resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", 
 	},
 })
 
-_sli_expr(expr) := _with(_prometheus_rule, [{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}])
+_sli_expr(expr) := kit.with_patches(_prometheus_rule, [{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}])
 
 _vllm_sli := "sum(rate(vllm:request_success_total{finished_reason!~\"stop|length\"}[1h])) / sum(rate(vllm:request_success_total[1h])) > 0.0144"
 
@@ -61,7 +61,7 @@ test_sla_019_unscraped_proxies_denied if {
 }
 
 test_sla_019_monitor_of_other_pods_denied if {
-	other := _with(_gateway_monitor, [{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}])
+	other := kit.with_patches(_gateway_monitor, [{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}])
 	[d] := _sla_019(_changed(other))
 	contains(d.message, "no PodMonitor scrapes")
 }

@@ -1,7 +1,10 @@
 """The policy bundle: every Rego module, test and parameter file under ``policies/``.
 
-Layout: ``<area>/<area>.rego`` (a package with ``deny`` rules), ``<area>/<area>_test.rego``,
-helpers such as ``lib/inventory.rego``, and ``data/<stem>.yaml`` loaded as
+Layout: ``<area>/<area>.rego`` (the package and its METADATA), one file per rule
+``<area>/<id>_<slug>.rego`` (its METADATA, deny bodies and private helpers; see
+``rule_files``) with its tests beside it in ``<id>_<slug>_test.rego``, the area's shared test
+builders in ``<area>/<area>_test.rego``, helpers such as ``lib/inventory.rego`` and
+``lib/<area>.rego``, the test kit ``lib/test_kit.rego``, and ``data/<stem>.yaml`` loaded as
 ``data.params.<stem>``. ``pack/`` (the CrossGuard pack) holds no Rego and is skipped.
 """
 
@@ -19,6 +22,7 @@ from servegate.findings import Rule
 from servegate.policy import PolicyError
 from servegate.policy.controls import CONTROLS_STEM, ControlCatalog, load_controls
 from servegate.policy.metadata import LocatedRule, check_unique_ids, count_test_cases, parse_rules
+from servegate.policy.rule_files import check_rule_file
 
 TEST_SUFFIX = "_test.rego"
 DATA_DIR = "data"
@@ -91,6 +95,7 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
     for relative, source in modules.items():
         _check_hermetic(f"{policies_dir.name}/{relative}", source)
         file_rules = parse_rules(f"{policies_dir.name}/{relative}", source)
+        check_rule_file(f"{policies_dir.name}/{relative}", source, file_rules)
         located.extend(file_rules)
         if file_rules:
             packages.add(file_rules[0].rule.package)

@@ -1,0 +1,55 @@
+# METADATA
+# title: Audit helpers
+# description: What several audit rules share: declared facts, parameters and the
+#   collections they judge, each built once per evaluation (rules, not functions).
+package lib.audit
+
+import data.lib.inventory as inv
+import rego.v1
+
+trail_type := "aws:cloudtrail/trail:Trail"
+
+classification_tag := "data-classification"
+
+classification_of(declared) := object.get(declared, ["tags", classification_tag], "")
+
+# The minimum for the declared classification; an undeclared or unknown classification gets
+# the strictest minimum of the table, so a typo can never loosen the rule.
+minimum(table, classification) := object.get(table, classification, strictest(table))
+
+# Not max(): regopy 1.5.2 orders numbers as text in max and sort.
+strictest(table) := days if {
+	some days in table
+	every other in table {
+		days >= other
+	}
+}
+
+untaggable_types := {token | some token in data.params.tags.untaggable_types}
+
+# The plan's aws: resource types that take tags (policies/data/tags.yaml lists those that do not).
+taggable_types := [type_token |
+	input.by_type[type_token]
+	startswith(type_token, "aws:")
+	not type_token in untaggable_types
+]
+
+# The distinct effective tags of the taggable resources. Most resources share their provider's
+# default tags, so there are few: the tag rules judge each value once, then visit only the
+# resources holding a failing one (instead of judging thousands of resources one by one).
+tag_values := {tags |
+	some type_token in taggable_types
+	some i in input.by_type[type_token]
+	tags := object.get(input.resources[i], "tags", {})
+}
+
+# The judged custom taggable resources whose tags are one of `values` (few or none).
+resources_tagged(values) := [res |
+	count(values) > 0
+	some type_token in taggable_types
+	some i in input.by_type[type_token]
+	res := input.resources[i]
+	object.get(res, "tags", {}) in values
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+]

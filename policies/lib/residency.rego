@@ -1,0 +1,126 @@
+# METADATA
+# title: Residency helpers
+# description: What several residency rules share: declared facts, parameters and the
+#   collections they judge, each built once per evaluation (rules, not functions).
+package lib.residency
+
+import data.lib.inventory as inv
+import rego.v1
+
+# Evidence stores, judged by RES-004 (critical) instead of RES-001/RES-002.
+evidence_types := {
+	"aws:kms/key:Key",
+	"aws:kms/replicaKey:ReplicaKey",
+	"aws:kms/replicaExternalKey:ReplicaExternalKey",
+	"aws:cloudwatch/logGroup:LogGroup",
+	"aws:cloudtrail/trail:Trail",
+}
+
+bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
+
+deployment_type := "kubernetes:apps/v1:Deployment"
+
+zone(declared) := object.get(declared, ["residency", "zone"], "")
+
+zone_regions(declared) := object.get(data.params.zones.zones, zone(declared), [])
+
+# Sovereign is the safe default: a stack must opt out explicitly.
+sovereign(declared) if object.get(declared, ["residency", "sovereign"], true) != false
+
+air_gapped(declared) if inv.truthy(object.get(declared, ["residency", "airGapped"], false))
+
+allowed_text(declared) := concat(", ", zone_regions(declared))
+
+global(type_token) if strings.any_prefix_match(type_token, data.params.zones.global_type_prefixes)
+
+regional(type_token) if {
+	not global(type_token)
+	not startswith(type_token, "kubernetes:")
+}
+
+region_unknown(res) if res.region == data.lib.inventory.unknown_value
+
+region_unknown(res) if inv.is_unknown(res, "region")
+
+region_missing(res) if not is_string(object.get(res, "region", null))
+
+region_missing(res) if res.region == ""
+
+region_known(res) if {
+	not region_unknown(res)
+	not region_missing(res)
+}
+
+out_of_zone(res, regions) if {
+	region_known(res)
+	not res.region in regions
+}
+
+# RES-001, RES-002 and RES-004 visit every regional resource of the plan, so the work per
+# resource is one set lookup: the full region checks run only on the few resources whose region
+# is not a zone region, or whose region input is flagged unknown. Rules, not functions, so that
+# each collection is built once per evaluation (function results are not cached).
+zone_region_set := {region | some region in zone_regions(input.declared)}
+
+# The plan's types whose region RES-001 and RES-002 (regional types but evidence stores) or
+# RES-004 (evidence stores) judge; the lists below keep the type so each rule takes its own.
+zoned_types := [type_token |
+	input.by_type[type_token]
+	zoned(type_token)
+]
+
+zoned(type_token) if {
+	regional(type_token)
+	not type_token in evidence_types
+}
+
+zoned(type_token) if type_token in evidence_types
+
+# [type, resource] of judged resources of those types whose region is not a zone region
+# (missing, unknown or out of zone).
+outside_zone := [[type_token, res] |
+	some type_token in zoned_types
+	some i in input.by_type[type_token]
+	res := input.resources[i]
+	not res.region in zone_region_set
+	inv.judged(res)
+]
+
+# [type, resource] of judged resources of those types whose region input is unknown
+# (inv.is_unknown's two forms, written out: a call per resource costs more than the lookup).
+region_input_unknown := array.concat(
+	[[type_token, res] |
+		some type_token in zoned_types
+		some i in input.by_type[type_token]
+		res := input.resources[i]
+		"region" in res.unknowns
+		inv.judged(res)
+	],
+	[[type_token, res] |
+		some type_token in zoned_types
+		some i in input.by_type[type_token]
+		res := input.resources[i]
+		res.props.region == data.lib.inventory.unknown_value
+		inv.judged(res)
+	],
+)
+
+# Every resource whose region is not known is in one of the two lists.
+region_unresolved := array.concat(outside_zone, region_input_unknown)
+
+# Computed once per evaluation: function results are not cached, and per-resource function
+# calls dominate evaluation time at 10k resources.
+model_servers := [res |
+	some res in inv.resources(input, deployment_type)
+	object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
+]
+
+# The distinct [kind, containers] lists of the model servers' pod specs. Servers share them
+# (tracks of a model, copies of a stack) and the engine compares whole lists natively, which
+# costs far less than visiting every server's containers in Rego. The container rules below
+# first judge these lists and visit the servers themselves only when one fails.
+server_containers := {[kind, containers] |
+	some res in model_servers
+	some kind in ["initContainers", "containers"]
+	containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+}

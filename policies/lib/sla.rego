@@ -1,0 +1,137 @@
+# METADATA
+# title: SLA helpers
+# description: What several sla rules share: declared facts, parameters and the
+#   collections they judge, each built once per evaluation (rules, not functions).
+package lib.sla
+
+import data.lib.inventory as inv
+import rego.v1
+
+deployment_type := "kubernetes:apps/v1:Deployment"
+
+scaled_object_type := "kubernetes:keda.sh/v1alpha1:ScaledObject"
+
+hpa_types := {"kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"}
+
+prometheus_rule_type := "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+
+gpu_resource := "nvidia.com/gpu"
+
+gpus_per_node_label := "servegate.io/gpus-per-node"
+
+# EKS API taint effects and their Kubernetes names.
+k8s_effect := {
+	"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+	"NoSchedule": "NoSchedule", "NoExecute": "NoExecute", "PreferNoSchedule": "PreferNoSchedule",
+}
+
+sla_declared(declared) if is_object(object.get(declared, "sla", null))
+
+# The replica floor: the highest tier the declared availability meets, else the default.
+replica_floor(declared) := max(floors) if {
+	availability := declared.sla.availability
+	qualifying := [tier | some tier in data.params.sla.tiers; tier.availability <= availability]
+	best := max([tier.availability | some tier in qualifying])
+	floors := [tier.minReplicas | some tier in qualifying; tier.availability == best]
+} else := data.params.sla.default_min_replicas
+
+namespace(res) := object.get(res.props, ["metadata", "namespace"], "default")
+
+object_name(res) := object.get(res.props, ["metadata", "name"], res.name)
+
+# Collections every rule shares, computed once per evaluation (function results are not
+# cached, and per-resource function calls dominate evaluation time at 10k resources).
+model_servers := [res |
+	some res in inv.resources(input, deployment_type)
+	object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
+]
+
+stable_model_servers := [res |
+	some res in model_servers
+	object.get(res.props, ["metadata", "labels", "servegate.io/track"], "") != "canary"
+]
+
+# The distinct pod specs of the model servers. Servers share them (tracks of a model, copies of
+# a stack) and the engine compares whole specs natively, far cheaper than judging every server
+# in Rego: the pod-spec rules judge these first and visit the servers only when one fails.
+server_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in model_servers}
+
+replicas(res) := object.get(res.props, ["spec", "replicas"], 1)
+
+containers(res) := object.get(inv.pod_spec(res), "containers", [])
+
+gpu_count(value) := gpu_counts[value]
+
+# The numeric GPU limits of the servers' containers, each distinct value matched once.
+gpu_counts := {value: to_number(value) |
+	some value in {object.get(container, ["resources", "limits", gpu_resource], 0) |
+		some spec in server_pod_specs
+		some container in object.get(spec, "containers", [])
+	}
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, sprintf("%v", [value]))
+}
+
+gpus_per_replica(res) := sum([n |
+	some container in containers(res)
+	n := gpu_count(object.get(container, ["resources", "limits", gpu_resource], 0))
+])
+
+pool_of(ng) := inv.node_group_label(ng, "servegate.io/pool") if inv.node_group_label(ng, "servegate.io/pool") != ""
+
+pool_of(ng) := ng.urn if inv.node_group_label(ng, "servegate.io/pool") == ""
+
+gpus_per_node(ng) := gpus_per_node_counts[inv.node_group_label(ng, gpus_per_node_label)]
+
+# The numeric gpus-per-node labels of the GPU node groups, each distinct value matched once.
+gpus_per_node_counts := {value: to_number(value) |
+	some value in {inv.node_group_label(ng, gpus_per_node_label) | some ng in data.lib.inventory.gpu_node_groups}
+	regex.match(`^[0-9]+$`, sprintf("%v", [value]))
+}
+
+min_size(ng) := object.get(ng.props, ["scalingConfig", "minSize"], 0)
+
+capacity_known(ng) if {
+	gpus_per_node(ng)
+	not inv.is_unknown(ng, "scalingConfig.minSize")
+}
+
+pooled_groups := [[pool, ng] |
+	some ng in data.lib.inventory.gpu_node_groups
+	pool := object.get(ng.props, ["labels", "servegate.io/pool"], "")
+	pool != ""
+]
+
+blocking_taints(ng) := [taint |
+	some taint in object.get(ng.props, "taints", [])
+	k8s_effect[taint.effect] != "PreferNoSchedule"
+]
+
+# A node group as the scheduler sees it: its labels and the taints a pod must tolerate.
+node_shape(ng) := {"labels": object.get(ng.props, "labels", {}), "taints": blocking_taints(ng)}
+
+effect_matches(toleration, taint) if object.get(toleration, "effect", "") == ""
+
+effect_matches(toleration, taint) if toleration.effect == k8s_effect[taint.effect]
+
+tolerates(toleration, taint) if {
+	effect_matches(toleration, taint)
+	object.get(toleration, "operator", "Equal") == "Exists"
+	object.get(toleration, "key", "") in {"", taint.key}
+}
+
+tolerates(toleration, taint) if {
+	effect_matches(toleration, taint)
+	object.get(toleration, "operator", "Equal") == "Equal"
+	object.get(toleration, "key", "") == taint.key
+	object.get(toleration, "value", "") == object.get(taint, "value", "")
+}
+
+fits(spec, shape) if {
+	every key, value in object.get(spec, "nodeSelector", {}) {
+		shape.labels[key] == value
+	}
+	every taint in shape.taints {
+		some toleration in object.get(spec, "tolerations", [])
+		tolerates(toleration, taint)
+	}
+}

@@ -1,0 +1,164 @@
+# RES-005: Air-gapped stacks load model weights only from in-zone stores.
+package residency
+
+import data.lib.inventory as inv
+import data.lib.residency as residency_lib
+import rego.v1
+
+# Something shaped like an AWS region name inside a bucket name or argument.
+_region_token := `(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]+`
+
+_url := `[a-z][a-z0-9+.-]*://[^\s"',]+`
+
+# Every URL-looking string a model server names its weights with, as [path, value].
+_weight_references(res) := array.concat(
+	[[path, value] |
+		some path in ["metadata.annotations", "spec.template.metadata.annotations"]
+		value := object.get(res.props, array.concat(split(path, "."), ["servegate.io/model-source"]), null)
+		is_string(value)
+	],
+	[[path, value] |
+		some kind in ["initContainers", "containers"]
+		containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+		some i in numbers.range(0, count(containers) - 1)
+		some field in ["command", "args"]
+		values := object.get(containers[i], field, [])
+		some j in numbers.range(0, count(values) - 1)
+		value := values[j]
+		is_string(value)
+		contains(value, "://")
+		path := concat(".", ["spec.template.spec", kind, format_int(i, 10), field, format_int(j, 10)])
+	],
+)
+
+_urls(text) := regex.find_n(_url, text, -1)
+
+# Every string _weight_references could yield, gathered without building paths (a superset:
+# it only decides whether any server needs the full look), each string's URLs judged once.
+_weight_strings contains value if {
+	some res in data.lib.residency.model_servers
+	some annotations in [
+		object.get(res.props, ["metadata", "annotations"], {}),
+		object.get(res.props, ["spec", "template", "metadata", "annotations"], {}),
+	]
+	value := annotations["servegate.io/model-source"]
+	is_string(value)
+}
+
+_weight_strings contains value if {
+	some [_, containers] in data.lib.residency.server_containers
+	some container in containers
+	some field in ["command", "args"]
+	some value in object.get(container, field, [])
+	is_string(value)
+	contains(value, "://")
+}
+
+# The weight strings naming a URL the air-gapped stack may not load from.
+_foreign_weight_strings := {value |
+	regions := residency_lib.zone_regions(input.declared)
+	some value in _weight_strings
+	some url in _urls(value)
+	_weights_problem(url, regions)
+}
+
+_bucket_of_s3_url(url) := split(trim_prefix(url, "s3://"), "/")[0]
+
+_stack_bucket_names := {n |
+	some t in data.lib.residency.bucket_types
+	some b in inv.resources(input, t)
+	n := object.get(b.props, "bucket", "")
+	is_string(n)
+	n != data.lib.inventory.unknown_value
+}
+
+# Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
+_weights_problem(url, regions) := "needs the internet" if {
+	some scheme in ["hf://", "http://", "https://"]
+	startswith(url, scheme)
+}
+
+_weights_problem(url, regions) := "uses a scheme other than s3:// or pvc://" if {
+	not startswith(url, "s3://")
+	not startswith(url, "pvc://")
+	not startswith(url, "hf://")
+	not startswith(url, "http://")
+	not startswith(url, "https://")
+}
+
+_weights_problem(url, regions) := "names a bucket outside the zone" if {
+	startswith(url, "s3://")
+	bucket := _bucket_of_s3_url(url)
+	some token in regex.find_n(_region_token, bucket, -1)
+	not token in regions
+	not bucket in _stack_bucket_names
+}
+
+# Some model server's init container copies weights from a region outside the zone.
+_fetches_from_foreign_region if {
+	regions := residency_lib.zone_regions(input.declared)
+	some [kind, containers] in data.lib.residency.server_containers
+	kind == "initContainers"
+	some container in containers
+	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	count(_foreign_region_arguments(args, regions)) > 0
+}
+
+# `aws s3 sync ... --region X`: the copy is made from region X.
+_foreign_region_arguments(args, regions) := {region |
+	some i in numbers.range(0, count(args) - 2)
+	args[i] == "--region"
+	region := args[i + 1]
+	not region in regions
+} | {region |
+	some arg in args
+	startswith(arg, "--region=")
+	region := trim_prefix(arg, "--region=")
+	not region in regions
+}
+
+# METADATA
+# title: Air-gapped stacks load model weights only from in-zone stores
+# description: An air-gapped stack has no internet egress and must not depend on one; weights come
+#   from the stack's own S3 buckets or volumes, never from Hugging Face or other URLs.
+# custom:
+#   id: RES-005
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: stack
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
+#   parameters: [zones.zones]
+#   remediation: Mirror the weights into an in-zone S3 bucket of this stack (s3://) or a volume
+#     (pvc://) and point the model's source there.
+deny contains v if {
+	residency_lib.air_gapped(input.declared)
+	count(_foreign_weight_strings) > 0
+	regions := residency_lib.zone_regions(input.declared)
+	some res in data.lib.residency.model_servers
+	some [path, value] in _weight_references(res)
+	value in _foreign_weight_strings
+	some url in _urls(value)
+	problem := _weights_problem(url, regions)
+	v := inv.violation(
+		"RES-005", res,
+		concat("", ["model server ", res.name, " loads weights from ", url, ", which ", problem, "; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes"]),
+		path, value,
+	)
+}
+
+deny contains v if {
+	residency_lib.air_gapped(input.declared)
+	_fetches_from_foreign_region
+	regions := residency_lib.zone_regions(input.declared)
+	some res in data.lib.residency.model_servers
+	some i, container in object.get(inv.pod_spec(res), "initContainers", [])
+	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	some region in _foreign_region_arguments(args, regions)
+	v := inv.violation(
+		"RES-005", res,
+		concat("", ["model server ", res.name, " fetches weights from region ", region, ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat(".", ["spec.template.spec.initContainers", format_int(i, 10), "args"]), region,
+	)
+}

@@ -1,0 +1,48 @@
+# RES-006: Air-gapped model servers run Hugging Face offline.
+package residency
+
+import data.lib.inventory as inv
+import data.lib.residency as residency_lib
+import rego.v1
+
+_offline_values := {"1", "true", "yes", "on"}
+
+_offline(container) if {
+	some env in object.get(container, "env", [])
+	env.name == "HF_HUB_OFFLINE"
+	lower(sprintf("%v", [object.get(env, "value", "")])) in _offline_values
+}
+
+_some_server_online if {
+	some [kind, containers] in data.lib.residency.server_containers
+	kind == "containers"
+	some container in containers
+	not _offline(container)
+}
+
+# METADATA
+# title: Air-gapped model servers run Hugging Face offline
+# description: Without HF_HUB_OFFLINE=1 vLLM and the Hugging Face libraries try to reach the Hub
+#   for configs and tokenizers, which an air-gapped stack must never do.
+# custom:
+#   id: RES-006
+#   area: residency
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   applies_when: declared.residency.airGapped
+#   not_applicable: not air-gapped
+#   parameters: []
+#   remediation: Set env HF_HUB_OFFLINE=1 on every container of the model server.
+deny contains v if {
+	residency_lib.air_gapped(input.declared)
+	_some_server_online
+	some res in data.lib.residency.model_servers
+	some i, container in object.get(inv.pod_spec(res), "containers", [])
+	not _offline(container)
+	v := inv.violation(
+		"RES-006", res,
+		concat("", ["container ", inv.text(object.get(container, "name", i)), " of model server ", res.name, " does not set HF_HUB_OFFLINE=1, which air-gapped stacks require"]),
+		concat(".", ["spec.template.spec.containers", format_int(i, 10), "env"]), object.get(container, "env", []),
+	)
+}

@@ -1,0 +1,24 @@
+# SEC-009: the rule's cases, on the builders of security_test.rego.
+package security_test
+
+import data.lib.test_kit as kit
+import rego.v1
+
+test_sec_009_cluster_ip_model_server_passes if {
+	count(kit.fired(_deny(_inventory({})), "SEC-009")) == 0
+}
+
+test_sec_009_load_balancer_model_server_denied if {
+	service := kit.with_props(_compliant.service, {"spec": {"type": "LoadBalancer"}})
+	kit.only_on(_deny(_inventory({"service": service})), "SEC-009", {service.urn})
+}
+
+test_sec_009_node_port_model_server_denied if {
+	service := kit.with_props(_compliant.service, {"spec": {"type": "NodePort"}})
+	kit.only_on(_deny(_inventory({"service": service})), "SEC-009", {service.urn})
+}
+
+test_sec_009_other_load_balancers_pass if {
+	service := kit.with_props(_compliant.service, {"metadata": _k8s_meta("envoy", {"servegate.io/role": "gateway"}), "spec": {"type": "LoadBalancer"}})
+	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
+}

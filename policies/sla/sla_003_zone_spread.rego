@@ -1,0 +1,51 @@
+# SLA-003: Model server pods spread across availability zones.
+package sla
+
+import data.lib.inventory as inv
+import data.lib.sla as sla_lib
+import rego.v1
+
+_zone_key := "topology.kubernetes.io/zone"
+
+_stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in data.lib.sla.stable_model_servers}
+
+_zone_spread(spec) if {
+	some constraint in object.get(spec, "topologySpreadConstraints", [])
+	constraint.topologyKey == _zone_key
+	object.get(constraint, "whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
+}
+
+_zone_spread(spec) if {
+	some term in object.get(spec, ["affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"], [])
+	term.topologyKey == _zone_key
+}
+
+_unspread_specs := {spec | some spec in _stable_pod_specs; not _zone_spread(spec)}
+
+# METADATA
+# title: Model server pods spread across availability zones
+# description: Replicas that share a zone fail together; a hard spread constraint (or required
+#   anti-affinity) on the zone key keeps an availability-zone outage from taking a model down.
+# custom:
+#   id: SLA-003
+#   area: sla
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   applies_when: declared.sla
+#   not_applicable: no SLA declared
+#   parameters: [sla.min_zones]
+#   remediation: Add a topologySpreadConstraint on topology.kubernetes.io/zone with
+#     whenUnsatisfiable DoNotSchedule (or required pod anti-affinity by zone).
+deny contains v if {
+	sla_lib.sla_declared(input.declared)
+	count(_unspread_specs) > 0
+	some res in data.lib.sla.stable_model_servers
+	spec := inv.pod_spec(res)
+	not _zone_spread(spec)
+	v := inv.violation(
+		"SLA-003", res,
+		concat("", ["model server ", res.name, " does not require spreading over ", _zone_key, "; availability ", inv.text(input.declared.sla.availability), "% needs pods in at least ", inv.text(data.params.sla.min_zones), " zones"]),
+		"spec.template.spec.topologySpreadConstraints", object.get(spec, "topologySpreadConstraints", null),
+	)
+}
