@@ -43,8 +43,8 @@ SECRET_KEYS = ("gatewayApiKeys",)
 # `llm-serving:enforcement`: whether the program judges each resource and the whole stack
 # itself (servegate.enforcement). "off" is the only way to switch it off, and AUD-012 reports it.
 ENFORCEMENT_KEY = "enforcement"
-ENFORCEMENT_ON = "on"
-ENFORCEMENT_OFF = "off"
+ENFORCEMENT_ON: Literal["on"] = "on"
+ENFORCEMENT_OFF: Literal["off"] = "off"
 # YAML 1.1 (PyYAML) reads an unquoted on/off as a boolean, and the offline run then hands the
 # program "true"/"false"; the Pulumi CLI passes the words as written.
 _ENFORCEMENT_WORDS = {

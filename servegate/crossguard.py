@@ -47,6 +47,7 @@ from servegate.engines.base import Engine
 from servegate.errors import GateError
 from servegate.findings import Enforcement, Finding, Result, Rule
 from servegate.gate import evaluate
+from servegate.gate_env import ENGINE_ENV, PROJECT_DIR_ENV, WAIVERS_ENV
 from servegate.plan import urns
 from servegate.plan.inventory import build_inventory
 from servegate.plan.providers import is_provider
@@ -58,9 +59,6 @@ from servegate.waivers import DEFAULT_WAIVERS_PATH, WaiverSet, load_waivers
 PACK_NAME = "servegate"
 PACK_DESCRIPTION = "servegate residency, SLA, audit, security and cost rules (policies/**/*.rego)"
 SOURCE = "crossguard"
-ENGINE_ENV = "SERVEGATE_ENGINE"
-PROJECT_DIR_ENV = "SERVEGATE_PROJECT_DIR"
-WAIVERS_ENV = "SERVEGATE_WAIVERS"
 # Set by the Pulumi CLI for the policy pack process (constructEnv in analyzer_plugin.go).
 STACK_ENV = "PULUMI_STACK"
 PROJECT_ENV = "PULUMI_PROJECT"
