@@ -407,9 +407,9 @@ class ProgramGate:
             if finding.blocking and self._scope.get(finding.rule_id) == STACK_SCOPE
         ]
         for finding in report.findings:
-            if finding.enforcement is not Enforcement.MANDATORY and not finding.waived:
-                if self._scope.get(finding.rule_id) == STACK_SCOPE:
-                    pulumi.log.warn(f"servegate: {describe(finding)}")
+            advisory = finding.enforcement is not Enforcement.MANDATORY and not finding.waived
+            if advisory and self._scope.get(finding.rule_id) == STACK_SCOPE:
+                pulumi.log.warn(f"servegate: {describe(finding)}")
         if blocking:
             raise PolicyViolation(_summary(blocking))
         return report.verdict.value
