@@ -41,6 +41,7 @@ from pulumi_policy import (
 from pulumi_policy import proxy as policy_proxy
 from pulumi_policy.deserialize import serialize_properties
 
+from components import catalog
 from components.config import PROJECT, ConfigError, load_stack, read_stack_config, stack_file
 from servegate.engines import DEFAULT_ENGINE, get_engine
 from servegate.engines.base import Engine
@@ -242,7 +243,7 @@ def build_policies(evaluator: PackEvaluator) -> list[Policy]:
                 "allowed: resource, stack"
             )
     if not policies:
-        raise GateError(f"{evaluator.project_dir / 'policies'}: no rule has a METADATA block")
+        raise GateError(f"{evaluator.bundle.root}: no rule has a METADATA block")
     return policies
 
 
@@ -251,7 +252,8 @@ def serve_pack(pack_dir: Path, environ: Mapping[str, str] = os.environ) -> None:
     project_dir = project_dir_for(pack_dir, environ)
     # The opa engine finds its server in $OPA_URL, as the CLI's does.
     engine = get_engine(environ.get(ENGINE_ENV) or DEFAULT_ENGINE)
-    evaluator = PackEvaluator(load_bundle(project_dir / "policies"), engine, project_dir, environ)
+    bundle = load_bundle(catalog.policies_dir(project_dir))
+    evaluator = PackEvaluator(bundle, engine, project_dir, environ)
     PolicyPack(PACK_NAME, policies=build_policies(evaluator), description=PACK_DESCRIPTION)
 
 

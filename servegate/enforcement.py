@@ -42,6 +42,7 @@ import pulumi
 from pulumi import _types
 from pulumi.runtime import rpc
 
+from components import catalog
 from servegate import audit_log
 from servegate.engines import DEFAULT_ENGINE, get_engine
 from servegate.engines.base import Engine
@@ -126,7 +127,7 @@ def engine_for(settings: EnforcementSettings) -> Engine:
 
 
 def bundle_for(project_dir: Path) -> PolicyBundle:
-    root = (project_dir / "policies").resolve()
+    root = catalog.policies_dir(project_dir).resolve()
     if root not in _BUNDLES:
         _BUNDLES[root] = load_bundle(root)
     return _BUNDLES[root]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from components import catalog
 from components.config import (
     ENFORCEMENT_KEY,
     ENFORCEMENT_OFF,
@@ -176,7 +177,7 @@ def plan_declared(spec: StackSpec, plan_config: Mapping[str, Any]) -> dict[str, 
 
 
 def bundle_for(project_dir: Path) -> PolicyBundle:
-    return load_bundle(project_dir / "policies")
+    return load_bundle(catalog.policies_dir(project_dir))
 
 
 def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOutcome:
