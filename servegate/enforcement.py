@@ -41,6 +41,7 @@ from typing import Any
 import pulumi
 from pulumi import _types
 from pulumi.runtime import rpc
+from pulumi.runtime.settings import get_monitor
 
 from components import catalog
 from servegate import audit_log
@@ -143,11 +144,20 @@ class _Dispatch:
 
     def __init__(self) -> None:
         self.gate: ProgramGate | None = None
+        self._monitor: object = None
+
+    def attach(self, gate: ProgramGate | None) -> None:
+        self.gate = gate
+        self._monitor = get_monitor()
 
     def __call__(
         self, args: pulumi.ResourceTransformationArgs
     ) -> pulumi.ResourceTransformationResult | None:
-        return self.gate.transformation(args) if self.gate is not None else None
+        # A gate judges the program (the monitor) it was started in, and only until its
+        # stack verdict: test programs reuse one root stack.
+        if self.gate is None or self.gate.finished or get_monitor() is not self._monitor:
+            return None
+        return self.gate.transformation(args)
 
 
 _DISPATCH: weakref.WeakKeyDictionary[pulumi.Resource, _Dispatch] = weakref.WeakKeyDictionary()
@@ -169,7 +179,7 @@ def stand_aside() -> None:
     root = pulumi.runtime.get_root_resource()
     dispatch = _DISPATCH.get(root) if root is not None else None
     if dispatch is not None:
-        dispatch.gate = None
+        dispatch.attach(None)
 
 
 def enforce(facts: StackFacts, settings: EnforcementSettings) -> ProgramGate:
@@ -190,7 +200,7 @@ def enforce(facts: StackFacts, settings: EnforcementSettings) -> ProgramGate:
         gate = ProgramGate(facts, settings, bundle, engine_for(settings), waivers, today)
     except GateError as error:
         raise PolicyViolation(f"servegate enforcement cannot start: {_one_line(error)}") from None
-    _dispatch().gate = gate
+    _dispatch().attach(gate)
     return gate
 
 
@@ -223,6 +233,8 @@ class ProgramGate:
         self._urns: dict[int, tuple[pulumi.Resource, asyncio.Future[str]]] = {}
         self._ready: list[tuple[RawResource, asyncio.Future[list[Finding]]]] = []
         self._draining = False
+        # Set once the stack verdict is being decided: nothing declared later is judged.
+        self.finished = False
 
     # -- per resource ---------------------------------------------------------------------
 
@@ -392,6 +404,7 @@ class ProgramGate:
     async def _stack_check(self) -> str:
         while pending := [check for check in self._checks if not check.done()]:
             await asyncio.wait(pending)
+        self.finished = True
         if any(check.exception() is not None for check in self._checks):
             # A resource was blocked: that error stops the program; judging on is moot.
             return "fail"
