@@ -47,6 +47,7 @@ from components import catalog
 from servegate import audit_log
 from servegate.engines import DEFAULT_ENGINE, get_engine
 from servegate.engines.base import Engine
+from servegate.engines.factory import OPA_URL_ENV
 from servegate.errors import GateError
 from servegate.findings import Enforcement, Finding, Report
 from servegate.gate import evaluate, judge
@@ -100,7 +101,7 @@ class EnforcementSettings:
         return cls(
             project_dir=Path(project) if project else default_project_dir,
             engine=environ.get(ENGINE_ENV) or DEFAULT_ENGINE,
-            opa_url=environ.get("OPA_URL"),
+            opa_url=environ.get(OPA_URL_ENV),
             waivers=Path(waivers) if waivers else None,
             audit_log=Path(audit) if audit else None,
         )
