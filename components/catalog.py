@@ -17,7 +17,20 @@ from components import versions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPONENT_DATA = Path(__file__).resolve().parent / "data"
-POLICY_DATA = PROJECT_ROOT / "policies" / "data"
+POLICIES = "policies"
+# Where a built wheel carries the policy library (setup.py copies policies/ there).
+_PACKAGED_POLICIES = Path(__file__).resolve().parent / POLICIES
+
+
+def policies_dir(project_dir: Path | None = None) -> Path:
+    """The policy library: ``project_dir``'s own ``policies/`` when it has one, else the one
+    this installation carries (the checkout's ``policies/``, or the installed wheel's copy)."""
+    if project_dir is not None and (project_dir / POLICIES).is_dir():
+        return project_dir / POLICIES
+    return _PACKAGED_POLICIES if _PACKAGED_POLICIES.is_dir() else PROJECT_ROOT / POLICIES
+
+
+POLICY_DATA = policies_dir() / "data"
 
 
 @dataclass(frozen=True)

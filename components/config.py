@@ -36,9 +36,23 @@ KNOWN_KEYS = (
     "audit",
     "tags",
     "budget",
+    "enforcement",
 )
 # Secret config read by the components themselves (never part of the spec or any report).
 SECRET_KEYS = ("gatewayApiKeys",)
+# `llm-serving:enforcement`: whether the program judges each resource and the whole stack
+# itself (servegate.enforcement). "off" is the only way to switch it off, and AUD-012 reports it.
+ENFORCEMENT_KEY = "enforcement"
+ENFORCEMENT_ON: Literal["on"] = "on"
+ENFORCEMENT_OFF: Literal["off"] = "off"
+# YAML 1.1 (PyYAML) reads an unquoted on/off as a boolean, and the offline run then hands the
+# program "true"/"false"; the Pulumi CLI passes the words as written.
+_ENFORCEMENT_WORDS = {
+    ENFORCEMENT_ON: ENFORCEMENT_ON,
+    ENFORCEMENT_OFF: ENFORCEMENT_OFF,
+    "true": ENFORCEMENT_ON,
+    "false": ENFORCEMENT_OFF,
+}
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _K8S_VERSION = r"^1\.[0-9]{2}$"
@@ -384,6 +398,20 @@ class StackSpec(_Spec):
     audit: AuditSpec = Field(default_factory=AuditSpec)
     tags: dict[str, str]
     budget: BudgetSpec | None = None
+    enforcement: Literal["on", "off"] = Field(
+        default=ENFORCEMENT_ON,
+        description="In-program policy enforcement; off is reported by AUD-012 in every gate.",
+    )
+
+    @field_validator("enforcement", mode="before")
+    @classmethod
+    def _enforcement(cls, value: object) -> object:
+        return enforcement_setting(value)
+
+    @property
+    def enforced(self) -> bool:
+        """Whether the program enforces the policies itself (``llm-serving:enforcement``)."""
+        return self.enforcement == ENFORCEMENT_ON
 
     @property
     def replica_floor(self) -> int:
@@ -414,6 +442,8 @@ class StackSpec(_Spec):
                 else None
             ),
             "budget": {"monthlyUsd": self.budget.monthly_usd} if self.budget else None,
+            # AUD-012 reports "off": a plain `pulumi up` of this stack is judged by nothing.
+            "enforcement": self.enforcement,
             "tags": dict(self.tags),
             "gateway": {"internetFacing": self.gateway.internet_facing},
             "registry": self.registry.model_dump(by_alias=True),
@@ -422,6 +452,15 @@ class StackSpec(_Spec):
                 m.served_model_name: facts for m in self.models if (facts := m.declared_facts())
             },
         }
+
+
+def enforcement_setting(value: object) -> object:
+    """``llm-serving:enforcement`` as "on" or "off"; any other value is left for the error."""
+    if isinstance(value, bool):
+        return ENFORCEMENT_ON if value else ENFORCEMENT_OFF
+    if isinstance(value, str):
+        return _ENFORCEMENT_WORDS.get(value, value)
+    return value
 
 
 def air_gapped_source_problems(model: ModelSpec, key: str) -> list[ConfigProblem]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -25,6 +27,9 @@ from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
+if TYPE_CHECKING:
+    from servegate.enforcement import ProgramGate
+
 MODELS_NAMESPACE = "llm-serving"
 GATEWAY_NAMESPACE = "llm-gateway"
 MONITORING_NAMESPACE = "monitoring"
@@ -45,6 +50,30 @@ def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
     )
 
 
+def start_enforcement(spec: StackSpec) -> ProgramGate | None:
+    """Judge every resource declared from now on with the gate's policies (servegate.enforcement).
+
+    None when the stack config switches it off (``llm-serving:enforcement: off``, which AUD-012
+    reports) or when the offline gate runs the program: it judges the whole run afterwards.
+    """
+    # Imported here: the policy engine is needed only when the program enforces.
+    from servegate.enforcement import EnforcementSettings, StackFacts, enforce, stand_aside
+    from servegate.plan.offline import gating_offline
+
+    if not spec.enforced or gating_offline():
+        stand_aside()
+        return None
+    facts = StackFacts(
+        stack=pulumi.get_stack(),
+        project=pulumi.get_project(),
+        declared=spec.declared(),
+        region=spec.region,
+        config={"aws:region": spec.region},
+    )
+    # Pulumi runs the program in the project's folder.
+    return enforce(facts, EnforcementSettings.from_environment(Path.cwd()))
+
+
 @dataclass(frozen=True)
 class ServingStackArgs:
     spec: StackSpec
@@ -61,6 +90,9 @@ class ServingStack(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServingStackArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        # Before super().__init__: each resource copies the transformations registered at its
+        # construction, and this component's children inherit its copy.
+        gate = start_enforcement(args.spec)
         super().__init__("servegate:index:ServingStack", name, None, opts)
         spec = args.spec
         aws_provider = aws.Provider(
@@ -178,10 +210,15 @@ class ServingStack(pulumi.ComponentResource):
         self.endpoint = self.gateway.endpoint
         self.cluster_name = self.cluster.cluster_name
         self.dashboards = self.monitoring.dashboards
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "cluster_name": self.cluster_name,
-                "dashboards": self.dashboards,
-            }
-        )
+        outputs: dict[str, pulumi.Input[object]] = {
+            "endpoint": self.endpoint,
+            "cluster_name": self.cluster_name,
+            "dashboards": self.dashboards,
+        }
+        # The stack-scope rules, once every resource above is judged: Pulumi waits for this
+        # output before the program (the preview included) ends, and a violation fails it.
+        self.policy_verdict: pulumi.Output[str] | None = None
+        if gate is not None:
+            self.policy_verdict = gate.verdict()
+            outputs["policy_verdict"] = self.policy_verdict
+        self.register_outputs(outputs)

@@ -190,6 +190,33 @@ def error_entry(
     }
 
 
+def blocked_entry(
+    *,
+    stack: str,
+    source: str,
+    resource_urn: str,
+    rule_ids: list[str],
+    reason: str,
+    policies_sha256: str,
+    engine: Mapping[str, str],
+    env: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """The facts of a resource the program's own enforcement refused to register."""
+    return {
+        "time": rfc3339(now),
+        "stack": stack,
+        "source": source,
+        "policies_sha256": policies_sha256,
+        "engine": dict(engine),
+        "verdict": "fail",
+        "exit_code": 1,
+        "blocked": {"resource": resource_urn, "rule_ids": rule_ids},
+        "reason": reason,
+        "run_by": run_by(env),
+    }
+
+
 def update_entry(
     *,
     report: Report,

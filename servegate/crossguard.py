@@ -41,12 +41,14 @@ from pulumi_policy import (
 from pulumi_policy import proxy as policy_proxy
 from pulumi_policy.deserialize import serialize_properties
 
+from components import catalog
 from components.config import PROJECT, ConfigError, load_stack, read_stack_config, stack_file
 from servegate.engines import DEFAULT_ENGINE, get_engine
 from servegate.engines.base import Engine
 from servegate.errors import GateError
 from servegate.findings import Enforcement, Finding, Result, Rule
 from servegate.gate import evaluate
+from servegate.gate_env import ENGINE_ENV, PROJECT_DIR_ENV, WAIVERS_ENV
 from servegate.plan import urns
 from servegate.plan.inventory import build_inventory
 from servegate.plan.providers import is_provider
@@ -58,9 +60,6 @@ from servegate.waivers import DEFAULT_WAIVERS_PATH, WaiverSet, load_waivers
 PACK_NAME = "servegate"
 PACK_DESCRIPTION = "servegate residency, SLA, audit, security and cost rules (policies/**/*.rego)"
 SOURCE = "crossguard"
-ENGINE_ENV = "SERVEGATE_ENGINE"
-PROJECT_DIR_ENV = "SERVEGATE_PROJECT_DIR"
-WAIVERS_ENV = "SERVEGATE_WAIVERS"
 # Set by the Pulumi CLI for the policy pack process (constructEnv in analyzer_plugin.go).
 STACK_ENV = "PULUMI_STACK"
 PROJECT_ENV = "PULUMI_PROJECT"
@@ -244,7 +243,7 @@ def build_policies(evaluator: PackEvaluator) -> list[Policy]:
                 "allowed: resource, stack"
             )
     if not policies:
-        raise GateError(f"{evaluator.project_dir / 'policies'}: no rule has a METADATA block")
+        raise GateError(f"{evaluator.bundle.root}: no rule has a METADATA block")
     return policies
 
 
@@ -253,7 +252,8 @@ def serve_pack(pack_dir: Path, environ: Mapping[str, str] = os.environ) -> None:
     project_dir = project_dir_for(pack_dir, environ)
     # The opa engine finds its server in $OPA_URL, as the CLI's does.
     engine = get_engine(environ.get(ENGINE_ENV) or DEFAULT_ENGINE)
-    evaluator = PackEvaluator(load_bundle(project_dir / "policies"), engine, project_dir, environ)
+    bundle = load_bundle(catalog.policies_dir(project_dir))
+    evaluator = PackEvaluator(bundle, engine, project_dir, environ)
     PolicyPack(PACK_NAME, policies=build_policies(evaluator), description=PACK_DESCRIPTION)
 
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from servegate.crossguard import ENGINE_ENV, PROJECT_DIR_ENV, WAIVERS_ENV
 from servegate.errors import GateError
+from servegate.gate_env import ENGINE_ENV, PROJECT_DIR_ENV, WAIVERS_ENV
 
 PACK_DIR = Path("policies") / "pack"
 PREVIEW_FILE = "plan.json"

@@ -5,12 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 import runpy
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, SECRET_KEYS, StackSpec, read_stack_config, stack_file
+from components import catalog
+from components.config import (
+    ENFORCEMENT_KEY,
+    ENFORCEMENT_OFF,
+    ENFORCEMENT_ON,
+    PROJECT,
+    SECRET_KEYS,
+    StackSpec,
+    enforcement_setting,
+    read_stack_config,
+    stack_file,
+)
 from servegate import audit_log, console
 from servegate.audit_log import audit_log_path
 from servegate.baseline import load_baseline
@@ -143,7 +155,7 @@ def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
         stack=spec.stack,
         project=plan.project or PROJECT,
         source=str(plan.source),
-        declared=spec.declared(),
+        declared=plan_declared(spec, plan.config),
         stack_region=plan.stack_region or spec.region,
         stack_urn=plan.stack_urn,
         config=config,
@@ -151,8 +163,21 @@ def plan_inventory(plan_path: Path, spec: StackSpec) -> PlannedStack:
     return PlannedStack(inventory, plan.plan_sha256)
 
 
+def plan_declared(spec: StackSpec, plan_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The stack's declared facts, with the enforcement setting the previewed program ran with.
+
+    A preview carries the config the program was given; when it switches enforcement off
+    (or says anything but on), AUD-012 judges that, whatever the stack file says now.
+    """
+    declared = spec.declared()
+    key = f"{PROJECT}:{ENFORCEMENT_KEY}"
+    if key in plan_config and enforcement_setting(plan_config[key]) != ENFORCEMENT_ON:
+        declared["enforcement"] = ENFORCEMENT_OFF
+    return declared
+
+
 def bundle_for(project_dir: Path) -> PolicyBundle:
-    return load_bundle(project_dir / "policies")
+    return load_bundle(catalog.policies_dir(project_dir))
 
 
 def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOutcome:

@@ -69,3 +69,28 @@ def test_declared_survives_a_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text(render_json(report), encoding="utf-8")
     assert load_report_json(path).declared == report.declared
+
+
+@pytest.mark.parametrize(
+    ("sovereign", "air_gapped", "shown"),
+    [
+        (None, None, "· sovereignty not declared · air gap not declared ·"),
+        (False, False, "· not sovereign · not air-gapped ·"),
+        (True, True, "· sovereign · air-gapped ·"),
+    ],
+)
+def test_an_undeclared_residency_flag_is_shown_as_not_declared(
+    sovereign: bool | None, air_gapped: bool | None, shown: str
+) -> None:
+    claims = declared_of(stacks.inventory("prod-ca"))
+    report = replace(
+        passing_report(), declared=replace(claims, sovereign=sovereign, air_gapped=air_gapped)
+    )
+    assert shown in render_markdown(report)
+    html = render_html(report)
+    word = {None: "not declared", False: "no", True: "yes"}
+    assert f"<dt>Sovereign</dt><dd>{word[sovereign]}</dd>" in html
+    assert f"<dt>Air-gapped</dt><dd>{word[air_gapped]}</dd>" in html
+    document = json.loads(render_json(report))
+    assert document["declared"]["sovereign"] is sovereign
+    assert document["declared"]["air_gapped"] is air_gapped

@@ -59,9 +59,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Built from a copy so the build's egg-info and build/ never land in the checkout.
     source = tmp_path_factory.mktemp("source")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("components", "servegate"):
+    for folder in ("components", "servegate", "policies"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    for file in ("pyproject.toml", "README.md"):
+    for file in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / file, source / file)
     dist = tmp_path_factory.mktemp("dist")
     built = _run(
@@ -84,11 +84,18 @@ def test_the_wheel_carries_every_template_and_data_table(wheel: Path) -> None:
     }
     assert shipped, "no templates or data found in the checkout"
     assert shipped <= names, sorted(shipped - names)
+    # The policy library (rules, tests, parameters, the pack) at components/policies.
+    policies = {
+        f"components/{path.relative_to(ROOT).as_posix()}"
+        for path in (ROOT / "policies").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert any(name.endswith("data/zones.yaml") for name in policies)
+    assert policies <= names, sorted(policies - names)
 
 
-def test_an_installed_wheel_renders_every_report_outside_the_checkout(
-    wheel: Path, tmp_path: Path
-) -> None:
+def _installed(wheel: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A fresh venv outside the checkout with the wheel installed: (venv, its python)."""
     venv = tmp_path / "venv"
     created = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
     assert created.returncode == 0, created.stderr
@@ -107,7 +114,13 @@ def test_an_installed_wheel_renders_every_report_outside_the_checkout(
         ).stdout.strip()
     )
     (site / "zz-shared-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    return venv, python
 
+
+def test_an_installed_wheel_renders_every_report_outside_the_checkout(
+    wheel: Path, tmp_path: Path
+) -> None:
+    venv, python = _installed(wheel, tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     (work / "report-in.json").write_text(render_json(failing_report()), encoding="utf-8")
@@ -126,3 +139,38 @@ def test_an_installed_wheel_renders_every_report_outside_the_checkout(
         "github": [".github/workflows/servegate.yml"],
         "gitlab": [".gitlab-ci.yml", ".gitlab/servegate-gate.yml"],
     }
+
+
+def test_an_installed_wheel_scaffolds_and_previews_a_stack_outside_the_checkout(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """A project of its own (program, Pulumi.yaml, no policies/): the wheel's library judges it."""
+    venv, python = _installed(wheel, tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    for file in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(ROOT / file, project / file)
+    cli = (python, "-I", "-m", "servegate.cli.main", "-q", "-C", project)
+
+    scaffolded = _run(
+        *cli, "new-stack", "test-ca", "--zone", "ca", "--region", "ca-central-1", cwd=project
+    )
+    assert scaffolded.returncode == 0, scaffolded.stdout + scaffolded.stderr
+    assert (project / "stacks" / "Pulumi.test-ca.yaml").is_file()
+
+    previewed = _run(*cli, "preview", "-s", "test-ca", "--format", "json", cwd=project)
+    # The scaffold's placeholders are advisory (AUD-010): the stack passes its own gate.
+    assert previewed.returncode == 0, previewed.stdout + previewed.stderr
+    report = json.loads((project / "reports" / "test-ca" / "report.json").read_text())
+    assert report["verdict"] == "pass"
+    assert {f["rule_id"] for f in report["findings"]} == {"AUD-010"}
+    assert len(report["rule_status"]) > 50
+    # The bundle judged is the wheel's copy, not the checkout's.
+    imported = _run(
+        python,
+        "-I",
+        "-c",
+        "from components import catalog; print(catalog.policies_dir())",
+        cwd=project,
+    )
+    assert Path(imported.stdout.strip()).is_relative_to(venv), imported.stdout

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from components import catalog
 from components.config import ConfigError, load_stack
 from servegate import console
 from servegate.audit_log import DEFAULT_AUDIT_LOG
@@ -554,7 +555,9 @@ def policies_test(engine: EngineOpt = DEFAULT_ENGINE) -> None:
         check_engine(engine, os.environ.get(OPA_URL_ENV))
         # Package lines print as each finishes: regopy takes minutes on the whole suite.
         progress = None if console.quiet() else print_package_line
-        results = run_policy_tests(_project() / "policies", engine=engine, on_package=progress)
+        results = run_policy_tests(
+            catalog.policies_dir(_project()), engine=engine, on_package=progress
+        )
         raise typer.Exit(print_test_results(results, package_lines=False))
 
     _guard(body)
@@ -580,7 +583,7 @@ def policies_doc(
         from servegate.policy.bundle import load_bundle
         from servegate.report.catalog_doc import catalog_markdown, framework_markdown
 
-        bundle = load_bundle(_project() / "policies")
+        bundle = load_bundle(catalog.policies_dir(_project()))
         if framework is None:
             text = catalog_markdown(bundle.rules, bundle.data["params"])
         else:

@@ -40,6 +40,18 @@ _LIBRARY_DIRS = tuple(
 )
 
 
+# True while the offline gate runs a program: the gate judges the whole run afterwards, so the
+# program's own enforcement (servegate.enforcement) stands aside instead of judging twice.
+_GATING_OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "servegate_gating_offline", default=False
+)
+
+
+def gating_offline() -> bool:
+    """Whether the program runs under the offline gate (`servegate preview`, `inventory`)."""
+    return _GATING_OFFLINE.get()
+
+
 class OfflineRunError(GateError):
     """The program failed under the mock engine (not a config problem)."""
 
@@ -89,6 +101,7 @@ def _run(
     secret_keys: list[str],
 ) -> OfflineRun:
     started = time.perf_counter()
+    _GATING_OFFLINE.set(True)  # in the run's own copy of the context (run_offline)
     region = config.get("aws:region")
     monitor = _RecordingMonitor(_EchoMocks(region if isinstance(region, str) else None))
     _configure(monitor, project, stack)
@@ -164,7 +177,7 @@ class _RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if urns.type_of(request.urn) == urns.ROOT_STACK_TYPE:
-            self.stack_outputs = scrub(_plain(request.outputs))
+            self.stack_outputs = scrub(plain_struct(request.outputs))
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def _record(self, request: Any, properties: Any, urn: str, *, op: str) -> None:
@@ -178,7 +191,7 @@ class _RecordingMonitor(mocks.MockMonitor):
             # Reads have no `custom` field: only custom resources can be read.
             custom=bool(getattr(request, "custom", True)),
             op=op,
-            inputs=scrub_properties(request.type, _plain(properties)),
+            inputs=scrub_properties(request.type, plain_struct(properties)),
             parent=request.parent or None,
             provider=request.provider or None,
             deps={key: list(deps.urns) for key, deps in dependencies.items() if deps.urns},
@@ -233,7 +246,7 @@ class _EchoMocks(mocks.Mocks):
         return {}
 
 
-def _plain(struct: Any) -> dict[str, Any]:
+def plain_struct(struct: Any) -> dict[str, Any]:
     """A ``google.protobuf.Struct`` as JSON-like Python values, wrappers kept."""
     return {key: _plain_value(value) for key, value in struct.fields.items()}
 
@@ -241,7 +254,7 @@ def _plain(struct: Any) -> dict[str, Any]:
 def _plain_value(value: Any) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "struct_value":
-        return _plain(value.struct_value)
+        return plain_struct(value.struct_value)
     if kind == "list_value":
         return [_plain_value(item) for item in value.list_value.values]
     if kind == "number_value":

@@ -7,10 +7,13 @@ registered resource, so a test can assert on children as well as on outputs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+
+from servegate.gate_env import AUDIT_LOG_ENV
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -53,6 +56,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 _MOCKS = RecordingMocks()
 pulumi.runtime.set_mocks(_MOCKS, project="llm-serving", stack="test", preview=False)
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_outside_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ServingStack enforces the policies in the program and logs its verdict: keep it here."""
+    monkeypatch.setenv(AUDIT_LOG_ENV, str(tmp_path / "audit.jsonl"))
 
 
 @pytest.fixture
