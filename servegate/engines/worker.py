@@ -8,7 +8,8 @@ text (passed to the interpreter as is, never re-parsed here). The answer is
 
 The worker keeps the last loaded policies while ``key`` stays the same, so repeated
 evaluations of one bundle (the CrossGuard pack judges resource after resource) compile
-once. It runs in its own process so the gate can kill it at its deadline (regorus holds
+once; the gate then leaves ``modules`` and ``data`` out of the header. A request with no
+queries only compiles (the gate starts the worker that way while the program runs). It runs in its own process so the gate can kill it at its deadline (regorus holds
 the GIL, so a thread could not be abandoned) and survive a crash of native code.
 """
 
@@ -55,6 +56,8 @@ def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
             # Coverage accumulates per interpreter: a covered run always starts fresh.
             if header["coverage"] or header["key"] != loaded_key:
                 loaded_key = None
+                if "modules" not in header:
+                    raise EngineError("the worker lost its policies; run the gate again")
                 runtime.load(
                     header["modules"], json.dumps(header["data"]), coverage=header["coverage"]
                 )
