@@ -9,8 +9,9 @@ text (passed to the interpreter as is, never re-parsed here). The answer is
 The worker keeps the last loaded policies while ``key`` stays the same, so repeated
 evaluations of one bundle (the CrossGuard pack judges resource after resource) compile
 once; the gate then leaves ``modules`` and ``data`` out of the header. A request with no
-queries only compiles (the gate starts the worker that way while the program runs). It runs in its own process so the gate can kill it at its deadline (regorus holds
-the GIL, so a thread could not be abandoned) and survive a crash of native code.
+queries only compiles (the gate starts the worker that way while the program runs).
+It runs in its own process so the gate can kill it at its deadline (regorus holds the
+GIL, so a thread could not be abandoned) and survive a crash of native code.
 """
 
 from __future__ import annotations
