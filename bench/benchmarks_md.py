@@ -126,12 +126,18 @@ def _budgets(results: Mapping[str, Any]) -> str:
                 )
         stages = gate.get("stages")
         if stages:
-            sizes = stages["stages"][-1].get("report_bytes", {})
-            if "report.md" in sizes:
+            chars = stages.get("markdown_chars")
+            if chars is not None:
                 lines.append(
                     f"| report.md of {stages['findings']} findings < {MARKDOWN_MAX_CHARS:,} "
-                    f"characters | {sizes['report.md']:,} bytes (>= characters) | "
-                    f"{_verdict(sizes['report.md'] < MARKDOWN_MAX_CHARS)} |"
+                    f"characters | {chars:,} characters | "
+                    f"{_verdict(chars < MARKDOWN_MAX_CHARS)} |"
+                )
+            html_bytes = stages["stages"][-1].get("report_bytes", {}).get("report.html")
+            if html_bytes is not None:
+                lines.append(
+                    f"| report.html of {stages['findings']} findings: one closed section per "
+                    f"rule (size recorded) | {html_bytes / 2**20:.1f} MiB | — |"
                 )
     return "\n".join(lines) + "\n"
 
@@ -260,19 +266,20 @@ def _stages(gate: Mapping[str, Any]) -> str:
         f"{stages['findings']} findings; peak of the process tree {stages['peak_tree_mib']:.0f} "
         "MiB. RSS and peak are the gate process's after the stage.",
         "",
-        "| stage | seconds | RSS MiB | peak MiB | detail |",
-        "|---|---|---|---|---|",
+        "| stage | wall s | CPU s (gate process) | RSS MiB | peak MiB | detail |",
+        "|---|---|---|---|---|---|",
     ]
     for row in stages["stages"]:
         detail = ", ".join(
             f"{key.replace('_', ' ')} {value}"
             for key, value in row.items()
-            if key not in ("stage", "seconds", "rss_mib", "peak_mib", "report_bytes")
+            if key not in ("stage", "seconds", "cpu_s", "rss_mib", "peak_mib", "report_bytes")
         )
         if "report_bytes" in row:
             detail = ", ".join(f"{name} {size:,} B" for name, size in row["report_bytes"].items())
         lines.append(
-            f"| {row['stage']} | {row['seconds']:.3f} | {row.get('rss_mib', 0):.0f} | "
+            f"| {row['stage']} | {row['seconds']:.3f} | {row.get('cpu_s', 0):.3f} | "
+            f"{row.get('rss_mib', 0):.0f} | "
             f"{row.get('peak_mib', 0):.0f} | {detail} |"
         )
     return "\n".join(lines) + "\n"

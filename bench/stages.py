@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procstats import peak_rss_mib  # noqa: E402
+from bench.procstats import cpu_seconds, peak_rss_mib  # noqa: E402
 
 
 def _rss_mib() -> float:
@@ -50,16 +50,21 @@ def stages(plan: Path, stack: str, engine_name: str) -> dict[str, Any]:
     engine = get_engine(engine_name, timeout_s=3600.0)
     rows: list[dict[str, Any]] = [{"stage": "start (policies loaded)", "seconds": 0.0}]
 
+    cpu_mark = [time.process_time()]
+
     def record(stage: str, began: float, **extra: Any) -> None:
+        cpu_now = time.process_time()
         rows.append(
             {
                 "stage": stage,
                 "seconds": round(time.perf_counter() - began, 3),
+                "cpu_s": round(cpu_now - cpu_mark[0], 3),
                 "rss_mib": round(_rss_mib(), 1),
                 "peak_mib": round(peak_rss_mib(), 1),
                 **extra,
             }
         )
+        cpu_mark[0] = time.process_time()
 
     rows[0].update(rss_mib=round(_rss_mib(), 1), peak_mib=round(peak_rss_mib(), 1))
     began = time.perf_counter()
@@ -89,10 +94,12 @@ def stages(plan: Path, stack: str, engine_name: str) -> dict[str, Any]:
     )
     process = getattr(engine, "_process", None)
     worker_peak = peak_rss_mib(process.pid) if process is not None else 0.0
+    worker_cpu = cpu_seconds(process.pid) if process is not None else 0.0
     record(
         "evaluation and findings (judge)",
         began,
         findings=len(report.findings),
+        worker_cpu_s=round(worker_cpu, 3),
         worker_peak_mib=round(worker_peak, 1),
     )
     engine.close()  # type: ignore[attr-defined]
@@ -101,10 +108,12 @@ def stages(plan: Path, stack: str, engine_name: str) -> dict[str, Any]:
         written = write_reports(report, FORMATS, Path(out))
         sizes = {path.name: path.stat().st_size for path in written}
         record("reports (every format)", began, report_bytes=sizes)
+        markdown_chars = len((Path(out) / "report.md").read_text(encoding="utf-8"))
     return {
         "engine": engine_name,
         "resources": len(inventory["resources"]),
         "findings": len(report.findings),
+        "markdown_chars": markdown_chars,
         "stages": rows,
         "peak_tree_mib": round(peak_rss_mib() + worker_peak, 1),
     }

@@ -51,7 +51,7 @@ class SubprocessEngine(StrictQueries):
         self._detail = detail
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[str] | None = None
         # The policies the running worker has compiled (None: send them with the next call).
         self._loaded_key: str | None = None
@@ -129,17 +129,18 @@ class SubprocessEngine(StrictQueries):
                 {"modules": modules, "data": data},
                 option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
             )
-            body = orjson.dumps(input_doc, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+            # Kept as bytes and written to the pipe as they are: no second copy of the input.
+            body = orjson.dumps(input_doc, option=orjson.OPT_NON_STR_KEYS)
         except (TypeError, ValueError) as exc:
             raise EngineError(f"the policy input is not JSON: {exc}") from None
         key = hashlib.sha256(policies).hexdigest()
-        header = json.dumps({"key": key, "queries": queries, "coverage": coverage})
+        header = json.dumps({"key": key, "queries": queries, "coverage": coverage}).encode()
         # The header is one JSON object: the policies' members are spliced in before "}".
-        with_policies = f"{header[:-1]}, {policies.decode('utf-8')[1:]}"
         return _Request(
             key=key,
-            text=f"{with_policies}\n{body}\n",
-            text_without_policies=f"{header}\n{body}\n",
+            header=header,
+            header_with_policies=header[:-1] + b", " + policies[1:],
+            body=body,
         )
 
     def close(self) -> None:
@@ -151,14 +152,15 @@ class SubprocessEngine(StrictQueries):
         process = self._running_worker()
         # A worker holding these policies gets only the queries and the input.
         compiled = not coverage and request.key == self._loaded_key
-        text = request.text_without_policies if compiled else request.text
-        reply: list[str] = []
+        header = request.header if compiled else request.header_with_policies
+        reply: list[bytes] = []
 
         def talk() -> None:
             # EOF or a broken pipe here means the worker died; reported below.
             try:
                 assert process.stdin is not None and process.stdout is not None
-                process.stdin.write(text)
+                for part in (header, b"\n", request.body, b"\n"):
+                    process.stdin.write(part)
                 process.stdin.flush()
                 reply.append(process.stdout.readline())
             except (BrokenPipeError, OSError, ValueError):
@@ -185,7 +187,7 @@ class SubprocessEngine(StrictQueries):
         self._loaded_key = None if "fatal" in answer else request.key
         return answer
 
-    def _running_worker(self) -> subprocess.Popen[str]:
+    def _running_worker(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._stop()
@@ -202,8 +204,6 @@ class SubprocessEngine(StrictQueries):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
-                text=True,
-                encoding="utf-8",
                 env=env,
             )
         except OSError as exc:
@@ -248,11 +248,13 @@ class SubprocessEngine(StrictQueries):
 
 @dataclass(frozen=True)
 class _Request:
-    """One request to the worker, with and without the policies it compiles."""
+    """One request to the worker: a header line (with or without the policies it compiles)
+    and the input document's JSON line."""
 
     key: str
-    text: str
-    text_without_policies: str
+    header: bytes
+    header_with_policies: bytes
+    body: bytes
 
 
 def _coverage(entries: list[dict[str, Any]]) -> tuple[FileCoverage, ...]:

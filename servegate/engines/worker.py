@@ -16,7 +16,6 @@ GIL, so a thread could not be abandoned) and survive a crash of native code.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -43,14 +42,14 @@ def new_runtime(engine: str) -> Runtime:
     raise SystemExit(f"servegate engine worker: unknown engine {engine!r}")
 
 
-def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
+def serve(engine: str, requests: IO[bytes], answers: IO[str]) -> None:
     """Answer requests until stdin closes (the gate exited or dropped this worker)."""
     runtime = new_runtime(engine)
     loaded_key: str | None = None
     while True:
         header_line = requests.readline()
-        input_json = requests.readline()
-        if not header_line or not input_json:
+        input_line = requests.readline()
+        if not header_line or not input_line:
             return
         header: dict[str, Any] = json.loads(header_line)
         try:
@@ -63,7 +62,12 @@ def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
                     header["modules"], json.dumps(header["data"]), coverage=header["coverage"]
                 )
                 loaded_key = header["key"]
-            values, errors = runtime.evaluate(input_json, header["queries"])
+            input_json = input_line.decode("utf-8")
+            # Only the interpreter's parsed input stays alive while the queries run.
+            del input_line
+            runtime.set_input(input_json)
+            del input_json
+            values, errors = runtime.evaluate(header["queries"])
             coverage = runtime.coverage() if header["coverage"] else None
             answer: dict[str, Any] = {
                 "values": values,
@@ -88,8 +92,7 @@ def main() -> None:
     """Entry point; native code printing to stdout must not corrupt the answers."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    requests = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
-    serve(sys.argv[1], requests, answers)
+    serve(sys.argv[1], sys.stdin.buffer, answers)
 
 
 if __name__ == "__main__":
