@@ -49,6 +49,8 @@ PACKAGES = (
     "typer",
 )
 RESULTS = ROOT / "bench" / "out" / "results.json"
+# A run whose process tree goes above this is stopped (the machine is shared).
+RSS_CAP_MIB = 6 * 1024
 
 
 def machine() -> dict[str, Any]:
