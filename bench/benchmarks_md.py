@@ -53,7 +53,13 @@ def _run(results: Mapping[str, Any]) -> str:
         f"- Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB memory, "
         f"Python {m['python']}, {m['platform']}.\n"
         f"- Packages: {packages}.\n"
-        f"- Load average (1, 5, 15 min): {load_start} at the start, {load_end} at the end; "
+        + "".join(
+            f"- The {part} figures are kept from the run of {results[f'{part}_from']} "
+            "(`--parts` left them out of this one).\n"
+            for part in ("preview", "gate")
+            if f"{part}_from" in results
+        )
+        + f"- Load average (1, 5, 15 min): {load_start} at the start, {load_end} at the end; "
         "each figure below carries the 1-minute load of its runs. The machine is shared: "
         "CPU seconds (the whole process tree) move less with the load than wall seconds.\n"
     )

@@ -174,6 +174,11 @@ def main() -> int:
     parser.add_argument(
         "--render-only", action="store_true", help="regenerate BENCHMARKS.md from --results"
     )
+    parser.add_argument(
+        "--parts",
+        default="preview,gate",
+        help="what to measure (default both); a part left out is kept from --results",
+    )
     args = parser.parse_args()
     if args.render_only:
         benchmarks_md.write(json.loads(args.results.read_text()), args.markdown)
@@ -189,18 +194,28 @@ def main() -> int:
         "machine": machine(),
         "runs": args.runs,
     }
+    parts = set(args.parts.split(","))
+    previous = json.loads(args.results.read_text()) if args.results.exists() else {}
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="servegate-bench-") as workdir:
-        print("cold previews ...", flush=True)
-        results["preview"] = cold_previews(args.stacks.split(","), args.runs, Path(workdir))
-        print("gate on synthetic documents ...", flush=True)
-        results["gate"] = gate_scale(
-            [int(size) for size in args.sizes.split(",")],
-            args.engines.split(","),
-            args.runs,
-            Path(workdir),
-            "prod-ca",
-        )
+        if "preview" in parts:
+            print("cold previews ...", flush=True)
+            results["preview"] = cold_previews(args.stacks.split(","), args.runs, Path(workdir))
+        else:
+            results["preview"] = previous["preview"]
+            results["preview_from"] = previous.get("preview_from", previous["started"])
+        if "gate" in parts:
+            print("gate on synthetic documents ...", flush=True)
+            results["gate"] = gate_scale(
+                [int(size) for size in args.sizes.split(",")],
+                args.engines.split(","),
+                args.runs,
+                Path(workdir),
+                "prod-ca",
+            )
+        else:
+            results["gate"] = previous.get("gate")
+            results["gate_from"] = previous.get("gate_from", previous["started"])
     results["load_at_end"] = load_average()
     results["minutes"] = round((time.perf_counter() - began) / 60, 1)
     args.results.parent.mkdir(parents=True, exist_ok=True)
