@@ -289,3 +289,25 @@ def _stages(gate: Mapping[str, Any]) -> str:
             f"{row.get('peak_mib', 0):.0f} | {detail} |"
         )
     return "\n".join(lines) + "\n"
+
+
+README_START = "<!-- headline figures from BENCHMARKS.md, written by bench/run_all.py -->"
+README_END = "<!-- headline figures: end -->"
+
+
+def write_readme(results: Mapping[str, Any], path: Path) -> None:
+    """Replace the README's headline block (between its markers) with the budget table."""
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text:
+        return
+    head, _, rest = text.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    started = results["started"]
+    body = _budgets(results).replace("## Budgets\n\n", "")
+    block = (
+        f"{README_START}\n"
+        f"From [BENCHMARKS.md](BENCHMARKS.md) (run of {started}, load "
+        f"{results['load_at_start'][0]}–{results['load_at_end'][0]} on "
+        f"{results['machine']['cpus']} CPUs; medians):\n\n{body}{README_END}"
+    )
+    path.write_text(f"{head}{block}{tail}", encoding="utf-8")

@@ -181,7 +181,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.render_only:
-        benchmarks_md.write(json.loads(args.results.read_text()), args.markdown)
+        results = json.loads(args.results.read_text())
+        benchmarks_md.write(results, args.markdown)
+        benchmarks_md.write_readme(results, ROOT / "README.md")
         return 0
     if args.quick:
         args.runs, args.stacks, args.sizes = 1, "prod-ca", "1000,5000"
@@ -221,7 +223,8 @@ def main() -> int:
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=1) + "\n")
     benchmarks_md.write(results, args.markdown)
-    print(f"wrote {args.results} and {args.markdown}")
+    benchmarks_md.write_readme(results, ROOT / "README.md")
+    print(f"wrote {args.results}, {args.markdown} and README.md's headline figures")
     return 0
 
 
