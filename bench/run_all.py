@@ -111,7 +111,7 @@ def gate_scale(
     rows: list[dict[str, Any]] = []
     for engine in engines:
         for key, path in paths.items():
-            count = runs_for(engine, documents[key], runs)
+            count = runs_for(engine, int(key) if key.isdigit() else 0, runs)
             print(f"  gate {engine} {key} ({count} runs) ...", flush=True)
             tree = run_tree(
                 [
