@@ -217,8 +217,9 @@ def _gate(gate: Mapping[str, Any]) -> str:
         "worker. *vs regorus* = this engine's median over regorus's on the same document.",
         "",
         "| engine | document | resources | plan MiB | findings | runs | wall median (min–max) "
-        "| CPU | first | parse+normalise | evaluate | peak RSS MiB | vs regorus | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU | first | parse+normalise | evaluate | peak RSS MiB | vs regorus | load "
+        "| measured |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in gate["rows"]:
         if "error" in row:
@@ -233,7 +234,7 @@ def _gate(gate: Mapping[str, Any]) -> str:
             f"({row['wall_min_s']:.3f}–{row['wall_max_s']:.3f}) | {row['cpu_median_s']:.3f} | "
             f"{row['first_s']:.3f} | {row['normalise_median_s']:.3f} | "
             f"{row['evaluate_median_s']:.3f} | {row['peak_rss_mib']:.0f} | {versus} | "
-            f"{row['load_1min']:.1f} |"
+            f"{row['load_1min']:.1f} | {row.get('measured', '')} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -162,6 +162,28 @@ def gate_scale(
     }
 
 
+def _keep_other_rows(
+    gate: dict[str, Any], previous: dict[str, Any] | None, started: str | None
+) -> None:
+    """Rows of engines or documents this run left out, kept from the previous results
+    (each row says when it was measured)."""
+    if not previous:
+        return
+    measured = {(row["engine"], row["document"]) for row in gate["rows"]}
+    for row in previous["rows"]:
+        if (row["engine"], row["document"]) not in measured:
+            gate["rows"].append({"measured": started, **row})
+            gate["documents"].setdefault(row["document"], previous["documents"][row["document"]])
+            gate["plan_bytes"].setdefault(row["document"], previous["plan_bytes"][row["document"]])
+    order = {engine: index for index, engine in enumerate(ENGINES)}
+    documents = list(previous["documents"]) + [
+        d for d in gate["documents"] if d not in previous["documents"]
+    ]
+    gate["rows"].sort(
+        key=lambda row: (order.get(row["engine"], 9), documents.index(row["document"]))
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure")
@@ -215,6 +237,9 @@ def main() -> int:
                 Path(workdir),
                 "prod-ca",
             )
+            for row in results["gate"]["rows"]:
+                row["measured"] = results["started"]
+            _keep_other_rows(results["gate"], previous.get("gate"), previous.get("started"))
         else:
             results["gate"] = previous.get("gate")
             results["gate_from"] = previous.get("gate_from", previous["started"])
