@@ -125,10 +125,12 @@ def _budgets(results: Mapping[str, Any]) -> str:
             fast, slow = _row(gate, "regorus", document), _row(gate, "opa-go", document)
             if fast and slow:
                 ratio = slow["wall_median_s"] / fast["wall_median_s"]
+                cpu_ratio = slow["cpu_median_s"] / fast["cpu_median_s"]
                 lines.append(
                     f"| regorus >= {OPA_GO_OVER_REGORUS:g}x faster than opa-go (official OPA), "
-                    f"{document} | {ratio:.1f}x ({slow['wall_median_s']:.3f} s against "
-                    f"{fast['wall_median_s']:.3f} s) | {_verdict(ratio >= OPA_GO_OVER_REGORUS)} |"
+                    f"{document} | {ratio:.1f}x wall ({slow['wall_median_s']:.3f} s against "
+                    f"{fast['wall_median_s']:.3f} s), {cpu_ratio:.1f}x CPU | "
+                    f"{_verdict(ratio >= OPA_GO_OVER_REGORUS)} |"
                 )
         stages = gate.get("stages")
         if stages:
