@@ -1,4 +1,8 @@
-"""Benchmark: the gate over synthetic N-resource preview documents and the full policy library.
+"""Diagnostic: the gate over synthetic N-resource documents, with the time of each policy package.
+
+The figures of BENCHMARKS.md come from ``bench/run_all.py`` (``bench/gate_scale.py``); this
+script is the profiling aid behind them: ``--per-package`` times each ``data.<area>.deny``
+alone on the largest document.
 
 Measured per run, in this process (wall clock): ``load_plan`` of the document from a file,
 ``build_inventory`` (normalization) and ``gate.evaluate`` on the engine, which includes

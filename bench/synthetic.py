@@ -46,6 +46,15 @@ def copies_for(target: int, per_copy: int) -> int:
 def replicate(doc: Mapping[str, Any], copies: int) -> dict[str, Any]:
     """``doc`` with its resource steps repeated ``copies`` times, each copy consistent."""
     root_steps = [step for step in doc["steps"] if _step_type(step) == ROOT_STACK_TYPE]
+    replicated: list[dict[str, Any]] = list(root_steps)
+    for index in range(copies):
+        replicated.extend(replicated_steps(doc, index))
+    summary = {"create": copies * len(resource_steps(doc)), "same": len(root_steps)}
+    return {**doc, "steps": replicated, "changeSummary": summary}
+
+
+def replicated_steps(doc: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
+    """Copy ``index`` of the document's resource steps (names suffixed ``-r{index}``)."""
     steps = resource_steps(doc)
     urns = {step["urn"] for step in steps}
     namespaces = {
@@ -53,13 +62,8 @@ def replicate(doc: Mapping[str, Any], copies: int) -> dict[str, Any]:
         for step in steps
         if _step_type(step) == NAMESPACE_TYPE
     }
-    replicated: list[dict[str, Any]] = list(root_steps)
-    for index in range(copies):
-        suffix = f"-r{index}"
-        rename = _renamer(urns, namespaces, suffix)
-        replicated.extend(rename(step, None) for step in steps)
-    summary = {"create": copies * len(steps), "same": len(root_steps)}
-    return {**doc, "steps": replicated, "changeSummary": summary}
+    rename = _renamer(urns, namespaces, f"-r{index}")
+    return [rename(step, None) for step in steps]
 
 
 def synthetic_document(base: Mapping[str, Any], resources: int) -> dict[str, Any]:

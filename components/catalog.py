@@ -11,9 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from components import versions
+from components import versions, yaml_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPONENT_DATA = Path(__file__).resolve().parent / "data"
@@ -48,7 +46,7 @@ class GpuInstance:
 
 def _load(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml_data.safe_load(handle)
 
 
 @cache

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from components import catalog, config_messages, model_fit, versions
+from components import catalog, config_messages, model_fit, versions, yaml_data
 
 PROJECT = "llm-serving"
 KNOWN_KEYS = (
@@ -688,7 +688,7 @@ def read_stack_config(path: Path) -> dict[str, Any]:
             [ConfigProblem(key="stack", message=f"no stack file {path}")], None
         ) from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml_data.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"

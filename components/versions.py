@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components import yaml_data
 
 VERSIONS_FILE = Path(__file__).resolve().parent / "data" / "versions.yaml"
 
@@ -64,7 +64,7 @@ class ImagePin:
 
 def _table() -> dict[str, Any]:
     with VERSIONS_FILE.open(encoding="utf-8") as handle:
-        raw: dict[str, Any] = yaml.safe_load(handle)
+        raw: dict[str, Any] = yaml_data.safe_load(handle)
     return raw
 
 

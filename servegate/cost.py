@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TypeGuard
 
-from components import catalog
+from components import catalog, yaml_data
 from servegate.plan.ops import DELETING_OPS
 from servegate.plan.unknowns import UNKNOWN
 
@@ -222,9 +222,7 @@ def default_params() -> dict[str, Any]:
     params: dict[str, Any] = {"prices": catalog.prices()}
     versions = catalog.POLICY_DATA / "eks_versions.yaml"
     if versions.is_file():
-        import yaml
-
-        params["eks_versions"] = yaml.safe_load(versions.read_text(encoding="utf-8"))
+        params["eks_versions"] = yaml_data.safe_load(versions.read_text(encoding="utf-8"))
     return params
 
 

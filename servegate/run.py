@@ -27,6 +27,7 @@ from servegate import audit_log, console
 from servegate.audit_log import audit_log_path
 from servegate.baseline import load_baseline
 from servegate.engines import get_engine
+from servegate.engines.base import Engine
 from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.errors import GateError
 from servegate.findings import Report
@@ -180,10 +181,37 @@ def bundle_for(project_dir: Path) -> PolicyBundle:
     return load_bundle(catalog.policies_dir(project_dir))
 
 
-def gate(planned: PlannedStack, spec: StackSpec, options: GateOptions) -> GateOutcome:
-    """Judge an inventory, write the reports and append the decision to the audit log."""
+@dataclass(frozen=True)
+class PreparedGate:
+    """The policies and the engine of one gate run, loaded before the plan is ready."""
+
+    bundle: PolicyBundle
+    engine: Engine
+
+
+def prepare_gate(options: GateOptions) -> PreparedGate:
+    """Load the policies and have an embedded engine's worker start compiling them.
+
+    Called before the program runs (or the plan is read): the worker starts and compiles
+    on the other core meanwhile, instead of after it.
+    """
     bundle = bundle_for(options.project_dir)
     engine = get_engine(options.engine, opa_url=options.opa_url)
+    prepare = getattr(engine, "prepare", None)
+    if prepare is not None:
+        prepare(bundle.modules, bundle.data)
+    return PreparedGate(bundle, engine)
+
+
+def gate(
+    planned: PlannedStack,
+    spec: StackSpec,
+    options: GateOptions,
+    prepared: PreparedGate | None = None,
+) -> GateOutcome:
+    """Judge an inventory, write the reports and append the decision to the audit log."""
+    prepared = prepared or prepare_gate(options)
+    bundle, engine = prepared.bundle, prepared.engine
     now = datetime.now(UTC)
     waivers = load_waivers(
         options.waivers or options.project_dir / DEFAULT_WAIVERS_PATH,

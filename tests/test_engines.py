@@ -288,3 +288,50 @@ def test_opa_go_names_the_file_and_line_that_does_not_compile() -> None:
         "cannot compile the policies: broken/broken.rego:6: rego_unsafe_var_error: var " in message
     )
     assert message.endswith("is unsafe (and 1 more)")
+
+
+def test_a_prepared_worker_answers_like_a_fresh_one(tmp_path: Path) -> None:
+    bundle = demo_bundle(tmp_path)
+    queries = list(bundle.queries)
+    fresh = get_engine("regorus")
+    prepared = get_engine("regorus")
+    try:
+        expected = fresh.query(bundle.modules, bundle.data, MIXED, queries)
+        prepared.prepare(bundle.modules, bundle.data)  # type: ignore[attr-defined]
+        # The worker has the policies: later requests carry only the queries and the input.
+        assert prepared.query(bundle.modules, bundle.data, MIXED, queries) == expected
+        assert prepared.query(bundle.modules, bundle.data, MIXED, queries) == expected
+        # Other policies on the same worker are sent again, and judged as themselves.
+        other = {**bundle.modules, "extra.rego": "package extra\n\nimport rego.v1\n\nx := 1\n"}
+        assert prepared.query(other, bundle.data, MIXED, ["data.extra.x"]) == {"data.extra.x": 1}
+        # A new worker (after close) gets the policies again.
+        prepared.close()  # type: ignore[attr-defined]
+        assert prepared.query(bundle.modules, bundle.data, MIXED, queries) == expected
+    finally:
+        fresh.close()  # type: ignore[attr-defined]
+        prepared.close()  # type: ignore[attr-defined]
+
+
+def test_a_worker_asked_for_policies_it_does_not_hold_fails_closed() -> None:
+    import io
+    import json
+
+    from servegate.engines.worker import serve
+
+    header = {"key": "never-sent", "queries": ["data.demo.deny"], "coverage": False}
+    requests = io.BytesIO(json.dumps(header).encode() + b"\n{}\n")
+    answers = io.StringIO()
+    serve("regorus", requests, answers)
+    (answer,) = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert answer == {"fatal": "the worker lost its policies; run the gate again"}
+
+
+def test_a_prepared_worker_that_cannot_compile_still_fails_the_evaluation(tmp_path: Path) -> None:
+    broken = {"broken.rego": "package broken\n\ndeny contains x if {\n"}
+    engine = get_engine("regorus")
+    try:
+        engine.prepare(broken, {})  # type: ignore[attr-defined]
+        with pytest.raises(EngineError, match="regorus cannot compile"):
+            engine.query(broken, {}, MIXED, ["data.broken.deny"])
+    finally:
+        engine.close()  # type: ignore[attr-defined]

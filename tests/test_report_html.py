@@ -5,13 +5,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
 
 from servegate.baseline import apply_baseline
-from servegate.report.html import render_html
-from tests.report_builders import RULES, XSS, failing_report, finding, passing_report, report, urn
+from servegate.findings import Finding, Report
+from servegate.report.html import OPEN_UP_TO, render_html
+from servegate.report.values import STATUSES, sort_key, status_of
+from tests.report_builders import (
+    RULES,
+    XSS,
+    failing_report,
+    finding,
+    many_findings_report,
+    passing_report,
+    report,
+    urn,
+)
 
 CSP = "Content-Security-Policy"
 
@@ -135,3 +147,39 @@ def test_baseline_states_and_resolved_findings() -> None:
 
 def test_without_baseline_there_is_no_baseline_filter() -> None:
     assert 'id="filter-baseline"' not in render_html(passing_report())
+
+
+def _sections(html: str) -> list[dict[str, str | None]]:
+    return [a for t, a in _parse(html).tags if t == "details" and "data-rule" in a]
+
+
+def test_thousands_of_findings_are_one_closed_section_per_rule() -> None:
+    many = many_findings_report(3000)
+    html = render_html(many)
+    sections = _sections(html)
+    # One section per rule, in report order, each starting closed; every finding is a row.
+    assert [s["data-rule"] for s in sections] == list(
+        dict.fromkeys(f.rule_id for f in sorted_findings(many))
+    )
+    assert {s["data-rule"] for s in sections} == {r.id for r in RULES}
+    assert all("open" not in s for s in sections)
+    rows = [a for t, a in _parse(html).tags if t == "tr" and "data-area" in a]
+    assert len(rows) == 3000
+    per_rule = Counter(f.rule_id for f in many.findings)
+    for rule_id, count in per_rule.items():
+        assert re.search(rf"<strong>{rule_id}</strong> [^<]*: {count} findings", html)
+    assert "closed: open a rule to see its findings" in html
+
+
+def test_a_few_findings_open_every_section() -> None:
+    sections = _sections(render_html(many_findings_report(OPEN_UP_TO)))
+    assert sections and all("open" in s for s in sections)
+    assert all(
+        "open" not in s for s in _sections(render_html(many_findings_report(OPEN_UP_TO + 1)))
+    )
+
+
+def sorted_findings(report: Report) -> list[Finding]:
+    """The report's findings in the order the page lists them (status, then severity...)."""
+    order = {status: index for index, status in enumerate(STATUSES)}
+    return sorted(report.findings, key=lambda f: (order[status_of(f)], sort_key(f)))

@@ -239,7 +239,7 @@ def preview(
         from components.config import read_stack_config, stack_file
         from servegate.cli.terminal import print_summary
         from servegate.plan.emit import preview_document
-        from servegate.run import gate, offline_inventory, offline_run
+        from servegate.run import gate, offline_inventory, offline_run, prepare_gate
         from servegate.summary import summarize
 
         options = _options(
@@ -254,6 +254,7 @@ def preview(
             warn_expiry=warn_expiry,
         )
         spec = load_stack(stack, _project())
+        prepared = prepare_gate(options)
         run = offline_run(spec, _project())
         planned = offline_inventory(spec, _project(), run)
         if save_plan is not None:
@@ -268,7 +269,7 @@ def preview(
         )
         if not console.quiet():
             print_summary(summary)
-        _finish(gate(planned, spec, options))
+        _finish(gate(planned, spec, options, prepared))
 
     _guard(body, _logging_failures(stack, "offline", engine, audit_log))
 
@@ -295,7 +296,7 @@ def check(
     """Gate a preview or a stack export (the format is detected)."""
 
     def body() -> None:
-        from servegate.run import gate, plan_inventory
+        from servegate.run import gate, plan_inventory, prepare_gate
 
         options = _options(
             engine,
@@ -309,7 +310,8 @@ def check(
             warn_expiry=warn_expiry,
         )
         spec = load_stack(stack, _project())
-        _finish(gate(plan_inventory(plan, spec), spec, options))
+        prepared = prepare_gate(options)
+        _finish(gate(plan_inventory(plan, spec), spec, options, prepared))
 
     _guard(body, _logging_failures(stack, f"check {plan}", engine, audit_log))
 

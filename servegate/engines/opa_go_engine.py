@@ -48,6 +48,7 @@ class OpaGoRuntime:
 
         self._bindings = opa_bindings
         self._engine: Any = None
+        self._input: Any = None
         self._coverage_on = False
         self._covered: dict[str, set[int]] = {}
         self._not_covered: dict[str, set[int]] = {}
@@ -74,10 +75,11 @@ class OpaGoRuntime:
         self._coverage_on = coverage
         self._covered, self._not_covered = {}, {}
 
-    def evaluate(
-        self, input_json: str, queries: list[str]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        input_doc = json.loads(input_json)
+    def set_input(self, input_json: str) -> None:
+        self._input = json.loads(input_json)
+
+    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        input_doc = self._input
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:

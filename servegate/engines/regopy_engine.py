@@ -51,14 +51,14 @@ class RegopyRuntime:
             raise EngineError(f"regopy rejected the data document: {reason}") from None
         self._interpreter = interpreter
 
-    def evaluate(
-        self, input_json: str, queries: list[str]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+    def set_input(self, input_json: str) -> None:
         try:
             self._interpreter.set_input_term(input_json)
         except self._shared.RegoError as exc:
             reason = self._describe(str(exc))
             raise EngineError(f"regopy rejected the input document: {reason}") from None
+
+    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:

@@ -37,14 +37,14 @@ class RegorusRuntime:
             raise EngineError(f"regorus rejected the data document: {one_line(str(exc))}") from None
         self._engine = engine
 
-    def evaluate(
-        self, input_json: str, queries: list[str]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+    def set_input(self, input_json: str) -> None:
         try:
             self._engine.set_input_json(input_json)
         except RuntimeError as exc:
             reason = one_line(str(exc))
             raise EngineError(f"regorus rejected the input document: {reason}") from None
+
+    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -50,8 +51,10 @@ class SubprocessEngine(StrictQueries):
         self._detail = detail
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[str] | None = None
+        # The policies the running worker has compiled (None: send them with the next call).
+        self._loaded_key: str | None = None
 
     @property
     def version(self) -> str:
@@ -66,6 +69,29 @@ class SubprocessEngine(StrictQueries):
         detail = self._detail() if self._detail is not None else None
         return f"{version} ({detail})" if detail else version
 
+    def prepare(self, modules: dict[str, str], data: dict[str, Any]) -> None:
+        """Start the worker and compile ``modules`` with ``data`` in the background.
+
+        Returns at once; the next call waits until the worker is ready. A cold
+        ``preview`` calls this before it runs the Pulumi program, so the worker's start-up
+        and the compilation overlap the program on another core. A failure here is not
+        reported: the evaluation that follows meets it again and raises it.
+        """
+        request = self._request(modules, data, {}, [], coverage=False)
+        self._lock.acquire()
+
+        def compile_now() -> None:
+            try:
+                self._exchange(request, coverage=False)
+            except EngineError:
+                return
+            finally:
+                self._lock.release()
+
+        threading.Thread(
+            target=compile_now, name=f"servegate-{self.name}-prepare", daemon=True
+        ).start()
+
     def evaluate(
         self,
         modules: dict[str, str],
@@ -76,25 +102,9 @@ class SubprocessEngine(StrictQueries):
         coverage: bool = False,
     ) -> Evaluation:
         """See ``Engine.evaluate``."""
-        key = hashlib.sha256(
-            json.dumps([modules, data], sort_keys=True).encode("utf-8")
-        ).hexdigest()
-        header = {
-            "key": key,
-            "modules": modules,
-            "data": data,
-            "queries": queries,
-            "coverage": coverage,
-        }
-        try:
-            # The input is the large part (18 MB at 10k resources): orjson writes it ~10x
-            # faster than json, which is most of the hand-over to the worker.
-            body = orjson.dumps(input_doc, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-            request = json.dumps(header) + "\n" + body + "\n"
-        except (TypeError, ValueError) as exc:
-            raise EngineError(f"the policy input is not JSON: {exc}") from None
+        request = self._request(modules, data, input_doc, queries, coverage=coverage)
         with self._lock:
-            answer = self._exchange(request)
+            answer = self._exchange(request, coverage=coverage)
         if "fatal" in answer:
             raise EngineError(str(answer["fatal"]))
         return Evaluation(
@@ -103,20 +113,55 @@ class SubprocessEngine(StrictQueries):
             coverage=None if answer["coverage"] is None else _coverage(answer["coverage"]),
         )
 
+    def _request(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+        *,
+        coverage: bool,
+    ) -> _Request:
+        try:
+            # The input is the large part (18 MB at 10k resources): orjson writes it ~10x
+            # faster than json, which is most of the hand-over to the worker.
+            # In the bundle's order: the engines load modules in the order given, and the
+            # key changes with it (the same policies in another order compile again).
+            policies = orjson.dumps(
+                {"modules": modules, "data": data}, option=orjson.OPT_NON_STR_KEYS
+            )
+            # Kept as bytes and written to the pipe as they are: no second copy of the input.
+            body = orjson.dumps(input_doc, option=orjson.OPT_NON_STR_KEYS)
+        except (TypeError, ValueError) as exc:
+            raise EngineError(f"the policy input is not JSON: {exc}") from None
+        key = hashlib.sha256(policies).hexdigest()
+        header = json.dumps({"key": key, "queries": queries, "coverage": coverage}).encode()
+        # The header is one JSON object: the policies' members are spliced in before "}".
+        return _Request(
+            key=key,
+            header=header,
+            header_with_policies=header[:-1] + b", " + policies[1:],
+            body=body,
+        )
+
     def close(self) -> None:
         """Stop the worker (it also stops by itself when the gate exits)."""
         with self._lock:
             self._stop()
 
-    def _exchange(self, request: str) -> dict[str, Any]:
+    def _exchange(self, request: _Request, *, coverage: bool) -> dict[str, Any]:
         process = self._running_worker()
-        reply: list[str] = []
+        # A worker holding these policies gets only the queries and the input.
+        compiled = not coverage and request.key == self._loaded_key
+        header = request.header if compiled else request.header_with_policies
+        reply: list[bytes] = []
 
         def talk() -> None:
             # EOF or a broken pipe here means the worker died; reported below.
             try:
                 assert process.stdin is not None and process.stdout is not None
-                process.stdin.write(request)
+                for part in (header, b"\n", request.body, b"\n"):
+                    process.stdin.write(part)
                 process.stdin.flush()
                 reply.append(process.stdout.readline())
             except (BrokenPipeError, OSError, ValueError):
@@ -139,9 +184,11 @@ class SubprocessEngine(StrictQueries):
             self._stop()
             raise EngineError(f"the {self.name} engine crashed: {detail}")
         answer: dict[str, Any] = json.loads(reply[0])
+        # A fatal answer may mean the policies did not compile: send them again next time.
+        self._loaded_key = None if "fatal" in answer else request.key
         return answer
 
-    def _running_worker(self) -> subprocess.Popen[str]:
+    def _running_worker(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._stop()
@@ -158,8 +205,6 @@ class SubprocessEngine(StrictQueries):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
-                text=True,
-                encoding="utf-8",
                 env=env,
             )
         except OSError as exc:
@@ -167,6 +212,7 @@ class SubprocessEngine(StrictQueries):
         return self._process
 
     def _stop(self) -> None:
+        self._loaded_key = None
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.kill()
@@ -199,6 +245,17 @@ class SubprocessEngine(StrictQueries):
     def __del__(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One request to the worker: a header line (with or without the policies it compiles)
+    and the input document's JSON line."""
+
+    key: str
+    header: bytes
+    header_with_policies: bytes
+    body: bytes
 
 
 def _coverage(entries: list[dict[str, Any]]) -> tuple[FileCoverage, ...]:

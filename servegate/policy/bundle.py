@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from components import yaml_data
 from servegate.findings import Rule
 from servegate.policy import PolicyError
 from servegate.policy.controls import CONTROLS_STEM, ControlCatalog, load_controls
@@ -187,7 +188,7 @@ def _decode(path: Path, raw: bytes) -> str:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(_decode(path, _read_bytes(path)))
+        return yaml_data.safe_load(_decode(path, _read_bytes(path)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from components import yaml_data
 from servegate.findings import Area, Enforcement, Rule, Severity
 from servegate.policy import PolicyError
 from servegate.policy.controls import CONTROLS_FILE
@@ -128,7 +129,7 @@ def _declares_id(body: list[str]) -> bool:
 def _parse_block(file: str, start: int, body: list[str]) -> dict[str, Any]:
     """The YAML of a rule's block; ``start`` is the 1-based line of ``# METADATA``."""
     try:
-        parsed = yaml.safe_load("\n".join(body))
+        parsed = yaml_data.safe_load("\n".join(body))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = start + 1 + (mark.line if mark is not None else 0)

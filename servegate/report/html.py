@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
+from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from servegate.findings import Area, Report, Severity
+from servegate.findings import Area, Finding, Report, Severity
 from servegate.report.catalog_doc import rules_by_area
 from servegate.report.templating import html_environment
 from servegate.report.values import STATUSES, sort_key, status_of
@@ -21,6 +23,35 @@ _FILTERS = {
     "filter-baseline": "data-baseline",
 }
 _STATUS_ORDER = {status: index for index, status in enumerate(STATUSES)}
+# Up to this many findings every rule's section is open; above it they start closed, so a
+# plan with thousands of findings opens as one line per rule.
+OPEN_UP_TO = 200
+
+
+@dataclass(frozen=True)
+class RuleFindings:
+    """One rule's section of the findings: its findings in report order."""
+
+    rule_id: str
+    findings: list[Finding]
+
+    @property
+    def blocking(self) -> int:
+        return sum(1 for finding in self.findings if finding.blocking)
+
+    @property
+    def statuses(self) -> str:
+        """``"3 open, 1 waived"``, in the order of STATUSES."""
+        counts = Counter(status_of(finding) for finding in self.findings)
+        return ", ".join(f"{counts[status]} {status}" for status in STATUSES if counts[status])
+
+
+def rule_sections(findings: list[Finding]) -> list[RuleFindings]:
+    """The findings grouped per rule; a rule comes where its first finding comes."""
+    sections: dict[str, list[Finding]] = {}
+    for finding in findings:
+        sections.setdefault(finding.rule_id, []).append(finding)
+    return [RuleFindings(rule_id, items) for rule_id, items in sections.items()]
 
 
 def render_html(report: Report) -> str:
@@ -39,7 +70,9 @@ def render_html(report: Report) -> str:
     return env.get_template("report.html.j2").render(
         report=report,
         view=view,
-        findings=findings,
+        groups=rule_sections(findings),
+        findings_total=len(findings),
+        open_groups=len(findings) <= OPEN_UP_TO,
         blocking_by_area=blocking_by_area,
         areas=[area.value for area in Area],
         severities=[severity.value for severity in reversed(Severity)],

@@ -1,5 +1,11 @@
 """The Jinja environments of the reports: HTML with autoescaping, Markdown with an
-escaping finalizer, both loading servegate/templates/report/."""
+escaping finalizer, both loading servegate/templates/report/.
+
+Each environment is built once per process and compiled templates are kept in Jinja's
+bytecode cache (a private per-user folder in the temporary directory), so a cold run loads
+the compiled code instead of lexing and compiling every template again (about a tenth of a
+second per ``preview``). The cache checks each template's source: an edit recompiles it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from servegate.findings import Area, Finding
@@ -63,6 +71,26 @@ def _common(env: Environment) -> Environment:
     return env
 
 
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """A bytecode cache that never fails a report: a cache it cannot write is skipped."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+@cache
+def _bytecode_cache() -> BytecodeCache | None:
+    try:
+        return _QuietBytecodeCache(pattern="servegate-%s.cache")
+    except (OSError, RuntimeError):
+        # No private temporary folder (RuntimeError: one another user owns): compile each run.
+        return None
+
+
+@cache
 def html_environment() -> Environment:
     """Autoescaping environment for report.html.j2 (``.j2`` names defeat select_autoescape's
     extension check, so autoescape is switched on outright)."""
@@ -71,10 +99,12 @@ def html_environment() -> Environment:
             loader=template_loader("report"),
             autoescape=True,
             undefined=StrictUndefined,
+            bytecode_cache=_bytecode_cache(),
         )
     )
 
 
+@cache
 def markdown_environment() -> Environment:
     """Environment for Markdown templates: every ``{{ value }}`` passes through md_escape
     unless it is already Markup (what md_code and explicit markup return)."""
@@ -83,6 +113,7 @@ def markdown_environment() -> Environment:
         autoescape=False,
         undefined=StrictUndefined,
         finalize=md_escape,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["code"] = md_code
     env.filters["md"] = md_escape
