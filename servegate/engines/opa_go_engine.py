@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "opa-golib-python-bindings"
 INSTALL = f"pip install --ignore-requires-python {DISTRIBUTION}"
@@ -40,10 +40,14 @@ def opa_version() -> str | None:
 _ERROR_COUNT = re.compile(r"\d+ errors? occurred:\s*$")
 
 
-class OpaGoRuntime:
-    """One ``opa_bindings.OpaEngine`` in the worker process."""
+class OpaGoEngine(EmbeddedEngine):
+    """One ``opa_bindings.OpaEngine`` in the engine worker or in process."""
+
+    name = "opa-go"
+    distribution = DISTRIBUTION
 
     def __init__(self) -> None:
+        super().__init__()
         import opa_bindings
 
         self._bindings = opa_bindings
@@ -74,7 +78,7 @@ class OpaGoRuntime:
         self._coverage_on = coverage
         self._covered, self._not_covered = {}, {}
 
-    def evaluate(
+    def evaluate_json(
         self, input_json: str, queries: list[str]
     ) -> tuple[dict[str, Any], dict[str, str]]:
         input_doc = json.loads(input_json)

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "regopy"
 
@@ -21,10 +21,14 @@ _ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):")
 _OFFSET = re.compile(r"\|(\d+)\|(\d+)")
 
 
-class RegopyRuntime:
-    """A ``regopy.Interpreter`` in the worker process."""
+class RegopyEngine(EmbeddedEngine):
+    """A ``regopy.Interpreter`` in the engine worker or in process."""
+
+    name = "regopy"
+    distribution = DISTRIBUTION
 
     def __init__(self) -> None:
+        super().__init__()
         import regopy
         from regopy import rego_shared
 
@@ -51,7 +55,7 @@ class RegopyRuntime:
             raise EngineError(f"regopy rejected the data document: {reason}") from None
         self._interpreter = interpreter
 
-    def evaluate(
+    def evaluate_json(
         self, input_json: str, queries: list[str]
     ) -> tuple[dict[str, Any], dict[str, str]]:
         try:

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "gordon-to-regorus"
 
@@ -14,10 +14,14 @@ _LOCATION = re.compile(r"-->\s*(\S+)")
 _MESSAGE = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
 
 
-class RegorusRuntime:
-    """A ``regorus.Engine`` in the worker process (it is unsendable: one thread only)."""
+class RegorusEngine(EmbeddedEngine):
+    """A ``regorus.Engine`` in the engine worker or in process (unsendable: one thread only)."""
+
+    name = "regorus"
+    distribution = DISTRIBUTION
 
     def __init__(self) -> None:
+        super().__init__()
         import regorus
 
         self._regorus = regorus
@@ -37,7 +41,7 @@ class RegorusRuntime:
             raise EngineError(f"regorus rejected the data document: {one_line(str(exc))}") from None
         self._engine = engine
 
-    def evaluate(
+    def evaluate_json(
         self, input_json: str, queries: list[str]
     ) -> tuple[dict[str, Any], dict[str, str]]:
         try:

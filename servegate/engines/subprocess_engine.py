@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -19,14 +18,13 @@ from typing import IO, Any
 import orjson
 
 import servegate
-from servegate.engines.base import EngineError, Evaluation, FileCoverage
-from servegate.engines.results import StrictQueries
+from servegate.engines.base import Engine, EngineError, Evaluation, FileCoverage, bundle_key
 
 # Where ``servegate`` is imported from, so the worker finds the same code.
 _SOURCE_ROOT = str(Path(servegate.__file__).resolve().parent.parent)
 
 
-class SubprocessEngine(StrictQueries):
+class SubprocessEngine(Engine):
     """regorus or regopy behind ``servegate.engines.worker``, with a wall-clock timeout.
 
     The worker starts on first use and stays up across queries (the policies compile once
@@ -76,11 +74,8 @@ class SubprocessEngine(StrictQueries):
         coverage: bool = False,
     ) -> Evaluation:
         """See ``Engine.evaluate``."""
-        key = hashlib.sha256(
-            json.dumps([modules, data], sort_keys=True).encode("utf-8")
-        ).hexdigest()
         header = {
-            "key": key,
+            "key": bundle_key(modules, data),
             "modules": modules,
             "data": data,
             "queries": queries,

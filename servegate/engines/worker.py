@@ -20,31 +20,32 @@ import os
 import sys
 from typing import IO, Any
 
-from servegate.engines.base import EngineError, FileCoverage
-from servegate.engines.runtime import Runtime
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 
-def new_runtime(engine: str) -> Runtime:
-    """The interpreter for an engine name (imported here: only the worker loads it)."""
+def embedded_engine(engine: str) -> EmbeddedEngine:
+    """The in-process interpreter for an engine name (imported on demand: each is large)."""
     if engine == "regorus":
-        from servegate.engines.regorus_engine import RegorusRuntime
+        from servegate.engines.regorus_engine import RegorusEngine
 
-        return RegorusRuntime()
+        return RegorusEngine()
     if engine == "regopy":
-        from servegate.engines.regopy_engine import RegopyRuntime
+        from servegate.engines.regopy_engine import RegopyEngine
 
-        return RegopyRuntime()
+        return RegopyEngine()
     if engine == "opa-go":
-        from servegate.engines.opa_go_engine import OpaGoRuntime
+        from servegate.engines.opa_go_engine import OpaGoEngine
 
-        return OpaGoRuntime()
-    raise SystemExit(f"servegate engine worker: unknown engine {engine!r}")
+        return OpaGoEngine()
+    raise EngineError(f"unknown embedded engine {engine!r}; choose regorus, regopy or opa-go")
 
 
 def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
     """Answer requests until stdin closes (the gate exited or dropped this worker)."""
-    runtime = new_runtime(engine)
-    loaded_key: str | None = None
+    try:
+        runtime = embedded_engine(engine)
+    except EngineError as exc:
+        raise SystemExit(f"servegate engine worker: {exc}") from None
     while True:
         header_line = requests.readline()
         input_json = requests.readline()
@@ -52,14 +53,13 @@ def serve(engine: str, requests: IO[str], answers: IO[str]) -> None:
             return
         header: dict[str, Any] = json.loads(header_line)
         try:
-            # Coverage accumulates per interpreter: a covered run always starts fresh.
-            if header["coverage"] or header["key"] != loaded_key:
-                loaded_key = None
-                runtime.load(
-                    header["modules"], json.dumps(header["data"]), coverage=header["coverage"]
-                )
-                loaded_key = header["key"]
-            values, errors = runtime.evaluate(input_json, header["queries"])
+            runtime.load_bundle(
+                header["key"],
+                header["modules"],
+                json.dumps(header["data"]),
+                coverage=header["coverage"],
+            )
+            values, errors = runtime.evaluate_json(input_json, header["queries"])
             coverage = runtime.coverage() if header["coverage"] else None
             answer: dict[str, Any] = {
                 "values": values,
