@@ -48,7 +48,10 @@ pod_spec(res) := object.get(res.props, ["spec", "template", "spec"], {})
 # Truthy for booleans and for the strings Pulumi sometimes carries.
 truthy(value) if value == true
 
-truthy(value) if lower(sprintf("%v", [value])) == "true"
+truthy(value) if {
+	is_string(value)
+	lower(value) == "true"
+}
 
 # Message text. Rules build messages with concat and these helpers, never sprintf: rego-cpp's
 # sprintf wraps some strings (a concat result, a function's result) in unescaped quotes, does
@@ -67,7 +70,14 @@ else := format_int(value, 10) if {
 quoted(value) := concat("", ["\"", text(value), "\""])
 
 # The stack's root URN, for stack-level findings.
-stack_urn(inv) := object.get(inv.stack, "urn", sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [inv.stack.name, inv.stack.project, inv.stack.project, inv.stack.name]))
+stack_urn(inv) := object.get(
+	inv.stack,
+	"urn",
+	concat("", [
+		"urn:pulumi:", text(inv.stack.name), "::", text(inv.stack.project),
+		"::pulumi:pulumi:Stack::", text(inv.stack.project), "-", text(inv.stack.name),
+	]),
+)
 
 # A violation object as the gate reads it.
 violation(rule_id, res, message, path, value) := {

@@ -101,7 +101,9 @@ _discoveries contains tags if {
 	is_string(cluster)
 	cluster != ""
 	not inv.is_unknown(res, "values.autoDiscovery.clusterName")
-	tags := [replace(tag, _ca_cluster_template, cluster) | some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)]
+	tags := [replace(tag, _ca_cluster_template, cluster) |
+		some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)
+	]
 }
 
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
@@ -139,7 +141,7 @@ _added_asg_keys := {[urn, key] | some [urn, key, _] in _added_asg_tags}
 _owner_tag(ng) := concat("", [_ca_owner_prefix, object.get(ng.props, "clusterName", "")])
 
 # The discovery tags EKS puts on every managed node group's Auto Scaling group.
-_eks_asg_tag(ng, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
+_eks_asg_tag(_, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
 
 _eks_asg_tag(ng, filter) if filter in {_owner_tag(ng), concat("=", [_owner_tag(ng), "owned"])}
 
@@ -190,7 +192,7 @@ _karpenter_covers(ng, pool) if {
 	}
 }
 
-_managed(ng, pool) if _discovered(ng)
+_managed(ng, _) if _discovered(ng)
 
 _managed(ng, pool) if _karpenter_covers(ng, pool)
 

@@ -42,7 +42,13 @@ test_sla_017_no_node_autoscaler_denied if {
 test_sla_017_message_names_pool_demand_and_capacity if {
 	some d in _denials(_without_autoscaler, _declared)
 	d.rule_id == "SLA-017"
-	startswith(d.message, "GPU pool l4: its models' autoscalers can ask for 6 GPUs but its minimum size holds 3, and no node autoscaler manages node group l4")
+	startswith(
+		d.message,
+		concat("", [
+			"GPU pool l4: its models' autoscalers can ask for 6 GPUs but its ",
+			"minimum size holds 3, and no node autoscaler manages node group l4",
+		]),
+	)
 }
 
 test_sla_017_pool_holding_the_maximum_needs_none if {

@@ -60,7 +60,11 @@ test_sla_018_message_names_limit_reach_and_price if {
 	node_pool := _limited(4)
 	some d in _denials(array.concat(_without_autoscaler, [node_pool]), _declared)
 	d.rule_id == "SLA-018"
-	d.message == "Karpenter NodePool l4 may add 4 GPUs to pool l4, whose node groups reach 3 on their own: 7 GPUs where 6 are priced (maxSize x GPUs per node)"
+	d.message == concat("", [
+		"Karpenter NodePool l4 may add 4 GPUs to pool l4, whose node groups ",
+		"reach 3 on their own: 7 GPUs where 6 are priced (maxSize x GPUs per ",
+		"node)",
+	])
 }
 
 test_sla_018_node_pools_for_other_workloads_ignored if {
