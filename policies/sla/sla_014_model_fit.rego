@@ -190,11 +190,13 @@ _fit_heads_problem(model_id, facts, flags) := [concat("", [
 	facts.attentionHeads % flags.tp != 0
 } else := []
 
-_fit_memory(
-	facts,
-	flags,
-	row,
-) := {"weights": weights, "kv": kv, "runtime": runtime, "budget": budget, "gpus": gpus} if {
+_fit_memory(facts, flags, row) := {
+	"weights": weights,
+	"kv": kv,
+	"runtime": runtime,
+	"budget": budget,
+	"gpus": gpus,
+} if {
 	tp := flags.tp
 	gpus := tp * flags.pp
 	weights := ((facts.parameters * flags.weight_bytes) * (1 + _fit_estimate.weightOverhead)) / _fit_gib
@@ -285,12 +287,11 @@ _fit_spec_findings := {spec: findings |
 	count(findings) > 0
 }
 
-_fit_container_findings(
-	spec,
-	i,
-	tokens,
-	container,
-) := {_fit_finding(true, _fit_args_path(i), "cannot be judged: its vLLM flags are unknown until apply")} if {
+_fit_container_findings(spec, i, tokens, container) := {_fit_finding(
+	true,
+	_fit_args_path(i),
+	"cannot be judged: its vLLM flags are unknown until apply",
+)} if {
 	_fit_has_unknown(tokens)
 } else := {_fit_finding(false, _fit_args_path(i), _fit_unknown_model(tokens))} if {
 	not _fit_model(tokens)
@@ -333,11 +334,11 @@ _fit_unknown_model(tokens) := concat("", [
 	]),
 ])
 
-_fit_gpu_count_findings(
-	i,
-	limit,
-	gpus,
-) := {_fit_finding(true, _fit_gpu_path(i), "cannot be judged: its GPU limit is unknown until apply")} if {
+_fit_gpu_count_findings(i, limit, gpus) := {_fit_finding(
+	true,
+	_fit_gpu_path(i),
+	"cannot be judged: its GPU limit is unknown until apply",
+)} if {
 	limit == data.lib.inventory.unknown_value
 } else := {_fit_finding(
 	false,
@@ -351,13 +352,7 @@ _fit_gpu_count_findings(
 	_fit_number(limit) < gpus
 } else := set()
 
-_fit_group_findings(
-	path,
-	model_id,
-	facts,
-	flags,
-	ng,
-) := {_fit_finding(
+_fit_group_findings(path, model_id, facts, flags, ng) := {_fit_finding(
 	true,
 	path,
 	concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]),
@@ -374,14 +369,7 @@ _fit_group_findings(
 	some f in _fit_instance_findings(path, model_id, facts, flags, ng, instance_type)
 }
 
-_fit_instance_findings(
-	path,
-	model_id,
-	facts,
-	flags,
-	ng,
-	instance_type,
-) := {_fit_finding(
+_fit_instance_findings(path, model_id, facts, flags, ng, instance_type) := {_fit_finding(
 	true,
 	path,
 	concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]),

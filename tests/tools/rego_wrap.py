@@ -74,8 +74,11 @@ def _break_bracket(line: str) -> list[tuple[str, bool]] | None:
     text = masked(line)
     indent = _indent(line)
     inner = indent + "\t"
+    # A rule head's arguments stay on its line: break what comes after ``:=``.
+    head = re.match(r"^[A-Za-z_]\w*\([^()]*\)\s*:=", text)
+    start = head.end() if head else 0
     for i, char in enumerate(text):
-        if char not in _OPEN:
+        if char not in _OPEN or i < start:
             continue
         j = matching(text, i)
         if j is None:
