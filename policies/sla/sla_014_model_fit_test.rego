@@ -218,3 +218,25 @@ test_sla_014_leaves_an_unplaceable_server_to_sla_013 if {
 	server.urn in kit.findings(denials, "SLA-013")
 }
 
+
+test_sla_014_sidecars_that_do_not_run_vllm_are_not_judged if {
+	server := _with(_with_args(_stable_server, _llama_8b(8192)), [{
+		"op": "add",
+		"path": "/props/spec/template/spec/containers/-",
+		"value": {"name": "metrics", "image": "prom/statsd-exporter:v0.28.0", "args": ["--statsd.listen-udp=:9125"]},
+	}])
+	_fits_all(_changed(server))
+}
+
+test_sla_014_a_server_is_judged_on_its_own_pool_only if {
+	# The big H100 pool would hold the 70B model, but the server is pinned to the l4 pool.
+	server := _with_args(_stable_server, ["--served-model-name=meta-llama/Llama-3.1-70B-Instruct", "--max-model-len=8192"])
+	resources := array.concat(_changed(server), [_big_group("p5.48xlarge", "H100-80GB")])
+	_fails_with(resources, server.urn, "meta-llama/Llama-3.1-70B-Instruct needs")
+}
+
+test_sla_014_a_pre_quantized_model_is_sized_by_its_own_quantization if {
+	# Qwen2.5-72B-AWQ's config.json says awq (0.5 bytes per weight) without a --quantization flag.
+	server := _with_args(_stable_server, ["--served-model-name=Qwen/Qwen2.5-72B-Instruct-AWQ", "--max-model-len=8192"])
+	_fails_with(_changed(server), server.urn, "needs 41.9 GiB per replica (weights 37.4 GiB + KV cache 2.5 GiB")
+}

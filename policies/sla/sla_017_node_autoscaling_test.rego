@@ -159,3 +159,22 @@ test_sla_017_unknown_maximum_undecided if {
 	resources := array.concat([r | some r in _compliant; r.urn != unknown.urn], [unknown])
 	kit.undecided_on(_denials(resources, _declared), "SLA-017", unknown.urn)
 }
+
+test_sla_017_key_only_filter_matches_a_tag_added_to_the_groups_asg if {
+	# A filter without "=" matches any value of that tag key.
+	tagged := _release_with([{
+		"op": "add",
+		"path": "/props/values/autoDiscovery/tags",
+		"value": ["k8s.io/cluster-autoscaler/enabled", "team"],
+	}])
+	tag := _with(
+		_resource(
+			"aws:autoscaling/tag:Tag",
+			"l4-team",
+			{"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "ml", "propagateAtLaunch": false}},
+		),
+		[{"op": "replace", "path": "/deps", "value": {"autoscalingGroupName": [_node_group.urn]}}],
+	)
+	count(_fired(_denials(_with_resources([tagged, tag]), _declared), "SLA-017")) == 0
+	_only(_denials(_with_resources([tagged]), _declared), "SLA-017", _node_group.urn)
+}
