@@ -34,8 +34,11 @@ from tests.tools.rego_source import masked, top_level_rules
 
 MAX_LINE = 120
 BUILTINS_FILE = Path(__file__).resolve().parent / "data" / "opa_builtins.txt"
-DEPRECATED = ("any", "all", "re_match", "set_diff", "net.cidr_overlap", "cast_array", "cast_set")
-DEPRECATED += ("cast_string", "cast_boolean", "cast_null", "cast_object")
+# Strict mode's deprecated built-ins (OPA docs, "Strict mode").
+DEPRECATED: tuple[str, ...] = (
+    *("any", "all", "re_match", "set_diff", "net.cidr_overlap"),
+    *("cast_array", "cast_set", "cast_string", "cast_boolean", "cast_null", "cast_object"),
+)
 _KEYWORDS = {"else", "default", "not", "some", "every", "in", "if", "contains", "with", "as"}
 _ASSIGN = re.compile(r"(?<![\w.\]\)])([A-Za-z_]\w*)\s*:=")
 _DESTRUCTURE = re.compile(r"(?<![\w.\]\)])\[([A-Za-z_][\w\s,]*)\]\s*:=")

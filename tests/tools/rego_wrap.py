@@ -75,8 +75,8 @@ def _break_bracket(line: str) -> list[tuple[str, bool]] | None:
     indent = _indent(line)
     inner = indent + "\t"
     # A rule head's arguments stay on its line: break what comes after ``:=``.
-    head = re.match(r"^[A-Za-z_]\w*\([^()]*\)\s*:=", text)
-    start = head.end() if head else 0
+    rule_head = re.match(r"^[A-Za-z_]\w*\([^()]*\)\s*:=", text)
+    start = rule_head.end() if rule_head else 0
     for i, char in enumerate(text):
         if char not in _OPEN or i < start:
             continue
@@ -85,7 +85,8 @@ def _break_bracket(line: str) -> list[tuple[str, bool]] | None:
             continue
         content_masked = text[i + 1 : j]
         content = line[i + 1 : j]
-        if "|" in _top_chars(content_masked):
+        # ``|`` in brackets is a comprehension (in parentheses it would be set union).
+        if char != "(" and "|" in _top_chars(content_masked):
             head_end = _top_index(content_masked, "|")
             head = content[:head_end].strip()
             body = _pieces(content, content_masked[head_end + 1 :], head_end + 1, ";")
