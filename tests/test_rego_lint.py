@@ -147,3 +147,19 @@ def test_the_library_is_clean() -> None:
 def test_pending_files_still_exist() -> None:
     pending = {f for f in PENDING_SPLIT if (ROOT / f).exists()}
     assert pending == PENDING_SPLIT, "drop the split files from PENDING_SPLIT"
+
+
+def test_wrapping_splits_a_line_of_items_inside_an_open_bracket() -> None:
+    line = (
+        '\t\t"clusterName": "prod-ca-eks", "nodeGroupName": "l4", '
+        + '"amiType": "AL2023_x86_64_NVIDIA", ' * 3
+    )
+    wrapped = rego_wrap.wrap_line(line.rstrip())
+    assert wrapped[:2] == ['\t\t"clusterName": "prod-ca-eks",', '\t\t"nodeGroupName": "l4",']
+    assert all(len(piece) <= 120 and piece.endswith(",") for piece in wrapped)
+
+
+def test_wrapping_keeps_a_rule_heads_arguments_on_its_line() -> None:
+    line = "_f(alpha, beta) := g(" + ", ".join(f"argument_{n}" for n in range(12)) + ")"
+    wrapped = rego_wrap.wrap_line(line)
+    assert wrapped[0] == "_f(alpha, beta) := g(" and wrapped[-1] == ")"

@@ -40,6 +40,7 @@ from typing import Any
 os.environ.setdefault("RUST_BACKTRACE", "0")
 os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
 
+from servegate.engines.regorus_engine import one_line
 from servegate.policy.bundle import PolicyBundle, load_bundle, packages_of_tests
 from servegate.policy.metadata import parse_rules
 from tests.tools.rego_source import masked, statements, top_level_operator, top_level_rules
@@ -191,7 +192,7 @@ class _Tests:
                 engine.add_policy(path, text)
             engine.eval_query_as_json(_PROBE)
         except RuntimeError as exc:
-            return "invalid", _first_line(str(exc))
+            return "invalid", one_line(str(exc))
         for name in self.names:
             try:
                 answer = json.loads(engine.eval_query_as_json(f"data.{self.package}.{name}"))
@@ -228,11 +229,6 @@ def judge(bundle: PolicyBundle, mutant: Mutant) -> Outcome:
     """One mutant (see ``judge_file``, which reuses the engine across a file's mutants)."""
     status, detail = _Tests(bundle, mutant.file).failing(mutant.source)
     return Outcome(mutant, status, detail)
-
-
-def _first_line(message: str) -> str:
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return lines[0] if lines else "error"
 
 
 def _value(answer: dict[str, Any]) -> Any:

@@ -39,7 +39,7 @@ def wrap_line(line: str, *, in_concat: bool = False, depth: int = 0) -> list[str
         return [line]
     if line.lstrip().startswith("#"):
         return _wrap_comment(line)
-    broken = _break_bracket(line) or _break_string(line, in_concat)
+    broken = _break_bracket(line) or _break_items(line) or _break_string(line, in_concat)
     if broken is None:
         return [line]
     result: list[str] = []
@@ -117,6 +117,23 @@ def _break_bracket(line: str) -> list[tuple[str, bool]] | None:
         lines.append((f"{indent}{line[j:]}", False))
         return lines
     return None
+
+
+def _break_items(line: str) -> list[tuple[str, bool]] | None:
+    """A line of several items inside a bracket opened above (``"a": 1, "b": 2,``)."""
+    text = masked(line)
+    if not line.rstrip().endswith(",") or text.strip().startswith(("#", "}", "]", ")")):
+        return None
+    indent = _indent(line)
+    body = line[len(indent) :]
+    items = _pieces(body, text[len(indent) :], 0, ",")
+    if len(items) < 2 or _depth(text) != 0:
+        return None
+    return [(f"{indent}{item},", False) for item in items]
+
+
+def _depth(text: str) -> int:
+    return sum(text.count(c) for c in _OPEN) - sum(text.count(c) for c in _CLOSE)
 
 
 def _pieces(content: str, content_masked: str, offset: int, separator: str) -> list[str]:
