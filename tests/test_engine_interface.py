@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from servegate.engines import get_engine
 from servegate.engines.base import EmbeddedEngine, Engine, EngineError, Evaluation
 from servegate.engines.opa_engine import OpaEngine
 from servegate.engines.opa_go_engine import OpaGoEngine
@@ -127,3 +128,9 @@ def test_an_embedded_engine_runs_in_process_and_compiles_a_bundle_once() -> None
     assert answers == [2, 4]
     assert len(loads) == 1
     assert engine.version  # the package version
+
+
+def test_opa_go_in_process_reports_the_opa_release_like_the_worker() -> None:
+    worker = get_engine("opa-go")
+    assert OpaGoEngine().version == worker.version
+    assert "(OPA v1." in worker.version

@@ -46,6 +46,12 @@ class OpaGoEngine(EmbeddedEngine):
     name = "opa-go"
     distribution = DISTRIBUTION
 
+    @property
+    def version(self) -> str:
+        """The bindings' version and the OPA release inside, as SubprocessEngine reports it."""
+        release = opa_version()
+        return f"{super().version} (OPA {release})" if release else super().version
+
     def __init__(self) -> None:
         super().__init__()
         import opa_bindings
