@@ -121,6 +121,33 @@ def test_a_mutant_is_the_file_with_one_change() -> None:
     assert deleted.count("deny contains") == 1 and deleted.count("\n") == RULE.count("\n")
 
 
+HELPERS = """package demo
+
+import rego.v1
+
+_public(res) if object.get(res.props, "public", false) == true
+
+_named(res) if {
+	# mutation-equivalent: the deny body checks the name again.
+	res.name != ""
+	not startswith(res.name, "tmp-")
+}
+"""
+
+
+def test_helper_conditions_are_negated_and_equivalents_are_marked() -> None:
+    found = [
+        (m.line, m.description, m.equivalent)
+        for m in mutate.mutants("demo/r.rego", HELPERS, helpers=True)
+    ]
+    assert found == [
+        (5, 'negated `object.get(res.props, "public", false) == true` in _public', ""),
+        (9, 'negated `res.name != ""` in _named', "the deny body checks the name again."),
+        (10, 'negated `not startswith(res.name, "tmp-")` in _named', ""),
+    ]
+    assert mutate.mutants("demo/r.rego", HELPERS) == []
+
+
 @pytest.mark.parametrize(
     "statement",
     ["some x in xs", "some i", "x := f(y)", "[a, b] := pair", "x = 1", "every x in xs {"],

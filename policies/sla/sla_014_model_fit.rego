@@ -113,6 +113,7 @@ _fit_gpu_limit(container) := object.get(
 # -- the GPU of a node group -----------------------------------------------------------------
 
 _fit_group_candidates(spec) := object.get(_fit_groups_by_pool, spec.nodeSelector["servegate.io/pool"], []) if {
+	# mutation-equivalent: an index only; _fits re-checks the nodeSelector on every group.
 	spec.nodeSelector["servegate.io/pool"]
 } else := data.lib.inventory.gpu_node_groups
 

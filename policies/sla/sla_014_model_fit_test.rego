@@ -240,3 +240,9 @@ test_sla_014_a_pre_quantized_model_is_sized_by_its_own_quantization if {
 	server := _with_args(_stable_server, ["--served-model-name=Qwen/Qwen2.5-72B-Instruct-AWQ", "--max-model-len=8192"])
 	_fails_with(_changed(server), server.urn, "needs 41.9 GiB per replica (weights 37.4 GiB + KV cache 2.5 GiB")
 }
+
+test_sla_014_fp8_kv_cache_is_read if {
+	# --kv-cache-dtype=fp8 is one byte per value, as policies/data/models.yaml lists it.
+	server := _with_args(_stable_server, array.concat(_llama_8b(8192), ["--kv-cache-dtype=fp8"]))
+	_fits_all(_changed(server))
+}

@@ -1,25 +1,29 @@
 """Mutation testing of the rule files: do the Rego tests notice when a rule is broken?
 
-``python -m tests.tools.mutate [--policies DIR] [--jobs N] [FILE ...]``
+``python -m tests.tools.mutate [--policies DIR] [--jobs N] [--deny-only] [FILE ...]``
 
 For every rule file (a policy file outside ``lib/`` whose METADATA declares exactly one
-rule id) it builds mutants of each ``deny`` body:
+rule id) it builds mutants:
 
-- the body deleted (the rule no longer fires that way at all);
-- each condition negated in turn: ``cond`` becomes ``not cond``, ``not cond`` becomes
-  ``cond``.
+- each ``deny`` body deleted (the rule no longer fires that way at all);
+- each condition negated in turn, in the ``deny`` bodies and in the file's helper rules
+  (their bodies, or the one condition of ``head if cond``): ``cond`` becomes ``not cond``,
+  ``not cond`` becomes ``cond``. ``--deny-only`` leaves the helpers alone.
 
 Statements that are not conditions are left alone: ``some`` declarations and ``x := ...``
 assignments or ``=`` unifications bind variables (negating one leaves the variables it binds
 unsafe, so the mutant would not compile rather than test anything), and ``every`` blocks
 cannot be negated in Rego (each of their inner conditions is still reached by deleting or
-negating what surrounds them).
+negating what surrounds them). A condition whose negation no test can observe (an index
+lookup that a later condition re-checks) is marked in the rule file with a
+``# mutation-equivalent: <why>`` comment on its line or the line above; it is listed, not run.
 
 A mutant is killed when at least one test of the rule's own ``<file>_test.rego`` fails or
-errors, evaluated in process on regorus with the whole bundle (the mutant in place of the
-original) and the test package's files loaded. A mutant that does not compile is reported
-apart and not scored. The score is killed / (killed + survived); the command exits 1 below
-100 % or when a rule file has no test file.
+errors, evaluated in process on regorus with the rule's package, ``lib/`` and the test
+package's files loaded (the mutant in place of the original). A mutant that does not compile
+is reported apart and not scored. The score is killed / (killed + survived); the command
+exits 1 below 100 %, when a rule file has no test file, or when a rule's tests fail on the
+unmutated file.
 """
 
 from __future__ import annotations
@@ -43,7 +47,14 @@ os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
 from servegate.engines.regorus_engine import one_line
 from servegate.policy.bundle import PolicyBundle, load_bundle, packages_of_tests
 from servegate.policy.metadata import parse_rules
-from tests.tools.rego_source import masked, statements, top_level_operator, top_level_rules
+from tests.tools.rego_source import (
+    RegoRule,
+    Span,
+    masked,
+    statements,
+    top_level_operator,
+    top_level_rules,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
@@ -61,13 +72,15 @@ class Mutant:
     line: int
     description: str
     source: str
+    # Why no test can kill it, when the rule file says so (``# mutation-equivalent: why``).
+    equivalent: str = ""
 
 
 @dataclass(frozen=True)
 class Outcome:
     mutant: Mutant
-    # "killed", "survived", "invalid" (does not compile) or "broken" (the rule's tests fail
-    # on the unmutated file: nothing was scored).
+    # "killed", "survived", "invalid" (does not compile), "equivalent" (marked so in the rule
+    # file, not run) or "broken" (the rule's tests fail on the unmutated file: nothing scored).
     status: str
     detail: str = ""
 
@@ -88,14 +101,20 @@ def test_file_of(relative: str) -> str:
     return relative.removesuffix(".rego") + TEST_SUFFIX
 
 
+# A condition whose negation no test can tell from the original (e.g. an index lookup that a
+# later condition re-checks) carries this comment on its line or the line above, with why.
+EQUIVALENT = re.compile(r"#\s*mutation-equivalent:\s*(\S.*)$")
+
+
 def mutants(relative: str, source: str, *, helpers: bool = False) -> list[Mutant]:
     """Every mutant of the file's ``deny`` bodies (and its helpers' with ``helpers``)."""
     found: list[Mutant] = []
+    lines = source.split("\n")
     for rule in top_level_rules(source):
-        if rule.body is None or not (rule.name == "deny" or (helpers and rule.name)):
+        if not (rule.name == "deny" or (helpers and rule.name)):
             continue
         span = rule.span
-        if rule.name == "deny":
+        if rule.name == "deny" and rule.body is not None:
             blank = re.sub(r"[^\n]", "", span.text)
             found.append(
                 Mutant(
@@ -105,7 +124,8 @@ def mutants(relative: str, source: str, *, helpers: bool = False) -> list[Mutant
                     source[: span.start] + blank + source[span.end :],
                 )
             )
-        for statement in statements(source, *rule.body):
+        where = "" if rule.name == "deny" else f" in {rule.name}"
+        for statement in _conditions(source, rule):
             negated = negation(statement.text)
             if negated is None:
                 continue
@@ -114,11 +134,32 @@ def mutants(relative: str, source: str, *, helpers: bool = False) -> list[Mutant
                 Mutant(
                     relative,
                     statement.line,
-                    f"negated `{first_line}`" + ("" if rule.name == "deny" else f" in {rule.name}"),
+                    f"negated `{first_line}`{where}",
                     source[: statement.start] + negated + source[statement.end :],
+                    _equivalence(lines, statement.line),
                 )
             )
     return found
+
+
+def _conditions(source: str, rule: RegoRule) -> list[Span]:
+    """The body statements of a rule: its braces, or the one condition of ``head if cond``."""
+    if rule.body is not None:
+        return statements(source, *rule.body)
+    text = masked(rule.span.text)
+    single = re.match(r"^[^\n]*?\sif\s+(?!\{)(\S[^\n]*)$", text)
+    if single is None or "\n" in text:
+        return []
+    start = rule.span.start + single.start(1)
+    return [Span(start, rule.span.end, rule.span.line, source[start : rule.span.end])]
+
+
+def _equivalence(lines: list[str], line: int) -> str:
+    for candidate in (lines[line - 1], lines[line - 2] if line > 1 else ""):
+        match = EQUIVALENT.search(candidate)
+        if match:
+            return match.group(1).strip()
+    return ""
 
 
 def negation(statement: str) -> str | None:
@@ -220,6 +261,9 @@ def judge_file(bundle: PolicyBundle, relative: str, helpers: bool = False) -> li
         return [Outcome(baseline, "broken", f"{status}: {detail}")]
     outcomes = []
     for mutant in mutants(relative, original, helpers=helpers):
+        if mutant.equivalent:
+            outcomes.append(Outcome(mutant, "equivalent", mutant.equivalent))
+            continue
         status, detail = tests.failing(mutant.source)
         outcomes.append(Outcome(mutant, status, detail))
     return outcomes
@@ -261,7 +305,7 @@ def run(
     policies: Path = POLICIES,
     files: Iterable[str] | None = None,
     jobs: int = 0,
-    helpers: bool = False,
+    helpers: bool = True,
 ) -> Run:
     """Mutate the rule files (all of them by default) and judge every mutant."""
     started = time.monotonic()
@@ -296,7 +340,8 @@ def report(result: Run, root_name: str = "policies") -> str:
     )
     lines.append(
         f"mutation score: {result.score:.1f} % ({result.count('killed')} killed, "
-        f"{result.count('survived')} survived, {result.count('invalid')} not compiling; "
+        f"{result.count('survived')} survived, {result.count('invalid')} not compiling, "
+        f"{result.count('equivalent')} marked equivalent; "
         f"{len(result.files)} rule files) in {result.seconds:.1f} s"
     )
     return "\n".join(lines)
@@ -308,10 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policies", type=Path, default=POLICIES)
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: cores)")
     parser.add_argument(
-        "--helpers", action="store_true", help="also negate the conditions of helper rules"
+        "--deny-only", action="store_true", help="negate the deny bodies' conditions only"
     )
     args = parser.parse_args(argv)
-    result = run(args.policies, args.files or None, args.jobs, args.helpers)
+    result = run(args.policies, args.files or None, args.jobs, helpers=not args.deny_only)
     print(report(result, args.policies.name))
     return 0 if result.ok else 1
 
