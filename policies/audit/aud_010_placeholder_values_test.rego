@@ -34,7 +34,11 @@ _placeholder_cost_center := object.union(_stack_tags, {"cost-center": "unassigne
 
 test_aud_010_real_values_pass if {
 	deployment := _model_server(concat("", [_mirror("210987654321"), "/vllm/vllm-openai:v0.11.0"]))
-	extra := {"deployment": deployment, "chart": _chart("210987654321.dkr.ecr.ca-central-1.amazonaws.com/charts"), "provider": _aws_provider(_stack_tags)}
+	extra := {
+		"deployment": deployment,
+		"chart": _chart("210987654321.dkr.ecr.ca-central-1.amazonaws.com/charts"),
+		"provider": _aws_provider(_stack_tags),
+	}
 	count(kit.fired(_deny(_inventory(extra)), "AUD-010")) == 0
 }
 
@@ -99,6 +103,9 @@ test_aud_010_placeholders_come_from_params if {
 	deployment := _model_server(concat("", [_mirror("999988887777"), "/vllm/vllm-openai:v0.11.0"]))
 	inventory := _inventory({"deployment": deployment, "provider": _aws_provider(_placeholder_cost_center)})
 	count(kit.fired(_deny(inventory), "AUD-010")) == 1
-	params := object.union(data.params, {"placeholders": {"account_ids": ["999988887777"], "tag_values": {"cost-center": ["cc-4411"]}}})
+	params := object.union(
+		data.params,
+		{"placeholders": {"account_ids": ["999988887777"], "tag_values": {"cost-center": ["cc-4411"]}}},
+	)
 	kit.fired(_deny_with(inventory, params), "AUD-010") == {deployment.urn}
 }

@@ -48,10 +48,7 @@ pod_spec(res) := object.get(res.props, ["spec", "template", "spec"], {})
 # Truthy for booleans and for the strings Pulumi sometimes carries.
 truthy(value) if value == true
 
-truthy(value) if {
-	is_string(value)
-	lower(value) == "true"
-}
+truthy(value) if lower(text(value)) == "true"
 
 # Message text. Rules build messages with concat and these helpers, never sprintf: rego-cpp's
 # sprintf wraps some strings (a concat result, a function's result) in unescaped quotes, does
@@ -74,8 +71,14 @@ stack_urn(inv) := object.get(
 	inv.stack,
 	"urn",
 	concat("", [
-		"urn:pulumi:", text(inv.stack.name), "::", text(inv.stack.project),
-		"::pulumi:pulumi:Stack::", text(inv.stack.project), "-", text(inv.stack.name),
+		"urn:pulumi:",
+		text(inv.stack.name),
+		"::",
+		text(inv.stack.project),
+		"::pulumi:pulumi:Stack::",
+		text(inv.stack.project),
+		"-",
+		text(inv.stack.name),
 	]),
 )
 
@@ -114,14 +117,14 @@ prop(res, path) := object.get(res.props, split(path, "."), null)
 
 # Present and non-empty. The unknown sentinel counts as set: the property will hold a value
 # at apply (typically another new resource's ARN), so presence checks decide in a preview.
-is_set(value) if {
+is_present(value) if {
 	value != null
 	value != ""
 	value != []
 	value != {}
 }
 
-has_value(res, path) if is_set(prop(res, path))
+has_value(res, path) if is_present(prop(res, path))
 
 has_value(res, path) if path in object.get(res, "unknowns", [])
 

@@ -7,7 +7,11 @@ import rego.v1
 
 _unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-_with_args(server, args) := kit.with_patches(server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": args}])
+_with_args(server, args) := kit.with_patches(server, [{
+	"op": "replace",
+	"path": "/props/spec/template/spec/containers/0/args",
+	"value": args,
+}])
 
 _llama_8b(length) := [
 	"--served-model-name=meta-llama/Llama-3.1-8B-Instruct",
@@ -32,7 +36,11 @@ _big_group(instance_type, gpu) := kit.with_patches(_node_group, [
 ])
 
 _big_server(gpu, args) := kit.with_patches(_stable_server, [
-	{"op": "replace", "path": "/props/spec/template/spec/nodeSelector", "value": {"servegate.io/pool": "big", "servegate.io/gpu": gpu}},
+	{
+		"op": "replace",
+		"path": "/props/spec/template/spec/nodeSelector",
+		"value": {"servegate.io/pool": "big", "servegate.io/gpu": gpu},
+	},
 	{"op": "replace", "path": "/props/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu", "value": "8"},
 	{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": args},
 ])
@@ -126,8 +134,15 @@ test_sla_014_unknown_gpu_denied if {
 		{"op": "replace", "path": "/props/instanceTypes", "value": ["x9.large"]},
 		{"op": "replace", "path": "/props/labels/servegate.io~1gpu", "value": "Z1"},
 	])
-	server := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/nodeSelector/servegate.io~1gpu", "value": "Z1"}])
-	_fails_with(array.concat([r | some r in _changed(server); r.urn != group.urn], [group]), server.urn, "x9.large is not in policies/data/gpu_instances.yaml")
+	server := kit.with_patches(
+		_stable_server,
+		[{"op": "replace", "path": "/props/spec/template/spec/nodeSelector/servegate.io~1gpu", "value": "Z1"}],
+	)
+	_fails_with(
+		array.concat([r | some r in _changed(server); r.urn != group.urn], [group]),
+		server.urn,
+		"x9.large is not in policies/data/gpu_instances.yaml",
+	)
 }
 
 test_sla_014_tensor_parallel_must_divide_the_heads if {
@@ -212,21 +227,26 @@ test_sla_014_unreadable_flag_denied_without_flag_values if {
 
 # A server whose pods fit no GPU node group is SLA-013's finding alone.
 test_sla_014_leaves_an_unplaceable_server_to_sla_013 if {
-	server := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/tolerations", "value": []}])
+	server := kit.with_patches(
+		_stable_server,
+		[{"op": "replace", "path": "/props/spec/template/spec/tolerations", "value": []}],
+	)
 	denials := _denials(_changed(server), _declared)
 	count(kit.findings(denials, "SLA-014")) == 0
 	server.urn in kit.findings(denials, "SLA-013")
 }
 
 
+
 test_sla_014_sidecars_that_do_not_run_vllm_are_not_judged if {
-	server := _with(_with_args(_stable_server, _llama_8b(8192)), [{
+	server := kit.with_patches(_with_args(_stable_server, _llama_8b(8192)), [{
 		"op": "add",
 		"path": "/props/spec/template/spec/containers/-",
 		"value": {"name": "metrics", "image": "prom/statsd-exporter:v0.28.0", "args": ["--statsd.listen-udp=:9125"]},
 	}])
 	_fits_all(_changed(server))
 }
+
 
 test_sla_014_a_server_is_judged_on_its_own_pool_only if {
 	# The big H100 pool would hold the 70B model, but the server is pinned to the l4 pool.
@@ -235,11 +255,13 @@ test_sla_014_a_server_is_judged_on_its_own_pool_only if {
 	_fails_with(resources, server.urn, "meta-llama/Llama-3.1-70B-Instruct needs")
 }
 
+
 test_sla_014_a_pre_quantized_model_is_sized_by_its_own_quantization if {
 	# Qwen2.5-72B-AWQ's config.json says awq (0.5 bytes per weight) without a --quantization flag.
 	server := _with_args(_stable_server, ["--served-model-name=Qwen/Qwen2.5-72B-Instruct-AWQ", "--max-model-len=8192"])
 	_fails_with(_changed(server), server.urn, "needs 41.9 GiB per replica (weights 37.4 GiB + KV cache 2.5 GiB")
 }
+
 
 test_sla_014_fp8_kv_cache_is_read if {
 	# --kv-cache-dtype=fp8 is one byte per value, as policies/data/models.yaml lists it.

@@ -43,16 +43,8 @@ _reached_size(ng) := _max_size(ng) if {
 	_discovered(ng)
 } else := sla_lib.min_size(ng)
 
-# A whole, non-negative count written as a number or as digits ("3").
 _quantity(value) := to_number(value) if {
-	is_string(value)
-	regex.match(`^[0-9]+$`, value)
-}
-
-_quantity(value) := value if {
-	is_number(value)
-	value >= 0
-	value == floor(value)
+	regex.match(`^[0-9]+$`, inv.text(value))
 }
 
 # METADATA

@@ -18,7 +18,10 @@ _gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor
 	},
 })
 
-_sli_expr(expr) := kit.with_patches(_prometheus_rule, [{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}])
+_sli_expr(expr) := kit.with_patches(
+	_prometheus_rule,
+	[{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}],
+)
 
 _vllm_sli := concat("", [
 	"sum(rate(vllm:request_success_total{finished_reason!~\"stop|length\"}[1h])) ",
@@ -68,7 +71,10 @@ test_sla_019_unscraped_proxies_denied if {
 }
 
 test_sla_019_monitor_of_other_pods_denied if {
-	other := kit.with_patches(_gateway_monitor, [{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}])
+	other := kit.with_patches(
+		_gateway_monitor,
+		[{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}],
+	)
 	[d] := _sla_019(_changed(other))
 	contains(d.message, "no PodMonitor scrapes")
 }
