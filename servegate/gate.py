@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from servegate.declared import declared_of
-from servegate.engines.base import Engine, EngineError
+from servegate.engines.base import Engine
 from servegate.errors import GateError
 from servegate.findings import (
     EngineInfo,
@@ -28,24 +28,21 @@ from servegate.policy.bundle import PolicyBundle
 from servegate.rule_status import rule_statuses
 from servegate.waivers import DEFAULT_WARN_EXPIRY_DAYS, WaiverSet
 
-_REQUIRED_KEYS = ("rule_id", "urn", "message")
-
 
 def evaluate(
     inventory: Mapping[str, Any], *, bundle: PolicyBundle, engine: Engine
 ) -> list[Finding]:
-    """Run every area's ``deny`` query and join each violation with its rule's metadata."""
+    """Run every area's ``deny`` query and join each violation with its rule's metadata.
+
+    ``Engine.query`` has checked every ``deny`` value: defined, a list of violation objects
+    with string ``rule_id``, ``urn`` and ``message`` (``servegate.engines.base``).
+    """
     queries = list(bundle.queries)
     results = engine.query(bundle.modules, bundle.data, dict(inventory), queries)
     rules = {rule.id: rule for rule in bundle.rules}
     findings: dict[tuple[str, str, str, str], Finding] = {}
     for query in queries:
-        value = results.get(query)
-        if value is None:
-            raise EngineError(f"{query} is undefined: the policy package did not load")
-        if not isinstance(value, list):
-            raise EngineError(f"{query} returned {type(value).__name__}, expected a set")
-        for violation in value:
+        for violation in results[query]:
             finding = _finding(query, violation, rules)
             findings.setdefault((*finding.key, finding.message), finding)
     return sorted(
@@ -54,13 +51,7 @@ def evaluate(
     )
 
 
-def _finding(query: str, violation: Any, rules: Mapping[str, Rule]) -> Finding:
-    if not isinstance(violation, dict) or any(
-        not isinstance(violation.get(key), str) for key in _REQUIRED_KEYS
-    ):
-        raise EngineError(
-            f"{query} yielded {str(violation)[:120]!r}; a violation needs rule_id, urn, message"
-        )
+def _finding(query: str, violation: dict[str, Any], rules: Mapping[str, Rule]) -> Finding:
     rule = rules.get(violation["rule_id"])
     if rule is None:
         raise GateError(

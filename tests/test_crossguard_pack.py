@@ -29,7 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from servegate.crossguard import PackEvaluator, build_policies, policy_name
-from servegate.engines.base import EngineError
+from servegate.engines.base import EngineError, Evaluation
 from servegate.engines.subprocess_engine import SubprocessEngine
 from servegate.errors import GateError
 from servegate.findings import Enforcement
@@ -332,25 +332,29 @@ class CountingEngine(SubprocessEngine):
         super().__init__("regorus", "gordon-to-regorus", timeout_s=60.0)
         self.queries = 0
 
-    def query(
+    def evaluate(
         self,
         modules: dict[str, str],
         data: dict[str, Any],
         input_doc: dict[str, Any],
         queries: list[str],
-    ) -> dict[str, Any]:
+        *,
+        coverage: bool = False,
+    ) -> Evaluation:
         self.queries += 1
-        return super().query(modules, data, input_doc, queries)
+        return super().evaluate(modules, data, input_doc, queries, coverage=coverage)
 
 
 class BrokenEngine(CountingEngine):
-    def query(
+    def evaluate(
         self,
         modules: dict[str, str],
         data: dict[str, Any],
         input_doc: dict[str, Any],
         queries: list[str],
-    ) -> dict[str, Any]:
+        *,
+        coverage: bool = False,
+    ) -> Evaluation:
         raise EngineError("regorus: built-in time.now_ns crashed")
 
 

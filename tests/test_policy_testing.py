@@ -10,7 +10,7 @@ import pytest
 
 from servegate.cli.policy_output import print_test_results
 from servegate.engines import get_engine
-from servegate.engines.base import EngineError, Evaluation, FileCoverage
+from servegate.engines.base import Engine, EngineError, Evaluation, FileCoverage
 from servegate.policy import PolicyError
 from servegate.policy.bundle import load_bundle
 from servegate.policy.testing import (
@@ -205,24 +205,18 @@ def test_a_package_that_crashes_the_engine_fails_by_name(tmp_path: Path) -> None
     assert (run.passed, run.failed, run.ok) == (1, 2, False)
 
 
-class _StoppingEngine:
+class _StoppingEngine(Engine):
     """An engine whose evaluation of one package hits the deadline."""
 
     name = "fake"
-    version = "0"
 
     def __init__(self, stuck: str) -> None:
         self._stuck = stuck
         self._inner = get_engine("regorus")
 
-    def query(
-        self,
-        modules: dict[str, str],
-        data: dict[str, Any],
-        input_doc: dict[str, Any],
-        queries: list[str],
-    ) -> dict[str, Any]:
-        raise AssertionError("the test runner evaluates, it does not query")
+    @property
+    def version(self) -> str:
+        return "0"
 
     def evaluate(
         self,

@@ -31,7 +31,13 @@ deny contains v if {
 	count(missing) > 0
 	v := inv.violation(
 		"AUD-003", cluster,
-		concat("", ["EKS cluster ", cluster.name, " does not ship the ", concat(", ", sort(missing)), " control-plane log(s); enabledClusterLogTypes must include audit and authenticator"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" does not ship the ",
+			concat(", ", sort(missing)),
+			" control-plane log(s); enabledClusterLogTypes must include audit and authenticator",
+		]),
 		"enabledClusterLogTypes", object.get(cluster.props, "enabledClusterLogTypes", []),
 	)
 }

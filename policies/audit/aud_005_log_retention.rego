@@ -7,7 +7,10 @@ import rego.v1
 
 _log_group_type := "aws:cloudwatch/logGroup:LogGroup"
 
-_min_log_retention(declared) := audit_lib.minimum(data.params.retention.min_log_retention_days, audit_lib.classification_of(declared))
+_min_log_retention(declared) := audit_lib.minimum(
+	data.params.retention.min_log_retention_days,
+	audit_lib.classification_of(declared),
+)
 
 # 0 or absent means the group never expires, which satisfies any minimum.
 _expires(retention) if {
@@ -37,7 +40,17 @@ deny contains v if {
 	retention < minimum
 	v := inv.violation(
 		"AUD-005", group,
-		concat("", ["log group ", group.name, " keeps logs ", inv.text(retention), " days; data classification ", inv.quoted(audit_lib.classification_of(input.declared)), " requires at least ", inv.text(minimum), " days (or 0, never expire)"]),
+		concat("", [
+			"log group ",
+			group.name,
+			" keeps logs ",
+			inv.text(retention),
+			" days; data classification ",
+			inv.quoted(audit_lib.classification_of(input.declared)),
+			" requires at least ",
+			inv.text(minimum),
+			" days (or 0, never expire)",
+		]),
 		"retentionInDays", retention,
 	)
 }

@@ -33,7 +33,18 @@ test_aud_005_unknown_classification_gets_strictest_minimum if {
 
 test_aud_005_thresholds_come_from_params if {
 	group := kit.with_fields(_log_group, {"props": {"retentionInDays": 90, "kmsKeyId": "k"}})
-	params := object.union(data.params, {"retention": {"min_log_retention_days": {"regulated": 30}, "min_object_lock_days": {"regulated": 1}}})
+	params := object.union(
+		data.params,
+		{"retention": {"min_log_retention_days": {"regulated": 30}, "min_object_lock_days": {"regulated": 1}}},
+	)
 	denies := _deny_with(_inventory({"log_group": group}), params)
 	count(kit.fired(denies, "AUD-005")) == 0
+}
+
+
+# AUD-005 undecided.
+test_aud_005_unknown_retention_undecided if {
+	group := kit.with_fields(_log_group, {"unknowns": ["retentionInDays"]})
+	denies := _deny(_inventory({"log_group": group}))
+	kit.undecided(denies, "AUD-005") == {group.urn}
 }

@@ -18,7 +18,10 @@ _public_access_block_type := "aws:s3/bucketPublicAccessBlock:BucketPublicAccessB
 
 _public_access_flags := ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
 
-_min_object_lock(declared) := audit_lib.minimum(data.params.retention.min_object_lock_days, audit_lib.classification_of(declared))
+_min_object_lock(declared) := audit_lib.minimum(
+	data.params.retention.min_object_lock_days,
+	audit_lib.classification_of(declared),
+)
 
 _audit_purpose(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
 
@@ -102,7 +105,11 @@ _audit_bucket_pieces := [
 	],
 	[
 		"object lock retention", _object_lock,
-		concat("", ["an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least ", inv.text(_lock_minimum), " days"]),
+		concat("", [
+			"an aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration with a default retention of at least ",
+			inv.text(_lock_minimum),
+			" days",
+		]),
 	],
 	[
 		"public access block", _public_access,
@@ -123,7 +130,13 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 	bucket.urn in data.lib.inventory.sse_unknown_buckets
 } else := inv.violation(
 	"AUD-006", bucket,
-	concat("", ["audit bucket ", bucket.name, " lacks KMS encryption; it needs an aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms"]),
+	concat("", [
+		"audit bucket ",
+		bucket.name,
+		" lacks KMS encryption; it needs an ",
+		"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration ",
+		"with sseAlgorithm aws:kms",
+	]),
 	"serverSideEncryption", null,
 )
 
@@ -147,7 +160,10 @@ deny contains v if {
 	count(_audit_buckets) == 0
 	v := inv.violation(
 		"AUD-006", inv.stack_resource(input),
-		"the stack has no audit bucket; tag the trail's S3 bucket servegate.io/purpose: audit or point a trail's s3BucketName at it",
+		concat("", [
+			"the stack has no audit bucket; tag the trail's S3 bucket ",
+			"servegate.io/purpose: audit or point a trail's s3BucketName at it",
+		]),
 		"resources", null,
 	)
 }

@@ -17,12 +17,18 @@ test_aud_006_suspended_versioning_denied if {
 }
 
 test_aud_006_short_object_lock_denied if {
-	lock := kit.with_fields(_compliant.object_lock, {"props": {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}}})
+	lock := kit.with_fields(
+		_compliant.object_lock,
+		{"props": {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}}},
+	)
 	kit.only_on(_deny(_inventory({"object_lock": lock})), "AUD-006", {_bucket.urn})
 }
 
 test_aud_006_object_lock_in_years_passes if {
-	lock := kit.with_fields(_compliant.object_lock, {"props": {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "years": 1}}}})
+	lock := kit.with_fields(
+		_compliant.object_lock,
+		{"props": {"rule": {"defaultRetention": {"mode": "COMPLIANCE", "years": 1}}}},
+	)
 	count(kit.fired(_deny(_inventory({"object_lock": lock})), "AUD-006")) == 0
 }
 
@@ -41,12 +47,18 @@ test_aud_006_each_missing_piece_is_one_violation if {
 }
 
 test_aud_006_partial_public_access_block_denied if {
-	block := kit.with_fields(_compliant.public_access, {"props": object.union(_compliant.public_access.props, {"restrictPublicBuckets": false})})
+	block := kit.with_fields(
+		_compliant.public_access,
+		{"props": object.union(_compliant.public_access.props, {"restrictPublicBuckets": false})},
+	)
 	kit.only_on(_deny(_inventory({"public_access": block})), "AUD-006", {_bucket.urn})
 }
 
 test_aud_006_sse_s3_instead_of_kms_denied if {
-	sse := kit.with_fields(_compliant.encryption, {"props": {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}})
+	sse := kit.with_fields(
+		_compliant.encryption,
+		{"props": {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}},
+	)
 	kit.only_on(_deny(_inventory({"encryption": sse})), "AUD-006", {_bucket.urn})
 }
 
@@ -62,7 +74,10 @@ test_aud_006_no_audit_bucket_denied if {
 }
 
 test_aud_006_unknown_versioning_status_undecided if {
-	versioning := kit.with_fields(_compliant.versioning, {"props": {"versioningConfiguration": {"status": data.lib.inventory.unknown_value}}})
+	versioning := kit.with_fields(
+		_compliant.versioning,
+		{"props": {"versioningConfiguration": {"status": data.lib.inventory.unknown_value}}},
+	)
 	denies := _deny(_inventory({"versioning": versioning}))
 	kit.undecided(denies, "AUD-006") == {_bucket.urn}
 	count(kit.fired(denies, "AUD-006")) == 0

@@ -31,7 +31,11 @@ deny contains v if {
 	_access_log_off(proxy)
 	v := inv.violation(
 		"AUD-007", proxy,
-		concat("", ["EnvoyProxy ", proxy.name, " writes no access log; spec.telemetry.accessLog.settings must list at least one sink and disable must not be true"]),
+		concat("", [
+			"EnvoyProxy ",
+			proxy.name,
+			" writes no access log; spec.telemetry.accessLog.settings must list at least one sink and disable must not be true",
+		]),
 		"spec.telemetry.accessLog", _access_log(proxy),
 	)
 }

@@ -14,7 +14,19 @@ test_aud_007_no_access_log_denied if {
 }
 
 test_aud_007_disabled_access_log_denied if {
-	spec := {"telemetry": {"accessLog": {"disable": true, "settings": _compliant.envoy_proxy.props.spec.telemetry.accessLog.settings}}}
+	spec := {"telemetry": {"accessLog": {
+		"disable": true,
+		"settings": _compliant.envoy_proxy.props.spec.telemetry.accessLog.settings,
+	}}}
 	proxy := kit.with_fields(_compliant.envoy_proxy, {"props": {"spec": spec}})
 	kit.only_on(_deny(_inventory({"envoy_proxy": proxy})), "AUD-007", {proxy.urn})
+}
+
+
+# AUD-007 undecided.
+test_aud_007_unknown_access_log_settings_undecided if {
+	proxy := kit.with_fields(_compliant.envoy_proxy, {"unknowns": ["spec.telemetry.accessLog.settings"]})
+	denies := _deny(_inventory({"envoy_proxy": proxy}))
+	kit.undecided(denies, "AUD-007") == {proxy.urn}
+	count(kit.fired(denies, "AUD-007")) == 0
 }

@@ -36,7 +36,13 @@ deny contains v if {
 	missing := _required_tags - _present_tags(object.get(res, "tags", {}))
 	v := inv.violation(
 		"AUD-008", res,
-		concat("", [res.name, " lacks required tag(s) ", concat(", ", sort(missing)), "; every taggable resource needs non-empty ", concat(", ", data.params.tags.required)]),
+		concat("", [
+			res.name,
+			" lacks required tag(s) ",
+			concat(", ", sort(missing)),
+			"; every taggable resource needs non-empty ",
+			concat(", ", data.params.tags.required),
+		]),
 		"tags", sort(missing),
 	)
 }

@@ -43,3 +43,12 @@ test_aud_008_required_tags_come_from_params if {
 	{v.rule_id | some v in denies} == {"AUD-008"}
 	{tag | some v in denies; some tag in v.value} == {"team"}
 }
+
+
+# AUD-008 undecided: tags not known until apply.
+test_aud_008_unknown_tags_undecided if {
+	vpc := kit.with_fields(_vpc, {"tags": data.lib.inventory.unknown_value})
+	denies := _deny(_inventory({"vpc": vpc}))
+	kit.undecided(denies, "AUD-008") == {_vpc.urn}
+	count(kit.fired(denies, "AUD-008")) == 0
+}

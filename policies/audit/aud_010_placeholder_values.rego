@@ -35,7 +35,16 @@ _place_of(res, needle) := place if {
 
 _placeholder_tag(res, path, key, value) := inv.violation(
 	"AUD-010", res,
-	concat("", [res.name, " has the placeholder tag ", key, "=", inv.quoted(value), " (", path, "); set the real value in llm-serving:tags"]),
+	concat("", [
+		res.name,
+		" has the placeholder tag ",
+		key,
+		"=",
+		inv.quoted(value),
+		" (",
+		path,
+		"); set the real value in llm-serving:tags",
+	]),
 	path, value,
 )
 
@@ -65,7 +74,14 @@ deny contains v if {
 	place := _place_of(res, account)
 	v := inv.violation(
 		"AUD-010", res,
-		concat("", [res.name, " carries the example AWS account id ", account, " in ", place, "; replace it with the stack's own account"]),
+		concat("", [
+			res.name,
+			" carries the example AWS account id ",
+			account,
+			" in ",
+			place,
+			"; replace it with the stack's own account",
+		]),
 		place, account,
 	)
 }

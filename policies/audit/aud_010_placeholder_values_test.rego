@@ -9,14 +9,24 @@ _example_account := "111122223333"
 
 _mirror(account) := concat("", [account, ".dkr.ecr.ca-central-1.amazonaws.com/mirror"])
 
-_model_server(image) := _resource("kubernetes:apps/v1:Deployment", "llama-8b", {"spec": {"template": {"spec": {"containers": [
-	{"name": "fetch", "image": "public.ecr.aws/aws-cli/aws-cli:2.22.0"},
-	{"name": "vllm", "image": image},
-]}}}})
+_model_server(image) := _resource("kubernetes:apps/v1:Deployment", "llama-8b", {"spec": {"template": {"spec": {
+	"containers": [
+		{"name": "fetch", "image": "public.ecr.aws/aws-cli/aws-cli:2.22.0"},
+		{"name": "vllm", "image": image},
+	],
+}}}})
 
-_chart(repository) := _resource("kubernetes:helm.sh/v3:Release", "keda", {"chart": concat("", ["oci://", repository, "/keda"]), "version": "2.16.1"})
+_chart(repository) := _resource(
+	"kubernetes:helm.sh/v3:Release",
+	"keda",
+	{"chart": concat("", ["oci://", repository, "/keda"]), "version": "2.16.1"},
+)
 
-_aws_provider(tags) := _resource("pulumi:providers:aws", "prod-ca-aws", {"region": "ca-central-1", "defaultTags": {"tags": tags}})
+_aws_provider(tags) := _resource(
+	"pulumi:providers:aws",
+	"prod-ca-aws",
+	{"region": "ca-central-1", "defaultTags": {"tags": tags}},
+)
 
 _placeholder_cost_center := object.union(_stack_tags, {"cost-center": "unassigned"})
 
@@ -24,7 +34,11 @@ _placeholder_cost_center := object.union(_stack_tags, {"cost-center": "unassigne
 
 test_aud_010_real_values_pass if {
 	deployment := _model_server(concat("", [_mirror("210987654321"), "/vllm/vllm-openai:v0.11.0"]))
-	extra := {"deployment": deployment, "chart": _chart("210987654321.dkr.ecr.ca-central-1.amazonaws.com/charts"), "provider": _aws_provider(_stack_tags)}
+	extra := {
+		"deployment": deployment,
+		"chart": _chart("210987654321.dkr.ecr.ca-central-1.amazonaws.com/charts"),
+		"provider": _aws_provider(_stack_tags),
+	}
 	count(kit.fired(_deny(_inventory(extra)), "AUD-010")) == 0
 }
 
@@ -46,7 +60,12 @@ test_aud_010_example_account_in_a_chart_registry_flagged if {
 }
 
 test_aud_010_example_account_in_an_arn_flagged if {
-	policy := json.marshal({"Statement": [{"Effect": "Allow", "Principal": {"AWS": concat("", ["arn:aws:iam::", _example_account, ":root"])}, "Action": "kms:*", "Resource": "*"}]})
+	policy := json.marshal({"Statement": [{
+		"Effect": "Allow",
+		"Principal": {"AWS": concat("", ["arn:aws:iam::", _example_account, ":root"])},
+		"Action": "kms:*",
+		"Resource": "*",
+	}]})
 	key := _resource("aws:kms/key:Key", "models-key", {"enableKeyRotation": true, "policy": policy})
 	kit.only_on(_deny(_inventory({"key": key})), "AUD-010", {key.urn})
 }
@@ -84,6 +103,9 @@ test_aud_010_placeholders_come_from_params if {
 	deployment := _model_server(concat("", [_mirror("999988887777"), "/vllm/vllm-openai:v0.11.0"]))
 	inventory := _inventory({"deployment": deployment, "provider": _aws_provider(_placeholder_cost_center)})
 	count(kit.fired(_deny(inventory), "AUD-010")) == 1
-	params := object.union(data.params, {"placeholders": {"account_ids": ["999988887777"], "tag_values": {"cost-center": ["cc-4411"]}}})
+	params := object.union(
+		data.params,
+		{"placeholders": {"account_ids": ["999988887777"], "tag_values": {"cost-center": ["cc-4411"]}}},
+	)
 	kit.fired(_deny_with(inventory, params), "AUD-010") == {deployment.urn}
 }

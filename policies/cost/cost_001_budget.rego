@@ -6,7 +6,11 @@ import data.lib.inventory as inv
 import rego.v1
 
 # Amounts as text with two decimals, from whole cents: the engines format floats differently.
-_usd_cents(cents) := concat("", [format_int(floor(cents / 100), 10), ".", substring(format_int(100 + (cents % 100), 10), 1, 2)])
+_usd_cents(cents) := concat("", [
+	format_int(floor(cents / 100), 10),
+	".",
+	substring(format_int(100 + (cents % 100), 10), 1, 2),
+])
 
 _usd(amount) := _usd_cents(estimate.cents(amount))
 
@@ -31,7 +35,9 @@ _drivers := concat(", ", [concat(" ", [data.lib.cost.kind_titles[kind], _usd_cen
 #   config_key: budget.monthlyUsd
 #   applies_when: declared.budget.monthlyUsd
 #   not_applicable: no budget declared
-#   parameters: [prices.hours_per_month, prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage, prices.assumptions]
+#   parameters: [prices.hours_per_month, prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway,
+#     prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage,
+#     prices.assumptions]
 #   remediation: Lower GPU pools' maxSize or choose cheaper instance types, run a Kubernetes version
 #     in standard support, drop unneeded endpoints or NAT gateways, or have the budget raised
 #     (budget.monthlyUsd) by its owner.

@@ -40,7 +40,11 @@ test_cost_001_more_than_gpus_counted if {
 }
 
 test_cost_001_unknown_max_size_undecided if {
-	unknown := json.patch(_l4, [{"op": "replace", "path": "/props/scalingConfig/maxSize", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
+	unknown := json.patch(_l4, [{
+		"op": "replace",
+		"path": "/props/scalingConfig/maxSize",
+		"value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+	}])
 	some d in _denials(_replace(_compliant, _l4, unknown), _declared)
 	d.rule_id == "COST-001"
 	d.urn == unknown.urn

@@ -15,7 +15,9 @@ import rego.v1
 #   severity: medium
 #   enforcement: advisory
 #   scope: resource
-#   parameters: [prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint, prices.load_balancer, prices.cloudwatch_logs, prices.s3_storage]
+#   parameters: [prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint,
+#     prices.load_balancer, prices.cloudwatch_logs,
+#     prices.s3_storage]
 #   remediation: Add the missing price for the region to policies/data/prices.yaml (owned by
 #     FinOps), with its source and date, or use a priced instance type or region.
 deny contains v if {

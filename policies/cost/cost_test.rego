@@ -32,7 +32,11 @@ _l40s := _group("l40s", "g6e.12xlarge", 2, 3, "gpu")
 
 _cluster := kit.resource("aws:eks/cluster:Cluster", "eks", {"version": "1.33", "name": "eks"})
 
-_subnets := [kit.urn("aws:ec2/subnet:Subnet", "a"), kit.urn("aws:ec2/subnet:Subnet", "b"), kit.urn("aws:ec2/subnet:Subnet", "d")]
+_subnets := [
+	kit.urn("aws:ec2/subnet:Subnet", "a"),
+	kit.urn("aws:ec2/subnet:Subnet", "b"),
+	kit.urn("aws:ec2/subnet:Subnet", "d"),
+]
 
 _endpoint(name, endpoint_type) := json.patch(
 	kit.resource("aws:ec2/vpcEndpoint:VpcEndpoint", name, {
@@ -47,7 +51,12 @@ _gateway_class := kit.resource("kubernetes:gateway.networking.k8s.io/v1:GatewayC
 	"metadata": {"name": "gw-class"},
 	"spec": {
 		"controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
-		"parametersRef": {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "proxy", "namespace": "llm-gateway"},
+		"parametersRef": {
+			"group": "gateway.envoyproxy.io",
+			"kind": "EnvoyProxy",
+			"name": "proxy",
+			"namespace": "llm-gateway",
+		},
 	},
 })
 
@@ -103,7 +112,11 @@ test_estimate_lists_every_kind if {
 
 test_estimate_nat_gateways_per_gateway if {
 	nat := kit.resource("aws:ec2/natGateway:NatGateway", "nat-a", {"connectivityType": "public"})
-	nat_b := json.patch(nat, [{"op": "replace", "path": "/urn", "value": kit.urn("aws:ec2/natGateway:NatGateway", "nat-b")}])
+	nat_b := json.patch(nat, [{
+		"op": "replace",
+		"path": "/urn",
+		"value": kit.urn("aws:ec2/natGateway:NatGateway", "nat-b"),
+	}])
 	# 2 x 0.05 x 730
 	_estimate(array.concat(_compliant, [nat, nat_b])).by_kind.nat_gateways == [7300, 7300]
 }
@@ -136,7 +149,10 @@ test_estimate_envoy_gateway_defaults_to_a_load_balancer if {
 }
 
 test_estimate_gateway_of_another_controller_not_counted if {
-	other := json.patch(_gateway_class, [{"op": "replace", "path": "/props/spec/controllerName", "value": "example.com/other"}])
+	other := json.patch(
+		_gateway_class,
+		[{"op": "replace", "path": "/props/spec/controllerName", "value": "example.com/other"}],
+	)
 	_estimate(_replace(_compliant, _gateway_class, other)).by_kind.load_balancers == [0, 0]
 }
 

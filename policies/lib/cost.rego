@@ -357,10 +357,26 @@ _bucket_unpriced contains _region_entry("log_storage", res, "s3_storage", "stora
 # -- the estimate --------------------------------------------------------------------------------
 
 # Priced line items: {kind, urn, min, max} in cents.
-items := ((((((_node_items | _cluster_items) | _nat_items) | _endpoint_items) | _lb_items) | _log_items) | _bucket_items)
+items := union({
+	_node_items,
+	_cluster_items,
+	_nat_items,
+	_endpoint_items,
+	_lb_items,
+	_log_items,
+	_bucket_items,
+})
 
 # Resources the table cannot price, left out of the estimate: {kind, res, region, missing, path, value}.
-unpriced := ((((((_node_unpriced | _cluster_unpriced) | _nat_unpriced) | _endpoint_unpriced) | _lb_unpriced) | _log_unpriced) | _bucket_unpriced)
+unpriced := union({
+	_node_unpriced,
+	_cluster_unpriced,
+	_nat_unpriced,
+	_endpoint_unpriced,
+	_lb_unpriced,
+	_log_unpriced,
+	_bucket_unpriced,
+})
 
 # Resources whose count is unknown until apply: {kind, res, path}.
 undecided := _node_undecided | _endpoint_undecided

@@ -48,7 +48,7 @@ pod_spec(res) := object.get(res.props, ["spec", "template", "spec"], {})
 # Truthy for booleans and for the strings Pulumi sometimes carries.
 truthy(value) if value == true
 
-truthy(value) if lower(sprintf("%v", [value])) == "true"
+truthy(value) if lower(text(value)) == "true"
 
 # Message text. Rules build messages with concat and these helpers, never sprintf: rego-cpp's
 # sprintf wraps some strings (a concat result, a function's result) in unescaped quotes, does
@@ -67,7 +67,20 @@ else := format_int(value, 10) if {
 quoted(value) := concat("", ["\"", text(value), "\""])
 
 # The stack's root URN, for stack-level findings.
-stack_urn(inv) := object.get(inv.stack, "urn", sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [inv.stack.name, inv.stack.project, inv.stack.project, inv.stack.name]))
+stack_urn(inv) := object.get(
+	inv.stack,
+	"urn",
+	concat("", [
+		"urn:pulumi:",
+		text(inv.stack.name),
+		"::",
+		text(inv.stack.project),
+		"::pulumi:pulumi:Stack::",
+		text(inv.stack.project),
+		"-",
+		text(inv.stack.name),
+	]),
+)
 
 # A violation object as the gate reads it.
 violation(rule_id, res, message, path, value) := {
@@ -104,14 +117,14 @@ prop(res, path) := object.get(res.props, split(path, "."), null)
 
 # Present and non-empty. The unknown sentinel counts as set: the property will hold a value
 # at apply (typically another new resource's ARN), so presence checks decide in a preview.
-is_set(value) if {
+is_present(value) if {
 	value != null
 	value != ""
 	value != []
 	value != {}
 }
 
-has_value(res, path) if is_set(prop(res, path))
+has_value(res, path) if is_present(prop(res, path))
 
 has_value(res, path) if path in object.get(res, "unknowns", [])
 

@@ -68,7 +68,7 @@ gpu_counts := {value: to_number(value) |
 		some spec in server_pod_specs
 		some container in object.get(spec, "containers", [])
 	}
-	regex.match(`^[0-9]+(\.[0-9]+)?$`, sprintf("%v", [value]))
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, inv.text(value))
 }
 
 gpus_per_replica(res) := sum([n |
@@ -85,7 +85,7 @@ gpus_per_node(ng) := gpus_per_node_counts[inv.node_group_label(ng, gpus_per_node
 # The numeric gpus-per-node labels of the GPU node groups, each distinct value matched once.
 gpus_per_node_counts := {value: to_number(value) |
 	some value in {inv.node_group_label(ng, gpus_per_node_label) | some ng in data.lib.inventory.gpu_node_groups}
-	regex.match(`^[0-9]+$`, sprintf("%v", [value]))
+	regex.match(`^[0-9]+$`, inv.text(value))
 }
 
 min_size(ng) := object.get(ng.props, ["scalingConfig", "minSize"], 0)
@@ -109,7 +109,7 @@ blocking_taints(ng) := [taint |
 # A node group as the scheduler sees it: its labels and the taints a pod must tolerate.
 node_shape(ng) := {"labels": object.get(ng.props, "labels", {}), "taints": blocking_taints(ng)}
 
-effect_matches(toleration, taint) if object.get(toleration, "effect", "") == ""
+effect_matches(toleration, _) if object.get(toleration, "effect", "") == ""
 
 effect_matches(toleration, taint) if toleration.effect == k8s_effect[taint.effect]
 

@@ -69,7 +69,10 @@ inventory(resources, declared) := {
 }
 
 # The same, judged at an evaluation date (input.evaluation.as_of).
-inventory_as_of(resources, declared, as_of) := object.union(inventory(resources, declared), {"evaluation": {"as_of": as_of}})
+inventory_as_of(resources, declared, as_of) := object.union(
+	inventory(resources, declared),
+	{"evaluation": {"as_of": as_of}},
+)
 
 # One evidence path convention, the inventory's (its `unknowns`, inv.prop, inv.is_unknown):
 # property names and list indexes joined with dots, e.g. spec.template.spec.containers.0.image.

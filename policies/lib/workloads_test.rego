@@ -34,11 +34,19 @@ test_vllm_image_without_labels_is_a_model_server if {
 }
 
 test_image_by_digest_is_recognised if {
-	_found({"name": "server", "image": "lmsysorg/sglang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})
+	_found({
+		"name": "server",
+		"image": "lmsysorg/sglang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	})
 }
 
 test_each_known_server_image if {
-	every image in ["ghcr.io/huggingface/text-generation-inference:3.3.6", "nvcr.io/nvidia/tritonserver:25.10-py3", "ollama/ollama:0.12.0", "ghcr.io/ggml-org/llama.cpp:server-cuda"] {
+	every image in [
+		"ghcr.io/huggingface/text-generation-inference:3.3.6",
+		"nvcr.io/nvidia/tritonserver:25.10-py3",
+		"ollama/ollama:0.12.0",
+		"ghcr.io/ggml-org/llama.cpp:server-cuda",
+	] {
 		_found({"name": "server", "image": image})
 	}
 }
@@ -48,11 +56,19 @@ test_command_in_a_generic_image if {
 }
 
 test_command_inside_a_shell_script if {
-	_found({"name": "server", "image": "busybox", "command": ["sh", "-c", "exec /usr/local/bin/llama-server -m /models/m.gguf"]})
+	_found({
+		"name": "server",
+		"image": "busybox",
+		"command": ["sh", "-c", "exec /usr/local/bin/llama-server -m /models/m.gguf"],
+	})
 }
 
 test_serving_flag_alone if {
-	_found({"name": "server", "image": "registry.example/custom:1", "args": ["--model-id=meta-llama/Llama-3.1-8B-Instruct"]})
+	_found({
+		"name": "server",
+		"image": "registry.example/custom:1",
+		"args": ["--model-id=meta-llama/Llama-3.1-8B-Instruct"],
+	})
 }
 
 test_gpu_request_alone if {
@@ -60,7 +76,11 @@ test_gpu_request_alone if {
 }
 
 test_gpu_count_unknown_until_apply_counts if {
-	_found({"name": "server", "image": "registry.example/custom:1", "resources": {"limits": {"nvidia.com/gpu": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}})
+	_found({
+		"name": "server",
+		"image": "registry.example/custom:1",
+		"resources": {"limits": {"nvidia.com/gpu": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}},
+	})
 }
 
 test_zero_gpus_and_plain_image_is_not_a_model_server if {
@@ -74,28 +94,70 @@ test_image_tag_naming_a_server_is_not_enough if {
 }
 
 test_label_adds_a_workload if {
-	res := json.patch(_deployment("labelled", {"name": "app", "image": "registry.example/custom:1"}), [{"op": "add", "path": "/props/metadata/labels", "value": {"servegate.io/role": "model-server"}}])
+	res := json.patch(
+		_deployment("labelled", {"name": "app", "image": "registry.example/custom:1"}),
+		[{"op": "add", "path": "/props/metadata/labels", "value": {"servegate.io/role": "model-server"}}],
+	)
 	res.urn in _server_urns([res])
 }
 
 test_every_workload_kind_and_bare_pods if {
 	container := {"name": "server", "image": "vllm/vllm-openai:v0.33.0"}
-	job := {"urn": "urn:j", "type": "kubernetes:batch/v1:Job", "name": "j", "op": "create", "props": {"spec": {"template": {"spec": {"containers": [container]}}}}}
-	cron := {"urn": "urn:c", "type": "kubernetes:batch/v1:CronJob", "name": "c", "op": "create", "props": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}}}}
-	pod := {"urn": "urn:p", "type": "kubernetes:core/v1:Pod", "name": "p", "op": "create", "props": {"spec": {"containers": [container]}}}
-	sts := {"urn": "urn:s", "type": "kubernetes:apps/v1:StatefulSet", "name": "s", "op": "create", "props": {"spec": {"template": {"spec": {"containers": [container]}}}}}
-	ds := {"urn": "urn:d", "type": "kubernetes:apps/v1:DaemonSet", "name": "d", "op": "create", "props": {"spec": {"template": {"spec": {"initContainers": [container]}}}}}
+	job := {
+		"urn": "urn:j",
+		"type": "kubernetes:batch/v1:Job",
+		"name": "j",
+		"op": "create",
+		"props": {"spec": {"template": {"spec": {"containers": [container]}}}},
+	}
+	cron := {
+		"urn": "urn:c",
+		"type": "kubernetes:batch/v1:CronJob",
+		"name": "c",
+		"op": "create",
+		"props": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}}},
+	}
+	pod := {
+		"urn": "urn:p",
+		"type": "kubernetes:core/v1:Pod",
+		"name": "p",
+		"op": "create",
+		"props": {"spec": {"containers": [container]}},
+	}
+	sts := {
+		"urn": "urn:s",
+		"type": "kubernetes:apps/v1:StatefulSet",
+		"name": "s",
+		"op": "create",
+		"props": {"spec": {"template": {"spec": {"containers": [container]}}}},
+	}
+	ds := {
+		"urn": "urn:d",
+		"type": "kubernetes:apps/v1:DaemonSet",
+		"name": "d",
+		"op": "create",
+		"props": {"spec": {"template": {"spec": {"initContainers": [container]}}}},
+	}
 	_server_urns([job, cron, pod, sts, ds]) == {"urn:j", "urn:c", "urn:p", "urn:s", "urn:d"}
 }
 
 test_deleted_workloads_are_not_judged if {
-	res := json.patch(_deployment("gone", {"name": "server", "image": "vllm/vllm-openai:v0.33.0"}), [{"op": "replace", "path": "/op", "value": "delete"}])
+	res := json.patch(
+		_deployment("gone", {"name": "server", "image": "vllm/vllm-openai:v0.33.0"}),
+		[{"op": "replace", "path": "/op", "value": "delete"}],
+	)
 	count(_server_urns([res])) == 0
 }
 
 test_containers_cover_init_regular_and_ephemeral if {
-	spec := {"initContainers": [{"name": "a"}], "containers": [{"name": "b"}, {"name": "c"}], "ephemeralContainers": [{"name": "d"}]}
-	[[list, i, c.name] | some [list, i, c] in workloads.containers(spec)] == [["initContainers", 0, "a"], ["containers", 0, "b"], ["containers", 1, "c"], ["ephemeralContainers", 0, "d"]]
+	spec := {
+		"initContainers": [{"name": "a"}],
+		"containers": [{"name": "b"}, {"name": "c"}],
+		"ephemeralContainers": [{"name": "d"}],
+	}
+	[[list, i, c.name] |
+		some [list, i, c] in workloads.containers(spec)
+	] == [["initContainers", 0, "a"], ["containers", 0, "b"], ["containers", 1, "c"], ["ephemeralContainers", 0, "d"]]
 }
 
 test_containers_ignore_malformed_lists if {
@@ -103,11 +165,17 @@ test_containers_ignore_malformed_lists if {
 }
 
 test_serving_containers_pick_the_server if {
-	spec := {"initContainers": [{"name": "fetch", "image": "amazon/aws-cli:2"}], "containers": [{"name": "server", "image": "vllm/vllm-openai:v0.33.0"}, {"name": "sidecar", "image": "busybox"}]}
+	spec := {
+		"initContainers": [{"name": "fetch", "image": "amazon/aws-cli:2"}],
+		"containers": [{"name": "server", "image": "vllm/vllm-openai:v0.33.0"}, {"name": "sidecar", "image": "busybox"}],
+	}
 	[entry[2].name | some entry in workloads.serving_containers(spec)] == ["server"]
 }
 
 test_serving_containers_of_a_labelled_spec_are_its_regular_containers if {
-	spec := {"initContainers": [{"name": "init", "image": "busybox"}], "containers": [{"name": "app", "image": "registry.example/custom:1"}]}
+	spec := {
+		"initContainers": [{"name": "init", "image": "busybox"}],
+		"containers": [{"name": "app", "image": "registry.example/custom:1"}],
+	}
 	[entry[2].name | some entry in workloads.serving_containers(spec)] == ["app"]
 }

@@ -28,7 +28,16 @@ deny contains v if {
 	residency_lib.region_known(res)
 	v := inv.violation(
 		"RES-001", res,
-		concat("", [res.name, " is in region ", inv.text(res.region), ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			res.name,
+			" is in region ",
+			inv.text(res.region),
+			", outside zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		"region", res.region,
 	)
 }
@@ -46,7 +55,13 @@ deny contains v if {
 	not _zone_known(input.declared)
 	v := inv.violation(
 		"RES-001", inv.stack_resource(input),
-		concat("", ["declared zone ", inv.quoted(residency_lib.zone(input.declared)), " is not a zone of policies/data/zones.yaml (known: ", concat(", ", sort(object.keys(data.params.zones.zones))), ")"]),
+		concat("", [
+			"declared zone ",
+			inv.quoted(residency_lib.zone(input.declared)),
+			" is not a zone of policies/data/zones.yaml (known: ",
+			concat(", ", sort(object.keys(data.params.zones.zones))),
+			")",
+		]),
 		"declared.residency.zone", residency_lib.zone(input.declared),
 	)
 }

@@ -21,7 +21,11 @@ test_res_001_global_and_kubernetes_types_skipped if {
 }
 
 test_res_001_unknown_region_undecided_on_open_stack if {
-	unknown := kit.with_patches(_bucket, [{"op": "replace", "path": "/region", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
+	unknown := kit.with_patches(_bucket, [{
+		"op": "replace",
+		"path": "/region",
+		"value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+	}])
 	kit.undecided_on(_denials(array.concat(_swap(unknown), [unknown]), _open_declared), "RES-001", unknown.urn)
 }
 

@@ -27,7 +27,13 @@ deny contains v if {
 	not residency_lib.region_known(res)
 	v := inv.violation(
 		"RES-002", res,
-		concat("", [res.name, " has no resolvable region on sovereign stack zone ", inv.text(residency_lib.zone(input.declared)), "; set a region in: ", residency_lib.allowed_text(input.declared)]),
+		concat("", [
+			res.name,
+			" has no resolvable region on sovereign stack zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			"; set a region in: ",
+			residency_lib.allowed_text(input.declared),
+		]),
 		"region", object.get(res, "region", null),
 	)
 }

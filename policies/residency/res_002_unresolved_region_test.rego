@@ -14,7 +14,11 @@ test_res_002_missing_region_denied_on_sovereign_stack if {
 }
 
 test_res_002_unknown_region_denied_on_sovereign_stack if {
-	unknown := kit.with_patches(_bucket, [{"op": "replace", "path": "/region", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
+	unknown := kit.with_patches(_bucket, [{
+		"op": "replace",
+		"path": "/region",
+		"value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+	}])
 	kit.only(_denials(array.concat(_swap(unknown), [unknown]), _declared), "RES-002", unknown.urn)
 }
 

@@ -14,7 +14,7 @@ _bucket_name_of_arn(arn) := trim_prefix(split(arn, "/")[0], "arn:aws:s3:::") if 
 
 # The stack's buckets a replication destination names: by ARN when known, else through the
 # rule's property dependencies (a new bucket's ARN is unknown until apply).
-_destinations(doc, res, dest) := {b |
+_destinations(doc, _, dest) := {b |
 	some t in data.lib.residency.bucket_types
 	some b in inv.resources(doc, t)
 	object.get(b.props, "bucket", "") == name
@@ -59,7 +59,18 @@ deny contains v if {
 	residency_lib.out_of_zone(b, regions)
 	v := inv.violation(
 		"RES-003", res,
-		concat("", [res.name, " replicates to bucket ", b.name, " in region ", inv.text(b.region), ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			res.name,
+			" replicates to bucket ",
+			b.name,
+			" in region ",
+			inv.text(b.region),
+			", outside zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		"rules.destination.bucket", dest,
 	)
 }
@@ -70,7 +81,12 @@ deny contains v if {
 	not _resolved(input, res, dest)
 	v := inv.violation(
 		"RES-003", res,
-		concat("", [res.name, " replicates to ", inv.text(dest), ", which is not a bucket of this stack; sovereign stacks replicate only to in-zone buckets they create"]),
+		concat("", [
+			res.name,
+			" replicates to ",
+			inv.text(dest),
+			", which is not a bucket of this stack; sovereign stacks replicate only to in-zone buckets they create",
+		]),
 		"rules.destination.bucket", dest,
 	)
 }

@@ -39,3 +39,17 @@ test_res_003_external_destination_undecided_on_open_stack if {
 	])
 	kit.undecided_on(_denials(array.concat(_swap(external), [external]), _open_declared), "RES-003", external.urn)
 }
+
+
+test_res_003_destination_by_arn_names_the_bucket_and_its_region if {
+	# Resolved by its ARN: the finding names the bucket, not an unresolved destination.
+	moved := kit.with_patches(_replica_bucket, [{"op": "replace", "path": "/region", "value": "eu-west-1"}])
+	by_arn := kit.with_patches(_replication, [
+		{"op": "replace", "path": "/props/rules/0/destination/bucket", "value": "arn:aws:s3:::prod-ca-models-replica"},
+		{"op": "replace", "path": "/deps", "value": {}},
+	])
+	resources := array.concat([r | some r in _swap(moved); r.urn != by_arn.urn], [moved, by_arn])
+	some d in _denials(resources, _declared)
+	d.rule_id == "RES-003"
+	contains(d.message, "replicates to bucket models-replica in region eu-west-1")
+}

@@ -24,7 +24,17 @@ deny contains v if {
 	residency_lib.out_of_zone(res, regions)
 	v := inv.violation(
 		"RES-004", res,
-		concat("", ["evidence store ", res.name, " is in region ", inv.text(res.region), ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			"evidence store ",
+			res.name,
+			" is in region ",
+			inv.text(res.region),
+			", outside zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		"region", res.region,
 	)
 }
@@ -36,7 +46,15 @@ deny contains v if {
 	not residency_lib.region_known(res)
 	v := inv.violation(
 		"RES-004", res,
-		concat("", ["evidence store ", res.name, " has no resolvable region; it must be provably in zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			"evidence store ",
+			res.name,
+			" has no resolvable region; it must be provably in zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		"region", object.get(res, "region", null),
 	)
 }

@@ -6,7 +6,10 @@ import data.lib.residency as residency_lib
 import rego.v1
 
 # Something shaped like an AWS region name inside a bucket name or argument.
-_region_token := `(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-[0-9]+`
+_region_token := concat("", [
+	`(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|`,
+	`central|northeast|southeast|northwest|southwest)-[0-9]+`,
+])
 
 _url := `[a-z][a-z0-9+.-]*://[^\s"',]+`
 
@@ -73,12 +76,12 @@ _stack_bucket_names := {n |
 }
 
 # Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
-_weights_problem(url, regions) := "needs the internet" if {
+_weights_problem(url, _) := "needs the internet" if {
 	some scheme in ["hf://", "http://", "https://"]
 	startswith(url, scheme)
 }
 
-_weights_problem(url, regions) := "uses a scheme other than s3:// or pvc://" if {
+_weights_problem(url, _) := "uses a scheme other than s3:// or pvc://" if {
 	not startswith(url, "s3://")
 	not startswith(url, "pvc://")
 	not startswith(url, "hf://")
@@ -143,7 +146,15 @@ deny contains v if {
 	problem := _weights_problem(url, regions)
 	v := inv.violation(
 		"RES-005", res,
-		concat("", ["model server ", res.name, " loads weights from ", url, ", which ", problem, "; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes"]),
+		concat("", [
+			"model server ",
+			res.name,
+			" loads weights from ",
+			url,
+			", which ",
+			problem,
+			"; air-gapped stacks load from in-zone s3:// buckets of this stack or pvc:// volumes",
+		]),
 		path, value,
 	)
 }
@@ -158,7 +169,17 @@ deny contains v if {
 	some region in _foreign_region_arguments(args, regions)
 	v := inv.violation(
 		"RES-005", res,
-		concat("", ["model server ", res.name, " fetches weights from region ", region, ", outside zone ", inv.text(residency_lib.zone(input.declared)), " (allowed: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			"model server ",
+			res.name,
+			" fetches weights from region ",
+			region,
+			", outside zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		concat(".", ["spec.template.spec.initContainers", format_int(i, 10), "args"]), region,
 	)
 }

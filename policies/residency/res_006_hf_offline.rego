@@ -10,7 +10,7 @@ _offline_values := {"1", "true", "yes", "on"}
 _offline(container) if {
 	some env in object.get(container, "env", [])
 	env.name == "HF_HUB_OFFLINE"
-	lower(sprintf("%v", [object.get(env, "value", "")])) in _offline_values
+	lower(inv.text(object.get(env, "value", ""))) in _offline_values
 }
 
 _some_server_online if {
@@ -42,7 +42,13 @@ deny contains v if {
 	not _offline(container)
 	v := inv.violation(
 		"RES-006", res,
-		concat("", ["container ", inv.text(object.get(container, "name", i)), " of model server ", res.name, " does not set HF_HUB_OFFLINE=1, which air-gapped stacks require"]),
+		concat("", [
+			"container ",
+			inv.text(object.get(container, "name", i)),
+			" of model server ",
+			res.name,
+			" does not set HF_HUB_OFFLINE=1, which air-gapped stacks require",
+		]),
 		concat(".", ["spec.template.spec.containers", format_int(i, 10), "env"]), object.get(container, "env", []),
 	)
 }

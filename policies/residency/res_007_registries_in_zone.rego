@@ -87,7 +87,16 @@ deny contains v if {
 	image in _foreign_images
 	v := inv.violation(
 		"RES-007", res,
-		concat("", [res.name, " pulls image ", inv.text(image), ", not from an ECR registry in zone ", inv.text(residency_lib.zone(input.declared)), " (allowed regions: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			res.name,
+			" pulls image ",
+			inv.text(image),
+			", not from an ECR registry in zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed regions: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		concat(".", [base, kind, format_int(i, 10), "image"]), image,
 	)
 }
@@ -102,7 +111,17 @@ deny contains v if {
 	source := _chart_source(res.props)
 	v := inv.violation(
 		"RES-007", res,
-		concat("", ["Helm release ", res.name, " takes its chart from ", inv.text(source), ", not from an oci:// ECR registry in zone ", inv.text(residency_lib.zone(input.declared)), " (allowed regions: ", residency_lib.allowed_text(input.declared), ")"]),
+		concat("", [
+			"Helm release ",
+			res.name,
+			" takes its chart from ",
+			inv.text(source),
+			", not from an oci:// ECR registry in zone ",
+			inv.text(residency_lib.zone(input.declared)),
+			" (allowed regions: ",
+			residency_lib.allowed_text(input.declared),
+			")",
+		]),
 		"chart", source,
 	)
 }

@@ -7,13 +7,16 @@ import rego.v1
 test_res_007_in_zone_registries_allowed if {
 	by_repo := kit.with_patches(_release, [
 		{"op": "replace", "path": "/props/chart", "value": "kube-prometheus-stack"},
-		{"op": "add", "path": "/props/repositoryOpts", "value": {"repo": sprintf("oci://%s/charts", [_ecr])}},
+		{"op": "add", "path": "/props/repositoryOpts", "value": {"repo": concat("", ["oci://", _ecr, "/charts"])}},
 	])
 	count(kit.findings(_denials(array.concat(_swap(by_repo), [by_repo]), _declared), "RES-007")) == 0
 }
 
 test_res_007_public_image_denied if {
-	public := kit.with_patches(_model_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.33.0"}])
+	public := kit.with_patches(
+		_model_server,
+		[{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.33.0"}],
+	)
 	kit.only(_denials(array.concat(_swap(public), [public]), _declared), "RES-007", public.urn)
 }
 
@@ -28,7 +31,22 @@ test_res_007_init_container_from_foreign_ecr_denied if {
 test_res_007_public_chart_repository_denied if {
 	public := kit.with_patches(_release, [
 		{"op": "replace", "path": "/props/chart", "value": "kube-prometheus-stack"},
-		{"op": "add", "path": "/props/repositoryOpts", "value": {"repo": "https://prometheus-community.github.io/helm-charts"}},
+		{
+			"op": "add",
+			"path": "/props/repositoryOpts",
+			"value": {"repo": "https://prometheus-community.github.io/helm-charts"},
+		},
 	])
 	kit.only(_denials(array.concat(_swap(public), [public]), _declared), "RES-007", public.urn)
+}
+
+
+# RES-007: only the foreign container is named, not its in-zone neighbours.
+test_res_007_names_only_the_foreign_container if {
+	public := kit.with_patches(
+		_model_server,
+		[{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": "vllm/vllm-openai:v0.33.0"}],
+	)
+	denials := _denials(array.concat(_swap(public), [public]), _declared)
+	{d.path | some d in denials; d.rule_id == "RES-007"} == {"spec.template.spec.containers.0.image"}
 }

@@ -10,7 +10,7 @@ _internal_annotation := "service.beta.kubernetes.io/aws-load-balancer-internal"
 
 _annotations(obj) := object.get(obj, ["metadata", "annotations"], {})
 
-_internet_facing(annotations, service_type) if annotations[_scheme_annotation] == "internet-facing"
+_internet_facing(annotations, _) if annotations[_scheme_annotation] == "internet-facing"
 
 # Without a scheme, the in-tree AWS cloud provider makes LoadBalancer Services public.
 _internet_facing(annotations, service_type) if {
@@ -56,7 +56,10 @@ deny contains v if {
 	some [res, path, value] in _public_load_balancers(input)
 	v := inv.violation(
 		"RES-009", res,
-		concat("", [res.name, " is an internet-facing load balancer but the stack does not declare gateway.internetFacing; use scheme internal"]),
+		concat("", [
+			res.name,
+			" is an internet-facing load balancer but the stack does not declare gateway.internetFacing; use scheme internal",
+		]),
 		path, value,
 	)
 }

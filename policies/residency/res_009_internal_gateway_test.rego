@@ -6,7 +6,10 @@ import rego.v1
 
 _public_proxy := kit.with_patches(_envoy_proxy, [{
 	"op": "replace",
-	"path": "/props/spec/provider/kubernetes/envoyService/annotations/service.beta.kubernetes.io~1aws-load-balancer-scheme",
+	"path": concat("", [
+		"/props/spec/provider/kubernetes/envoyService/annotations/service.beta.",
+		"kubernetes.io~1aws-load-balancer-scheme",
+	]),
 	"value": "internet-facing",
 }])
 
@@ -24,7 +27,11 @@ test_res_009_internet_facing_gateway_allowed_when_declared if {
 }
 
 test_res_009_load_balancer_service_without_scheme_denied if {
-	service := kit.resource("kubernetes:core/v1:Service", "debug", {"metadata": {"name": "debug"}, "spec": {"type": "LoadBalancer"}})
+	service := kit.resource(
+		"kubernetes:core/v1:Service",
+		"debug",
+		{"metadata": {"name": "debug"}, "spec": {"type": "LoadBalancer"}},
+	)
 	kit.only(_denials(array.concat(_compliant, [service]), _declared), "RES-009", service.urn)
 }
 

@@ -63,7 +63,15 @@ deny contains v if {
 	target := _external_endpoint(endpoint)
 	v := inv.violation(
 		"RES-010", res,
-		concat("", ["Backend ", res.name, " sends traffic to ", inv.text(target), " outside the cluster; sovereign stacks route only to *", _in_cluster_suffix, " services"]),
+		concat("", [
+			"Backend ",
+			res.name,
+			" sends traffic to ",
+			inv.text(target),
+			" outside the cluster; sovereign stacks route only to *",
+			_in_cluster_suffix,
+			" services",
+		]),
 		concat(".", ["spec.endpoints", format_int(i, 10)]), target,
 	)
 }
@@ -76,7 +84,15 @@ deny contains v if {
 	_refers_outside(ref)
 	v := inv.violation(
 		"RES-010", res,
-		concat("", ["AIServiceBackend ", res.name, " routes to Backend ", inv.text(ref[0]), "/", inv.text(ref[1]), ", which is external or not part of this stack; sovereign stacks route only to in-cluster models"]),
+		concat("", [
+			"AIServiceBackend ",
+			res.name,
+			" routes to Backend ",
+			inv.text(ref[0]),
+			"/",
+			inv.text(ref[1]),
+			", which is external or not part of this stack; sovereign stacks route only to in-cluster models",
+		]),
 		"spec.backendRef", ref,
 	)
 }

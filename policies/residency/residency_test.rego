@@ -16,7 +16,7 @@ _declared := {
 	"budget": {"monthlyUsd": 30000},
 	"tags": {},
 	"gateway": {"internetFacing": false},
-	"registry": {"images": sprintf("%s/mirror", [_ecr]), "charts": sprintf("oci://%s/charts", [_ecr])},
+	"registry": {"images": concat("", [_ecr, "/mirror"]), "charts": concat("", ["oci://", _ecr, "/charts"])},
 }
 
 _open_declared := json.patch(_declared, [
@@ -64,12 +64,12 @@ _model_server := kit.resource("kubernetes:apps/v1:Deployment", "llama-8b", {
 		"metadata": {"labels": _labels("llama-8b", "stable")},
 		"spec": {
 			"initContainers": [{
-				"name": "fetch-weights", "image": sprintf("%s/mirror/aws-cli:2.17.0", [_ecr]),
+				"name": "fetch-weights", "image": concat("", [_ecr, "/mirror/aws-cli:2.17.0"]),
 				"command": ["aws", "s3", "sync"],
 				"args": ["s3://prod-ca-models/llama-3.1-8b", "/models", "--region", "ca-central-1"],
 			}],
 			"containers": [{
-				"name": "vllm", "image": sprintf("%s/mirror/vllm/vllm-openai:v0.33.0", [_ecr]),
+				"name": "vllm", "image": concat("", [_ecr, "/mirror/vllm/vllm-openai:v0.33.0"]),
 				"args": ["--model=/models", "--served-model-name=meta-llama/Llama-3.1-8B-Instruct"],
 				"env": [{"name": "HF_HUB_OFFLINE", "value": "1"}],
 			}],
@@ -78,7 +78,7 @@ _model_server := kit.resource("kubernetes:apps/v1:Deployment", "llama-8b", {
 })
 
 _release := kit.resource("kubernetes:helm.sh/v3:Release", "monitoring", {
-	"chart": sprintf("oci://%s/charts/kube-prometheus-stack", [_ecr]), "version": "77.0.0",
+	"chart": concat("", ["oci://", _ecr, "/charts/kube-prometheus-stack"]), "version": "77.0.0",
 })
 
 _envoy_proxy := kit.resource("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "gateway", {
@@ -96,7 +96,10 @@ _backend := kit.resource("kubernetes:gateway.envoyproxy.io/v1alpha1:Backend", "l
 
 _ai_backend := kit.resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend", "llama-8b", {
 	"metadata": {"name": "llama-8b", "namespace": "gateway"},
-	"spec": {"schema": {"name": "OpenAI"}, "backendRef": {"name": "llama-8b", "kind": "Backend", "group": "gateway.envoyproxy.io"}},
+	"spec": {
+		"schema": {"name": "OpenAI"},
+		"backendRef": {"name": "llama-8b", "kind": "Backend", "group": "gateway.envoyproxy.io"},
+	},
 })
 
 _compliant := [

@@ -31,7 +31,12 @@ deny contains v if {
 	count(_public_cidrs(cluster)) == 0
 	v := inv.violation(
 		"SEC-001", cluster,
-		concat("", ["EKS cluster ", cluster.name, " has a public API endpoint open to any address (no publicAccessCidrs); make it private or list the allowed networks"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" has a public API endpoint open to any address (no ",
+			"publicAccessCidrs); make it private or list the allowed networks",
+		]),
 		"vpcConfig.publicAccessCidrs", [],
 	)
 }
@@ -44,7 +49,13 @@ deny contains v if {
 	security_lib.world_open(cidr)
 	v := inv.violation(
 		"SEC-001", cluster,
-		concat("", ["EKS cluster ", cluster.name, " opens its public API endpoint to ", inv.text(cidr), "; make it private or list only known networks"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" opens its public API endpoint to ",
+			inv.text(cidr),
+			"; make it private or list only known networks",
+		]),
 		"vpcConfig.publicAccessCidrs", _public_cidrs(cluster),
 	)
 }

@@ -37,3 +37,12 @@ test_sec_001_unknown_public_access_undecided if {
 	kit.undecided(denies, "SEC-001") == {cluster.urn}
 	count(kit.fired(denies, "SEC-001")) == 0
 }
+
+
+# SEC-001 undecided: only the unknown field is named, and a known cluster is not undecided.
+test_sec_001_undecided_names_the_unknown_field_only if {
+	cluster := _cluster_with_vpc({"endpointPublicAccess": data.lib.inventory.unknown_value})
+	denies := _deny(_inventory({"cluster": cluster}))
+	{v.path | some v in denies; v.rule_id == "SEC-001"} == {"vpcConfig.endpointPublicAccess"}
+	count(kit.undecided(_deny(_inventory({})), "SEC-001")) == 0
+}

@@ -22,7 +22,11 @@ deny contains v if {
 	not "secrets" in object.get(cluster.props, ["encryptionConfig", "resources"], [])
 	v := inv.violation(
 		"SEC-002", cluster,
-		concat("", ["EKS cluster ", cluster.name, " does not encrypt Kubernetes secrets; encryptionConfig.resources must include secrets"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" does not encrypt Kubernetes secrets; encryptionConfig.resources must include secrets",
+		]),
 		"encryptionConfig.resources", object.get(cluster.props, ["encryptionConfig", "resources"], null),
 	)
 }
@@ -32,7 +36,11 @@ deny contains v if {
 	not inv.has_value(cluster, "encryptionConfig.provider.keyArn")
 	v := inv.violation(
 		"SEC-002", cluster,
-		concat("", ["EKS cluster ", cluster.name, " has no KMS key for secrets encryption; set encryptionConfig.provider.keyArn"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" has no KMS key for secrets encryption; set encryptionConfig.provider.keyArn",
+		]),
 		"encryptionConfig.provider.keyArn", null,
 	)
 }

@@ -23,7 +23,11 @@ deny contains v if {
 	not inv.is_unknown(template, "metadataOptions.httpTokens")
 	v := inv.violation(
 		"SEC-003", template,
-		concat("", ["launch template ", template.name, " does not require IMDSv2; metadataOptions.httpTokens must be required"]),
+		concat("", [
+			"launch template ",
+			template.name,
+			" does not require IMDSv2; metadataOptions.httpTokens must be required",
+		]),
 		"metadataOptions.httpTokens", tokens,
 	)
 }

@@ -14,6 +14,17 @@ test_sec_003_optional_tokens_denied if {
 }
 
 test_sec_003_no_metadata_options_denied if {
-	template := kit.with_fields(_compliant.launch_template, {"props": {"blockDeviceMappings": _compliant.launch_template.props.blockDeviceMappings}})
+	template := kit.with_fields(
+		_compliant.launch_template,
+		{"props": {"blockDeviceMappings": _compliant.launch_template.props.blockDeviceMappings}},
+	)
 	kit.only_on(_deny(_inventory({"launch_template": template})), "SEC-003", {template.urn})
+}
+
+
+# SEC-003 undecided.
+test_sec_003_unknown_http_tokens_undecided if {
+	template := kit.with_fields(_compliant.launch_template, {"unknowns": ["metadataOptions.httpTokens"]})
+	denies := _deny(_inventory({"launch_template": template}))
+	kit.undecided(denies, "SEC-003") == {template.urn}
 }

@@ -28,7 +28,7 @@ _unencrypted_ebs if {
 
 _keyless_ebs if {
 	some ebs in _distinct_ebs
-	not inv.is_set(object.get(ebs, "kmsKeyId", null))
+	not inv.is_present(object.get(ebs, "kmsKeyId", null))
 }
 
 # METADATA
@@ -62,7 +62,7 @@ deny contains v if {
 	_keyless_ebs
 	some template in inv.resources(input, data.lib.security.launch_template_type)
 	some mapping in _ebs_mappings(template)
-	not inv.is_set(object.get(mapping[1], "kmsKeyId", null))
+	not inv.is_present(object.get(mapping[1], "kmsKeyId", null))
 	path := concat(".", ["blockDeviceMappings", format_int(mapping[0], 10), "ebs.kmsKeyId"])
 	not path in object.get(template, "unknowns", [])
 	v := inv.violation(

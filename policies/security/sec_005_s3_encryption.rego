@@ -31,6 +31,10 @@ _encryption_finding(bucket) := inv.undecided("SEC-005", bucket, "serverSideEncry
 	bucket.urn in data.lib.inventory.sse_unknown_buckets
 } else := inv.violation(
 	"SEC-005", bucket,
-	concat("", ["S3 bucket ", bucket.name, " is not encrypted with KMS; it needs a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms"]),
+	concat("", [
+		"S3 bucket ",
+		bucket.name,
+		" is not encrypted with KMS; it needs a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms",
+	]),
 	"serverSideEncryption", null,
 )

@@ -13,7 +13,10 @@ test_sec_005_bucket_without_sse_configuration_denied if {
 }
 
 test_sec_005_sse_s3_denied if {
-	sse := kit.with_props(_compliant.encryption, {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]})
+	sse := kit.with_props(
+		_compliant.encryption,
+		{"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+	)
 	kit.only_on(_deny(_inventory({"encryption": sse})), "SEC-005", {_bucket.urn})
 }
 

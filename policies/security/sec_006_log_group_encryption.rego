@@ -20,7 +20,7 @@ _log_group_type := "aws:cloudwatch/logGroup:LogGroup"
 #   remediation: Set kms_key_id on the log group (a key whose policy allows logs.<region>.amazonaws.com).
 deny contains v if {
 	some group in inv.resources(input, _log_group_type)
-	not inv.is_set(object.get(group.props, "kmsKeyId", null))
+	not inv.is_present(object.get(group.props, "kmsKeyId", null))
 	not inv.has_value(group, "kmsKeyId")
 	v := inv.violation(
 		"SEC-006", group,

@@ -7,12 +7,18 @@ import rego.v1
 
 # The one world-open exception: TCP 443 exactly (the gateway's HTTPS listener).
 _https_only(protocol, from_port, to_port) if {
-	lower(sprintf("%v", [protocol])) in {"tcp", "6"}
+	lower(inv.text(protocol)) in {"tcp", "6"}
 	from_port == 443
 	to_port == 443
 }
 
-_rule_text(protocol, from_port, to_port) := concat("", [inv.text(protocol), " ports ", inv.text(from_port), "-", inv.text(to_port)])
+_rule_text(protocol, from_port, to_port) := concat("", [
+	inv.text(protocol),
+	" ports ",
+	inv.text(from_port),
+	"-",
+	inv.text(to_port),
+])
 
 _ingress_rule_cidr_paths := ["cidrIpv4", "cidrIpv6"]
 
@@ -40,7 +46,15 @@ deny contains v if {
 	not _https_only(protocol, from_port, to_port)
 	v := inv.violation(
 		"SEC-007", rule,
-		concat("", ["ingress rule ", rule.name, " opens ", _rule_text(protocol, from_port, to_port), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
+		concat("", [
+			"ingress rule ",
+			rule.name,
+			" opens ",
+			_rule_text(protocol, from_port, to_port),
+			" to ",
+			inv.text(cidr),
+			"; only TCP 443 may be open to the internet",
+		]),
 		path, cidr,
 	)
 }
@@ -62,7 +76,15 @@ deny contains v if {
 	not _https_only(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort"))
 	v := inv.violation(
 		"SEC-007", rule,
-		concat("", ["security group rule ", rule.name, " opens ", _rule_text(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort")), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
+		concat("", [
+			"security group rule ",
+			rule.name,
+			" opens ",
+			_rule_text(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort")),
+			" to ",
+			inv.text(cidr),
+			"; only TCP 443 may be open to the internet",
+		]),
 		field, cidr,
 	)
 }
@@ -79,7 +101,15 @@ deny contains v if {
 	not _https_only(protocol, from_port, to_port)
 	v := inv.violation(
 		"SEC-007", group,
-		concat("", ["security group ", group.name, " opens ", _rule_text(protocol, from_port, to_port), " to ", inv.text(cidr), "; only TCP 443 may be open to the internet"]),
+		concat("", [
+			"security group ",
+			group.name,
+			" opens ",
+			_rule_text(protocol, from_port, to_port),
+			" to ",
+			inv.text(cidr),
+			"; only TCP 443 may be open to the internet",
+		]),
 		concat(".", ["ingress", format_int(i, 10), field]), cidr,
 	)
 }

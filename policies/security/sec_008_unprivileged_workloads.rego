@@ -56,7 +56,16 @@ deny contains v if {
 	inv.truthy(object.get(spec, field, false))
 	v := inv.violation(
 		"SEC-008", res,
-		concat("", [res.type, " ", res.name, " shares the node's ", lower(trim_prefix(field, "host")), " namespace; ", field, " must not be true"]),
+		concat("", [
+			res.type,
+			" ",
+			res.name,
+			" shares the node's ",
+			lower(trim_prefix(field, "host")),
+			" namespace; ",
+			field,
+			" must not be true",
+		]),
 		concat(".", [spec_path, field]), true,
 	)
 }
@@ -72,7 +81,15 @@ deny contains v if {
 	inv.truthy(object.get(container, ["securityContext", field], false))
 	v := inv.violation(
 		"SEC-008", res,
-		concat("", ["container ", inv.text(object.get(container, "name", i)), " of ", res.name, " sets securityContext.", field, "; it must not be true"]),
+		concat("", [
+			"container ",
+			inv.text(object.get(container, "name", i)),
+			" of ",
+			res.name,
+			" sets securityContext.",
+			field,
+			"; it must not be true",
+		]),
 		concat(".", [spec_path, list, format_int(i, 10), "securityContext", field]), true,
 	)
 }

@@ -9,21 +9,33 @@ test_sec_008_unprivileged_workload_passes if {
 }
 
 test_sec_008_privileged_init_container_denied if {
-	spec := kit.with_fields(_pod_spec, {"initContainers": [{"name": "fetch-weights", "securityContext": {"privileged": true}}]})
+	spec := kit.with_fields(
+		_pod_spec,
+		{"initContainers": [{"name": "fetch-weights", "securityContext": {"privileged": true}}]},
+	)
 	deployment := kit.with_props(_deployment, {"spec": {"template": {"spec": spec}}})
 	denies := _deny(_inventory({"deployment": deployment}))
 	kit.only_on(denies, "SEC-008", {deployment.urn})
-	{v.path | some v in denies} == {kit.evidence_path(["spec", "template", "spec", "initContainers", 0, "securityContext", "privileged"])}
+	{v.path |
+		some v in denies
+	} == {kit.evidence_path(["spec", "template", "spec", "initContainers", 0, "securityContext", "privileged"])}
 }
 
 test_sec_008_privilege_escalation_denied if {
-	spec := kit.with_fields(_pod_spec, {"containers": [{"name": "vllm", "securityContext": {"allowPrivilegeEscalation": true}}]})
+	spec := kit.with_fields(
+		_pod_spec,
+		{"containers": [{"name": "vllm", "securityContext": {"allowPrivilegeEscalation": true}}]},
+	)
 	deployment := kit.with_props(_deployment, {"spec": {"template": {"spec": spec}}})
 	kit.only_on(_deny(_inventory({"deployment": deployment})), "SEC-008", {deployment.urn})
 }
 
 test_sec_008_host_network_daemonset_denied if {
-	daemonset := kit.resource("kubernetes:apps/v1:DaemonSet", "exporter", {"spec": {"template": {"spec": object.union(_pod_spec, {"hostNetwork": true})}}})
+	daemonset := kit.resource(
+		"kubernetes:apps/v1:DaemonSet",
+		"exporter",
+		{"spec": {"template": {"spec": object.union(_pod_spec, {"hostNetwork": true})}}},
+	)
 	kit.only_on(_deny(_inventory({"daemonset": daemonset})), "SEC-008", {daemonset.urn})
 }
 

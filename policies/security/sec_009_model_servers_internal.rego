@@ -25,7 +25,13 @@ deny contains v if {
 	not inv.is_unknown(service, "spec.type")
 	v := inv.violation(
 		"SEC-009", service,
-		concat("", ["model-server Service ", service.name, " is of type ", inv.text(service_type), "; it must be ClusterIP so that only the gateway reaches it"]),
+		concat("", [
+			"model-server Service ",
+			service.name,
+			" is of type ",
+			inv.text(service_type),
+			"; it must be ClusterIP so that only the gateway reaches it",
+		]),
 		"spec.type", service_type,
 	)
 }

@@ -19,6 +19,21 @@ test_sec_009_node_port_model_server_denied if {
 }
 
 test_sec_009_other_load_balancers_pass if {
-	service := kit.with_props(_compliant.service, {"metadata": _k8s_meta("envoy", {"servegate.io/role": "gateway"}), "spec": {"type": "LoadBalancer"}})
+	service := kit.with_props(
+		_compliant.service,
+		{"metadata": _k8s_meta("envoy", {"servegate.io/role": "gateway"}), "spec": {"type": "LoadBalancer"}},
+	)
 	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
+}
+
+
+# SEC-009 undecided.
+test_sec_009_unknown_service_type_of_a_model_server_undecided if {
+	service := kit.with_fields(_compliant.service, {"unknowns": ["spec.type"]})
+	gateway_service := kit.with_fields(kit.resource("kubernetes:core/v1:Service", "envoy", {
+		"metadata": _k8s_meta("envoy", {"servegate.io/role": "gateway"}),
+		"spec": {"type": "LoadBalancer"},
+	}), {"unknowns": ["spec.type"]})
+	denies := _deny(_inventory({"service": service, "gateway_service": gateway_service}))
+	kit.undecided(denies, "SEC-009") == {service.urn}
 }

@@ -10,9 +10,9 @@ _security_policy_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPoli
 
 _namespace(res) := object.get(res.props, ["metadata", "namespace"], "default")
 
-_authenticates(policy) if inv.is_set(object.get(policy.props, ["spec", "apiKeyAuth"], null))
+_authenticates(policy) if inv.is_present(object.get(policy.props, ["spec", "apiKeyAuth"], null))
 
-_authenticates(policy) if inv.is_set(object.get(policy.props, ["spec", "jwt"], null))
+_authenticates(policy) if inv.is_present(object.get(policy.props, ["spec", "jwt"], null))
 
 _target_refs(policy) := array.concat(
 	object.get(policy.props, ["spec", "targetRefs"], []),
@@ -20,7 +20,7 @@ _target_refs(policy) := array.concat(
 )
 
 # "<namespace>/<name>" of every Gateway an authenticating SecurityPolicy targets.
-_protected_gateways(doc) := {sprintf("%s/%s", [_namespace(policy), ref.name]) |
+_protected_gateways(doc) := {concat("/", [inv.text(_namespace(policy)), inv.text(ref.name)]) |
 	some policy in inv.resources(doc, _security_policy_type)
 	_authenticates(policy)
 	some ref in _target_refs(policy)
@@ -46,10 +46,14 @@ deny contains v if {
 	protected := _protected_gateways(input)
 	some gateway in inv.resources(input, _gateway_type)
 	not inv.is_unknown(gateway, "metadata.name")
-	not sprintf("%s/%s", [_namespace(gateway), _gateway_name(gateway)]) in protected
+	not concat("/", [inv.text(_namespace(gateway)), inv.text(_gateway_name(gateway))]) in protected
 	v := inv.violation(
 		"SEC-010", gateway,
-		concat("", ["Gateway ", gateway.name, " has no SecurityPolicy with apiKeyAuth or jwt targeting it; every gateway must authenticate clients"]),
+		concat("", [
+			"Gateway ",
+			gateway.name,
+			" has no SecurityPolicy with apiKeyAuth or jwt targeting it; every gateway must authenticate clients",
+		]),
 		"metadata.name", _gateway_name(gateway),
 	)
 }

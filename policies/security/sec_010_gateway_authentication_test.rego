@@ -9,7 +9,10 @@ test_sec_010_gateway_with_api_key_policy_passes if {
 }
 
 test_sec_010_jwt_policy_passes if {
-	spec := {"targetRefs": _security_policy.props.spec.targetRefs, "jwt": {"providers": [{"name": "oidc", "issuer": "https://id.example.com"}]}}
+	spec := {
+		"targetRefs": _security_policy.props.spec.targetRefs,
+		"jwt": {"providers": [{"name": "oidc", "issuer": "https://id.example.com"}]},
+	}
 	policy := kit.with_props(_security_policy, {"spec": spec})
 	count(kit.fired(_deny(_inventory({"security_policy": policy})), "SEC-010")) == 0
 }
@@ -19,11 +22,22 @@ test_sec_010_no_security_policy_denied if {
 }
 
 test_sec_010_policy_without_authentication_denied if {
-	policy := kit.with_props(_security_policy, {"spec": {"targetRefs": _security_policy.props.spec.targetRefs, "cors": {"allowOrigins": ["*"]}}})
+	policy := kit.with_props(
+		_security_policy,
+		{"spec": {"targetRefs": _security_policy.props.spec.targetRefs, "cors": {"allowOrigins": ["*"]}}},
+	)
 	kit.only_on(_deny(_inventory({"security_policy": policy})), "SEC-010", {_gateway.urn})
 }
 
 test_sec_010_policy_in_another_namespace_denied if {
 	policy := kit.with_props(_security_policy, {"metadata": {"name": "gateway-auth", "namespace": "serving"}})
 	kit.only_on(_deny(_inventory({"security_policy": policy})), "SEC-010", {_gateway.urn})
+}
+
+
+# SEC-010 undecided.
+test_sec_010_unknown_gateway_name_undecided if {
+	gateway := kit.with_fields(_gateway, {"unknowns": ["metadata.name"]})
+	denies := _deny(_inventory({"gateway": gateway}))
+	kit.undecided(denies, "SEC-010") == {gateway.urn}
 }

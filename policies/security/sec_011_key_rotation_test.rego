@@ -12,3 +12,11 @@ test_sec_011_key_without_rotation_denied if {
 	key := kit.with_fields(_compliant.key, {"props": {}})
 	kit.only_on(_deny(_inventory({"key": key})), "SEC-011", {key.urn})
 }
+
+
+# SEC-011 undecided.
+test_sec_011_unknown_rotation_undecided if {
+	key := kit.with_fields(_compliant.key, {"unknowns": ["enableKeyRotation"]})
+	denies := _deny(_inventory({"key": key}))
+	kit.undecided(denies, "SEC-011") == {key.urn}
+}

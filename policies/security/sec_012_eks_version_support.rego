@@ -58,7 +58,19 @@ deny contains v if {
 	_days_until(row.endOfExtendedSupport) > 0
 	v := inv.violation(
 		"SEC-012", cluster,
-		concat("", ["EKS cluster ", cluster.name, " runs Kubernetes ", version, ", in extended support since ", row.endOfStandardSupport, " (until ", row.endOfExtendedSupport, ", billed at the extended rate) as of ", _as_of, "; upgrade to a version in standard support"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" runs Kubernetes ",
+			version,
+			", in extended support since ",
+			row.endOfStandardSupport,
+			" (until ",
+			row.endOfExtendedSupport,
+			", billed at the extended rate) as of ",
+			_as_of,
+			"; upgrade to a version in standard support",
+		]),
 		"version", version,
 	)
 }
@@ -70,7 +82,17 @@ deny contains v if {
 	_days_until(row.endOfExtendedSupport) <= 0
 	v := inv.violation(
 		"SEC-012", cluster,
-		concat("", ["EKS cluster ", cluster.name, " runs Kubernetes ", version, ", past the end of extended support on ", row.endOfExtendedSupport, " as of ", _as_of, "; EKS upgrades such control planes on its own schedule"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" runs Kubernetes ",
+			version,
+			", past the end of extended support on ",
+			row.endOfExtendedSupport,
+			" as of ",
+			_as_of,
+			"; EKS upgrades such control planes on its own schedule",
+		]),
 		"version", version,
 	)
 }
@@ -81,7 +103,15 @@ deny contains v if {
 	not _eks_versions[version]
 	v := inv.violation(
 		"SEC-012", cluster,
-		concat("", ["EKS cluster ", cluster.name, " runs Kubernetes ", version, ", whose EKS support dates are not in policies/data/eks_versions.yaml (known: ", concat(", ", sort(object.keys(_eks_versions))), ")"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" runs Kubernetes ",
+			version,
+			", whose EKS support dates are not in policies/data/eks_versions.yaml (known: ",
+			concat(", ", sort(object.keys(_eks_versions))),
+			")",
+		]),
 		"version", version,
 	)
 }
@@ -92,7 +122,11 @@ deny contains v if {
 	not _pinned_version(cluster)
 	v := inv.violation(
 		"SEC-012", cluster,
-		concat("", ["EKS cluster ", cluster.name, " pins no Kubernetes version: EKS would create it on its default, whatever that is on the day"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" pins no Kubernetes version: EKS would create it on its default, whatever that is on the day",
+		]),
 		"version", inv.prop(cluster, "version"),
 	)
 }

@@ -25,7 +25,19 @@ deny contains v if {
 	days <= data.params.eks_versions.advisory_days
 	v := inv.violation(
 		"SEC-013", cluster,
-		concat("", ["EKS cluster ", cluster.name, " runs Kubernetes ", version, ", whose standard support ends on ", row.endOfStandardSupport, " (", inv.text(days), " days after ", _as_of, "); plan the upgrade"]),
+		concat("", [
+			"EKS cluster ",
+			cluster.name,
+			" runs Kubernetes ",
+			version,
+			", whose standard support ends on ",
+			row.endOfStandardSupport,
+			" (",
+			inv.text(days),
+			" days after ",
+			_as_of,
+			"); plan the upgrade",
+		]),
 		"version", version,
 	)
 }

@@ -18,3 +18,13 @@ test_sec_013_advises_on_the_last_day_of_standard_support if {
 test_sec_013_advises_1_34_the_day_before_its_end if {
 	kit.only_on(_on("2026-12-01", "1.34"), "SEC-013", {_compliant.cluster.urn})
 }
+
+
+test_sec_013_silent_91_days_before_the_end if {
+	_version_findings(_on("2026-12-26", "1.35")) == set()
+}
+
+
+test_sec_013_silent_once_extended_support_begins if {
+	_version_findings(_on("2027-03-27", "1.35")) == {["SEC-012", false]}
+}

@@ -13,7 +13,12 @@ _declared := {
 	"environment": "prod-ca",
 	"residency": {"zone": "ca", "sovereign": true, "airGapped": true},
 	"sla": {"availability": 99.9}, "budget": null,
-	"tags": {"owner": "ml-platform", "cost-center": "cc-4411", "data-classification": "regulated", "environment": "prod-ca"},
+	"tags": {
+		"owner": "ml-platform",
+		"cost-center": "cc-4411",
+		"data-classification": "regulated",
+		"environment": "prod-ca",
+	},
 	"gateway": {"internetFacing": true}, "registry": {"images": null, "charts": null},
 }
 
@@ -23,13 +28,20 @@ _as_of := "2026-12-01"
 _k8s_meta(name, labels) := {"name": name, "namespace": "serving", "labels": labels}
 
 _pod_spec := {
-	"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "securityContext": {"allowPrivilegeEscalation": false}}],
+	"containers": [{
+		"name": "vllm",
+		"image": "vllm/vllm-openai:v0.33.0",
+		"securityContext": {"allowPrivilegeEscalation": false},
+	}],
 	"initContainers": [{"name": "fetch-weights", "image": "amazon/aws-cli:2.17.0"}],
 }
 
 _deployment := kit.resource("kubernetes:apps/v1:Deployment", "llama-8b", {
 	"metadata": _k8s_meta("llama-8b", {"servegate.io/role": "model-server"}),
-	"spec": {"replicas": 2, "template": {"metadata": {"labels": {"servegate.io/role": "model-server"}}, "spec": _pod_spec}},
+	"spec": {
+		"replicas": 2,
+		"template": {"metadata": {"labels": {"servegate.io/role": "model-server"}}, "spec": _pod_spec},
+	},
 })
 
 _bucket := kit.resource("aws:s3/bucket:Bucket", "models", {"forceDestroy": false})
@@ -60,18 +72,32 @@ _compliant := {
 	}),
 	"launch_template": kit.resource("aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt", {
 		"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2},
-		"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": data.lib.inventory.unknown_value, "volumeSize": 200}}],
+		"blockDeviceMappings": [{
+			"deviceName": "/dev/xvda",
+			"ebs": {"encrypted": "true", "kmsKeyId": data.lib.inventory.unknown_value, "volumeSize": 200},
+		}],
 	}),
-	"volume": kit.resource("aws:ebs/volume:Volume", "cache", {"encrypted": true, "kmsKeyId": "arn:aws:kms:ca-central-1:1:key/k", "size": 100}),
+	"volume": kit.resource(
+		"aws:ebs/volume:Volume",
+		"cache",
+		{"encrypted": true, "kmsKeyId": "arn:aws:kms:ca-central-1:1:key/k", "size": 100},
+	),
 	"bucket": _bucket,
 	"encryption": kit.with_fields(
 		kit.resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "models-sse", {
 			"bucket": data.lib.inventory.unknown_value,
-			"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": data.lib.inventory.unknown_value}}],
+			"rules": [{"applyServerSideEncryptionByDefault": {
+				"sseAlgorithm": "aws:kms",
+				"kmsMasterKeyId": data.lib.inventory.unknown_value,
+			}}],
 		}),
 		{"deps": {"bucket": [_bucket.urn]}},
 	),
-	"log_group": kit.resource("aws:cloudwatch/logGroup:LogGroup", "cluster-logs", {"retentionInDays": 365, "kmsKeyId": data.lib.inventory.unknown_value}),
+	"log_group": kit.resource(
+		"aws:cloudwatch/logGroup:LogGroup",
+		"cluster-logs",
+		{"retentionInDays": 365, "kmsKeyId": data.lib.inventory.unknown_value},
+	),
 	"https_rule": _https_rule,
 	"vpc_rule": kit.resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nodes-from-vpc", {
 		"cidrIpv4": "10.40.0.0/16", "ipProtocol": "-1",
@@ -107,4 +133,7 @@ _on(as_of, version) := denies if {
 	denies := _deny(inventory)
 }
 
-_version_findings(denies) := {[v.rule_id, object.get(v, "undecided", false)] | some v in denies; v.rule_id in {"SEC-012", "SEC-013"}}
+_version_findings(denies) := {[v.rule_id, object.get(v, "undecided", false)] |
+	some v in denies
+	v.rule_id in {"SEC-012", "SEC-013"}
+}

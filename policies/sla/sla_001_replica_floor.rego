@@ -28,7 +28,16 @@ deny contains v if {
 	not inv.is_unknown(res, "spec.replicas")
 	v := inv.violation(
 		"SLA-001", res,
-		concat("", ["model server ", res.name, " runs ", inv.text(sla_lib.replicas(res)), " replicas; availability ", inv.text(input.declared.sla.availability), "% requires at least ", inv.text(replica_floor)]),
+		concat("", [
+			"model server ",
+			res.name,
+			" runs ",
+			inv.text(sla_lib.replicas(res)),
+			" replicas; availability ",
+			inv.text(input.declared.sla.availability),
+			"% requires at least ",
+			inv.text(replica_floor),
+		]),
 		"spec.replicas", sla_lib.replicas(res),
 	)
 }

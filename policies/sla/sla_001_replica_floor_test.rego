@@ -33,6 +33,9 @@ test_sla_001_not_applied_without_sla if {
 }
 
 test_sla_001_unknown_replicas_undecided if {
-	unknown := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/replicas", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
+	unknown := kit.with_patches(
+		_stable_server,
+		[{"op": "replace", "path": "/props/spec/replicas", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}],
+	)
 	kit.undecided_on(_denials(_changed(unknown), _declared), "SLA-001", unknown.urn)
 }

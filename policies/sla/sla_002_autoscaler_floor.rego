@@ -53,7 +53,16 @@ deny contains v if {
 	not inv.is_unknown(res, path)
 	v := inv.violation(
 		"SLA-002", res,
-		concat("", ["autoscaler ", res.name, " allows ", inv.text(minimum), " replicas; availability ", inv.text(input.declared.sla.availability), "% requires a minimum of ", inv.text(replica_floor)]),
+		concat("", [
+			"autoscaler ",
+			res.name,
+			" allows ",
+			inv.text(minimum),
+			" replicas; availability ",
+			inv.text(input.declared.sla.availability),
+			"% requires a minimum of ",
+			inv.text(replica_floor),
+		]),
 		path, minimum,
 	)
 }

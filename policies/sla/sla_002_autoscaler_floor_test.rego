@@ -20,3 +20,22 @@ test_sla_002_unlabelled_hpa_targeting_server_denied if {
 	})
 	kit.only(_denials(_changed(hpa), _declared), "SLA-002", hpa.urn)
 }
+
+
+test_sla_002_labelled_autoscaler_judged_without_a_matching_target if {
+	# Labelled a stable model-server autoscaler: judged even when its target is not in the plan.
+	zero := kit.with_patches(_scaled_object, [
+		{"op": "remove", "path": "/props/spec/minReplicaCount"},
+		{"op": "replace", "path": "/props/spec/scaleTargetRef/name", "value": "llama-8b-next"},
+	])
+	kit.only(_denials(_changed(zero), _declared), "SLA-002", zero.urn)
+}
+
+test_sla_002_canary_autoscaler_may_scale_to_zero if {
+	zero := kit.with_patches(_scaled_object, [
+		{"op": "remove", "path": "/props/spec/minReplicaCount"},
+		{"op": "replace", "path": "/props/spec/scaleTargetRef/name", "value": "llama-8b-canary"},
+		{"op": "replace", "path": "/props/metadata/labels", "value": _labels("llama-8b", "canary")},
+	])
+	count(kit.findings(_denials(_changed(zero), _declared), "SLA-002")) == 0
+}

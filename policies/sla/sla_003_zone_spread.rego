@@ -7,7 +7,9 @@ import rego.v1
 
 _zone_key := "topology.kubernetes.io/zone"
 
-_stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in data.lib.sla.stable_model_servers}
+_stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) |
+	some res in data.lib.sla.stable_model_servers
+}
 
 _zone_spread(spec) if {
 	some constraint in object.get(spec, "topologySpreadConstraints", [])
@@ -45,7 +47,17 @@ deny contains v if {
 	not _zone_spread(spec)
 	v := inv.violation(
 		"SLA-003", res,
-		concat("", ["model server ", res.name, " does not require spreading over ", _zone_key, "; availability ", inv.text(input.declared.sla.availability), "% needs pods in at least ", inv.text(data.params.sla.min_zones), " zones"]),
+		concat("", [
+			"model server ",
+			res.name,
+			" does not require spreading over ",
+			_zone_key,
+			"; availability ",
+			inv.text(input.declared.sla.availability),
+			"% needs pods in at least ",
+			inv.text(data.params.sla.min_zones),
+			" zones",
+		]),
 		"spec.template.spec.topologySpreadConstraints", object.get(spec, "topologySpreadConstraints", null),
 	)
 }

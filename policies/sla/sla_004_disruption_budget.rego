@@ -28,9 +28,9 @@ _percent(value) := to_number(trim_suffix(value, "%")) if {
 }
 
 # Kubernetes rounds PDB percentages up.
-_scaled(value, replicas) := value if is_number(value)
+_scaled(value, _) := value if is_number(value)
 
-_scaled(value, replicas) := to_number(value) if {
+_scaled(value, _) := to_number(value) if {
 	is_string(value)
 	not endswith(value, "%")
 }
@@ -90,5 +90,17 @@ _protected(res) if {
 _pdb_message(res) := msg if {
 	some key in _deployment_keys(res)
 	key in _pdb_keys
-	msg := concat("", ["the PodDisruptionBudget of ", res.name, " lets all ", inv.text(sla_lib.replicas(res)), " replicas be evicted; it must keep at least 1 pod (minAvailable >= 1)"])
-} else := concat("", ["serving Deployment ", res.name, " has no PodDisruptionBudget selecting its pods in namespace ", inv.text(sla_lib.namespace(res)), "; add one with minAvailable >= 1"])
+	msg := concat("", [
+		"the PodDisruptionBudget of ",
+		res.name,
+		" lets all ",
+		inv.text(sla_lib.replicas(res)),
+		" replicas be evicted; it must keep at least 1 pod (minAvailable >= 1)",
+	])
+} else := concat("", [
+	"serving Deployment ",
+	res.name,
+	" has no PodDisruptionBudget selecting its pods in namespace ",
+	inv.text(sla_lib.namespace(res)),
+	"; add one with minAvailable >= 1",
+])

@@ -44,7 +44,13 @@ deny contains v if {
 	not is_object(object.get(container, probe, null))
 	v := inv.violation(
 		"SLA-005", res,
-		concat("", ["the vllm container of ", res.name, " has no ", probe, "; model servers need startup, readiness and liveness probes"]),
+		concat("", [
+			"the vllm container of ",
+			res.name,
+			" has no ",
+			probe,
+			"; model servers need startup, readiness and liveness probes",
+		]),
 		concat(".", ["spec.template.spec.containers", format_int(i, 10), probe]), null,
 	)
 }

@@ -30,7 +30,15 @@ deny contains v if {
 	not _safe_rollout(rollout)
 	v := inv.violation(
 		"SLA-006", res,
-		concat("", ["model server ", res.name, " rolls out with strategy ", inv.text(rollout.type), " and maxUnavailable ", inv.text(rollout.maxUnavailable), "; use RollingUpdate with maxUnavailable 0"]),
+		concat("", [
+			"model server ",
+			res.name,
+			" rolls out with strategy ",
+			inv.text(rollout.type),
+			" and maxUnavailable ",
+			inv.text(rollout.maxUnavailable),
+			"; use RollingUpdate with maxUnavailable 0",
+		]),
 		"spec.strategy", object.get(res.props, ["spec", "strategy"], null),
 	)
 }

@@ -15,6 +15,9 @@ test_sla_006_default_strategy_denied if {
 }
 
 test_sla_006_recreate_denied if {
-	recreate := kit.with_patches(_stable_server, [{"op": "replace", "path": "/props/spec/strategy", "value": {"type": "Recreate"}}])
+	recreate := kit.with_patches(
+		_stable_server,
+		[{"op": "replace", "path": "/props/spec/strategy", "value": {"type": "Recreate"}}],
+	)
 	kit.only(_denials(_changed(recreate), _declared), "SLA-006", recreate.urn)
 }

@@ -4,7 +4,11 @@ package sla
 import data.lib.inventory as inv
 import rego.v1
 
-_subnet_zone(subnet) := object.get(subnet.props, "availabilityZone", object.get(subnet.props, "availabilityZoneId", null))
+_subnet_zone(subnet) := object.get(
+	subnet.props,
+	"availabilityZone",
+	object.get(subnet.props, "availabilityZoneId", null),
+)
 
 # METADATA
 # title: GPU node groups span at least two availability zones
@@ -26,7 +30,15 @@ deny contains v if {
 	_every_subnet_known(subnets)
 	v := inv.violation(
 		"SLA-007", ng,
-		concat("", ["GPU node group ", ng.name, " spans ", format_int(count(known), 10), " availability zone(s) (", concat(", ", sort(known)), "); it needs subnets in at least 2"]),
+		concat("", [
+			"GPU node group ",
+			ng.name,
+			" spans ",
+			format_int(count(known), 10),
+			" availability zone(s) (",
+			concat(", ", sort(known)),
+			"); it needs subnets in at least 2",
+		]),
 		"subnetIds", sort(known),
 	)
 }

@@ -41,7 +41,17 @@ deny contains v if {
 	ng.urn == reported
 	v := inv.violation(
 		"SLA-008", ng,
-		concat("", ["GPU pool ", inv.text(pool), " holds ", inv.text(capacity), " GPUs at its minimum size but its models need ", inv.text(demand), " (replica floor ", inv.text(replica_floor), " x GPUs per replica)"]),
+		concat("", [
+			"GPU pool ",
+			inv.text(pool),
+			" holds ",
+			inv.text(capacity),
+			" GPUs at its minimum size but its models need ",
+			inv.text(demand),
+			" (replica floor ",
+			inv.text(replica_floor),
+			" x GPUs per replica)",
+		]),
 		"scalingConfig.minSize", sla_lib.min_size(ng),
 	)
 }
@@ -52,7 +62,13 @@ deny contains v if {
 	not sla_lib.gpus_per_node(ng)
 	v := inv.violation(
 		"SLA-008", ng,
-		concat("", ["GPU node group ", ng.name, " has no numeric ", data.lib.sla.gpus_per_node_label, " label, so its capacity cannot be checked; GpuNodePool must set it"]),
+		concat("", [
+			"GPU node group ",
+			ng.name,
+			" has no numeric ",
+			data.lib.sla.gpus_per_node_label,
+			" label, so its capacity cannot be checked; GpuNodePool must set it",
+		]),
 		concat("", ["labels.", data.lib.sla.gpus_per_node_label]), inv.node_group_label(ng, data.lib.sla.gpus_per_node_label),
 	)
 }

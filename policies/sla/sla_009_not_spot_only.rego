@@ -35,7 +35,11 @@ deny contains v if {
 	not sla_lib.pool_of(ng) in steady
 	v := inv.violation(
 		"SLA-009", ng,
-		concat("", ["GPU pool ", inv.text(sla_lib.pool_of(ng)), " runs only on spot capacity; production and SLA-bound stacks need on-demand or reserved capacity"]),
+		concat("", [
+			"GPU pool ",
+			inv.text(sla_lib.pool_of(ng)),
+			" runs only on spot capacity; production and SLA-bound stacks need on-demand or reserved capacity",
+		]),
 		"capacityType", "SPOT",
 	)
 }

@@ -19,6 +19,10 @@ test_sla_009_spot_pool_allowed_in_dev_without_sla if {
 }
 
 test_sla_009_spot_with_on_demand_group_in_pool_allowed if {
-	extra := kit.with_patches(_spot_group, [{"op": "replace", "path": "/urn", "value": kit.urn("aws:eks/nodeGroup:NodeGroup", "l4-spot")}])
+	extra := kit.with_patches(_spot_group, [{
+		"op": "replace",
+		"path": "/urn",
+		"value": kit.urn("aws:eks/nodeGroup:NodeGroup", "l4-spot"),
+	}])
 	count(kit.findings(_denials(array.concat(_compliant, [extra]), _declared), "SLA-009")) == 0
 }

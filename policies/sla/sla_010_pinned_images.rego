@@ -45,7 +45,12 @@ deny contains v if {
 	image in _unpinned_images
 	v := inv.violation(
 		"SLA-010", res,
-		concat("", [res.name, " runs image ", inv.text(image), ", which is not pinned; use an exact version tag or a digest"]),
+		concat("", [
+			res.name,
+			" runs image ",
+			inv.text(image),
+			", which is not pinned; use an exact version tag or a digest",
+		]),
 		concat(".", [base, kind, format_int(i, 10), "image"]), image,
 	)
 }

@@ -34,7 +34,14 @@ deny contains v if {
 	replicas < _min_gateway_replicas
 	v := inv.violation(
 		"SLA-011", res,
-		concat("", ["gateway EnvoyProxy ", res.name, " runs ", inv.text(replicas), " Envoy replica(s); an SLA needs at least ", inv.text(_min_gateway_replicas)]),
+		concat("", [
+			"gateway EnvoyProxy ",
+			res.name,
+			" runs ",
+			inv.text(replicas),
+			" Envoy replica(s); an SLA needs at least ",
+			inv.text(_min_gateway_replicas),
+		]),
 		"spec.provider.kubernetes.envoyDeployment.replicas", replicas,
 	)
 }

@@ -9,11 +9,17 @@ test_sla_011_two_envoy_replicas_allowed if {
 }
 
 test_sla_011_single_envoy_replica_denied if {
-	single := kit.with_patches(_envoy_proxy, [{"op": "replace", "path": "/props/spec/provider/kubernetes/envoyDeployment/replicas", "value": 1}])
+	single := kit.with_patches(
+		_envoy_proxy,
+		[{"op": "replace", "path": "/props/spec/provider/kubernetes/envoyDeployment/replicas", "value": 1}],
+	)
 	kit.only(_denials(_changed(single), _declared), "SLA-011", single.urn)
 }
 
 test_sla_011_not_applied_without_sla if {
-	single := kit.with_patches(_envoy_proxy, [{"op": "replace", "path": "/props/spec/provider/kubernetes/envoyDeployment/replicas", "value": 1}])
+	single := kit.with_patches(
+		_envoy_proxy,
+		[{"op": "replace", "path": "/props/spec/provider/kubernetes/envoyDeployment/replicas", "value": 1}],
+	)
 	count(_denials(_changed(single), _no_sla)) == 0
 }

@@ -46,7 +46,13 @@ deny contains v if {
 	not model in _alerted_models
 	v := inv.violation(
 		"SLA-012", res,
-		concat("", ["model ", inv.text(model), " has no availability burn-rate alert (a PrometheusRule alert labelled model=", inv.text(model), ", slo=availability)"]),
+		concat("", [
+			"model ",
+			inv.text(model),
+			" has no availability burn-rate alert (a PrometheusRule alert labelled model=",
+			inv.text(model),
+			", slo=availability)",
+		]),
 		"metadata.labels.servegate.io/model", model,
 	)
 }

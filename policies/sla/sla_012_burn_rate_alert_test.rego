@@ -9,6 +9,9 @@ test_sla_012_burn_rate_alert_allowed if {
 }
 
 test_sla_012_missing_alert_denied if {
-	latency_only := kit.with_patches(_prometheus_rule, [{"op": "replace", "path": "/props/spec/groups/0/rules/1/labels/slo", "value": "latency"}])
+	latency_only := kit.with_patches(
+		_prometheus_rule,
+		[{"op": "replace", "path": "/props/spec/groups/0/rules/1/labels/slo", "value": "latency"}],
+	)
 	kit.only(_denials(_changed(latency_only), _declared), "SLA-012", _stable_server.urn)
 }

@@ -27,7 +27,13 @@ deny contains v if {
 	spec in _unplaceable_specs
 	v := inv.violation(
 		"SLA-013", res,
-		concat("", ["pods of ", res.name, " match no GPU node group: nodeSelector ", inv.text(object.get(spec, "nodeSelector", {})), " must be among a group's labels and its tolerations must cover that group's taints"]),
+		concat("", [
+			"pods of ",
+			res.name,
+			" match no GPU node group: nodeSelector ",
+			inv.text(object.get(spec, "nodeSelector", {})),
+			" must be among a group's labels and its tolerations must cover that group's taints",
+		]),
 		"spec.template.spec.nodeSelector", object.get(spec, "nodeSelector", {}),
 	)
 }
@@ -39,6 +45,7 @@ _shapes_by_pool := {pool: shapes |
 }
 
 _candidate_shapes(spec) := object.get(_shapes_by_pool, spec.nodeSelector["servegate.io/pool"], set()) if {
+	# mutation-equivalent: an index only; sla_lib.fits re-checks the nodeSelector on every shape.
 	spec.nodeSelector["servegate.io/pool"]
 } else := {sla_lib.node_shape(ng) | some ng in data.lib.inventory.gpu_node_groups}
 

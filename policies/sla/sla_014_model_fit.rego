@@ -77,7 +77,10 @@ _fit_declared_models := models if {
 } else := {}
 
 # The facts of a model id: the catalog's, with what the stack declares over them.
-_fit_facts(model_id) := object.union(object.get(data.params.models.models, model_id, {}), object.get(_fit_declared_models, model_id, {}))
+_fit_facts(model_id) := object.union(
+	object.get(data.params.models.models, model_id, {}),
+	object.get(_fit_declared_models, model_id, {}),
+)
 
 _fit_known(model_id) if {
 	facts := _fit_facts(model_id)
@@ -101,11 +104,16 @@ _fit_number(value) := to_number(value) if {
 	regex.match(`^[0-9]+(\.[0-9]+)?$`, value)
 } else := value if is_number(value)
 
-_fit_gpu_limit(container) := object.get(container, ["resources", "limits", "nvidia.com/gpu"], object.get(container, ["resources", "requests", "nvidia.com/gpu"], 0))
+_fit_gpu_limit(container) := object.get(
+	container,
+	["resources", "limits", "nvidia.com/gpu"],
+	object.get(container, ["resources", "requests", "nvidia.com/gpu"], 0),
+)
 
 # -- the GPU of a node group -----------------------------------------------------------------
 
 _fit_group_candidates(spec) := object.get(_fit_groups_by_pool, spec.nodeSelector["servegate.io/pool"], []) if {
+	# mutation-equivalent: an index only; _fits re-checks the nodeSelector on every group.
 	spec.nodeSelector["servegate.io/pool"]
 } else := data.lib.inventory.gpu_node_groups
 
@@ -117,7 +125,7 @@ _fit_groups_by_pool := {pool: groups |
 _fit_groups(spec) := [ng | some ng in _fit_group_candidates(spec); sla_lib.fits(spec, sla_lib.node_shape(ng))]
 
 # The GPU row of an instance type, else of the GPU the group's nodes are labelled with.
-_fit_gpu_row(ng, instance_type) := data.params.gpu_instances[instance_type]
+_fit_gpu_row(_, instance_type) := data.params.gpu_instances[instance_type]
 
 _fit_gpu_row(ng, instance_type) := row if {
 	not data.params.gpu_instances[instance_type]
@@ -137,9 +145,9 @@ _fit_instance_types(ng) := object.get(ng.props, "instanceTypes", [])
 
 # -- the estimate (components/model_fit.py) --------------------------------------------------
 
-_fit_weight_bytes(facts, quantization, dtype) := _fit_estimate.weightBytes[quantization] if quantization != ""
+_fit_weight_bytes(_, quantization, _) := _fit_estimate.weightBytes[quantization] if quantization != ""
 
-_fit_weight_bytes(facts, quantization, dtype) := _fit_estimate.weightBytes[facts.quantization] if {
+_fit_weight_bytes(facts, quantization, _) := _fit_estimate.weightBytes[facts.quantization] if {
 	quantization == ""
 	object.get(facts, "quantization", "") != ""
 }
@@ -150,7 +158,11 @@ _fit_weight_bytes(facts, quantization, dtype) := _fit_estimate.dtypeBytes[dtype]
 }
 
 # GiB with one decimal, rounded half up, as model_fit.gib_text.
-_fit_gib_text(value) := concat("", [format_int(floor(tenths / 10), 10), ".", format_int(tenths - 10 * floor(tenths / 10), 10)]) if {
+_fit_gib_text(value) := concat("", [
+	format_int(floor(tenths / 10), 10),
+	".",
+	format_int(tenths - 10 * floor(tenths / 10), 10),
+]) if {
 	tenths := floor((value * 10) + 0.5)
 }
 
@@ -179,7 +191,13 @@ _fit_heads_problem(model_id, facts, flags) := [concat("", [
 	facts.attentionHeads % flags.tp != 0
 } else := []
 
-_fit_memory(facts, flags, row) := {"weights": weights, "kv": kv, "runtime": runtime, "budget": budget, "gpus": gpus} if {
+_fit_memory(facts, flags, row) := {
+	"weights": weights,
+	"kv": kv,
+	"runtime": runtime,
+	"budget": budget,
+	"gpus": gpus,
+} if {
 	tp := flags.tp
 	gpus := tp * flags.pp
 	weights := ((facts.parameters * flags.weight_bytes) * (1 + _fit_estimate.weightOverhead)) / _fit_gib
@@ -240,7 +258,7 @@ _fit_flags(tokens, facts) := {
 
 _fit_kv_dtype(kv_flag, dtype) := dtype if kv_flag == "auto"
 
-_fit_kv_dtype(kv_flag, dtype) := kv_flag if kv_flag != "auto"
+_fit_kv_dtype(kv_flag, _) := kv_flag if kv_flag != "auto"
 
 _fit_finding(undecided, path, message) := {"undecided": undecided, "path": path, "message": message}
 
@@ -270,12 +288,20 @@ _fit_spec_findings := {spec: findings |
 	count(findings) > 0
 }
 
-_fit_container_findings(spec, i, tokens, container) := {_fit_finding(true, _fit_args_path(i), "cannot be judged: its vLLM flags are unknown until apply")} if {
+_fit_container_findings(spec, i, tokens, container) := {_fit_finding(
+	true,
+	_fit_args_path(i),
+	"cannot be judged: its vLLM flags are unknown until apply",
+)} if {
 	_fit_has_unknown(tokens)
 } else := {_fit_finding(false, _fit_args_path(i), _fit_unknown_model(tokens))} if {
 	not _fit_model(tokens)
 } else := {_fit_finding(false, _fit_args_path(i), concat("", [
-	"has vLLM flags the estimate cannot read: --tensor-parallel-size, --pipeline-parallel-size and --max-model-len must be whole numbers, --gpu-memory-utilization a number, ",
+	concat("", [
+		"has vLLM flags the estimate cannot read: --tensor-parallel-size, ",
+		"--pipeline-parallel-size and --max-model-len must be whole numbers, ",
+		"--gpu-memory-utilization a number, ",
+	]),
 	"and --quantization, --dtype and --kv-cache-dtype need bytes per weight in policies/data/models.yaml (given: ",
 	concat(" ", _fit_flag_names(tokens)), ")",
 ]))} if {
@@ -295,16 +321,31 @@ _fit_container_findings(spec, i, tokens, container) := {_fit_finding(true, _fit_
 # Flag names only: a value may be a secret (--api-key).
 _fit_flag_names(tokens) := [split(t, "=")[0] | some t in tokens; is_string(t); startswith(t, "--")]
 
-_fit_unknown_model(tokens) := "runs vLLM without --model or --served-model-name (vLLM would serve its default model): its fit on the GPUs cannot be judged" if {
+_fit_unknown_model(tokens) := concat("", [
+	"runs vLLM without --model or --served-model-name (vLLM would serve ",
+	"its default model): its fit on the GPUs cannot be judged",
+]) if {
 	count(_fit_model_names(tokens)) == 0
 } else := concat("", [
 	"serves ", inv.text(_fit_model_names(tokens)),
-	", a model neither policies/data/models.yaml nor the stack's models[] describe (parameters, layers, kvHeads, headDim, maxContext): its fit on the GPUs cannot be judged",
+	concat("", [
+		", a model neither policies/data/models.yaml nor the stack's models[] ",
+		"describe (parameters, layers, kvHeads, headDim, maxContext): its fit ",
+		"on the GPUs cannot be judged",
+	]),
 ])
 
-_fit_gpu_count_findings(i, limit, gpus) := {_fit_finding(true, _fit_gpu_path(i), "cannot be judged: its GPU limit is unknown until apply")} if {
+_fit_gpu_count_findings(i, limit, gpus) := {_fit_finding(
+	true,
+	_fit_gpu_path(i),
+	"cannot be judged: its GPU limit is unknown until apply",
+)} if {
 	limit == data.lib.inventory.unknown_value
-} else := {_fit_finding(false, _fit_gpu_path(i), concat("", ["has GPU limit ", inv.text(limit), ", which is not a number"]))} if {
+} else := {_fit_finding(
+	false,
+	_fit_gpu_path(i),
+	concat("", ["has GPU limit ", inv.text(limit), ", which is not a number"]),
+)} if {
 	not _fit_number(limit)
 } else := {_fit_finding(false, _fit_gpu_path(i), concat("", [
 	"needs ", format_int(gpus, 10), " GPUs (tensor x pipeline parallel size) but its container gets ", inv.text(limit),
@@ -312,23 +353,39 @@ _fit_gpu_count_findings(i, limit, gpus) := {_fit_finding(true, _fit_gpu_path(i),
 	_fit_number(limit) < gpus
 } else := set()
 
-_fit_group_findings(path, model_id, facts, flags, ng) := {_fit_finding(true, path, concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]))} if {
+_fit_group_findings(path, model_id, facts, flags, ng) := {_fit_finding(
+	true,
+	path,
+	concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]),
+)} if {
 	_fit_instance_types(ng) == data.lib.inventory.unknown_value
-} else := {_fit_finding(false, path, concat("", ["may run on node group ", ng.name, ", which names no instance type: its GPU memory is unknown"]))} if {
+} else := {_fit_finding(
+	false,
+	path,
+	concat("", ["may run on node group ", ng.name, ", which names no instance type: its GPU memory is unknown"]),
+)} if {
 	count(_fit_instance_types(ng)) == 0
 } else := {f |
 	some instance_type in _fit_instance_types(ng)
 	some f in _fit_instance_findings(path, model_id, facts, flags, ng, instance_type)
 }
 
-_fit_instance_findings(path, model_id, facts, flags, ng, instance_type) := {_fit_finding(true, path, concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]))} if {
+_fit_instance_findings(path, model_id, facts, flags, ng, instance_type) := {_fit_finding(
+	true,
+	path,
+	concat("", ["cannot be judged: the instance type of node group ", ng.name, " is unknown until apply"]),
+)} if {
 	instance_type == data.lib.inventory.unknown_value
 } else := {_fit_finding(false, path, concat("", [
 	"may run on node group ", ng.name, ", whose GPU is unknown: ", inv.text(instance_type),
 	" is not in policies/data/gpu_instances.yaml and its nodes carry no GPU label the table knows",
 ]))} if {
 	not _fit_gpu_row(ng, instance_type)
-} else := {_fit_finding(false, path, concat("", ["does not fit: ", problem, " (node group ", ng.name, ", ", instance_type, ")"])) |
+} else := {_fit_finding(
+	false,
+	path,
+	concat("", ["does not fit: ", problem, " (node group ", ng.name, ", ", instance_type, ")"]),
+) |
 	some problem in _fit_problems(model_id, facts, flags, _fit_gpu_row(ng, instance_type))
 }
 
@@ -357,7 +414,13 @@ deny contains v if {
 }
 
 _fit_violation(res, base, f) := object.union(
-	inv.violation("SLA-014", res, concat("", ["model server ", res.name, " ", f.message]), concat(".", [base, f.path]), null),
+	inv.violation(
+		"SLA-014",
+		res,
+		concat("", ["model server ", res.name, " ", f.message]),
+		concat(".", [base, f.path]),
+		null,
+	),
 	{"undecided": f.undecided},
 )
 

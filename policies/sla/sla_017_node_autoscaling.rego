@@ -38,11 +38,19 @@ _keda_default_max := 100
 
 # [namespace, target name, maximum replicas] of every autoscaler with a known maximum.
 _scaling_maxima := array.concat(
-	[[sla_lib.namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicaCount"], _keda_default_max)] |
+	[[
+		sla_lib.namespace(res),
+		object.get(res.props, ["spec", "scaleTargetRef", "name"], ""),
+		object.get(res.props, ["spec", "maxReplicaCount"], _keda_default_max),
+	] |
 		some res in inv.resources(input, data.lib.sla.scaled_object_type)
 		not inv.is_unknown(res, "spec.maxReplicaCount")
 	],
-	[[sla_lib.namespace(res), object.get(res.props, ["spec", "scaleTargetRef", "name"], ""), object.get(res.props, ["spec", "maxReplicas"], 1)] |
+	[[
+		sla_lib.namespace(res),
+		object.get(res.props, ["spec", "scaleTargetRef", "name"], ""),
+		object.get(res.props, ["spec", "maxReplicas"], 1),
+	] |
 		some type_token in data.lib.sla.hpa_types
 		some res in inv.resources(input, type_token)
 		not inv.is_unknown(res, "spec.maxReplicas")
@@ -54,7 +62,11 @@ _scaled_max := {target: max([n | some [ns, name, n] in _scaling_maxima; [ns, nam
 	some target in {[ns, name] | some [ns, name, _] in _scaling_maxima}
 }
 
-_max_replicas(res) := object.get(_scaled_max, [[sla_lib.namespace(res), sla_lib.object_name(res)]], sla_lib.replicas(res))
+_max_replicas(res) := object.get(
+	_scaled_max,
+	[[sla_lib.namespace(res), sla_lib.object_name(res)]],
+	sla_lib.replicas(res),
+)
 
 # [pool, GPUs] every model server can reach at its autoscaler's maximum (an array: equal
 # pairs of two servers must both count).
@@ -101,7 +113,9 @@ _discoveries contains tags if {
 	is_string(cluster)
 	cluster != ""
 	not inv.is_unknown(res, "values.autoDiscovery.clusterName")
-	tags := [replace(tag, _ca_cluster_template, cluster) | some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)]
+	tags := [replace(tag, _ca_cluster_template, cluster) |
+		some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)
+	]
 }
 
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
@@ -139,7 +153,7 @@ _added_asg_keys := {[urn, key] | some [urn, key, _] in _added_asg_tags}
 _owner_tag(ng) := concat("", [_ca_owner_prefix, object.get(ng.props, "clusterName", "")])
 
 # The discovery tags EKS puts on every managed node group's Auto Scaling group.
-_eks_asg_tag(ng, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
+_eks_asg_tag(_, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
 
 _eks_asg_tag(ng, filter) if filter in {_owner_tag(ng), concat("=", [_owner_tag(ng), "owned"])}
 
@@ -190,7 +204,7 @@ _karpenter_covers(ng, pool) if {
 	}
 }
 
-_managed(ng, pool) if _discovered(ng)
+_managed(ng, _) if _discovered(ng)
 
 _managed(ng, pool) if _karpenter_covers(ng, pool)
 
@@ -221,7 +235,19 @@ deny contains v if {
 	_decidable(ng)
 	v := inv.violation(
 		"SLA-017", ng,
-		concat("", ["GPU pool ", inv.text(pool), ": its models' autoscalers can ask for ", inv.text(demand), " GPUs but its minimum size holds ", inv.text(capacity), ", and no node autoscaler manages node group ", ng.name, " (a cluster-autoscaler discovering its Auto Scaling group tags, or a Karpenter NodePool with its labels and taints); the extra pods would stay Pending"]),
+		concat("", [
+			"GPU pool ",
+			inv.text(pool),
+			": its models' autoscalers can ask for ",
+			inv.text(demand),
+			" GPUs but its minimum size holds ",
+			inv.text(capacity),
+			", and no node autoscaler manages node group ",
+			ng.name,
+			" (a cluster-autoscaler discovering its Auto Scaling group tags, or a ",
+			"Karpenter NodePool with its labels and taints); the extra pods would ",
+			"stay Pending",
+		]),
 		"scalingConfig.minSize", sla_lib.min_size(ng),
 	)
 }

@@ -42,7 +42,13 @@ test_sla_017_no_node_autoscaler_denied if {
 test_sla_017_message_names_pool_demand_and_capacity if {
 	some d in _denials(_without_autoscaler, _declared)
 	d.rule_id == "SLA-017"
-	startswith(d.message, "GPU pool l4: its models' autoscalers can ask for 6 GPUs but its minimum size holds 3, and no node autoscaler manages node group l4")
+	startswith(
+		d.message,
+		concat("", [
+			"GPU pool l4: its models' autoscalers can ask for 6 GPUs but its ",
+			"minimum size holds 3, and no node autoscaler manages node group l4",
+		]),
+	)
 }
 
 test_sla_017_pool_holding_the_maximum_needs_none if {
@@ -84,41 +90,70 @@ test_sla_017_release_for_another_cloud_denied if {
 }
 
 test_sla_017_tag_the_group_lacks_denied if {
-	tagged := _release_with([{"op": "add", "path": "/props/values/autoDiscovery/tags", "value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"]}])
+	tagged := _release_with([{
+		"op": "add",
+		"path": "/props/values/autoDiscovery/tags",
+		"value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"],
+	}])
 	kit.only(_denials(_with_resources([tagged]), _declared), "SLA-017", _node_group.urn)
 }
 
 test_sla_017_tag_added_to_the_groups_asg_allowed if {
-	tagged := _release_with([{"op": "add", "path": "/props/values/autoDiscovery/tags", "value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"]}])
+	tagged := _release_with([{
+		"op": "add",
+		"path": "/props/values/autoDiscovery/tags",
+		"value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"],
+	}])
 	tag := kit.with_patches(
-		kit.resource("aws:autoscaling/tag:Tag", "l4-team", {"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "ml", "propagateAtLaunch": false}}),
+		kit.resource(
+			"aws:autoscaling/tag:Tag",
+			"l4-team",
+			{"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "ml", "propagateAtLaunch": false}},
+		),
 		[{"op": "replace", "path": "/deps", "value": {"autoscalingGroupName": [_node_group.urn]}}],
 	)
 	count(kit.findings(_denials(_with_resources([tagged, tag]), _declared), "SLA-017")) == 0
 }
 
 test_sla_017_tag_value_must_match if {
-	tagged := _release_with([{"op": "add", "path": "/props/values/autoDiscovery/tags", "value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"]}])
+	tagged := _release_with([{
+		"op": "add",
+		"path": "/props/values/autoDiscovery/tags",
+		"value": ["k8s.io/cluster-autoscaler/enabled", "team=ml"],
+	}])
 	tag := kit.with_patches(
-		kit.resource("aws:autoscaling/tag:Tag", "l4-team", {"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "web", "propagateAtLaunch": false}}),
+		kit.resource(
+			"aws:autoscaling/tag:Tag",
+			"l4-team",
+			{"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "web", "propagateAtLaunch": false}},
+		),
 		[{"op": "replace", "path": "/deps", "value": {"autoscalingGroupName": [_node_group.urn]}}],
 	)
 	kit.only(_denials(_with_resources([tagged, tag]), _declared), "SLA-017", _node_group.urn)
 }
 
 test_sla_017_cluster_autoscaler_deployment_allowed if {
-	deployment := _ca_deployment(["--cloud-provider=aws", "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/prod-ca-eks"])
+	deployment := _ca_deployment([
+		"--cloud-provider=aws",
+		"--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/prod-ca-eks",
+	])
 	count(kit.findings(_denials(_with_resources([deployment]), _declared), "SLA-017")) == 0
 }
 
 test_sla_017_deployment_without_aws_provider_denied if {
 	# The binary's default cloud provider is not AWS.
-	deployment := _ca_deployment(["--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/prod-ca-eks"])
+	deployment := _ca_deployment([concat("", [
+		"--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,",
+		"k8s.io/cluster-autoscaler/prod-ca-eks",
+	])])
 	kit.only(_denials(_with_resources([deployment]), _declared), "SLA-017", _node_group.urn)
 }
 
 test_sla_017_deployment_of_another_cluster_denied if {
-	deployment := _ca_deployment(["--cloud-provider=aws", "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/other-eks"])
+	deployment := _ca_deployment([
+		"--cloud-provider=aws",
+		"--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/other-eks",
+	])
 	kit.only(_denials(_with_resources([deployment]), _declared), "SLA-017", _node_group.urn)
 }
 
@@ -149,7 +184,30 @@ test_sla_017_unknown_cluster_undecided if {
 }
 
 test_sla_017_unknown_maximum_undecided if {
-	unknown := kit.with_patches(_scaled_object, [{"op": "replace", "path": "/props/spec/maxReplicaCount", "value": _unknown}])
+	unknown := kit.with_patches(
+		_scaled_object,
+		[{"op": "replace", "path": "/props/spec/maxReplicaCount", "value": _unknown}],
+	)
 	resources := array.concat([r | some r in _compliant; r.urn != unknown.urn], [unknown])
 	kit.undecided_on(_denials(resources, _declared), "SLA-017", unknown.urn)
+}
+
+
+test_sla_017_key_only_filter_matches_a_tag_added_to_the_groups_asg if {
+	# A filter without "=" matches any value of that tag key.
+	tagged := _release_with([{
+		"op": "add",
+		"path": "/props/values/autoDiscovery/tags",
+		"value": ["k8s.io/cluster-autoscaler/enabled", "team"],
+	}])
+	tag := kit.with_patches(
+		kit.resource(
+			"aws:autoscaling/tag:Tag",
+			"l4-team",
+			{"autoscalingGroupName": _unknown, "tag": {"key": "team", "value": "ml", "propagateAtLaunch": false}},
+		),
+		[{"op": "replace", "path": "/deps", "value": {"autoscalingGroupName": [_node_group.urn]}}],
+	)
+	count(kit.findings(_denials(_with_resources([tagged, tag]), _declared), "SLA-017")) == 0
+	kit.only(_denials(_with_resources([tagged]), _declared), "SLA-017", _node_group.urn)
 }

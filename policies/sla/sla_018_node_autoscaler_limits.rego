@@ -44,7 +44,7 @@ _reached_size(ng) := _max_size(ng) if {
 } else := sla_lib.min_size(ng)
 
 _quantity(value) := to_number(value) if {
-	regex.match(`^[0-9]+$`, sprintf("%v", [value]))
+	regex.match(`^[0-9]+$`, inv.text(value))
 }
 
 # METADATA
@@ -70,7 +70,15 @@ deny contains v if {
 	_node_pool_gpu_limit(node_pool) == null
 	v := inv.violation(
 		"SLA-018", node_pool,
-		concat("", ["Karpenter NodePool ", node_pool.name, " for pool ", inv.text(pool), " has no nvidia.com/gpu limit, so it can add GPUs without bound; the pool is priced at ", inv.text(priced), " GPUs (maxSize x GPUs per node)"]),
+		concat("", [
+			"Karpenter NodePool ",
+			node_pool.name,
+			" for pool ",
+			inv.text(pool),
+			" has no nvidia.com/gpu limit, so it can add GPUs without bound; the pool is priced at ",
+			inv.text(priced),
+			" GPUs (maxSize x GPUs per node)",
+		]),
 		"spec.limits.nvidia.com/gpu", null,
 	)
 }
@@ -84,7 +92,17 @@ deny contains v if {
 	not _quantity(limit)
 	v := inv.violation(
 		"SLA-018", node_pool,
-		concat("", ["Karpenter NodePool ", node_pool.name, " limits nvidia.com/gpu to ", inv.text(limit), ", not a whole number; pool ", inv.text(pool), " is priced at ", inv.text(priced), " GPUs"]),
+		concat("", [
+			"Karpenter NodePool ",
+			node_pool.name,
+			" limits nvidia.com/gpu to ",
+			inv.text(limit),
+			", not a whole number; pool ",
+			inv.text(pool),
+			" is priced at ",
+			inv.text(priced),
+			" GPUs",
+		]),
 		"spec.limits.nvidia.com/gpu", limit,
 	)
 }
@@ -97,7 +115,21 @@ deny contains v if {
 	reached + limit > priced
 	v := inv.violation(
 		"SLA-018", node_pool,
-		concat("", ["Karpenter NodePool ", node_pool.name, " may add ", inv.text(limit), " GPUs to pool ", inv.text(pool), ", whose node groups reach ", inv.text(reached), " on their own: ", inv.text(reached + limit), " GPUs where ", inv.text(priced), " are priced (maxSize x GPUs per node)"]),
+		concat("", [
+			"Karpenter NodePool ",
+			node_pool.name,
+			" may add ",
+			inv.text(limit),
+			" GPUs to pool ",
+			inv.text(pool),
+			", whose node groups reach ",
+			inv.text(reached),
+			" on their own: ",
+			inv.text(reached + limit),
+			" GPUs where ",
+			inv.text(priced),
+			" are priced (maxSize x GPUs per node)",
+		]),
 		"spec.limits.nvidia.com/gpu", _node_pool_gpu_limit(node_pool),
 	)
 }

@@ -10,7 +10,10 @@ import rego.v1
 
 _l4_template := {"metadata": {"labels": {"servegate.io/pool": "l4"}}, "spec": {"taints": [_gpu_taint]}}
 
-_limited(limit) := kit.with_patches(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": limit}}])
+_limited(limit) := kit.with_patches(
+	_node_pool(_l4_template),
+	[{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": limit}}],
+)
 
 _fires_018(resources, node_pool) := kit.findings(_denials(array.concat(resources, [node_pool]), _declared), "SLA-018")
 
@@ -35,7 +38,10 @@ test_sla_018_node_pool_beside_a_cluster_autoscaled_group_denied if {
 }
 
 test_sla_018_node_pool_without_a_gpu_limit_denied if {
-	node_pool := kit.with_patches(_node_pool(_l4_template), [{"op": "replace", "path": "/props/spec/limits", "value": {"cpu": 1000}}])
+	node_pool := kit.with_patches(
+		_node_pool(_l4_template),
+		[{"op": "replace", "path": "/props/spec/limits", "value": {"cpu": 1000}}],
+	)
 	_fires_018(_without_autoscaler, node_pool) == {node_pool.urn}
 }
 
@@ -45,14 +51,23 @@ test_sla_018_non_numeric_limit_denied if {
 }
 
 test_sla_018_requirement_selects_the_pool if {
-	template := {"spec": {"requirements": [{"key": "servegate.io/pool", "operator": "In", "values": ["l4"]}], "taints": [_gpu_taint]}}
-	node_pool := kit.with_patches(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 12}}])
+	template := {"spec": {
+		"requirements": [{"key": "servegate.io/pool", "operator": "In", "values": ["l4"]}],
+		"taints": [_gpu_taint],
+	}}
+	node_pool := kit.with_patches(
+		_node_pool(template),
+		[{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 12}}],
+	)
 	_fires_018(_without_autoscaler, node_pool) == {node_pool.urn}
 }
 
 test_sla_018_pool_without_a_node_group_is_priced_at_zero if {
 	template := {"metadata": {"labels": {"servegate.io/pool": "h100"}}}
-	node_pool := kit.with_patches(_node_pool(template), [{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 8}}])
+	node_pool := kit.with_patches(
+		_node_pool(template),
+		[{"op": "replace", "path": "/props/spec/limits", "value": {"nvidia.com/gpu": 8}}],
+	)
 	_fires_018(_compliant, node_pool) == {node_pool.urn}
 }
 
@@ -60,7 +75,11 @@ test_sla_018_message_names_limit_reach_and_price if {
 	node_pool := _limited(4)
 	some d in _denials(array.concat(_without_autoscaler, [node_pool]), _declared)
 	d.rule_id == "SLA-018"
-	d.message == "Karpenter NodePool l4 may add 4 GPUs to pool l4, whose node groups reach 3 on their own: 7 GPUs where 6 are priced (maxSize x GPUs per node)"
+	d.message == concat("", [
+		"Karpenter NodePool l4 may add 4 GPUs to pool l4, whose node groups ",
+		"reach 3 on their own: 7 GPUs where 6 are priced (maxSize x GPUs per ",
+		"node)",
+	])
 }
 
 test_sla_018_node_pools_for_other_workloads_ignored if {

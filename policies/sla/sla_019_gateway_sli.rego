@@ -101,7 +101,13 @@ deny contains v if {
 	not _sli_reads_gateway(exprs)
 	v := inv.violation(
 		"SLA-019", res,
-		concat("", ["the availability SLO of model ", model, " reads none of the gateway's request metrics (", concat(", ", _gateway_request_metrics), "): it does not measure what users get"]),
+		concat("", [
+			"the availability SLO of model ",
+			model,
+			" reads none of the gateway's request metrics (",
+			concat(", ", _gateway_request_metrics),
+			"): it does not measure what users get",
+		]),
 		"spec.groups", model,
 	)
 }
@@ -113,7 +119,13 @@ deny contains v if {
 	_sli_reads(_sli_exprs(res, model), _engine_outcome_metric)
 	v := inv.violation(
 		"SLA-019", res,
-		concat("", ["the availability SLO of model ", model, " counts vLLM's finished requests (", _engine_outcome_metric, "): client disconnects spend its budget and gateway rejections never reach it"]),
+		concat("", [
+			"the availability SLO of model ",
+			model,
+			" counts vLLM's finished requests (",
+			_engine_outcome_metric,
+			"): client disconnects spend its budget and gateway rejections never reach it",
+		]),
 		"spec.groups", model,
 	)
 }
@@ -125,7 +137,13 @@ deny contains v if {
 	not _sli_proxies_scraped
 	v := inv.violation(
 		"SLA-019", res,
-		concat("", ["availability SLOs in PrometheusRule ", res.name, " read Envoy metrics, but no PodMonitor scrapes Envoy Gateway's proxy pods (matchLabels app.kubernetes.io/managed-by=envoy-gateway, app.kubernetes.io/component=proxy, port metrics)"]),
+		concat("", [
+			"availability SLOs in PrometheusRule ",
+			res.name,
+			" read Envoy metrics, but no PodMonitor scrapes Envoy Gateway's proxy ",
+			"pods (matchLabels app.kubernetes.io/managed-by=envoy-gateway, ",
+			"app.kubernetes.io/component=proxy, port metrics)",
+		]),
 		"spec.groups", res.name,
 	)
 }

@@ -18,9 +18,15 @@ _gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor
 	},
 })
 
-_sli_expr(expr) := kit.with_patches(_prometheus_rule, [{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}])
+_sli_expr(expr) := kit.with_patches(
+	_prometheus_rule,
+	[{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}],
+)
 
-_vllm_sli := "sum(rate(vllm:request_success_total{finished_reason!~\"stop|length\"}[1h])) / sum(rate(vllm:request_success_total[1h])) > 0.0144"
+_vllm_sli := concat("", [
+	"sum(rate(vllm:request_success_total{finished_reason!~\"stop|length\"}[1h])) ",
+	"/ sum(rate(vllm:request_success_total[1h])) > 0.0144",
+])
 
 _sla_019(resources) := [d | some d in _denials(resources, _declared); d.rule_id == "SLA-019"]
 
@@ -29,7 +35,11 @@ test_sla_019_gateway_sli_allowed if {
 }
 
 test_sla_019_ai_gateway_request_duration_allowed if {
-	expr := "sum(rate(gen_ai_server_request_duration_seconds_count{error_type!=\"\"}[1h])) / sum(rate(gen_ai_server_request_duration_seconds_count[1h])) > 0.0144"
+	expr := concat("", [
+		"sum(rate(gen_ai_server_request_duration_seconds_count{error_type!=\"\"}[1h])) ",
+		"/ sum(rate(gen_ai_server_request_duration_seconds_count[1h])) > ",
+		"0.0144",
+	])
 	count(_sla_019(_changed(_sli_expr(expr)))) == 0
 }
 
@@ -61,7 +71,10 @@ test_sla_019_unscraped_proxies_denied if {
 }
 
 test_sla_019_monitor_of_other_pods_denied if {
-	other := kit.with_patches(_gateway_monitor, [{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}])
+	other := kit.with_patches(
+		_gateway_monitor,
+		[{"op": "replace", "path": "/props/spec/selector/matchLabels", "value": {"app.kubernetes.io/name": "vllm"}}],
+	)
 	[d] := _sla_019(_changed(other))
 	contains(d.message, "no PodMonitor scrapes")
 }

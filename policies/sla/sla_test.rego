@@ -44,7 +44,12 @@ _server(name, model, track, pool, gpus, replicas) := kit.resource("kubernetes:ap
 			"spec": {
 				"nodeSelector": {"servegate.io/pool": pool, "servegate.io/gpu": "L4"},
 				"tolerations": [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
-				"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": _selector(model, track)}}],
+				"topologySpreadConstraints": [{
+					"maxSkew": 1,
+					"topologyKey": "topology.kubernetes.io/zone",
+					"whenUnsatisfiable": "DoNotSchedule",
+					"labelSelector": {"matchLabels": _selector(model, track)},
+				}],
 				"containers": [{
 					"name": "vllm", "image": _image,
 					"args": ["--served-model-name=meta-llama/Llama-3.1-8B-Instruct", "--max-model-len=8192"],
@@ -80,9 +85,17 @@ _subnets := [_subnet("ca-central-1a"), _subnet("ca-central-1b"), _subnet("ca-cen
 
 _node_group := kit.with_patches(
 	kit.resource("aws:eks/nodeGroup:NodeGroup", "l4", {
-		"clusterName": "prod-ca-eks", "nodeGroupName": "l4", "instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA",
+		"clusterName": "prod-ca-eks",
+		"nodeGroupName": "l4",
+		"instanceTypes": ["g6.xlarge"],
+		"amiType": "AL2023_x86_64_NVIDIA",
 		"capacityType": "ON_DEMAND", "scalingConfig": {"minSize": 3, "maxSize": 6, "desiredSize": 3},
-		"labels": {"servegate.io/pool": "l4", "servegate.io/gpu": "L4", "servegate.io/gpus-per-node": "1", "servegate.io/role": "gpu"},
+		"labels": {
+			"servegate.io/pool": "l4",
+			"servegate.io/gpu": "L4",
+			"servegate.io/gpus-per-node": "1",
+			"servegate.io/role": "gpu",
+		},
 		"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
 	}),
 	[{"op": "replace", "path": "/deps", "value": {"subnetIds": [s.urn | some s in _subnets]}}],
@@ -97,15 +110,31 @@ _prometheus_rule := kit.resource("kubernetes:monitoring.coreos.com/v1:Prometheus
 	"metadata": {"name": "slo", "namespace": "monitoring"},
 	"spec": {"groups": [{"name": "llama-8b-slo", "rules": [
 		{"record": "slo:errors:ratio_rate5m", "expr": "0"},
-		{"alert": "ModelErrorBudgetBurn", "expr": "sum(rate(envoy_cluster_upstream_rq{envoy_response_code=~\"5..\"}[1h])) / sum(rate(envoy_cluster_upstream_rq[1h])) > 0.0144", "labels": {"model": "llama-8b", "slo": "availability", "severity": "page"}},
+		{
+			"alert": "ModelErrorBudgetBurn",
+			"expr": concat("", [
+				"sum(rate(envoy_cluster_upstream_rq{envoy_response_code=~\"5..\"}[1h])) ",
+				"/ sum(rate(envoy_cluster_upstream_rq[1h])) > 0.0144",
+			]),
+			"labels": {"model": "llama-8b", "slo": "availability", "severity": "page"},
+		},
 	]}]},
 })
 
 _exporter := kit.resource("kubernetes:apps/v1:DaemonSet", "dcgm-exporter", {
 	"metadata": {"name": "dcgm-exporter", "namespace": "monitoring"},
 	"spec": {"template": {"spec": {
-		"initContainers": [{"name": "wait", "image": "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}],
-		"containers": [{"name": "exporter", "image": "111122223333.dkr.ecr.ca-central-1.amazonaws.com:443/mirror/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04"}],
+		"initContainers": [{
+			"name": "wait",
+			"image": concat("", [
+				"111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/busybox@sha256:",
+				"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			]),
+		}],
+		"containers": [{
+			"name": "exporter",
+			"image": "111122223333.dkr.ecr.ca-central-1.amazonaws.com:443/mirror/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04",
+		}],
 	}}},
 })
 

@@ -9,8 +9,6 @@ bundle already pushed by this engine instance is not pushed again.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 from collections.abc import Callable
@@ -21,8 +19,7 @@ import requests
 from opa_client import OpaClient
 from opa_client.errors import RegoParseError
 
-from servegate.engines.base import EngineError, Evaluation
-from servegate.engines.results import StrictQueries
+from servegate.engines.base import Engine, EngineError, Evaluation, bundle_key
 
 POLICY_PREFIX = "servegate/"
 
@@ -31,7 +28,7 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 T = TypeVar("T")
 
 
-class OpaEngine(StrictQueries):
+class OpaEngine(Engine):
     """Evaluates on an OPA server at ``url`` (``http(s)://host:port``)."""
 
     name = "opa"
@@ -98,7 +95,7 @@ class OpaEngine(StrictQueries):
         return Evaluation(values=values, errors=errors, coverage=None)
 
     def _push(self, modules: dict[str, str], data: dict[str, Any]) -> None:
-        key = hashlib.sha256(json.dumps([modules, data], sort_keys=True).encode()).hexdigest()
+        key = bundle_key(modules, data)
         if key == self._pushed_key:
             return
         self._pushed_key = None

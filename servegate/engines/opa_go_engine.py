@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "opa-golib-python-bindings"
 INSTALL = f"pip install --ignore-requires-python {DISTRIBUTION}"
@@ -40,10 +40,20 @@ def opa_version() -> str | None:
 _ERROR_COUNT = re.compile(r"\d+ errors? occurred:\s*$")
 
 
-class OpaGoRuntime:
-    """One ``opa_bindings.OpaEngine`` in the worker process."""
+class OpaGoEngine(EmbeddedEngine):
+    """One ``opa_bindings.OpaEngine`` in the engine worker or in process."""
+
+    name = "opa-go"
+    distribution = DISTRIBUTION
+
+    @property
+    def version(self) -> str:
+        """The bindings' version and the OPA release inside, as SubprocessEngine reports it."""
+        release = opa_version()
+        return f"{super().version} (OPA {release})" if release else super().version
 
     def __init__(self) -> None:
+        super().__init__()
         import opa_bindings
 
         self._bindings = opa_bindings
@@ -78,7 +88,7 @@ class OpaGoRuntime:
     def set_input(self, input_json: str) -> None:
         self._input = json.loads(input_json)
 
-    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         input_doc = self._input
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}

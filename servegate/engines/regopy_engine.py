@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "regopy"
 
@@ -21,10 +21,14 @@ _ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):")
 _OFFSET = re.compile(r"\|(\d+)\|(\d+)")
 
 
-class RegopyRuntime:
-    """A ``regopy.Interpreter`` in the worker process."""
+class RegopyEngine(EmbeddedEngine):
+    """A ``regopy.Interpreter`` in the engine worker or in process."""
+
+    name = "regopy"
+    distribution = DISTRIBUTION
 
     def __init__(self) -> None:
+        super().__init__()
         import regopy
         from regopy import rego_shared
 
@@ -58,7 +62,7 @@ class RegopyRuntime:
             reason = self._describe(str(exc))
             raise EngineError(f"regopy rejected the input document: {reason}") from None
 
-    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
 
 DISTRIBUTION = "gordon-to-regorus"
 
@@ -14,10 +14,14 @@ _LOCATION = re.compile(r"-->\s*(\S+)")
 _MESSAGE = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
 
 
-class RegorusRuntime:
-    """A ``regorus.Engine`` in the worker process (it is unsendable: one thread only)."""
+class RegorusEngine(EmbeddedEngine):
+    """A ``regorus.Engine`` in the engine worker or in process (unsendable: one thread only)."""
+
+    name = "regorus"
+    distribution = DISTRIBUTION
 
     def __init__(self) -> None:
+        super().__init__()
         import regorus
 
         self._regorus = regorus
@@ -44,7 +48,7 @@ class RegorusRuntime:
             reason = one_line(str(exc))
             raise EngineError(f"regorus rejected the input document: {reason}") from None
 
-    def evaluate(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:

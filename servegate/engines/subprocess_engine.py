@@ -20,14 +20,13 @@ from typing import IO, Any
 import orjson
 
 import servegate
-from servegate.engines.base import EngineError, Evaluation, FileCoverage
-from servegate.engines.results import StrictQueries
+from servegate.engines.base import Engine, EngineError, Evaluation, FileCoverage
 
 # Where ``servegate`` is imported from, so the worker finds the same code.
 _SOURCE_ROOT = str(Path(servegate.__file__).resolve().parent.parent)
 
 
-class SubprocessEngine(StrictQueries):
+class SubprocessEngine(Engine):
     """regorus or regopy behind ``servegate.engines.worker``, with a wall-clock timeout.
 
     The worker starts on first use and stays up across queries (the policies compile once
