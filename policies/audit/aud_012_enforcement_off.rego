@@ -26,7 +26,11 @@ deny contains v if {
 	object.get(input.declared, "enforcement", "on") == "off"
 	v := data.lib.inventory.violation(
 		"AUD-012", data.lib.inventory.stack_resource(input),
-		"in-program policy enforcement is off (llm-serving:enforcement: off): a plain `pulumi up` of this stack registers resources no policy judged; remove the key or set it to on",
+		concat("", [
+			"in-program policy enforcement is off (llm-serving:enforcement: off): ",
+			"a plain `pulumi up` of this stack registers resources no policy ",
+			"judged; remove the key or set it to on",
+		]),
 		"declared.enforcement", "off",
 	)
 }
