@@ -15,11 +15,13 @@ import rego.v1
 unknown_value := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # Resources of one type, visited through by_type (no scan of the whole list).
-# The op check is written out: a function call per resource costs more than the lookup.
+# The op check is written out: a function call per resource costs more than the lookup. It reads
+# op with object.get: `not res.op in S` is true on regorus for a resource without op and false on
+# the official OPA engine (the whole negated expression is undefined), which would skip it.
 resources(inv, type_token) := [res |
 	some i in object.get(inv.by_type, type_token, [])
 	res := inv.resources[i]
-	not res.op in deleting_ops
+	not object.get(res, "op", "") in deleting_ops
 ]
 
 # Ops of resources being deleted: they are not part of the future state.
@@ -27,7 +29,7 @@ deleting_ops := {"delete", "delete-replaced", "discard", "discard-replaced", "re
 
 # A resource of the future state. Rules visiting thousands of resources through by_type
 # themselves call it last, on the few resources that fail their cheaper checks.
-judged(res) if not res.op in deleting_ops
+judged(res) if not object.get(res, "op", "") in deleting_ops
 
 # A property value is unknown when it is the sentinel or listed in unknowns.
 is_unknown(res, path) if path in object.get(res, "unknowns", [])
