@@ -91,7 +91,7 @@ def _base(stack: str) -> dict[str, Any]:
 
 def inventories() -> st.SearchStrategy[tuple[str, list[Mutation]]]:
     """A shipped stack's name and the mutations to apply to a copy of its inventory."""
-    return st.tuples(st.sampled_from(stacks.SHIPPED), st.lists(mutations, min_size=1, max_size=12))
+    return st.tuples(st.sampled_from(stacks.SHIPPED), st.lists(mutations, min_size=1, max_size=40))
 
 
 def mutated(stack: str, changes: list[Mutation]) -> dict[str, Any]:
