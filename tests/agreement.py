@@ -4,24 +4,33 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from servegate.engines import Engine, EngineError
 from servegate.gate import evaluate
 from servegate.policy.bundle import PolicyBundle
 
-COULD_NOT_JUDGE = "could not judge"
 # A finding as the reports show it: rule, resource, message, evidence path, value and limit.
 Finding = tuple[str, str, str, str, str, str]
-Outcome = list[Finding] | str
+
+
+@dataclass(frozen=True)
+class CouldNotJudge:
+    """The gate's exit 2, with the engine's one-line error."""
+
+    error: str
+
+
+Outcome = list[Finding] | CouldNotJudge
 
 
 def outcome(engine: Engine, bundle: PolicyBundle, inventory: dict[str, Any]) -> Outcome:
-    """The findings as the gate reports them, or the gate's exit 2 (COULD_NOT_JUDGE)."""
+    """The findings as the gate reports them, or the gate's exit 2."""
     try:
         findings = evaluate(inventory, bundle=bundle, engine=engine)
-    except EngineError:
-        return COULD_NOT_JUDGE
+    except EngineError as error:
+        return CouldNotJudge(str(error))
     return sorted(
         (
             f.rule_id,
@@ -37,13 +46,16 @@ def outcome(engine: Engine, bundle: PolicyBundle, inventory: dict[str, Any]) -> 
 
 def differences(regorus: Outcome, opa: Outcome) -> list[str]:
     """What one engine found and the other did not, one line each."""
-    if isinstance(regorus, str) or isinstance(opa, str):
-        if regorus == opa:
-            return []
-        return [f"regorus: {_summary(regorus)}; opa-go: {_summary(opa)}"]
+    # Both unable to judge is the same decision (exit 2), whatever each engine's words.
+    if isinstance(regorus, CouldNotJudge) and isinstance(opa, CouldNotJudge):
+        return []
+    if isinstance(regorus, CouldNotJudge) or isinstance(opa, CouldNotJudge):
+        return [f"regorus {_summary(regorus)}; opa-go {_summary(opa)}"]
     lines = [f"regorus only: {f}" for f in regorus if f not in opa]
     return lines + [f"opa-go only: {f}" for f in opa if f not in regorus]
 
 
 def _summary(result: Outcome) -> str:
-    return result if isinstance(result, str) else f"{len(result)} findings"
+    if isinstance(result, CouldNotJudge):
+        return f"could not judge: {result.error}"
+    return f"reported {len(result)} findings"
