@@ -144,7 +144,7 @@ test_sla_014_unknown_instance_type_undecided if {
 # instanceTypes that is not a list (another tool's plan) names no instance type: reported on
 # every engine (regorus stopped with an error on it, the official OPA engine skipped the group).
 test_sla_014_instance_types_not_a_list_denied if {
-	group := _with(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": " "}])
+	group := kit.with_patches(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": " "}])
 	some message in _fit_messages(_changed(group))
 	contains(message, "which names no instance type: its GPU memory is unknown")
 }
