@@ -67,7 +67,7 @@ def _finding(query: str, violation: dict[str, Any], rules: Mapping[str, Rule]) -
         message=violation["message"],
         evidence=Evidence(
             path=str(violation.get("path") or ""),
-            value=violation.get("value"),
+            value=normal_numbers(violation.get("value")),
             limit=_limit(violation.get("limit")),
         ),
         result=Result.UNDECIDED if violation.get("undecided") else Result.FAIL,
@@ -77,8 +77,24 @@ def _finding(query: str, violation: dict[str, Any], rules: Mapping[str, Rule]) -
 def _limit(raw: Any) -> Limit | None:
     """A violation's optional ``limit: {path, value}`` (inv.violation_with_limit)."""
     if isinstance(raw, dict) and isinstance(raw.get("path"), str):
-        return Limit(path=raw["path"], value=raw.get("value"))
+        return Limit(path=raw["path"], value=normal_numbers(raw.get("value")))
     return None
+
+
+def normal_numbers(value: Any) -> Any:
+    """Evidence with every whole number as an integer, at any depth.
+
+    JSON has one number type; engines hand back 2 or 2.0 for the same number (the official
+    OPA engine keeps an input's own spelling, regorus writes whole floats as integers), and
+    evidence must not depend on the engine that judged.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [normal_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: normal_numbers(item) for key, item in value.items()}
+    return value
 
 
 def judge(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,22 @@ def require_tool(name: str, *candidates: str) -> str:
         if path:
             return path
     message = f"{name} is not installed (Debian package; .ci/run installs it)"
+    if in_ci():
+        pytest.fail(f"CI=true and {message}")
+    pytest.skip(message)
+
+
+def require_python_tool(name: str) -> Path:
+    """The CLI of a tool tasks.py installs in its own virtualenv (.tools/<name>/, pinned in
+    tasks.TOOLS); otherwise skip (or fail under CI=true)."""
+    from tasks import TOOLS, TOOLS_DIR
+
+    executable = TOOLS_DIR / name / ("Scripts" if os.name == "nt" else "bin") / name
+    if executable.exists():
+        return executable
+    message = (
+        f"{name} is not installed in {TOOLS_DIR / name} ({TOOLS[name]}; python3 tasks.py tools)"
+    )
     if in_ci():
         pytest.fail(f"CI=true and {message}")
     pytest.skip(message)

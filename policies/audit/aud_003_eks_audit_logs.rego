@@ -9,7 +9,8 @@ _cluster_type := "aws:eks/cluster:Cluster"
 _required_cluster_log_types := {"audit", "authenticator"}
 
 _missing_cluster_log_types(cluster) := _required_cluster_log_types - {log_type |
-	some log_type in object.get(cluster.props, "enabledClusterLogTypes", [])
+	log_type_list := object.get(cluster.props, "enabledClusterLogTypes", [])
+	log_type := log_type_list[_]
 }
 
 # METADATA

@@ -15,11 +15,13 @@ import rego.v1
 unknown_value := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # Resources of one type, visited through by_type (no scan of the whole list).
-# The op check is written out: a function call per resource costs more than the lookup.
+# The op check is written out: a function call per resource costs more than the lookup. It reads
+# op with object.get: `not res.op in S` is true on regorus for a resource without op and false on
+# the official OPA engine (the whole negated expression is undefined), which would skip it.
 resources(inv, type_token) := [res |
 	some i in object.get(inv.by_type, type_token, [])
 	res := inv.resources[i]
-	not res.op in deleting_ops
+	not object.get(res, "op", "") in deleting_ops
 ]
 
 # Ops of resources being deleted: they are not part of the future state.
@@ -27,7 +29,7 @@ deleting_ops := {"delete", "delete-replaced", "discard", "discard-replaced", "re
 
 # A resource of the future state. Rules visiting thousands of resources through by_type
 # themselves call it last, on the few resources that fail their cheaper checks.
-judged(res) if not res.op in deleting_ops
+judged(res) if not object.get(res, "op", "") in deleting_ops
 
 # A property value is unknown when it is the sentinel or listed in unknowns.
 is_unknown(res, path) if path in object.get(res, "unknowns", [])
@@ -50,18 +52,54 @@ truthy(value) if value == true
 
 truthy(value) if lower(text(value)) == "true"
 
-# Message text. Rules build messages with concat and these helpers, never sprintf: rego-cpp's
-# sprintf wraps some strings (a concat result, a function's result) in unescaped quotes, does
-# not know %q and prints floats at full binary precision, so the embedded engines would word
-# the same finding differently.
+# Message text. Rules build messages with concat and these helpers, never sprintf or
+# json.marshal: rego-cpp's sprintf wraps some strings (a concat result, a function's result) in
+# unescaped quotes, does not know %q and prints floats at full binary precision; json.marshal
+# escapes differently on each engine (the official OPA engine writes <, >, & and U+2028 as
+# \u escapes and keeps an input number's own spelling, 2.0 or 1.5e-07; regorus writes 2 and
+# 1.5e-7). These helpers word a value the same on every engine.
 
-# A value as a message shows it: strings as they are, whole numbers without a fraction (rego-cpp
-# writes 99.0 where regorus writes 99), anything else as JSON.
+# A value as a message shows it: strings as they are, numbers in decimal (whole numbers without
+# a fraction, others to at most six decimals), lists, sets and objects one level deep with their
+# strings quoted and object keys sorted (rego-cpp keeps insertion order), booleans and null as
+# JSON writes them.
 text(value) := value if is_string(value)
-else := format_int(value, 10) if {
-	is_number(value)
-	value == floor(value)
+else := number_text(value) if is_number(value)
+else := concat("", ["[", concat(", ", [_item_text(item) | some item in value]), "]"]) if {
+	is_array(value)
+} else := concat("", ["[", concat(", ", [_item_text(item) | some item in value]), "]"]) if {
+	# type_name: this package's own is_set (below) shadows the built-in.
+	type_name(value) == "set"
+} else := concat("", ["{", concat(", ", [concat(": ", [_item_text(key), _item_text(value[key])]) |
+	some key in sort(object.keys(value))
+]), "}"]) if {
+	is_object(value)
 } else := json.marshal(value)
+
+# A number in decimal: 3, 99.95, -0.5; rounded to six decimals (0.0000001 is 0).
+number_text(value) := format_int(value, 10) if value == floor(value)
+else := concat("", [sign, format_int(whole, 10), _fraction_text(fraction)]) if {
+	scaled := round(abs(value) * 1000000)
+	whole := floor(scaled / 1000000)
+	fraction := scaled - (whole * 1000000)
+	sign := _sign(value, scaled)
+}
+
+_sign(value, scaled) := "-" if {
+	value < 0
+	scaled != 0
+} else := ""
+
+_fraction_text(fraction) := "" if fraction == 0
+else := concat("", [".", trim_right(substring(format_int(1000000 + fraction, 10), 1, 6), "0")])
+
+# An element inside a list or object: strings quoted, nested collections elided.
+_item_text(item) := concat("", ["\"", item, "\""]) if is_string(item)
+else := number_text(item) if is_number(item)
+else := "[...]" if is_array(item)
+else := "[...]" if type_name(item) == "set"
+else := "{...}" if is_object(item)
+else := json.marshal(item)
 
 # A string in double quotes, for a value a reader must see exactly (an empty or odd tag value).
 quoted(value) := concat("", ["\"", text(value), "\""])
@@ -112,6 +150,11 @@ undecided(rule_id, res, path) := {
 
 # -- audit & security helpers ------------------------------------------------------------------
 
+# Iterating a property: `x := list[_]`, never `some x in list`, where the property may hold
+# null or a string (another tool's plan, an unknown value): regorus stops with an error on
+# `some .. in` over a non-collection where the official OPA engine yields nothing, while
+# indexing yields nothing on both.
+
 # A property by dotted path ("vpcConfig.publicAccessCidrs"), or null when absent.
 prop(res, path) := object.get(res.props, split(path, "."), null)
 
@@ -138,7 +181,8 @@ sse_config_types := {
 }
 
 _sse_algorithms(config) := [object.get(rule, ["applyServerSideEncryptionByDefault", "sseAlgorithm"], "") |
-	some rule in object.get(config.props, "rules", [])
+	rules := object.get(config.props, "rules", [])
+	rule := rules[_]
 ]
 
 # URNs of the S3 buckets whose default encryption (a separate

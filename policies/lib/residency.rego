@@ -53,7 +53,7 @@ region_known(res) if {
 
 out_of_zone(res, regions) if {
 	region_known(res)
-	not res.region in regions
+	not object.get(res, "region", null) in regions
 }
 
 # RES-001, RES-002 and RES-004 visit every regional resource of the plan, so the work per

@@ -58,7 +58,11 @@ server_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | s
 
 replicas(res) := object.get(res.props, ["spec", "replicas"], 1)
 
-containers(res) := object.get(inv.pod_spec(res), "containers", [])
+# The containers of a workload's pod spec; none when the list is null or not a list.
+containers(res) := listed if {
+	listed := object.get(inv.pod_spec(res), "containers", [])
+	is_array(listed)
+} else := []
 
 gpu_count(value) := gpu_counts[value]
 
@@ -66,7 +70,8 @@ gpu_count(value) := gpu_counts[value]
 gpu_counts := {value: to_number(value) |
 	some value in {object.get(container, ["resources", "limits", gpu_resource], 0) |
 		some spec in server_pod_specs
-		some container in object.get(spec, "containers", [])
+		container_list := object.get(spec, "containers", [])
+		container := container_list[_]
 	}
 	regex.match(`^[0-9]+(\.[0-9]+)?$`, inv.text(value))
 }
@@ -102,7 +107,8 @@ pooled_groups := [[pool, ng] |
 ]
 
 blocking_taints(ng) := [taint |
-	some taint in object.get(ng.props, "taints", [])
+	taint_list := object.get(ng.props, "taints", [])
+	taint := taint_list[_]
 	k8s_effect[taint.effect] != "PreferNoSchedule"
 ]
 
@@ -131,7 +137,8 @@ fits(spec, shape) if {
 		shape.labels[key] == value
 	}
 	every taint in shape.taints {
-		some toleration in object.get(spec, "tolerations", [])
+		toleration_list := object.get(spec, "tolerations", [])
+		toleration := toleration_list[_]
 		tolerates(toleration, taint)
 	}
 }

@@ -36,7 +36,8 @@ _resolved(doc, res, dest) if count(_destinations(doc, res, dest)) > 0
 
 _replication_rules(doc) := [[res, dest] |
 	some res in inv.resources(doc, _replication_type)
-	some rule in object.get(res.props, "rules", [])
+	rule_list := object.get(res.props, "rules", [])
+	rule := rule_list[_]
 	dest := object.get(rule, ["destination", "bucket"], null)
 ]
 

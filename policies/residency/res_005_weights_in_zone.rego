@@ -52,7 +52,8 @@ _weight_strings contains value if {
 	some [_, containers] in data.lib.residency.server_containers
 	some container in containers
 	some field in ["command", "args"]
-	some value in object.get(container, field, [])
+	value_list := object.get(container, field, [])
+	value := value_list[_]
 	is_string(value)
 	contains(value, "://")
 }
@@ -164,7 +165,9 @@ deny contains v if {
 	_fetches_from_foreign_region
 	regions := residency_lib.zone_regions(input.declared)
 	some res in data.lib.residency.model_servers
-	some i, container in object.get(inv.pod_spec(res), "initContainers", [])
+	container_list := object.get(inv.pod_spec(res), "initContainers", [])
+	some i
+	container := container_list[i]
 	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
 	some region in _foreign_region_arguments(args, regions)
 	v := inv.violation(

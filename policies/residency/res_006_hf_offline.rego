@@ -8,7 +8,8 @@ import rego.v1
 _offline_values := {"1", "true", "yes", "on"}
 
 _offline(container) if {
-	some env in object.get(container, "env", [])
+	env_list := object.get(container, "env", [])
+	env := env_list[_]
 	env.name == "HF_HUB_OFFLINE"
 	lower(inv.text(object.get(env, "value", ""))) in _offline_values
 }
@@ -38,7 +39,9 @@ deny contains v if {
 	residency_lib.air_gapped(input.declared)
 	_some_server_online
 	some res in data.lib.residency.model_servers
-	some i, container in object.get(inv.pod_spec(res), "containers", [])
+	container_list := object.get(inv.pod_spec(res), "containers", [])
+	some i
+	container := container_list[i]
 	not _offline(container)
 	v := inv.violation(
 		"RES-006", res,

@@ -33,7 +33,8 @@ _foreign_images := {image |
 	regions := residency_lib.zone_regions(input.declared)
 	some spec in data.lib.inventory.distinct_workload_pod_specs
 	some kind in ["initContainers", "containers"]
-	some container in object.get(spec, kind, [])
+	container_list := object.get(spec, kind, [])
+	container := container_list[_]
 	image := object.get(container, "image", "")
 	not data.lib.inventory.unknown_value == image
 	not _in_zone_registry(image, regions)
@@ -82,7 +83,9 @@ deny contains v if {
 	count(_foreign_images) > 0
 	some [res, spec, base] in data.lib.inventory.workload_pod_specs
 	some kind in ["initContainers", "containers"]
-	some i, container in object.get(spec, kind, [])
+	container_list := object.get(spec, kind, [])
+	some i
+	container := container_list[i]
 	image := object.get(container, "image", "")
 	image in _foreign_images
 	v := inv.violation(

@@ -27,7 +27,8 @@ _external_endpoint(endpoint) := endpoint.ip.address if endpoint.ip.address
 
 _external_backends := {[_namespace(res), object.get(res.props, ["metadata", "name"], res.name)] |
 	some res in inv.resources(input, _backend_type)
-	some endpoint in object.get(res.props, ["spec", "endpoints"], [])
+	endpoint_list := object.get(res.props, ["spec", "endpoints"], [])
+	endpoint := endpoint_list[_]
 	_external_endpoint(endpoint)
 }
 
@@ -59,7 +60,9 @@ _backend_ref(res) := [object.get(ref, "namespace", _namespace(res)), ref.name] i
 deny contains v if {
 	residency_lib.sovereign(input.declared)
 	some res in inv.resources(input, _backend_type)
-	some i, endpoint in object.get(res.props, ["spec", "endpoints"], [])
+	endpoint_list := object.get(res.props, ["spec", "endpoints"], [])
+	some i
+	endpoint := endpoint_list[i]
 	target := _external_endpoint(endpoint)
 	v := inv.violation(
 		"RES-010", res,

@@ -16,7 +16,7 @@ _distinct_ebs := {ebs |
 	some mappings in {object.get(template.props, "blockDeviceMappings", []) |
 		some template in inv.resources(input, data.lib.security.launch_template_type)
 	}
-	some mapping in mappings
+	mapping := mappings[_]
 	ebs := object.get(mapping, "ebs", null)
 	is_object(ebs)
 }

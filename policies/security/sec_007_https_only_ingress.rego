@@ -70,7 +70,8 @@ deny contains v if {
 	some rule in inv.resources(input, "aws:ec2/securityGroupRule:SecurityGroupRule")
 	inv.prop(rule, "type") == "ingress"
 	some field in ["cidrBlocks", "ipv6CidrBlocks"]
-	some cidr in object.get(rule.props, field, [])
+	cidr_list := object.get(rule.props, field, [])
+	cidr := cidr_list[_]
 	security_lib.world_open(cidr)
 	protocol := inv.prop(rule, "protocol")
 	not _https_only(protocol, inv.prop(rule, "fromPort"), inv.prop(rule, "toPort"))
@@ -91,9 +92,12 @@ deny contains v if {
 
 deny contains v if {
 	some group in inv.resources(input, "aws:ec2/securityGroup:SecurityGroup")
-	some i, ingress in object.get(group.props, "ingress", [])
+	ingress_list := object.get(group.props, "ingress", [])
+	some i
+	ingress := ingress_list[i]
 	some field in ["cidrBlocks", "ipv6CidrBlocks"]
-	some cidr in object.get(ingress, field, [])
+	cidr_list := object.get(ingress, field, [])
+	cidr := cidr_list[_]
 	security_lib.world_open(cidr)
 	protocol := object.get(ingress, "protocol", null)
 	from_port := object.get(ingress, "fromPort", null)

@@ -29,7 +29,8 @@ _host_namespace_specs := {spec |
 _escalating_specs := {spec |
 	some spec in _distinct_pod_specs
 	some list in _container_lists
-	some container in object.get(spec, list, [])
+	container_list := object.get(spec, list, [])
+	container := container_list[_]
 	some field in _escalations
 	inv.truthy(object.get(container, ["securityContext", field], false))
 }
@@ -76,7 +77,9 @@ deny contains v if {
 	[res, spec, spec_path] := workload
 	spec in _escalating_specs
 	some list in _container_lists
-	some i, container in object.get(spec, list, [])
+	container_list := object.get(spec, list, [])
+	some i
+	container := container_list[i]
 	some field in _escalations
 	inv.truthy(object.get(container, ["securityContext", field], false))
 	v := inv.violation(

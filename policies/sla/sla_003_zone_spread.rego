@@ -12,13 +12,15 @@ _stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) |
 }
 
 _zone_spread(spec) if {
-	some constraint in object.get(spec, "topologySpreadConstraints", [])
+	constraint_list := object.get(spec, "topologySpreadConstraints", [])
+	constraint := constraint_list[_]
 	constraint.topologyKey == _zone_key
 	object.get(constraint, "whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
 }
 
 _zone_spread(spec) if {
-	some term in object.get(spec, ["affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"], [])
+	term_list := object.get(spec, ["affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"], [])
+	term := term_list[_]
 	term.topologyKey == _zone_key
 }
 

@@ -9,7 +9,8 @@ _probes := ["startupProbe", "readinessProbe", "livenessProbe"]
 
 # The vLLM container of a containers list: named vllm, else the first one.
 _vllm_index(containers) := i if {
-	some i, container in containers
+	some i
+	container := containers[i]
 	container.name == "vllm"
 } else := 0
 

@@ -54,7 +54,7 @@ deny contains v if {
 _subnet_zones := {s.urn: _subnet_zone(s) | some s in inv.resources(input, "aws:ec2/subnet:Subnet")}
 
 _known_zones(subnets) := {zone |
-	some urn in subnets
+	urn := subnets[_]
 	zone := _subnet_zones[urn]
 	is_string(zone)
 	zone != data.lib.inventory.unknown_value

@@ -18,7 +18,8 @@ _pinned(image) if {
 _unpinned_images := {image |
 	some spec in data.lib.inventory.distinct_workload_pod_specs
 	some kind in ["initContainers", "containers"]
-	some container in object.get(spec, kind, [])
+	container_list := object.get(spec, kind, [])
+	container := container_list[_]
 	image := object.get(container, "image", "")
 	image != data.lib.inventory.unknown_value
 	not _pinned(image)
@@ -40,7 +41,9 @@ deny contains v if {
 	count(_unpinned_images) > 0
 	some [res, spec, base] in data.lib.inventory.workload_pod_specs
 	some kind in ["initContainers", "containers"]
-	some i, container in object.get(spec, kind, [])
+	container_list := object.get(spec, kind, [])
+	some i
+	container := container_list[i]
 	image := object.get(container, "image", "")
 	image in _unpinned_images
 	v := inv.violation(

@@ -9,8 +9,9 @@ _alerted_models := {model |
 	some groups in {object.get(res.props, ["spec", "groups"], []) |
 		some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
 	}
-	some group in groups
-	some rule in object.get(group, "rules", [])
+	group := groups[_]
+	rule_list := object.get(group, "rules", [])
+	rule := rule_list[_]
 	is_string(object.get(rule, "alert", null))
 	object.get(rule, ["labels", "slo"], "") == "availability"
 	model := object.get(rule, ["labels", "model"], "")

@@ -141,7 +141,14 @@ _fit_labelled(ng, row) if inv.node_group_label(ng, "servegate.io/gpu") == row.gp
 
 _fit_labelled(ng, row) if inv.node_group_label(ng, "nvidia.com/gpu.product") == row.gpuProduct
 
-_fit_instance_types(ng) := object.get(ng.props, "instanceTypes", [])
+# The node group's instance types: a list, the unknown value, or none when instanceTypes holds
+# anything else (a node group naming no instance type is reported, never skipped).
+_fit_instance_types(ng) := types if {
+	types := object.get(ng.props, "instanceTypes", [])
+	is_array(types)
+} else := data.lib.inventory.unknown_value if {
+	object.get(ng.props, "instanceTypes", []) == data.lib.inventory.unknown_value
+} else := []
 
 # -- the estimate (components/model_fit.py) --------------------------------------------------
 

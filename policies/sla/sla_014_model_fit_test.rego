@@ -213,6 +213,14 @@ test_sla_014_unknown_instance_type_undecided if {
 	kit.undecided_on(_denials(_changed(group), _declared), "SLA-014", _stable_server.urn)
 }
 
+# instanceTypes that is not a list (another tool's plan) names no instance type: reported on
+# every engine (regorus stopped with an error on it, the official OPA engine skipped the group).
+test_sla_014_instance_types_not_a_list_denied if {
+	group := kit.with_patches(_node_group, [{"op": "replace", "path": "/props/instanceTypes", "value": " "}])
+	some message in _fit_messages(_changed(group))
+	contains(message, "which names no instance type: its GPU memory is unknown")
+}
+
 test_sla_014_unreadable_flag_denied_without_flag_values if {
 	server := _with_args(
 		_stable_server,

@@ -113,9 +113,8 @@ _discoveries contains tags if {
 	is_string(cluster)
 	cluster != ""
 	not inv.is_unknown(res, "values.autoDiscovery.clusterName")
-	tags := [replace(tag, _ca_cluster_template, cluster) |
-		some tag in object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)
-	]
+	listed := object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)
+	tags := [replace(tag, _ca_cluster_template, cluster) | tag := listed[_]]
 }
 
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
@@ -182,14 +181,16 @@ _discovered(ng) if {
 _selects_pool(template, pool) if object.get(template, ["metadata", "labels", "servegate.io/pool"], "") == pool
 
 _selects_pool(template, pool) if {
-	some requirement in object.get(template, ["spec", "requirements"], [])
+	requirements := object.get(template, ["spec", "requirements"], [])
+	requirement := requirements[_]
 	requirement.key == "servegate.io/pool"
 	requirement.operator == "In"
 	pool in requirement.values
 }
 
 _carries_taint(template, taint) if {
-	some own in object.get(template, ["spec", "taints"], [])
+	taints := object.get(template, ["spec", "taints"], [])
+	own := taints[_]
 	own.key == taint.key
 	object.get(own, "value", "") == object.get(taint, "value", "")
 	own.effect == data.lib.sla.k8s_effect[taint.effect]

@@ -18,10 +18,11 @@ _pools_of_template(template) := {pool |
 	pool := object.get(template, ["metadata", "labels", "servegate.io/pool"], "")
 	pool != ""
 } | {pool |
-	some requirement in object.get(template, ["spec", "requirements"], [])
+	requirements := object.get(template, ["spec", "requirements"], [])
+	requirement := requirements[_]
 	requirement.key == "servegate.io/pool"
 	requirement.operator == "In"
-	some pool in requirement.values
+	pool := requirement.values[_]
 }
 
 _pool_members(pool) := [pair[1] | some pair in data.lib.sla.pooled_groups; pair[0] == pool]

@@ -27,8 +27,10 @@ _engine_outcome_metric := "vllm:request_success"
 _pod_monitor_type := "kubernetes:monitoring.coreos.com/v1:PodMonitor"
 
 _sli_availability_rules(res) := [rule |
-	some group in object.get(res.props, ["spec", "groups"], [])
-	some rule in object.get(group, "rules", [])
+	groups := object.get(res.props, ["spec", "groups"], [])
+	group := groups[_]
+	rules := object.get(group, "rules", [])
+	rule := rules[_]
 	object.get(rule, ["labels", "slo"], "") == "availability"
 	is_string(object.get(rule, "expr", null))
 ]
@@ -65,7 +67,8 @@ _sli_scrapes_proxies(monitor) if {
 	labels := object.get(monitor.props, ["spec", "selector", "matchLabels"], {})
 	labels["app.kubernetes.io/managed-by"] == "envoy-gateway"
 	labels["app.kubernetes.io/component"] == "proxy"
-	some endpoint in object.get(monitor.props, ["spec", "podMetricsEndpoints"], [])
+	endpoints := object.get(monitor.props, ["spec", "podMetricsEndpoints"], [])
+	endpoint := endpoints[_]
 	object.get(endpoint, "port", "") == "metrics"
 }
 
