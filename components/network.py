@@ -256,7 +256,7 @@ class SovereignNetwork(pulumi.ComponentResource):
     ) -> None:
         # Image layers and model weights come from S3: a gateway endpoint keeps that
         # traffic (the bulk of it) off NAT and inside the region.
-        aws.ec2.VpcEndpoint(
+        s3 = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
@@ -265,6 +265,9 @@ class SovereignNetwork(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
+        # The CIDRs of the region's S3 prefix list, which EC2 reports on a gateway endpoint:
+        # NetworkPolicies cannot name a prefix list, so weight downloads are allowed to these.
+        self.s3_cidr_blocks: pulumi.Output[list[str]] = s3.cidr_blocks
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoints",
             vpc_id=self.vpc.id,
