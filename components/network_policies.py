@@ -40,13 +40,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import k8s_labels
 from components import gateway_telemetry as gw
+from components import k8s_labels
 from components.vllm import VLLM_PORT
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -403,7 +403,7 @@ class Flows:
 
     def monitoring(self) -> dict[str, dict[str, Any]]:
         a = self._args
-        same_namespace = {"podSelector": {}}
+        same_namespace: dict[str, Any] = {"podSelector": {}}
         return {
             # Grafana -> Prometheus, Prometheus -> Alertmanager, kube-state-metrics and the
             # GPU exporter: the monitoring pods talk among themselves.
@@ -470,7 +470,9 @@ class NetworkPolicies(pulumi.ComponentResource):
                             namespace=namespace,
                             labels=k8s_labels.common("network-policy"),
                         ),
-                        spec=spec,
+                        # Plain camelCase mappings, as the API documents them (the SDK's
+                        # TypedDicts would spell the same object in snake_case).
+                        spec=cast(Any, spec),
                         opts=child,
                     )
                 )
