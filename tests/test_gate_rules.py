@@ -19,6 +19,7 @@ from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
+from tests.policy_cases_network import NETWORK_CASES
 from tests.policy_cases_placeholders import (
     PLACEHOLDER_CASES,
     PLACEHOLDER_VARIANTS,
@@ -37,6 +38,7 @@ CASES = {
     **AUTOSCALING_CASES,
     **MODEL_FIT_CASES,
     **PLACEHOLDER_CASES,
+    **NETWORK_CASES,
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS}
 runner = CliRunner()

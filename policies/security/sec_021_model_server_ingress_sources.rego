@@ -45,7 +45,7 @@ deny contains v if {
 
 # [policy, rule index, rule, model server] for each ingress rule of a policy selecting a model
 # server's pods in its namespace.
-_sec_021_ingress_rules := [[policy, i, rule, res] |
+_sec_021_ingress_rules := [entry |
 	some [res, _, base] in data.lib.workloads.model_servers
 	labels := data.lib.network_policies.pod_labels(res, base)
 	ns := data.lib.network_policies.namespace(res.props)
@@ -53,7 +53,11 @@ _sec_021_ingress_rules := [[policy, i, rule, res] |
 	spec := data.lib.network_policies.spec(policy)
 	"Ingress" in data.lib.network_policies.types(spec)
 	data.lib.network_policies.selects(data.lib.network_policies.map(object.get(spec, "podSelector", {})), labels)
-	some i, rule in data.lib.network_policies.rules(spec, "Ingress")
+	# `some i; ...[i]`: regopy 1.5.2 cannot parse `some i, rule in` inside a comprehension.
+	ingress := data.lib.network_policies.rules(spec, "Ingress")
+	some i
+	rule := ingress[i]
+	entry := [policy, i, rule, res]
 ]
 
 _sec_021_sources := data.params.network_policy.model_server_ingress_sources

@@ -98,8 +98,9 @@ _sec_022_recent_enough(addon) if {
 	is_string(version)
 	parts := regex.find_all_string_submatch_n(`^v?([0-9]+)\.([0-9]+)`, version, 1)
 	count(parts) == 1
-	minimum := _sec_022_cni.minimum_version
-	(to_number(parts[0][1]) * 1000) + to_number(parts[0][2]) >= (minimum[0] * 1000) + minimum[1]
+	[major, minor] := _sec_022_cni.minimum_version
+	found := (to_number(parts[0][1]) * 1000) + to_number(parts[0][2])
+	found >= (major * 1000) + minor
 }
 
 _sec_022_other_cni if {
