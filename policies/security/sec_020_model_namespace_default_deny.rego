@@ -26,7 +26,12 @@ deny contains v if {
 	not data.lib.network_policies.default_deny(ns, "Ingress")
 	v := inv.violation(
 		"SEC-020", res,
-		concat("", [res.type, " ", res.name, " runs a model server in namespace ", ns, ", which has no default-deny ingress NetworkPolicy (podSelector {}, policyTypes Ingress, no ingress rules): every pod of the cluster can call it directly"]),
+		concat("", [
+			res.type, " ", res.name, " runs a model server in namespace ", ns,
+			", which has no default-deny ingress NetworkPolicy ",
+			"(podSelector {}, policyTypes Ingress, no ingress rules): ",
+			"every pod of the cluster can call it directly",
+		]),
 		"metadata.namespace", ns,
 	)
 }

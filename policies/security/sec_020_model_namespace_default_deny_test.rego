@@ -62,12 +62,21 @@ _netpol_good_rules := [
 
 _netpol_cluster := _netpol_res("aws:eks/cluster:Cluster", "cluster", {"name": "prod-ca", "version": "1.35"})
 
-_netpol_addon(props) := object.union(
-	_netpol_res("aws:eks/addon:Addon", "vpc-cni", object.union({"addonName": "vpc-cni", "clusterName": data.lib.inventory.unknown_value}, props)),
+# Replaces top-level fields: object.union merges nested objects, and not alike on every engine.
+_netpol_with(obj, patch) := object.union(object.remove(obj, object.keys(patch)), patch)
+
+_netpol_addon(props) := _netpol_with(
+	_netpol_res("aws:eks/addon:Addon", "vpc-cni", _netpol_with(
+		{"addonName": "vpc-cni", "clusterName": data.lib.inventory.unknown_value},
+		props,
+	)),
 	{"deps": {"clusterName": [_netpol_cluster.urn]}},
 )
 
-_netpol_cni_on := _netpol_addon({"addonVersion": "v1.23.0-eksbuild.1", "configurationValues": "{\"enableNetworkPolicy\": \"true\"}"})
+_netpol_cni_on := _netpol_addon({
+	"addonVersion": "v1.23.0-eksbuild.1",
+	"configurationValues": "{\"enableNetworkPolicy\": \"true\"}",
+})
 
 # The compliant stack by role; tests replace a role (or set it to null to drop it).
 _netpol_roles := {
@@ -79,7 +88,7 @@ _netpol_roles := {
 }
 
 _netpol_inventory(overrides) := inventory if {
-	roles := object.union(object.remove(_netpol_roles, object.keys(overrides)), overrides)
+	roles := _netpol_with(_netpol_roles, overrides)
 	resources := [roles[role] | some role in sort(object.keys(roles)); roles[role] != null]
 	inventory := {
 		"stack": {"project": "llm-serving", "name": "prod-ca", "source": "offline", "region": "ca-central-1"},
@@ -104,7 +113,10 @@ _netpol_all(overrides) := denies if {
 }
 
 # [rule id, urn] of each finding that is not undecided.
-_netpol_hits(overrides) := {[v.rule_id, v.urn] | some v in _netpol_denies(overrides); not object.get(v, "undecided", false)}
+_netpol_hits(overrides) := {[v.rule_id, v.urn] |
+	some v in _netpol_denies(overrides)
+	not object.get(v, "undecided", false)
+}
 
 test_netpol_compliant_stack_has_no_network_isolation_findings if {
 	_netpol_denies({}) == set()
@@ -169,7 +181,7 @@ test_sec_020_workload_without_namespace_is_in_default if {
 }
 
 test_sec_020_deleted_default_deny_does_not_count if {
-	deny_all := object.union(_netpol_roles.deny_all, {"op": "delete"})
+	deny_all := _netpol_with(_netpol_roles.deny_all, {"op": "delete"})
 	["SEC-020", _netpol_roles.server.urn] in _netpol_hits({"deny_all": deny_all})
 }
 

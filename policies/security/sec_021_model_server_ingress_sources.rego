@@ -26,7 +26,10 @@ deny contains v if {
 	_sec_021_no_peers(rule)
 	v := inv.violation(
 		"SEC-021", policy,
-		concat("", ["NetworkPolicy ", _sec_021_policy_name(policy), " ingress rule ", format_int(i, 10), " has no `from`: every source can reach model server ", server.type, " ", server.name]),
+		concat("", [
+			"NetworkPolicy ", _sec_021_policy_name(policy), " ingress rule ", format_int(i, 10),
+			" has no `from`: every source can reach model server ", server.type, " ", server.name,
+		]),
 		concat("", ["spec.ingress[", format_int(i, 10), "].from"]), object.get(rule, "from", null),
 	)
 }
@@ -38,7 +41,11 @@ deny contains v if {
 	not _sec_021_allowed(peer, ns)
 	v := inv.violation(
 		"SEC-021", policy,
-		concat("", ["NetworkPolicy ", _sec_021_policy_name(policy), " ingress rule ", format_int(i, 10), " peer ", format_int(j, 10), " lets sources other than ", _sec_021_sources_text, " reach model server ", server.type, " ", server.name]),
+		concat("", [
+			"NetworkPolicy ", _sec_021_policy_name(policy), " ingress rule ", format_int(i, 10), " peer ",
+			format_int(j, 10), " lets sources other than ", _sec_021_sources_text, " reach model server ",
+			server.type, " ", server.name,
+		]),
 		concat("", ["spec.ingress[", format_int(i, 10), "].from[", format_int(j, 10), "]"]), peer,
 	)
 }
@@ -64,7 +71,10 @@ _sec_021_sources := data.params.network_policy.model_server_ingress_sources
 
 _sec_021_sources_text := concat(" and ", [concat("", [s.name, " (", s.namespace, ")"]) | some s in _sec_021_sources])
 
-_sec_021_policy_name(policy) := concat("/", [data.lib.network_policies.namespace(policy.props), object.get(policy.props, ["metadata", "name"], policy.name)])
+_sec_021_policy_name(policy) := concat("/", [
+	data.lib.network_policies.namespace(policy.props),
+	object.get(policy.props, ["metadata", "name"], policy.name),
+])
 
 # A rule without peers admits every source (a missing, null or empty `from`).
 _sec_021_no_peers(rule) if not "from" in object.keys(rule)

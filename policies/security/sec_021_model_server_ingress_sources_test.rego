@@ -4,6 +4,9 @@ import rego.v1
 
 _netpol_allow_urn := _netpol_roles.allow.urn
 
+# The model servers' policy opened to every pod of every namespace.
+_netpol_open_spec := _netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}])
+
 _netpol_with_rules(rules) := {"allow": _netpol_allow(rules)}
 
 _netpol_sec_021(rules) := {urn | some [id, urn] in _netpol_hits(_netpol_with_rules(rules)); id == "SEC-021"}
@@ -58,24 +61,26 @@ test_sec_021_one_bad_peer_among_good_ones_denied if {
 
 test_sec_021_source_in_the_servers_own_namespace_passes_without_namespace_selector if {
 	server := _netpol_server("llama", "monitoring", _netpol_server_labels)
-	allow := _netpol_policy("model-servers", "monitoring", _netpol_allow_spec([{"from": [{"podSelector": _netpol_prometheus.podSelector}]}]))
+	rules := [{"from": [{"podSelector": _netpol_prometheus.podSelector}]}]
+	allow := _netpol_policy("model-servers", "monitoring", _netpol_allow_spec(rules))
 	_netpol_hits({"server": server, "deny_all": _netpol_deny_all("monitoring"), "allow": allow}) == set()
 }
 
 test_sec_021_policy_not_selecting_the_server_is_not_judged if {
-	spec := object.union(_netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}]), {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}})
+	spec := _netpol_with(_netpol_open_spec, {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}})
 	_netpol_hits({"allow": _netpol_policy("redis", "serving", spec)}) == set()
 }
 
 test_sec_021_policy_selecting_by_expression_is_judged if {
-	spec := object.union(_netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}]), {"podSelector": {
+	spec := _netpol_with(_netpol_open_spec, {"podSelector": {
 		"matchExpressions": [{"key": "servegate.io/role", "operator": "In", "values": ["model-server"]}],
 	}})
-	_netpol_hits({"allow": _netpol_policy("by-role", "serving", spec)}) == {["SEC-021", _netpol_urn(_netpol_policy_type, "serving-by-role")]}
+	policy := _netpol_policy("by-role", "serving", spec)
+	_netpol_hits({"allow": policy}) == {["SEC-021", policy.urn]}
 }
 
 test_sec_021_expressions_that_exclude_the_server_are_not_judged if {
-	spec := object.union(_netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}]), {"podSelector": {"matchExpressions": [
+	spec := _netpol_with(_netpol_open_spec, {"podSelector": {"matchExpressions": [
 		{"key": "servegate.io/role", "operator": "NotIn", "values": ["model-server"]},
 		{"key": "missing", "operator": "Exists"},
 	]}})
@@ -83,12 +88,13 @@ test_sec_021_expressions_that_exclude_the_server_are_not_judged if {
 }
 
 test_sec_021_expressions_on_absent_labels_select_the_server if {
-	spec := object.union(_netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}]), {"podSelector": {"matchExpressions": [
+	spec := _netpol_with(_netpol_open_spec, {"podSelector": {"matchExpressions": [
 		{"key": "tier", "operator": "NotIn", "values": ["db"]},
 		{"key": "tier", "operator": "DoesNotExist"},
 		{"key": "servegate.io/role", "operator": "NotIn", "values": ["gateway"]},
 	]}})
-	_netpol_hits({"allow": _netpol_policy("wide", "serving", spec)}) == {["SEC-021", _netpol_urn(_netpol_policy_type, "serving-wide")]}
+	policy := _netpol_policy("wide", "serving", spec)
+	_netpol_hits({"allow": policy}) == {["SEC-021", policy.urn]}
 }
 
 test_sec_021_policy_of_another_namespace_is_not_judged if {
@@ -97,6 +103,6 @@ test_sec_021_policy_of_another_namespace_is_not_judged if {
 }
 
 test_sec_021_egress_only_policy_is_not_judged if {
-	spec := object.union(_netpol_allow_spec([{"from": [{"namespaceSelector": {}}]}]), {"policyTypes": ["Egress"]})
+	spec := _netpol_with(_netpol_open_spec, {"policyTypes": ["Egress"]})
 	_netpol_hits({"allow": _netpol_policy("model-servers", "serving", spec)}) == set()
 }

@@ -50,29 +50,33 @@ test_sec_022_default_version_with_policies_on_passes if {
 }
 
 test_sec_022_addon_of_another_cluster_denied if {
-	other := object.union(_netpol_cni_on, {"deps": {"clusterName": ["urn:pulumi:prod-ca::llm-serving::aws:eks/cluster:Cluster::other"]}})
+	other_cluster := _netpol_urn("aws:eks/cluster:Cluster", "other")
+	other := _netpol_with(_netpol_cni_on, {"deps": {"clusterName": [other_cluster]}})
 	_netpol_sec_022({"cni": other}) == {_netpol_cluster.urn}
 }
 
 test_sec_022_addon_naming_the_cluster_passes if {
-	addon := object.union(_netpol_cni_on, {"deps": {}, "props": {"clusterName": "prod-ca"}})
+	props := _netpol_with(_netpol_cni_on.props, {"clusterName": "prod-ca"})
+	addon := _netpol_with(_netpol_cni_on, {"deps": {}, "props": props})
 	_netpol_sec_022({"cni": addon}) == set()
 }
 
 test_sec_022_other_addon_does_not_count if {
-	addon := object.union(_netpol_cni_on, {"props": {"addonName": "kube-proxy"}})
+	addon := _netpol_with(_netpol_cni_on, {"props": _netpol_with(_netpol_cni_on.props, {"addonName": "kube-proxy"})})
 	_netpol_sec_022({"cni": addon}) == {_netpol_cluster.urn}
 }
 
 test_sec_022_unknown_configuration_is_undecided if {
-	addon := object.union(_netpol_cni_on, {"props": {"configurationValues": "x"}, "unknowns": ["configurationValues"]})
+	props := _netpol_with(_netpol_cni_on.props, {"configurationValues": data.lib.inventory.unknown_value})
+	addon := _netpol_with(_netpol_cni_on, {"props": props, "unknowns": ["configurationValues"]})
 	denies := _netpol_denies({"cni": addon})
 	{[v.rule_id, v.urn] | some v in denies; v.undecided} == {["SEC-022", addon.urn]}
 	_netpol_sec_022({"cni": addon}) == set()
 }
 
 test_sec_022_enforcing_cni_chart_passes if {
-	cilium := _netpol_res("kubernetes:helm.sh/v3:Release", "cilium", {"chart": "oci://example.com/charts/cilium", "version": "1.18.0"})
+	chart := {"chart": "oci://example.com/charts/cilium", "version": "1.18.0"}
+	cilium := _netpol_res("kubernetes:helm.sh/v3:Release", "cilium", chart)
 	_netpol_sec_022({"cni": null, "cilium": cilium}) == set()
 }
 

@@ -2,7 +2,10 @@ package security_test
 
 import rego.v1
 
-_netpol_sec_023(spec) := {urn | some [id, urn] in _netpol_hits({"open": _netpol_policy("open", "serving", spec)}); id == "SEC-023"}
+_netpol_sec_023(spec) := {urn |
+	some [id, urn] in _netpol_hits({"open": _netpol_policy("open", "serving", spec)})
+	id == "SEC-023"
+}
 
 _netpol_open_urn := _netpol_urn(_netpol_policy_type, "serving-open")
 
@@ -57,7 +60,7 @@ test_sec_023_namespace_selector_with_labels_passes if {
 }
 
 test_sec_023_policy_selecting_some_pods_passes if {
-	spec := object.union(_netpol_everyone([{}]), {"podSelector": {"matchLabels": {"app": "web"}}})
+	spec := _netpol_with(_netpol_everyone([{}]), {"podSelector": {"matchLabels": {"app": "web"}}})
 	_netpol_sec_023(spec) == set()
 }
 

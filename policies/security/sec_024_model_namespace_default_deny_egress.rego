@@ -26,7 +26,12 @@ deny contains v if {
 	not data.lib.network_policies.default_deny(ns, "Egress")
 	v := inv.violation(
 		"SEC-024", res,
-		concat("", [res.type, " ", res.name, " runs a model server in namespace ", ns, ", which has no default-deny egress NetworkPolicy (podSelector {}, policyTypes Egress, no egress rules): its pods can connect anywhere the network routes"]),
+		concat("", [
+			res.type, " ", res.name, " runs a model server in namespace ", ns,
+			", which has no default-deny egress NetworkPolicy ",
+			"(podSelector {}, policyTypes Egress, no egress rules): ",
+			"its pods can connect anywhere the network routes",
+		]),
 		"metadata.namespace", ns,
 	)
 }
