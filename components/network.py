@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -267,7 +268,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         )
         # The CIDRs of the region's S3 prefix list, which EC2 reports on a gateway endpoint:
         # NetworkPolicies cannot name a prefix list, so weight downloads are allowed to these.
-        self.s3_cidr_blocks: pulumi.Output[list[str]] = s3.cidr_blocks
+        self.s3_cidr_blocks: pulumi.Output[Sequence[str]] = s3.cidr_blocks
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoints",
             vpc_id=self.vpc.id,
