@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import iam
+from components import iam, versions
 from components.config import ClusterSpec
 
 ReservationTargetArgs = (
@@ -26,6 +26,12 @@ SYSTEM_DISK_GIB = 50
 # Labels of the system nodes, where cluster add-ons that must outlive GPU nodes run.
 SYSTEM_NODE_LABELS = {"servegate.io/role": "system"}
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+# The Services' address block, set rather than left to EKS (which picks 10.100.0.0/16 or,
+# in a VPC inside 10.0.0.0/8, this one), so NetworkPolicies know the API server's ClusterIP.
+SERVICE_CIDR = "172.20.0.0/16"
+# The VPC CNI enforces NetworkPolicies (its eBPF node agent and the EKS-run policy
+# controller) once its configuration turns them on; the version and values are pinned.
+VPC_CNI = versions.eks_addon("vpc-cni")
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,9 @@ class EksCluster(pulumi.ComponentResource):
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=self.kms_key.arn),
                 resources=["secrets"],
             ),
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                ip_family="ipv4", service_ipv4_cidr=SERVICE_CIDR
+            ),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
@@ -239,7 +248,14 @@ class EksCluster(pulumi.ComponentResource):
         # DaemonSet add-ons: needed before nodes can become Ready (the CNI) or useful on
         # their first pod; they report healthy with no nodes.
         node_level = [
-            self._addon(name, "vpc-cni", child, service_account_role_arn=cni_role.arn),
+            self._addon(
+                name,
+                VPC_CNI.name,
+                child,
+                service_account_role_arn=cni_role.arn,
+                version=VPC_CNI.version,
+                configuration=VPC_CNI.configuration,
+            ),
             self._addon(name, "kube-proxy", child),
             self._addon(name, "eks-pod-identity-agent", child),
         ]
@@ -336,13 +352,19 @@ class EksCluster(pulumi.ComponentResource):
         addon: str,
         opts: pulumi.ResourceOptions,
         service_account_role_arn: pulumi.Input[str] | None = None,
+        version: str | None = None,
+        configuration: dict[str, str] | None = None,
     ) -> aws.eks.Addon:
-        # No addon_version: EKS installs its default build for the cluster's pinned
+        # Without a version EKS installs its default build for the cluster's pinned
         # Kubernetes version, from its in-region registry.
         return aws.eks.Addon(
             f"{name}-{addon}",
             cluster_name=self.cluster.name,
             addon_name=addon,
+            addon_version=version,
+            configuration_values=json.dumps(configuration, sort_keys=True)
+            if configuration
+            else None,
             service_account_role_arn=service_account_role_arn,
             # Take over the self-managed copies EKS bootstraps; keep later manual tuning.
             resolve_conflicts_on_create="OVERWRITE",

@@ -39,6 +39,7 @@ GATEWAY_API = "gateway.networking.k8s.io/v1"
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+LISTENER_PORT = 443
 
 API_KEYS_CONFIG = "gatewayApiKeys"
 CLIENT_ID_HEADER = "x-servegate-client"
@@ -335,7 +336,7 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                         {
                             "name": "https",
                             "protocol": "HTTPS",
-                            "port": 443,
+                            "port": LISTENER_PORT,
                             "hostname": gateway.hostname,
                             "tls": {
                                 "mode": "Terminate",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -256,7 +257,7 @@ class SovereignNetwork(pulumi.ComponentResource):
     ) -> None:
         # Image layers and model weights come from S3: a gateway endpoint keeps that
         # traffic (the bulk of it) off NAT and inside the region.
-        aws.ec2.VpcEndpoint(
+        s3 = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
@@ -265,6 +266,9 @@ class SovereignNetwork(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
+        # The CIDRs of the region's S3 prefix list, which EC2 reports on a gateway endpoint:
+        # NetworkPolicies cannot name a prefix list, so weight downloads are allowed to these.
+        self.s3_cidr_blocks: pulumi.Output[Sequence[str]] = s3.cidr_blocks
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoints",
             vpc_id=self.vpc.id,

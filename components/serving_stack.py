@@ -11,9 +11,15 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
-from components.cluster import SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
+from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
-from components.gateway import ENVOY_GATEWAY_NAMESPACE, ModelGateway, ModelGatewayArgs
+from components.gateway import (
+    AI_GATEWAY_NAMESPACE,
+    ENVOY_GATEWAY_NAMESPACE,
+    LISTENER_PORT,
+    ModelGateway,
+    ModelGatewayArgs,
+)
 from components.gateway_telemetry import GatewayTelemetry
 from components.gpu_pool import (
     GpuNodePool,
@@ -21,8 +27,13 @@ from components.gpu_pool import (
     NvidiaDevicePlugin,
     NvidiaDevicePluginArgs,
 )
-from components.monitoring import Monitoring, MonitoringArgs
+from components.monitoring import KEDA_NAMESPACE, Monitoring, MonitoringArgs
 from components.network import SovereignNetwork, SovereignNetworkArgs
+from components.network_policies import (
+    NetworkPolicies,
+    NetworkPoliciesArgs,
+    service_cluster_ip,
+)
 from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
@@ -205,6 +216,32 @@ class ServingStack(pulumi.ComponentResource):
                 models_namespace=MODELS_NAMESPACE,
             ),
             after(namespaces[GATEWAY_NAMESPACE]),
+        )
+
+        # After the releases that create the Envoy Gateway, AI Gateway and KEDA namespaces.
+        self.network_policies = NetworkPolicies(
+            f"{name}-netpol",
+            NetworkPoliciesArgs(
+                models_namespace=MODELS_NAMESPACE,
+                gateway_namespace=GATEWAY_NAMESPACE,
+                monitoring_namespace=MONITORING_NAMESPACE,
+                proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
+                ai_gateway_namespace=AI_GATEWAY_NAMESPACE,
+                keda_namespace=KEDA_NAMESPACE,
+                gateway_name=gateway.gateway_name,
+                listener_port=LISTENER_PORT,
+                internet_facing=spec.gateway.internet_facing,
+                vpc_cidr=spec.network.cidr,
+                api_server_ip=service_cluster_ip(SERVICE_CIDR),
+                s3_cidrs=self.network.s3_cidr_blocks,
+                models_reach_internet=any(
+                    source.startswith("hf://")
+                    for model in spec.models
+                    for source in (model.source, *([model.canary.source] if model.canary else []))
+                ),
+                proxies_reach_internet=spec.gateway.auth == "oidc",
+            ),
+            after(*namespaces.values(), self.gateway, self.monitoring),
         )
 
         self.endpoint = self.gateway.endpoint

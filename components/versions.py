@@ -91,6 +91,25 @@ def images() -> dict[str, ImagePin]:
     }
 
 
+@dataclass(frozen=True)
+class AddonPin:
+    """An EKS add-on's pinned version and the configuration values the stack gives it."""
+
+    name: str
+    version: str
+    configuration: dict[str, str]
+
+
+def eks_addon(name: str) -> AddonPin:
+    """The pinned EKS add-on ``name`` (a KeyError names a row missing from versions.yaml)."""
+    row = _table()["eks_addons"][name]
+    return AddonPin(
+        name=name,
+        version=str(row["version"]),
+        configuration={str(k): str(v) for k, v in row.get("configuration", {}).items()},
+    )
+
+
 def kubernetes_version() -> str:
     """The EKS Kubernetes version new stacks pin."""
     return str(_table()["apis"]["kubernetes"]["version"])

@@ -20,6 +20,7 @@ from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
+from tests.policy_cases_network import NETWORK_CASES
 from tests.policy_cases_placeholders import (
     PLACEHOLDER_CASES,
     PLACEHOLDER_VARIANTS,
@@ -39,6 +40,7 @@ CASES = {
     **MODEL_FIT_CASES,
     **PLACEHOLDER_CASES,
     **ENFORCEMENT_CASES,
+    **NETWORK_CASES,
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS}
 runner = CliRunner()

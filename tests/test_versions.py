@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLE = yaml.safe_load(versions.VERSIONS_FILE.read_text(encoding="utf-8"))
 ROWS = [
     (section, key, row)
-    for section in ("charts", "images", "apis")
+    for section in ("charts", "images", "apis", "eks_addons")
     for key, row in TABLE[section].items()
 ]
 
@@ -35,6 +35,13 @@ def test_chart_versions_match_their_release_tags() -> None:
     for pin in versions.charts().values():
         tag = TABLE["charts"][pin.key]["source"]["tag"]
         assert tag.endswith(pin.version.removeprefix("v")), pin.key
+
+
+def test_eks_addon_versions_are_builds_of_their_upstream_tags() -> None:
+    for name, row in TABLE["eks_addons"].items():
+        pin = versions.eks_addon(name)
+        assert row["source"]["tag"] == row["upstream"], name
+        assert re.fullmatch(rf"{re.escape(row['upstream'])}-eksbuild\.[0-9]+", pin.version), name
 
 
 def test_the_default_vllm_image_is_the_pinned_release() -> None:

@@ -31,16 +31,19 @@ test_sec_008_privilege_escalation_denied if {
 }
 
 test_sec_008_host_network_daemonset_denied if {
-	daemonset := kit.resource(
-		"kubernetes:apps/v1:DaemonSet",
-		"exporter",
-		{"spec": {"template": {"spec": object.union(_pod_spec, {"hostNetwork": true})}}},
-	)
+	# In the namespace the compliant stack isolates (SEC-020, SEC-024): the DaemonSet runs vLLM.
+	daemonset := kit.resource("kubernetes:apps/v1:DaemonSet", "exporter", {
+		"metadata": {"namespace": "serving"},
+		"spec": {"template": {"spec": object.union(_pod_spec, {"hostNetwork": true})}},
+	})
 	kit.only_on(_deny(_inventory({"daemonset": daemonset})), "SEC-008", {daemonset.urn})
 }
 
 test_sec_008_host_pid_pod_denied if {
-	pod := kit.resource("kubernetes:core/v1:Pod", "debug", {"spec": object.union(_pod_spec, {"hostPID": true})})
+	pod := kit.resource("kubernetes:core/v1:Pod", "debug", {
+		"metadata": {"namespace": "serving"},
+		"spec": object.union(_pod_spec, {"hostPID": true}),
+	})
 	denies := _deny(_inventory({"pod": pod}))
 	kit.only_on(denies, "SEC-008", {pod.urn})
 	{v.path | some v in denies} == {"spec.hostPID"}

@@ -110,6 +110,19 @@ _compliant := {
 	"gateway": _gateway,
 	"security_policy": _security_policy,
 	"key": kit.resource("aws:kms/key:Key", "key", {"enableKeyRotation": true}),
+	# SEC-022: the VPC CNI enforces NetworkPolicies; SEC-020/SEC-024: the model server's
+	# namespace denies ingress and egress by default.
+	"vpc_cni": kit.with_fields(
+		kit.resource("aws:eks/addon:Addon", "vpc-cni", {
+			"addonName": "vpc-cni", "addonVersion": "v1.23.0-eksbuild.1",
+			"configurationValues": "{\"enableNetworkPolicy\": \"true\"}", "clusterName": data.lib.inventory.unknown_value,
+		}),
+		{"deps": {"clusterName": [kit.urn("aws:eks/cluster:Cluster", "cluster")]}},
+	),
+	"default_deny": kit.resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "serving-default-deny", {
+		"metadata": {"name": "default-deny", "namespace": "serving"},
+		"spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+	}),
 }
 
 _resources(overrides) := [res |

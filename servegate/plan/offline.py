@@ -220,6 +220,12 @@ class _EchoMocks(mocks.Mocks):
             )
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             outputs.setdefault("url", f"oidc.eks.example/id/{args.name}")
+        if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and (
+            outputs.get("vpcEndpointType") == "Gateway"
+        ):
+            # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
+            # documentation block (RFC 5737) outside every VPC stands in for them.
+            outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
         if args.typ == "aws:eks/nodeGroup:NodeGroup":
             outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         return f"{args.name}-id", outputs

@@ -41,6 +41,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("url", "oidc.eks.example/id/X")
         if args.typ == "aws:s3/bucket:Bucket":
             outputs.setdefault("bucket", f"{args.name}-bucket")
+        if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and (
+            outputs.get("vpcEndpointType") == "Gateway"
+        ):
+            # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
+            # documentation block (RFC 5737) outside every VPC stands in for them.
+            outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
         if args.typ == "aws:eks/nodeGroup:NodeGroup":
             outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
