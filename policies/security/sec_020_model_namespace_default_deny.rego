@@ -15,7 +15,7 @@ import rego.v1
 #   area: security
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   parameters: []
 #   remediation: Add a default-deny NetworkPolicy to the model server's namespace (podSelector {},
 #     policyTypes [Ingress, Egress], no rules), as components/network_policies.py does for every

@@ -16,7 +16,7 @@ import rego.v1
 #   area: security
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   parameters: ["network_policy.model_server_ingress_sources"]
 #   remediation: Narrow the NetworkPolicy's ingress rule to peers that name the source's namespace
 #     (namespaceSelector matchLabels kubernetes.io/metadata.name) and its pods (podSelector with at

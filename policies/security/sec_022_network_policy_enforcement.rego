@@ -15,7 +15,7 @@ import rego.v1
 #   area: security
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   parameters: ["network_policy.vpc_cni", "network_policy.enforcing_cni_charts"]
 #   remediation: Set enableNetworkPolicy to "true" in the configuration values of the cluster's
 #     vpc-cni add-on, at version 1.14 or later (components/cluster.py pins both from

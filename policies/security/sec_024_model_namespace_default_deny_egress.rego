@@ -15,7 +15,7 @@ import rego.v1
 #   area: security
 #   severity: medium
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   parameters: []
 #   remediation: Add a default-deny NetworkPolicy to the model server's namespace (podSelector {},
 #     policyTypes [Ingress, Egress], no rules) and allow DNS and the weight download (the S3
