@@ -61,6 +61,8 @@ _compliant := {
 	"trail": _with(_resource(_trail_type, "trail", {
 		"isMultiRegionTrail": true, "enableLogFileValidation": true,
 		"kmsKeyId": inv.unknown_value, "s3BucketName": inv.unknown_value,
+		# AUD-011: data events on every bucket's objects (reads and writes).
+		"advancedEventSelectors": [{"fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::S3::Object"]}]}],
 	}), {"deps": {"s3BucketName": [_bucket.urn]}}),
 	"bucket": _bucket,
 	"versioning": _on_bucket("aws:s3/bucketVersioning:BucketVersioning", "audit-versioning", {"versioningConfiguration": {"status": "Enabled"}}),

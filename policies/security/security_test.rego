@@ -104,6 +104,8 @@ _compliant := {
 	}),
 	"gateway": _gateway,
 	"security_policy": _security_policy,
+	# SEC-040: the Secret the API-key auth checks, with its (secret) keys.
+	"api_keys": _resource("kubernetes:core/v1:Secret", "gateway-api-keys", {"metadata": {"name": "gateway-api-keys", "namespace": "gateway"}, "stringData": "[secret]"}),
 	"key": _resource("aws:kms/key:Key", "key", {"enableKeyRotation": true}),
 }
 
@@ -385,7 +387,9 @@ test_sec_010_policy_without_authentication_denied if {
 
 test_sec_010_policy_in_another_namespace_denied if {
 	policy := _with_props(_security_policy, {"metadata": {"name": "gateway-auth", "namespace": "serving"}})
-	_only(_deny(_inventory({"security_policy": policy})), "SEC-010", {_gateway.urn})
+	# Its credential Secret moves with it (SEC-040 resolves the reference in the policy's namespace).
+	keys := _with_props(_compliant.api_keys, {"metadata": {"name": "gateway-api-keys", "namespace": "serving"}})
+	_only(_deny(_inventory({"security_policy": policy, "api_keys": keys})), "SEC-010", {_gateway.urn})
 }
 
 # -- SEC-011 -----------------------------------------------------------------------------------
