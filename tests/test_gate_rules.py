@@ -25,6 +25,7 @@ from tests.policy_cases_placeholders import (
     without_placeholders,
 )
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
+from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
@@ -37,8 +38,9 @@ CASES = {
     **AUTOSCALING_CASES,
     **MODEL_FIT_CASES,
     **PLACEHOLDER_CASES,
+    **SECRETS_CASES,
 }
-VARIANTS = {**PLACEHOLDER_VARIANTS}
+VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS}
 runner = CliRunner()
 
 
