@@ -34,9 +34,9 @@ _sec041_env_value_set(var) if data.lib.inventory.is_set(object.get(var, ["valueF
 _sec041_redis_server(container) if {
 	image := object.get(container, "image", "")
 	is_string(image)
-	repository := split(split(image, "@")[0], ":")[0]
-	parts := split(repository, "/")
-	parts[count(parts) - 1] == "redis"
+	# The last path segment without its tag (a registry host may carry a port).
+	parts := split(split(image, "@")[0], "/")
+	split(parts[count(parts) - 1], ":")[0] == "redis"
 	not _sec041_runs_cli(container)
 }
 
@@ -84,11 +84,8 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.inventory.workload_pod_specs
-	some field in ["containers", "initContainers"]
-	containers := object.get(spec, field, [])
-	is_array(containers)
-	some i, container in containers
+	some [res, spec, base] in data.lib.workloads.pods
+	some [field, i, container] in data.lib.workloads.containers(spec)
 	_sec041_redis_server(container)
 	not _sec041_requires_auth(container)
 	v := data.lib.inventory.violation(

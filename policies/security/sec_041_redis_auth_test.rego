@@ -92,6 +92,14 @@ test_sec_041_a_redis_init_container_is_judged if {
 	_t041_fired([redis]) == {[redis.urn, "spec.template.spec.initContainers.0.args"]}
 }
 
+test_sec_041_a_bare_pod_with_an_ephemeral_redis_is_judged if {
+	pod := _t041_resource("kubernetes:core/v1:Pod", "debug", {"spec": {
+		"containers": [{"name": "app", "image": "example/app:1"}],
+		"ephemeralContainers": [_t041_container("registry.example:5000/redis:8.2", null, null)],
+	}})
+	_t041_fired([pod]) == {[pod.urn, "spec.ephemeralContainers.0.args"]}
+}
+
 test_sec_041_the_redis_cli_is_not_a_server if {
 	client := _t041_deployment([_t041_container("redis:8.2", ["redis-cli"], ["-h", "redis", "ping"])])
 	count(_t041_fired([client])) == 0
