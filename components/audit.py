@@ -207,6 +207,7 @@ class AuditTrail(pulumi.ComponentResource):
             enable_logging=True,
             cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn}:*"),
             cloud_watch_logs_role_arn=delivery_role.arn,
+            advanced_event_selectors=self.bucket.arn.apply(audit_bucket_event_selectors),
             tags={"Name": trail_name},
             # CloudTrail checks bucket access and log delivery when the trail is created.
             opts=pulumi.ResourceOptions.merge(
@@ -222,6 +223,45 @@ class AuditTrail(pulumi.ComponentResource):
                 "kms_key_arn": self.kms_key.arn,
             }
         )
+
+
+def audit_bucket_event_selectors(
+    bucket_arn: str,
+) -> list[aws.cloudtrail.TrailAdvancedEventSelectorArgs]:
+    """The trail's advanced event selectors: every management event, as before, plus data
+    events recording who read, deleted or changed the retention of an object in the audit
+    bucket itself.
+
+    The trail's own deliveries are ``PutObject`` writes into that bucket; logging them would
+    deliver a record of each delivery, forever. Writes other than ``PutObject`` (deletes,
+    retention and legal-hold changes, copies, multipart uploads) are logged; new objects are
+    already covered by versioning and object lock.
+    """
+    field = aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs
+    objects = [
+        field(field="eventCategory", equals=["Data"]),
+        field(field="resources.type", equals=["AWS::S3::Object"]),
+        field(field="resources.ARN", starts_withs=[f"{bucket_arn}/"]),
+    ]
+    selector = aws.cloudtrail.TrailAdvancedEventSelectorArgs
+    return [
+        selector(
+            name="Management events",
+            field_selectors=[field(field="eventCategory", equals=["Management"])],
+        ),
+        selector(
+            name="Audit bucket reads",
+            field_selectors=[*objects, field(field="readOnly", equals=["true"])],
+        ),
+        selector(
+            name="Audit bucket deletes and retention changes",
+            field_selectors=[
+                *objects,
+                field(field="readOnly", equals=["false"]),
+                field(field="eventName", not_equals=["PutObject"]),
+            ],
+        ),
+    ]
 
 
 def _key_policy(region: str, account: str, trail_arn: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,7 +39,9 @@ KNOWN_KEYS = (
     "enforcement",
 )
 # Secret config read by the components themselves (never part of the spec or any report).
-SECRET_KEYS = ("gatewayApiKeys",)
+# The gateway's API keys, a JSON object of client id -> key (apiKeys.source pulumi-config).
+API_KEYS_CONFIG = "gatewayApiKeys"
+SECRET_KEYS = (API_KEYS_CONFIG,)
 # `llm-serving:enforcement`: whether the program judges each resource and the whole stack
 # itself (servegate.enforcement). "off" is the only way to switch it off, and AUD-012 reports it.
 ENFORCEMENT_KEY = "enforcement"
@@ -345,6 +347,26 @@ class RateLimitSpec(_Spec):
     tokens_per_minute: int = Field(default=200_000, ge=1)
 
 
+# A client id: the Secret key Envoy Gateway forwards in the client-id header.
+CLIENT_ID = r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$"
+
+
+class ApiKeysSpec(_Spec):
+    """Where the gateway's API keys come from."""
+
+    source: Literal["secrets-manager", "pulumi-config"] = Field(
+        description=(
+            "secrets-manager: one AWS Secrets Manager secret per client in the stack's region, "
+            "synced into the cluster by External Secrets Operator; pulumi-config: the secret "
+            "config llm-serving:gatewayApiKeys (pulumi config set --secret)."
+        )
+    )
+    clients: list[Annotated[str, Field(pattern=CLIENT_ID, max_length=63)]] = Field(
+        default_factory=list,
+        description="Client ids (secrets-manager only; pulumi-config takes them from its JSON).",
+    )
+
+
 class GatewaySpec(_Spec):
     """The one OpenAI-compatible entry point."""
 
@@ -355,6 +377,7 @@ class GatewaySpec(_Spec):
     oidc_issuer: str | None = None
     tls_secret_name: str = Field(default="gateway-tls", pattern=_NAME)
     rate_limit: RateLimitSpec = Field(default_factory=RateLimitSpec)
+    api_keys: ApiKeysSpec | None = None
 
 
 class MonitoringSpec(_Spec):
@@ -518,7 +541,53 @@ def _class_names(base: type[BaseModel]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _cross_field_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+def _api_key_problems(spec: StackSpec, secrets_set: Collection[str]) -> Iterator[ConfigProblem]:
+    """``auth: api-key`` needs a key source: a gateway nobody can call, or one whose Secret
+    somebody fills by hand outside any review, is not a deployable gateway."""
+    gateway, key = spec.gateway, f"{PROJECT}:gateway.apiKeys"
+    if gateway.auth != "api-key":
+        return
+    keys = gateway.api_keys
+    if keys is None:
+        yield ConfigProblem(
+            key=key,
+            message=(
+                "is required when gateway.auth is api-key (source: secrets-manager with "
+                f"clients, or source: pulumi-config with {PROJECT}:{API_KEYS_CONFIG} set by "
+                "pulumi config set --secret)"
+            ),
+        )
+    elif keys.source == "secrets-manager":
+        if not keys.clients:
+            yield ConfigProblem(
+                key=f"{key}.clients",
+                message="needs at least one client id when source is secrets-manager",
+            )
+        elif len(set(keys.clients)) != len(keys.clients):
+            yield ConfigProblem(key=f"{key}.clients", message="lists a client id twice")
+    else:
+        if keys.clients:
+            yield ConfigProblem(
+                key=f"{key}.clients",
+                message=(
+                    "is for secrets-manager; pulumi-config takes the clients from "
+                    f"{PROJECT}:{API_KEYS_CONFIG}"
+                ),
+            )
+        if API_KEYS_CONFIG not in secrets_set:
+            yield ConfigProblem(
+                key=f"{PROJECT}:{API_KEYS_CONFIG}",
+                message=(
+                    "is required when gateway.apiKeys.source is pulumi-config: "
+                    f'pulumi config set --secret {API_KEYS_CONFIG} \'{{"client-id": "<key>"}}\''
+                ),
+            )
+
+
+def _cross_field_problems(
+    spec: StackSpec, secrets_set: Collection[str] = ()
+) -> Iterator[ConfigProblem]:
+    yield from _api_key_problems(spec, secrets_set)
     known_zones = catalog.zones()
     zone = spec.residency.zone
     if zone not in known_zones:
@@ -630,10 +699,13 @@ def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None)
     """Validate a stack's ``config:`` mapping (keys ``aws:region``, ``llm-serving:*``)."""
     problems: list[ConfigProblem] = []
     values: dict[str, Any] = {"stack": stack}
+    secrets_set: set[str] = set()
     for full_key, value in config.items():
         namespace, _, key = str(full_key).partition(":")
         if namespace == PROJECT:
             if key in SECRET_KEYS:
+                # Only whether it is set: the components read the value themselves.
+                secrets_set.add(key)
                 continue
             if key not in KNOWN_KEYS:
                 problems.append(
@@ -659,7 +731,7 @@ def parse_spec(stack: str, config: Mapping[str, Any], source: str | None = None)
             [ConfigProblem(key=_key(tuple(e["loc"])), message=_describe(e)) for e in exc.errors()],
             source,
         ) from None
-    problems = list(_cross_field_problems(spec))
+    problems = list(_cross_field_problems(spec, secrets_set))
     if problems:
         raise ConfigError(problems, source)
     return spec

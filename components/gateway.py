@@ -7,8 +7,6 @@ that header) sends each request to its model's stable Service, or to its canary 
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,14 +39,19 @@ AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 LISTENER_PORT = 443
 
-API_KEYS_CONFIG = "gatewayApiKeys"
 CLIENT_ID_HEADER = "x-servegate-client"
 MODEL_HEADER = "x-ai-eg-model"
 AI_GATEWAY_METADATA = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
 # Streaming generations run long; Envoy AI Gateway's 60 s default would cut them off.
 REQUEST_TIMEOUT = "300s"
-_CLIENT_ID = re.compile(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
+# The rate-limit Redis's password: one Secret of this name in the Redis's namespace and one
+# in Envoy Gateway's (where the rate-limit service runs), with the same value.
+REDIS_AUTH_SECRET = "ratelimit-redis-auth"
+REDIS_AUTH_KEY = "password"
+REDIS_PORT = 6379
+# The redis image's "redis" user; the emptyDir it writes to is writable by any user.
+REDIS_UID = 999
 
 # What the access log records: who asked which model, the outcome and its cost; never a
 # request or response body, and never the credential header.
@@ -85,43 +88,40 @@ class ModelGatewayArgs:
     """Namespace of the Gateway, its policies, route and backends."""
     models_namespace: str
     """Namespace of the models' Services."""
-    rate_limit_redis_url: str | None = None
-    """``host:port`` of the Redis behind global rate limits; None runs one in ``namespace``."""
+    api_keys_secret: str | None = None
+    """The Secret of client id -> ``Bearer <key>`` (components.api_keys); api-key auth needs it."""
 
 
-def api_keys_from_config() -> Output[dict[str, str]] | None:
-    """Client id -> API key from the secret config ``llm-serving:gatewayApiKeys``, if set.
+def redis_auth_env(secret: str) -> list[dict[str, Any]]:
+    """The rate-limit service's Redis password (envoyproxy/ratelimit reads ``REDIS_AUTH``).
 
-    The value is a JSON object set with ``pulumi config set --secret``; a malformed one is a
-    one-line ConfigError naming the key and never echoing a key.
+    Envoy Gateway v1.8's ``RateLimitRedisSettings`` has only ``url`` and ``tls``; the
+    password reaches the service as an env var of ``rateLimitDeployment.container``.
     """
-    key = f"{PROJECT}:{API_KEYS_CONFIG}"
-    text = pulumi.runtime.config.get_config(key)
-    if text is None:
-        return None
-    if not pulumi.runtime.config.is_config_secret(key):
-        raise problem(key, "must be a secret (pulumi config set --secret)")
-    try:
-        raw = json.loads(text) if isinstance(text, str) else text
-    except json.JSONDecodeError:
-        raw = None
-    if not isinstance(raw, dict) or not raw:
-        raise problem(key, "must be a non-empty JSON object of client id -> API key")
-    for client, value in raw.items():
-        if not _CLIENT_ID.match(str(client)):
-            raise problem(key, f"client id {client!r} must be lower-case letters, digits, -_.")
-        if not isinstance(value, str) or len(value) < 32:
-            raise problem(key, f"the key of client {client!r} must be a string of 32+ characters")
-    return Output.secret({str(client): str(value) for client, value in raw.items()})
+    return [
+        {
+            "name": "REDIS_AUTH",
+            "valueFrom": {"secretKeyRef": {"name": secret, "key": REDIS_AUTH_KEY}},
+        }
+    ]
 
 
-def gateway_helm_values(registry: RegistrySpec, redis_url: Input[str]) -> dict[str, Any]:
+def gateway_helm_values(
+    registry: RegistrySpec, redis_url: Input[str], redis_auth_secret: str
+) -> dict[str, Any]:
     """Envoy Gateway values: the AI Gateway extension, Backend API and Redis-backed limits."""
     values: dict[str, Any] = {
         "config": {
             "envoyGateway": {
                 "gateway": {"controllerName": CONTROLLER_NAME},
-                "provider": {"type": "Kubernetes"},
+                "provider": {
+                    "type": "Kubernetes",
+                    "kubernetes": {
+                        "rateLimitDeployment": {
+                            "container": {"env": redis_auth_env(redis_auth_secret)}
+                        }
+                    },
+                },
                 "logging": {"level": {"default": "info"}},
                 "extensionApis": {"enableEnvoyPatchPolicy": True, "enableBackend": True},
                 "extensionManager": {
@@ -262,21 +262,25 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
         gateway = args.gateway
         if gateway.auth == "oidc" and not gateway.oidc_issuer:
             raise problem(f"{PROJECT}:gateway.oidcIssuer", "is required when gateway.auth is oidc")
-        api_keys = api_keys_from_config() if gateway.auth == "api-key" else None
+        if gateway.auth == "api-key" and args.api_keys_secret is None:
+            raise problem(f"{PROJECT}:gateway.apiKeys", "is required when gateway.auth is api-key")
         super().__init__("servegate:index:ModelGateway", name, None, opts)
         self.declared = []
         self._gateway, self._registry = gateway, args.registry
         self._namespace, self._models_namespace = args.namespace, args.models_namespace
         labels = k8s_labels.gateway()
 
-        redis_url = args.rate_limit_redis_url or self._redis(name)
+        redis_url = self._redis(name)
         eg = self._release(
             f"{name}-envoy-gateway",
             "eg",
             ENVOY_GATEWAY,
             ENVOY_GATEWAY_NAMESPACE,
-            gateway_helm_values(args.registry, redis_url),
+            gateway_helm_values(args.registry, redis_url, REDIS_AUTH_SECRET),
         )
+        # The rate-limit service runs in Envoy Gateway's namespace and reads the password
+        # from a Secret there (env valueFrom needs the pod's own namespace).
+        self._redis_auth_secret(name, "ratelimit", ENVOY_GATEWAY_NAMESPACE, [eg])
         # CRDs only: nothing to wait on, so no atomic rollback either.
         crds = self._release(
             f"{name}-ai-gateway-crds", "aieg-crd", AI_GATEWAY_CRDS, AI_GATEWAY_NAMESPACE, None
@@ -362,7 +366,7 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             "auth",
             EG_API,
             "SecurityPolicy",
-            {"targetRefs": [_gateway_ref(gateway_name)], **self._auth(name, labels, api_keys)},
+            {"targetRefs": [_gateway_ref(gateway_name)], **self._auth(args.api_keys_secret)},
         )
         custom(
             "rate-limit",
@@ -420,10 +424,8 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
     def _metadata(self, name: str, labels: dict[str, str]) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=self._namespace, labels=labels)
 
-    def _auth(
-        self, name: str, labels: dict[str, str], api_keys: Output[dict[str, str]] | None
-    ) -> dict[str, Any]:
-        """SecurityPolicy body: JWT from the OIDC issuer, else API keys from a Secret."""
+    def _auth(self, api_keys_secret: str | None) -> dict[str, Any]:
+        """SecurityPolicy body: JWT from the OIDC issuer, else API keys from their Secret."""
         gateway = self._gateway
         if gateway.auth == "oidc" and gateway.oidc_issuer:
             issuer = gateway.oidc_issuer.rstrip("/")
@@ -440,54 +442,15 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                     ]
                 }
             }
-        secret = self._api_key_secret(name, labels, api_keys)
         return {
             "apiKeyAuth": {
-                "credentialRefs": [{"group": "", "kind": "Secret", "name": secret}],
+                "credentialRefs": [{"group": "", "kind": "Secret", "name": api_keys_secret}],
                 "extractFrom": [{"headers": ["authorization"]}],
                 "forwardClientIDHeader": CLIENT_ID_HEADER,
                 # The key never reaches the model servers.
                 "sanitize": True,
             }
         }
-
-    def _api_key_secret(
-        self, name: str, labels: dict[str, str], api_keys: Output[dict[str, str]] | None
-    ) -> str:
-        """The Opaque Secret of client id -> credential the SecurityPolicy checks.
-
-        OpenAI clients send ``Authorization: Bearer <key>`` and the whole header value is
-        compared, so each credential is stored with that prefix. Without configured keys the
-        Secret holds one random placeholder nobody knows: the gateway fails closed until an
-        operator sets ``llm-serving:gatewayApiKeys`` (or rotates the Secret in the cluster,
-        which Pulumi then leaves alone).
-        """
-        secret_name = f"{name}-api-keys"
-        if api_keys is None:
-            data: Input[Mapping[str, str]] = Output.secret(
-                {"rotate-me": f"Bearer {secrets.token_urlsafe(48)}"}
-            )
-            options = ResourceOptions(parent=self, ignore_changes=["stringData"])
-            annotations = {"servegate.io/rotate": "placeholder key; set llm-serving:gatewayApiKeys"}
-        else:
-            data = api_keys.apply(lambda keys: {c: f"Bearer {k}" for c, k in keys.items()})
-            options = ResourceOptions(parent=self)
-            annotations = {}
-        self._own(
-            k8s.core.v1.Secret(
-                f"{name}-api-keys",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=secret_name,
-                    namespace=self._namespace,
-                    labels=labels,
-                    annotations=annotations,
-                ),
-                type="Opaque",
-                string_data=data,
-                opts=options,
-            )
-        )
-        return secret_name
 
     def _rule(
         self,
@@ -576,8 +539,39 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
         )
         return backend
 
+    def _redis_auth_secret(
+        self, name: str, suffix: str, namespace: str, after: Sequence[pulumi.Resource] = ()
+    ) -> None:
+        """The Redis password Secret in ``namespace``.
+
+        Generated once: later runs leave the deployed value alone (ignore_changes), so the
+        Redis and the rate-limit service keep agreeing; rotate by deleting both Secrets.
+        """
+        self._own(
+            k8s.core.v1.Secret(
+                f"{name}-redis-auth-{suffix}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=REDIS_AUTH_SECRET,
+                    namespace=namespace,
+                    labels=k8s_labels.common(k8s_labels.GATEWAY_APP),
+                ),
+                type="Opaque",
+                string_data={REDIS_AUTH_KEY: self._redis_password},
+                opts=ResourceOptions(
+                    parent=self, depends_on=list(after), ignore_changes=["stringData"]
+                ),
+            )
+        )
+
     def _redis(self, name: str) -> str:
-        """A single in-cluster Redis for rate-limit counters (losing them only resets budgets)."""
+        """A single in-cluster Redis for rate-limit counters (losing them only resets budgets).
+
+        It requires the password of :data:`REDIS_AUTH_SECRET`, runs as the image's non-root
+        user with a read-only root filesystem (its working directory is an emptyDir), and
+        reports ready only when an authenticated PING answers.
+        """
+        self._redis_password: Output[str] = Output.secret(secrets.token_urlsafe(32))
+        self._redis_auth_secret(name, "redis", self._namespace)
         # Not labelled with the gateway role: it is not on the request path (limits fail open).
         selector = {
             **k8s_labels.common(k8s_labels.GATEWAY_APP),
@@ -585,6 +579,15 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
         }
         redis_labels = selector
         service_name = f"{name}-ratelimit-redis"
+        password = k8s.core.v1.EnvVarSourceArgs(
+            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                name=REDIS_AUTH_SECRET, key=REDIS_AUTH_KEY
+            )
+        )
+        # redis-cli reads REDISCLI_AUTH, so the probe never puts the password on a command line.
+        ping = k8s.core.v1.ExecActionArgs(
+            command=["sh", "-c", "redis-cli -h 127.0.0.1 ping | grep -q PONG"]
+        )
         self._own(
             k8s.apps.v1.Deployment(
                 f"{name}-ratelimit-redis",
@@ -598,7 +601,7 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                             automount_service_account_token=False,
                             security_context=k8s.core.v1.PodSecurityContextArgs(
                                 run_as_non_root=True,
-                                run_as_user=999,
+                                run_as_user=REDIS_UID,
                                 seccomp_profile=k8s.core.v1.SeccompProfileArgs(
                                     type="RuntimeDefault"
                                 ),
@@ -607,20 +610,37 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                 k8s.core.v1.ContainerArgs(
                                     name="redis",
                                     image=self._registry.image(REDIS_IMAGE.reference),
+                                    # The password comes from the environment, never the spec.
                                     # Counters only: no persistence, bounded memory.
+                                    command=["sh", "-c"],
                                     args=[
-                                        "--save",
-                                        "",
-                                        "--appendonly",
-                                        "no",
-                                        "--maxmemory",
-                                        "200mb",
+                                        'exec redis-server --requirepass "$REDIS_PASSWORD" '
+                                        "--save '' --appendonly no --maxmemory 200mb "
+                                        "--dir /data"
+                                    ],
+                                    env=[
+                                        k8s.core.v1.EnvVarArgs(
+                                            name="REDIS_PASSWORD", value_from=password
+                                        ),
+                                        k8s.core.v1.EnvVarArgs(
+                                            name="REDISCLI_AUTH", value_from=password
+                                        ),
                                     ],
                                     ports=[
                                         k8s.core.v1.ContainerPortArgs(
-                                            name="redis", container_port=6379
+                                            name="redis", container_port=REDIS_PORT
                                         )
                                     ],
+                                    readiness_probe=k8s.core.v1.ProbeArgs(
+                                        exec_=ping, period_seconds=10, timeout_seconds=2
+                                    ),
+                                    liveness_probe=k8s.core.v1.ProbeArgs(
+                                        exec_=ping,
+                                        initial_delay_seconds=10,
+                                        period_seconds=20,
+                                        timeout_seconds=2,
+                                        failure_threshold=3,
+                                    ),
                                     resources=k8s.core.v1.ResourceRequirementsArgs(
                                         requests={"cpu": "100m", "memory": "256Mi"},
                                         limits={"memory": "256Mi"},
@@ -629,7 +649,22 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                         privileged=False,
                                         allow_privilege_escalation=False,
                                         read_only_root_filesystem=True,
+                                        run_as_non_root=True,
                                         capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                                        seccomp_profile=k8s.core.v1.SeccompProfileArgs(
+                                            type="RuntimeDefault"
+                                        ),
+                                    ),
+                                    volume_mounts=[
+                                        k8s.core.v1.VolumeMountArgs(name="data", mount_path="/data")
+                                    ],
+                                )
+                            ],
+                            volumes=[
+                                k8s.core.v1.VolumeArgs(
+                                    name="data",
+                                    empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                                        size_limit="64Mi"
                                     ),
                                 )
                             ],
@@ -647,10 +682,12 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                     type="ClusterIP",
                     selector=selector,
                     ports=[
-                        k8s.core.v1.ServicePortArgs(name="redis", port=6379, target_port="redis")
+                        k8s.core.v1.ServicePortArgs(
+                            name="redis", port=REDIS_PORT, target_port="redis"
+                        )
                     ],
                 ),
                 opts=ResourceOptions(parent=self),
             )
         )
-        return f"{service_name}.{self._namespace}.svc.cluster.local:6379"
+        return f"{service_name}.{self._namespace}.svc.cluster.local:{REDIS_PORT}"

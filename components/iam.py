@@ -168,3 +168,30 @@ def cluster_autoscaler_policy(region: str, account: str, cluster_name: str) -> s
             },
         ]
     )
+
+
+def secrets_reader_policy(region: str, secret_arns: Sequence[str], kms_key_arn: str) -> str:
+    """Read exactly ``secret_arns`` and decrypt them with their key, through Secrets Manager only.
+
+    ``kms:ViaService`` keeps the decrypt grant from working on anything but Secrets Manager
+    calls in the region, so the role cannot use the key directly on other ciphertext.
+    """
+    return document(
+        [
+            {
+                "Sid": "ReadApiKeySecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": sorted(secret_arns),
+            },
+            {
+                "Sid": "DecryptApiKeySecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                },
+            },
+        ]
+    )

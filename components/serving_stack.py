@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
@@ -206,6 +207,26 @@ class ServingStack(pulumi.ComponentResource):
             )
             for model in spec.models
         ]
+        gateway_deps: list[pulumi.Resource] = [namespaces[GATEWAY_NAMESPACE]]
+        api_keys_secret = None
+        if spec.gateway.auth == "api-key" and spec.gateway.api_keys is not None:
+            self.api_keys = GatewayApiKeys(
+                f"{gateway.gateway_name}-api-keys",
+                GatewayApiKeysArgs(
+                    source=spec.gateway.api_keys,
+                    stack=spec.stack,
+                    region=spec.region,
+                    namespace=GATEWAY_NAMESPACE,
+                    secret_name=f"{gateway.gateway_name}-api-keys",
+                    registry=spec.registry,
+                    kms_key_arn=self.cluster.kms_key.arn,
+                    oidc_provider_arn=self.cluster.oidc_provider_arn,
+                    oidc_provider_url=self.cluster.oidc_provider_url,
+                ),
+                after(namespaces[GATEWAY_NAMESPACE]),
+            )
+            api_keys_secret = self.api_keys.secret_name
+            gateway_deps.append(self.api_keys)
         self.gateway = ModelGateway(
             gateway.gateway_name,
             ModelGatewayArgs(
@@ -214,8 +235,9 @@ class ServingStack(pulumi.ComponentResource):
                 models=self.models,
                 namespace=GATEWAY_NAMESPACE,
                 models_namespace=MODELS_NAMESPACE,
+                api_keys_secret=api_keys_secret,
             ),
-            after(namespaces[GATEWAY_NAMESPACE]),
+            after(*gateway_deps),
         )
 
         # After the releases that create the Envoy Gateway, AI Gateway and KEDA namespaces.

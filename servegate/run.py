@@ -18,6 +18,8 @@ from components.config import (
     ENFORCEMENT_ON,
     PROJECT,
     SECRET_KEYS,
+    ConfigError,
+    ConfigProblem,
     StackSpec,
     enforcement_setting,
     read_stack_config,
@@ -111,13 +113,28 @@ def offline_config(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     run does not have: they are left out and the program takes its no-value path. Keys that
     are secret by definition (``SECRET_KEYS``) stay secret even when given in plain text.
     """
-    usable = {
-        key: value
-        for key, value in config.items()
-        if not (isinstance(value, dict) and set(value) == {"secure"})
-    }
+    for key in SECRET_KEYS:
+        if _encrypted(config.get(f"{PROJECT}:{key}")):
+            # Leaving it out would run the program without its key source: fail closed.
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        key=f"{PROJECT}:{key}",
+                        message=(
+                            "is encrypted and the offline run cannot decrypt it; gate a "
+                            "`pulumi preview --json --show-sames` with servegate check, or "
+                            "run servegate up"
+                        ),
+                    )
+                ]
+            )
+    usable = {key: value for key, value in config.items() if not _encrypted(value)}
     secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS if f"{PROJECT}:{key}" in usable]
     return usable, secret_keys
+
+
+def _encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
 
 
 def offline_inventory(

@@ -27,6 +27,7 @@ from tests.policy_cases_placeholders import (
     without_placeholders,
 )
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
+from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
@@ -41,8 +42,9 @@ CASES = {
     **PLACEHOLDER_CASES,
     **ENFORCEMENT_CASES,
     **NETWORK_CASES,
+    **SECRETS_CASES,
 }
-VARIANTS = {**PLACEHOLDER_VARIANTS}
+VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS}
 runner = CliRunner()
 
 

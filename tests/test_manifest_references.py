@@ -19,7 +19,13 @@ Key = tuple[str, str | None, str]  # kind, namespace, name
 
 
 def index(objects: list[Manifest]) -> dict[Key, Manifest]:
-    return {(m.kind, m.namespace, m.name): m for m in objects}
+    """Every object by kind, namespace and name, with the Secrets ExternalSecrets create."""
+    known = {(m.kind, m.namespace, m.name): m for m in objects}
+    for m in objects:
+        if m.kind == "ExternalSecret":
+            target = (m.body.get("spec") or {}).get("target", {}).get("name", m.name)
+            known[("Secret", m.namespace, target)] = m
+    return known
 
 
 def _ref(kind: str, manifest: Manifest, ref: dict[str, Any]) -> Key:
@@ -44,6 +50,14 @@ def references(manifest: Manifest) -> list[Key]:
         refs += [_ref(r["kind"], manifest, r) for r in spec.get("targetRefs", [])]
         api_keys = spec.get("apiKeyAuth", {}).get("credentialRefs", [])
         refs += [_ref(r.get("kind", "Secret"), manifest, r) for r in api_keys]
+    elif manifest.kind == "ExternalSecret":
+        store = spec["secretStoreRef"]
+        refs.append(_ref(store.get("kind", "SecretStore"), manifest, store))
+    elif manifest.kind == "SecretStore":
+        for provider in spec.get("provider", {}).values():
+            account = provider.get("auth", {}).get("jwt", {}).get("serviceAccountRef")
+            if account:
+                refs.append(_ref("ServiceAccount", manifest, account))
     elif manifest.kind == "ScaledObject":
         target = spec["scaleTargetRef"]
         refs.append(_ref(target.get("kind", "Deployment"), manifest, target))

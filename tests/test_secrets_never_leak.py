@@ -10,7 +10,9 @@ import json
 import shutil
 import string
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from typer.testing import CliRunner
 
 from components import catalog
 from servegate.cli.main import app
+from servegate.plan import offline
 from servegate.report import writer
 from tests import stacks
 
@@ -27,6 +30,9 @@ FORMATS = ",".join(writer.FORMATS)
 CONFIG_SECRET = "sk-canary-config-7f3a9c2e1b5d4f6a8e0c2b4d6f8a0c2e"
 K8S_SECRET = "sk-canary-k8s-5e7d9b1c3a5f7e9d1b3c5a7f9e1d3b5c"
 EXPORT_SECRET = "sk-live-9f8e7d"
+# How the Pulumi engine marks a secret value in what the SDK sends it.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def _outputs(project: Path) -> dict[Path, str]:
@@ -45,32 +51,68 @@ def _assert_absent(outputs: dict[Path, str], *values: str) -> None:
             assert encoded not in text, f"base64 of {value} leaked into {path}"
 
 
-def test_secret_config_reaches_the_program_but_no_output(project: Path) -> None:
+def _with_config_keys(project: Path, keys: dict[str, str]) -> None:
+    """prod-ca with its API keys from Pulumi secret config (gateway.apiKeys pulumi-config)."""
     path = project / "stacks" / "Pulumi.prod-ca.yaml"
-    document = yaml.safe_load(path.read_text())
-    document["config"]["llm-serving:gatewayApiKeys"] = json.dumps({"team-a": CONFIG_SECRET})
+    document = yaml.safe_load((catalog.PROJECT_ROOT / "stacks" / "Pulumi.prod-ca.yaml").read_text())
+    document["config"]["llm-serving:gateway"]["apiKeys"] = {"source": "pulumi-config"}
+    document["config"]["llm-serving:gatewayApiKeys"] = json.dumps(keys)
     path.write_text(yaml.safe_dump(document))
 
-    inventory = runner.invoke(app, ["-C", str(project), "inventory", "-s", "prod-ca"])
-    assert inventory.exit_code == 0, inventory.output
-    assert CONFIG_SECRET not in inventory.output
-    secrets = [
-        r
-        for r in json.loads(inventory.output)["resources"]
-        if r["type"] == "kubernetes:core/v1:Secret"
-    ]
-    # The configured keys were used (no placeholder annotation) and show as "[secret]".
-    assert secrets and all(
-        "servegate.io/rotate" not in r["props"]["metadata"].get("annotations", {}) for r in secrets
-    )
-    assert all(r["props"]["stringData"] == "[secret]" for r in secrets)
+
+def test_secret_config_reaches_the_secret_but_no_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the mock engine the configured key reaches the API-key Secret's data (what the
+    engine would send the cluster); no report, audit line, terminal line or inventory has it."""
+    _with_config_keys(project, {"team-a": CONFIG_SECRET})
+    sent: list[dict[str, Any]] = []
+    record = offline._EchoMocks.new_resource
+
+    def new_resource(self: Any, args: Any) -> tuple[str, dict[str, Any]]:
+        if args.typ == "kubernetes:core/v1:Secret":
+            sent.append(args.inputs)
+        return record(self, args)
+
+    monkeypatch.setattr(offline._EchoMocks, "new_resource", new_resource)
 
     result = runner.invoke(
         app, ["-C", str(project), "preview", "-s", "prod-ca", "--format", FORMATS]
     )
     assert result.exit_code == 0, result.output
+    (api_keys,) = [s for s in sent if s["metadata"]["name"] == "prod-ca-gateway-api-keys"]
+    # Sent as a Pulumi secret (the engine's signature), holding the credential in full.
+    assert api_keys["stringData"] == {
+        SECRET_SIG_KEY: SECRET_SIG,
+        "value": {"team-a": f"Bearer {CONFIG_SECRET}"},
+    }
     _assert_absent(_outputs(project), CONFIG_SECRET)
     assert CONFIG_SECRET not in result.output
+
+    inventory = runner.invoke(app, ["-C", str(project), "inventory", "-s", "prod-ca"])
+    assert inventory.exit_code == 0, inventory.output
+    assert CONFIG_SECRET not in inventory.output
+    (secret,) = [
+        r
+        for r in json.loads(inventory.output)["resources"]
+        if r["type"] == "kubernetes:core/v1:Secret"
+        and r["props"]["metadata"]["name"] == "prod-ca-gateway-api-keys"
+    ]
+    assert secret["props"]["stringData"] == "[secret]"
+
+
+def test_an_encrypted_key_source_the_offline_run_cannot_read_fails_closed(project: Path) -> None:
+    _with_config_keys(project, {"team-a": CONFIG_SECRET})
+    path = project / "stacks" / "Pulumi.prod-ca.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["config"]["llm-serving:gatewayApiKeys"] = {"secure": "v1:AAAA"}
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["-C", str(project), "preview", "-s", "prod-ca"])
+    assert result.exit_code == 2, result.output
+    assert "llm-serving:gatewayApiKeys: is encrypted and the offline run cannot decrypt it" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
 
 
 def test_kubernetes_secret_values_in_a_preview_never_leak(project: Path) -> None:
@@ -193,10 +235,7 @@ def test_random_stack_export_secrets_never_leak(project: Path, value: str) -> No
 def test_random_secret_stack_config_never_leaks_offline(project: Path, value: str) -> None:
     """A secret config key's value, run through the program offline: in no output."""
     _fresh_reports(project)
-    path = project / "stacks" / "Pulumi.prod-ca.yaml"
-    document = yaml.safe_load((catalog.PROJECT_ROOT / "stacks" / "Pulumi.prod-ca.yaml").read_text())
-    document["config"]["llm-serving:gatewayApiKeys"] = json.dumps({"team-a": value})
-    path.write_text(yaml.safe_dump(document))
+    _with_config_keys(project, {"team-a": value})
     result = runner.invoke(
         app, ["-C", str(project), "preview", "-s", "prod-ca", "--format", FORMATS]
     )

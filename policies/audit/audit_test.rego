@@ -50,6 +50,11 @@ _compliant := {
 	"trail": kit.with_fields(_resource(_trail_type, "trail", {
 		"isMultiRegionTrail": true, "enableLogFileValidation": true,
 		"kmsKeyId": data.lib.inventory.unknown_value, "s3BucketName": data.lib.inventory.unknown_value,
+		# AUD-011: data events on every bucket's objects (reads and writes).
+		"advancedEventSelectors": [{"fieldSelectors": [
+			{"field": "eventCategory", "equals": ["Data"]},
+			{"field": "resources.type", "equals": ["AWS::S3::Object"]},
+		]}],
 	}), {"deps": {"s3BucketName": [_bucket.urn]}}),
 	"bucket": _bucket,
 	"versioning": _on_bucket(

@@ -31,7 +31,9 @@ test_sec_010_policy_without_authentication_denied if {
 
 test_sec_010_policy_in_another_namespace_denied if {
 	policy := kit.with_props(_security_policy, {"metadata": {"name": "gateway-auth", "namespace": "serving"}})
-	kit.only_on(_deny(_inventory({"security_policy": policy})), "SEC-010", {_gateway.urn})
+	# Its credential Secret moves with it (SEC-040 resolves the reference in the policy's namespace).
+	keys := kit.with_props(_compliant.api_keys, {"metadata": {"name": "gateway-api-keys", "namespace": "serving"}})
+	kit.only_on(_deny(_inventory({"security_policy": policy, "api_keys": keys})), "SEC-010", {_gateway.urn})
 }
 
 

@@ -109,6 +109,11 @@ _compliant := {
 	}),
 	"gateway": _gateway,
 	"security_policy": _security_policy,
+	# SEC-040: the Secret the API-key auth checks, with its (secret) keys.
+	"api_keys": kit.resource("kubernetes:core/v1:Secret", "gateway-api-keys", {
+		"metadata": {"name": "gateway-api-keys", "namespace": "gateway"},
+		"stringData": "[secret]",
+	}),
 	"key": kit.resource("aws:kms/key:Key", "key", {"enableKeyRotation": true}),
 	# SEC-022: the VPC CNI enforces NetworkPolicies; SEC-020/SEC-024: the model server's
 	# namespace denies ingress and egress by default.

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
-import pulumi.runtime.config as pulumi_config
 import pytest
 
 from components.config import ConfigError, StackSpec, load_stack
@@ -15,6 +13,8 @@ from components.gateway import (
     AI_GATEWAY,
     AI_GATEWAY_CRDS,
     ENVOY_GATEWAY,
+    ENVOY_GATEWAY_NAMESPACE,
+    REDIS_AUTH_SECRET,
     ModelGateway,
     ModelGatewayArgs,
 )
@@ -34,22 +34,10 @@ AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend"
 SECRET = "kubernetes:core/v1:Secret"
 GATEWAY_NS = "llm-gateway"
 MODELS_NS = "llm-serving"
-KEYS = "llm-serving:gatewayApiKeys"
+API_KEYS_SECRET = "gw-api-keys"
 # How the Pulumi engine marks a secret value in recorded inputs.
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-
-
-@pytest.fixture
-def stack_config() -> Iterator[dict[str, Any]]:
-    """Pulumi config for one test (secret keys listed under ``"secret"``), reset afterwards."""
-    holder: dict[str, Any] = {"values": {}, "secret": []}
-    yield holder
-    pulumi_config.set_all_config({}, [])
-
-
-def _apply_config(holder: dict[str, Any]) -> None:
-    pulumi_config.set_all_config(holder["values"], holder["secret"])
 
 
 def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
@@ -74,6 +62,7 @@ def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
             models=models,
             namespace=GATEWAY_NS,
             models_namespace=MODELS_NS,
+            api_keys_secret=API_KEYS_SECRET,
         ),
     )
     return gateway, models
@@ -193,7 +182,7 @@ def test_https_listener_and_gateway_class_wire_up_the_envoy_proxy(
 
 
 @pulumi.runtime.test
-def test_api_keys_guard_the_gateway_and_fail_closed_without_configured_keys(
+def test_api_keys_guard_the_gateway_with_the_key_sources_secret(
     mocks: RecordingMocks,
 ) -> pulumi.Output[None]:
     spec = load_stack("prod-ca")
@@ -211,52 +200,15 @@ def test_api_keys_guard_the_gateway_and_fail_closed_without_configured_keys(
         ]
         auth = policy["apiKeyAuth"]
         assert auth["sanitize"] is True
-        (ref,) = auth["credentialRefs"]
-        secret = _one(mocks, SECRET)
-        assert ref["name"] == secret["metadata"]["name"]
-        assert secret["metadata"]["namespace"] == GATEWAY_NS
-        (placeholder,) = _secret_value(secret["stringData"]).values()
-        assert placeholder.startswith("Bearer ") and len(placeholder) > 40
-        assert "rotate" in json.dumps(secret["metadata"]["annotations"])
+        assert auth["credentialRefs"] == [{"group": "", "kind": "Secret", "name": API_KEYS_SECRET}]
+        # The gateway declares no API-key Secret of its own (components.api_keys does);
+        # its only Secrets are the Redis password's.
+        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == {REDIS_AUTH_SECRET}
 
     return _settled(gateway, models).apply(check)
 
 
-@pulumi.runtime.test
-def test_configured_api_keys_become_the_credentials(
-    mocks: RecordingMocks, stack_config: dict[str, Any]
-) -> pulumi.Output[None]:
-    keys = {"team-a": "a" * 40, "team-b": "b" * 40}
-    stack_config["values"][KEYS] = json.dumps(keys)
-    stack_config["secret"].append(KEYS)
-    _apply_config(stack_config)
-    spec = load_stack("prod-ca")
-    gateway, models = _create(spec)
-
-    def check(_: list[Any]) -> None:
-        secret = _one(mocks, SECRET)
-        assert _secret_value(secret["stringData"]) == {c: f"Bearer {k}" for c, k in keys.items()}
-        assert "annotations" not in secret["metadata"] or not secret["metadata"]["annotations"]
-
-    return _settled(gateway, models).apply(check)
-
-
-@pytest.mark.parametrize(
-    ("value", "secret", "expected"),
-    [
-        ('{"team-a": "' + "k" * 40 + '"}', False, "must be a secret"),
-        ("not json", True, "non-empty JSON object"),
-        ('{"team-a": "short-key-123"}', True, "32+ characters"),
-        ('{"Team A": "' + "k" * 40 + '"}', True, "client id 'Team A'"),
-    ],
-)
-def test_bad_api_key_config_is_one_line_that_never_echoes_a_key(
-    stack_config: dict[str, Any], value: str, secret: bool, expected: str
-) -> None:
-    stack_config["values"][KEYS] = value
-    if secret:
-        stack_config["secret"].append(KEYS)
-    _apply_config(stack_config)
+def test_api_key_auth_without_a_key_source_is_one_clear_error() -> None:
     spec = load_stack("prod-ca")
     with pytest.raises(ConfigError) as error:
         ModelGateway(
@@ -269,10 +221,67 @@ def test_bad_api_key_config_is_one_line_that_never_echoes_a_key(
                 models_namespace=MODELS_NS,
             ),
         )
-    message = str(error.value)
-    assert message.startswith(f"{KEYS}: ") and "\n" not in message
-    assert expected in message
-    assert "kkkkkkkk" not in message and "short-key-123" not in message
+    assert str(error.value) == (
+        "llm-serving:gateway.apiKeys: is required when gateway.auth is api-key"
+    )
+
+
+@pulumi.runtime.test
+def test_redis_requires_a_password_the_rate_limit_service_reads_from_a_secret(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    gateway, models = _create(spec)
+
+    def check(_: list[Any]) -> None:
+        secrets = {s.inputs["metadata"]["namespace"]: s.inputs for s in mocks.of_type(SECRET)}
+        assert set(secrets) == {GATEWAY_NS, ENVOY_GATEWAY_NAMESPACE}
+        passwords = {ns: _secret_value(s["stringData"])["password"] for ns, s in secrets.items()}
+        # One generated password, recorded as a Pulumi secret, the same in both namespaces.
+        assert len(set(passwords.values())) == 1 and len(passwords[GATEWAY_NS]) >= 40
+        (release,) = [
+            r.inputs
+            for r in mocks.of_type(RELEASE)
+            if r.inputs["chart"].endswith("/" + ENVOY_GATEWAY.chart)
+        ]
+        kubernetes = release["values"]["config"]["envoyGateway"]["provider"]["kubernetes"]
+        env = kubernetes["rateLimitDeployment"]["container"]["env"]
+        assert env == [
+            {
+                "name": "REDIS_AUTH",
+                "valueFrom": {"secretKeyRef": {"name": REDIS_AUTH_SECRET, "key": "password"}},
+            }
+        ]
+        (deployment,) = [
+            d.inputs
+            for d in mocks.of_type("kubernetes:apps/v1:Deployment")
+            if "redis" in d.inputs["metadata"]["name"]
+        ]
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert '--requirepass "$REDIS_PASSWORD"' in container["args"][0]
+        # The password is in no field of the Deployment, only referenced.
+        assert passwords[GATEWAY_NS] not in json.dumps(deployment)
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        assert refs == {
+            name: {"name": REDIS_AUTH_SECRET, "key": "password"}
+            for name in ("REDIS_PASSWORD", "REDISCLI_AUTH")
+        }
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert "redis-cli" in " ".join(container[probe]["exec"]["command"])
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]}
+        assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] > 0
+        assert pod["automountServiceAccountToken"] is False
+        assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+        assert pod["volumes"][0]["emptyDir"]
+        assert set(container["resources"]["requests"]) == {"cpu", "memory"}
+
+    return _settled(gateway, models).apply(check)
 
 
 @pulumi.runtime.test
@@ -290,7 +299,7 @@ def test_oidc_auth_validates_jwts_from_the_issuer(mocks: RecordingMocks) -> pulu
         (provider,) = policy["jwt"]["providers"]
         assert provider["issuer"] == issuer
         assert provider["remoteJWKS"]["uri"].startswith(issuer + "/")
-        assert mocks.of_type(SECRET) == []
+        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == {REDIS_AUTH_SECRET}
 
     return _settled(gateway, models).apply(check)
 

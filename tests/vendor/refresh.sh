@@ -48,6 +48,10 @@ dcgm() {  # chart version, tag
 device_plugin() {  # chart version
   v values NVIDIA/k8s-device-plugin "v$1" deployments/helm/nvidia-device-plugin/values.yaml --chart nvidia-device-plugin --chart-version "$1"
 }
+eso() {  # chart version (the chart's CRDs are deploy/crds/bundle.yaml, packaged into the chart)
+  v crds external-secrets/external-secrets "helm-chart-$1" deploy/crds/bundle.yaml --kinds ExternalSecret,SecretStore --chart external-secrets --chart-version "$1"
+  v values external-secrets/external-secrets "helm-chart-$1" deploy/charts/external-secrets/values.yaml --chart external-secrets --chart-version "$1"
+}
 
 # The pins of components/data/versions.yaml.
 eg v1.8.3 charts/gateway-helm/charts/crds/crds
@@ -56,4 +60,4 @@ kps 88.5.3 8.4.0 grafana-community/helm-charts 12.11.1  # subcharts: Chart.yaml'
 keda 2.20.2
 dcgm 4.8.2 4.5.3-4.8.2
 device_plugin 0.20.0
-
+eso 2.9.0

@@ -1,0 +1,185 @@
+package audit
+
+import rego.v1
+
+_aud011_trail_type := "aws:cloudtrail/trail:Trail"
+
+_aud011_bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
+
+_aud011_logging_types := {"aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"}
+
+# Audit buckets: where a trail delivers its log files, or tagged as the audit bucket.
+_aud011_delivery_buckets := {urn |
+	some trail in data.lib.inventory.resources(input, _aud011_trail_type)
+	some urn in data.lib.inventory.dep_urns(trail, "s3BucketName")
+}
+
+_aud011_audit_buckets := [bucket |
+	some type_token in _aud011_bucket_types
+	some bucket in data.lib.inventory.resources(input, type_token)
+	_aud011_audit_bucket(bucket)
+]
+
+_aud011_audit_bucket(bucket) if bucket.urn in _aud011_delivery_buckets
+
+_aud011_audit_bucket(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
+
+_aud011_audit_bucket(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
+
+# Trails that record anything: logging not switched off.
+_aud011_trails := [trail |
+	some trail in data.lib.inventory.resources(input, _aud011_trail_type)
+	object.get(trail.props, "enableLogging", true) != false
+]
+
+# -- advanced event selectors -------------------------------------------------------------------
+
+_aud011_field(selector, name) := [fs |
+	some fs in object.get(selector, "fieldSelectors", [])
+	object.get(fs, "field", "") == name
+]
+
+# The selector's condition on `name` holds for `value` (no condition on the field holds too).
+_aud011_allows(selector, name, _) if count(_aud011_field(selector, name)) == 0
+
+_aud011_allows(selector, name, value) if {
+	some fs in _aud011_field(selector, name)
+	value in object.get(fs, "equals", [])
+	not value in object.get(fs, "notEquals", [])
+}
+
+_aud011_allows(selector, name, value) if {
+	some fs in _aud011_field(selector, name)
+	count(object.get(fs, "equals", [])) == 0
+	not value in object.get(fs, "notEquals", [])
+}
+
+# The bucket's name as an S3 ARN's resource part, when the plan knows it.
+_aud011_arn_part(bucket) := concat("", [":::", name, "/"]) if {
+	name := object.get(bucket.props, "bucket", "")
+	is_string(name)
+	name != ""
+	name != data.lib.inventory.unknown_value
+}
+
+_aud011_arn_values(fs) := array.concat(object.get(fs, "equals", []), object.get(fs, "startsWiths", []))
+
+# The selector's resources.ARN condition selects the bucket's objects: no condition (every
+# bucket), a value computed from this bucket (its ARN is unknown until apply), or a value
+# naming it.
+_aud011_selects_bucket(selector, _) if count(_aud011_field(selector, "resources.ARN")) == 0
+
+_aud011_selects_bucket(selector, bucket) if {
+	some fs in _aud011_field(selector, "resources.ARN")
+	count(_aud011_arn_values(fs)) > 0
+	bucket.urn in _aud011_selector_deps
+}
+
+_aud011_selects_bucket(selector, bucket) if {
+	some fs in _aud011_field(selector, "resources.ARN")
+	some value in _aud011_arn_values(fs)
+	contains(value, _aud011_arn_part(bucket))
+}
+
+# Buckets the trails' selectors were computed from (deps.advancedEventSelectors).
+_aud011_selector_deps := {urn |
+	some trail in _aud011_trails
+	some urn in data.lib.inventory.dep_urns(trail, "advancedEventSelectors")
+}
+
+_aud011_data_selectors := [selector |
+	some trail in _aud011_trails
+	some selector in object.get(trail.props, "advancedEventSelectors", [])
+	_aud011_allows(selector, "eventCategory", "Data")
+	count(_aud011_field(selector, "eventCategory")) > 0
+	_aud011_allows(selector, "resources.type", "AWS::S3::Object")
+]
+
+# What an advanced selector records of the bucket: "read" (GetObject) and "delete"
+# (DeleteObject).
+_aud011_records(selector, "read") if _aud011_allows(selector, "readOnly", "true")
+
+_aud011_records(selector, "delete") if {
+	_aud011_allows(selector, "readOnly", "false")
+	_aud011_allows(selector, "eventName", "DeleteObject")
+}
+
+# -- basic event selectors ------------------------------------------------------------------
+
+_aud011_basic_records(selector, "read") if object.get(selector, "readWriteType", "All") in {"All", "ReadOnly"}
+
+_aud011_basic_records(selector, "delete") if object.get(selector, "readWriteType", "All") in {"All", "WriteOnly"}
+
+_aud011_basic_selects(trail, resource, bucket) if {
+	object.get(resource, "type", "") == "AWS::S3::Object"
+	some value in object.get(resource, "values", [])
+	_aud011_basic_value_selects(trail, value, bucket)
+}
+
+# "arn:aws:s3" (every bucket), a value computed from this bucket, or one naming it.
+_aud011_basic_value_selects(_, value, _) if regex.match(`^arn:[a-z-]+:s3(:::)?$`, value)
+
+_aud011_basic_value_selects(trail, _, bucket) if bucket.urn in data.lib.inventory.dep_urns(trail, "eventSelectors")
+
+_aud011_basic_value_selects(_, value, bucket) if contains(value, _aud011_arn_part(bucket))
+
+# -- what is logged -------------------------------------------------------------------------
+
+_aud011_logged(bucket, kind) if {
+	some selector in _aud011_data_selectors
+	_aud011_selects_bucket(selector, bucket)
+	_aud011_records(selector, kind)
+}
+
+_aud011_logged(bucket, kind) if {
+	some trail in _aud011_trails
+	some selector in object.get(trail.props, "eventSelectors", [])
+	_aud011_basic_records(selector, kind)
+	some resource in object.get(selector, "dataResources", [])
+	_aud011_basic_selects(trail, resource, bucket)
+}
+
+# S3 server access logging to another bucket records every request, reads and deletes alike.
+_aud011_logged(bucket, _) if {
+	some type_token in _aud011_logging_types
+	some logging in data.lib.inventory.resources(input, type_token)
+	bucket.urn in data.lib.inventory.dep_urns(logging, "bucket")
+	data.lib.inventory.is_set(object.get(logging.props, "targetBucket", null))
+	not bucket.urn in data.lib.inventory.dep_urns(logging, "targetBucket")
+}
+
+_aud011_missing(bucket) := [kind |
+	some kind in ["read", "delete"]
+	not _aud011_logged(bucket, kind)
+]
+
+# METADATA
+# title: Access to the audit bucket is itself logged
+# description: The audit bucket holds the trail's log files and the gate's audit log. Object
+#   lock stops their deletion, but without a record of who read the bucket, or tried to delete
+#   or re-lock its objects, an investigator cannot tell who saw the evidence or tampered with
+#   it. CloudTrail data events selecting the bucket's objects (reads and deletes), or S3 server
+#   access logging to a separate bucket, give that record.
+# custom:
+#   id: AUD-011
+#   area: audit
+#   severity: medium
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   remediation: Use the AuditTrail component, whose trail logs data events (reads, deletes and
+#     retention changes) on the audit bucket's objects; or give the trail advancedEventSelectors
+#     with eventCategory Data, resources.type AWS::S3::Object and resources.ARN starting with the
+#     bucket's ARN, or an aws.s3.BucketLogging to a separate log bucket.
+deny contains v if {
+	# Without a recording trail AUD-001 fails the stack; this rule judges what is recorded.
+	count(_aud011_trails) > 0
+	some bucket in _aud011_audit_buckets
+	missing := _aud011_missing(bucket)
+	count(missing) > 0
+	v := data.lib.inventory.violation(
+		"AUD-011", bucket,
+		concat("", ["nothing records ", concat(" or ", [concat("", [kind, "s"]) | some kind in missing]), " of objects in audit bucket ", bucket.name, "; log CloudTrail data events selecting it (resources.type AWS::S3::Object) or enable S3 server access logging to a separate bucket"]),
+		"advancedEventSelectors", missing,
+	)
+}

@@ -1,0 +1,96 @@
+package security
+
+import rego.v1
+
+_sec041_release_type := "kubernetes:helm.sh/v3:Release"
+
+# Where Envoy Gateway's chart takes its EnvoyGateway configuration, and within it the Redis
+# backend of global rate limits and the rate-limit service's container.
+_sec041_eg_config := ["values", "config", "envoyGateway"]
+
+_sec041_container_path := "values.config.envoyGateway.provider.kubernetes.rateLimitDeployment.container.env"
+
+# A Helm release configuring Envoy Gateway's rate-limit service with a Redis backend,
+# whatever the chart is called: what the values do decides.
+_sec041_redis_backed(release) if {
+	backend := object.get(release.props, array.concat(_sec041_eg_config, ["rateLimit", "backend"]), {})
+	object.get(backend, "type", "") == "Redis"
+}
+
+# envoyproxy/ratelimit reads the Redis password from REDIS_AUTH (a value or a secretKeyRef).
+_sec041_sends_password(release) if {
+	env := object.get(release.props, split(_sec041_container_path, "."), [])
+	some var in env
+	object.get(var, "name", "") == "REDIS_AUTH"
+	_sec041_env_value_set(var)
+}
+
+_sec041_env_value_set(var) if data.lib.inventory.is_set(object.get(var, "value", null))
+
+_sec041_env_value_set(var) if data.lib.inventory.is_set(object.get(var, ["valueFrom", "secretKeyRef", "name"], null))
+
+# A container running the Redis server: its image's repository is redis (any registry or
+# mirror prefix, e.g. .../library/redis:8.2) and it does not run the CLI.
+_sec041_redis_server(container) if {
+	image := object.get(container, "image", "")
+	is_string(image)
+	# The last path segment without its tag (a registry host may carry a port).
+	parts := split(split(image, "@")[0], "/")
+	split(parts[count(parts) - 1], ":")[0] == "redis"
+	not _sec041_runs_cli(container)
+}
+
+_sec041_words(container) := concat(" ", [word |
+	some field in ["command", "args"]
+	words := object.get(container, field, [])
+	is_array(words)
+	some word in words
+	is_string(word)
+])
+
+_sec041_runs_cli(container) if startswith(_sec041_words(container), "redis-cli")
+
+# The server refuses unauthenticated clients: a password (requirepass) or ACL users.
+_sec041_requires_auth(container) if contains(_sec041_words(container), "requirepass")
+
+_sec041_requires_auth(container) if contains(_sec041_words(container), "aclfile")
+
+# METADATA
+# title: The rate-limit Redis requires authentication
+# description: Global rate limits (tokens per minute per client) live as counters in Redis.
+#   A Redis without a password lets any pod that reaches it reset or inflate any client's
+#   budget, or read who calls the gateway how often. The Redis server must require a password
+#   or ACL users, and Envoy Gateway's rate-limit service must send one (REDIS_AUTH).
+# custom:
+#   id: SEC-041
+#   area: security
+#   severity: high
+#   enforcement: mandatory
+#   scope: resource
+#   parameters: []
+#   remediation: Start redis-server with --requirepass from a Secret (an env var, never a literal
+#     in the spec) or with --aclfile, and set REDIS_AUTH from the same Secret in Envoy Gateway's
+#     config.envoyGateway.provider.kubernetes.rateLimitDeployment.container.env (the ModelGateway
+#     component does both).
+deny contains v if {
+	some release in data.lib.inventory.resources(input, _sec041_release_type)
+	_sec041_redis_backed(release)
+	not _sec041_sends_password(release)
+	v := data.lib.inventory.violation(
+		"SEC-041", release,
+		concat("", ["Helm release ", release.name, " runs Envoy Gateway's rate-limit service against Redis without a password; set REDIS_AUTH in rateLimitDeployment.container.env"]),
+		_sec041_container_path, object.get(release.props, split(_sec041_container_path, "."), null),
+	)
+}
+
+deny contains v if {
+	some [res, spec, base] in data.lib.workloads.pods
+	some [field, i, container] in data.lib.workloads.containers(spec)
+	_sec041_redis_server(container)
+	not _sec041_requires_auth(container)
+	v := data.lib.inventory.violation(
+		"SEC-041", res,
+		concat("", [res.name, " runs a Redis server (", field, "[", format_int(i, 10), "] ", container.image, ") that accepts clients without a password; start it with --requirepass from a Secret or --aclfile"]),
+		concat(".", [base, field, format_int(i, 10), "args"]), object.get(container, "args", null),
+	)
+}
