@@ -144,7 +144,7 @@ _aud011_logged(bucket, _) if {
 	some type_token in _aud011_logging_types
 	some logging in data.lib.inventory.resources(input, type_token)
 	bucket.urn in data.lib.inventory.dep_urns(logging, "bucket")
-	data.lib.inventory.is_set(object.get(logging.props, "targetBucket", null))
+	data.lib.inventory.is_present(object.get(logging.props, "targetBucket", null))
 	not bucket.urn in data.lib.inventory.dep_urns(logging, "targetBucket")
 }
 
@@ -165,7 +165,7 @@ _aud011_missing(bucket) := [kind |
 #   area: audit
 #   severity: medium
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   parameters: []
 #   remediation: Use the AuditTrail component, whose trail logs data events (reads, deletes and
 #     retention changes) on the audit bucket's objects; or give the trail advancedEventSelectors
@@ -179,7 +179,15 @@ deny contains v if {
 	count(missing) > 0
 	v := data.lib.inventory.violation(
 		"AUD-011", bucket,
-		concat("", ["nothing records ", concat(" or ", [concat("", [kind, "s"]) | some kind in missing]), " of objects in audit bucket ", bucket.name, "; log CloudTrail data events selecting it (resources.type AWS::S3::Object) or enable S3 server access logging to a separate bucket"]),
+		concat("", [
+			"nothing records ",
+			concat(" or ", [concat("", [kind, "s"]) | some kind in missing]),
+			" of objects in audit bucket ",
+			bucket.name,
+			"; log CloudTrail data events selecting it (resources.type ",
+			"AWS::S3::Object) or enable S3 server access logging to a separate ",
+			"bucket",
+		]),
 		"advancedEventSelectors", missing,
 	)
 }

@@ -12,7 +12,12 @@ _t011_resource(type_token, name, props, deps) := {
 	"props": props, "deps": deps, "tags": {},
 }
 
-_t011_bucket := _t011_resource("aws:s3/bucket:Bucket", "audit-logs", {"bucket": "prod-ca-audit-logs", "objectLockEnabled": true}, {})
+_t011_bucket := _t011_resource(
+	"aws:s3/bucket:Bucket",
+	"audit-logs",
+	{"bucket": "prod-ca-audit-logs", "objectLockEnabled": true},
+	{},
+)
 
 _t011_objects := [
 	{"field": "eventCategory", "equals": ["Data"]},
@@ -20,9 +25,15 @@ _t011_objects := [
 	{"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::prod-ca-audit-logs/"]},
 ]
 
-_t011_management := {"name": "Management events", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]}
+_t011_management := {
+	"name": "Management events",
+	"fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}],
+}
 
-_t011_reads := {"name": "reads", "fieldSelectors": array.concat(_t011_objects, [{"field": "readOnly", "equals": ["true"]}])}
+_t011_reads := {
+	"name": "reads",
+	"fieldSelectors": array.concat(_t011_objects, [{"field": "readOnly", "equals": ["true"]}]),
+}
 
 _t011_deletes := {"name": "deletes", "fieldSelectors": array.concat(_t011_objects, [
 	{"field": "readOnly", "equals": ["false"]},
@@ -40,7 +51,11 @@ _t011_deny(resources) := denies if {
 	by_type := {t: [i | some i; resources[i].type == t] | some res in resources; t := res.type}
 	denies := audit.deny with input.resources as resources
 		with input.by_type as by_type
-		with input.stack as {"name": "prod-ca", "project": "llm-serving", "urn": "urn:pulumi:prod-ca::llm-serving::pulumi:pulumi:Stack::llm-serving-prod-ca"}
+		with input.stack as {
+			"name": "prod-ca",
+			"project": "llm-serving",
+			"urn": "urn:pulumi:prod-ca::llm-serving::pulumi:pulumi:Stack::llm-serving-prod-ca",
+		}
 		with input.declared as {"tags": {}}
 }
 
@@ -69,7 +84,10 @@ test_aud_011_reads_without_deletes_are_denied if {
 }
 
 test_aud_011_deletes_excluded_by_event_name_are_denied if {
-	no_deletes := {"name": "writes", "fieldSelectors": array.concat(_t011_objects, [{"field": "eventName", "notEquals": ["DeleteObject"]}])}
+	no_deletes := {
+		"name": "writes",
+		"fieldSelectors": array.concat(_t011_objects, [{"field": "eventName", "notEquals": ["DeleteObject"]}]),
+	}
 	_t011_missing(_t011_with([_t011_reads, no_deletes])) == {[_t011_bucket.urn, ["delete"]]}
 }
 
@@ -87,7 +105,10 @@ test_aud_011_a_selector_of_another_bucket_does_not_count if {
 }
 
 test_aud_011_lambda_data_events_do_not_count if {
-	lambda := [{"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::Lambda::Function"]}]
+	lambda := [
+		{"field": "eventCategory", "equals": ["Data"]},
+		{"field": "resources.type", "equals": ["AWS::Lambda::Function"]},
+	]
 	_t011_missing(_t011_with([{"name": "lambda", "fieldSelectors": lambda}])) == {[_t011_bucket.urn, ["read", "delete"]]}
 }
 
@@ -99,12 +120,19 @@ test_aud_011_a_selector_computed_from_the_bucket_counts if {
 		{"field": "resources.type", "equals": ["AWS::S3::Object"]},
 		{"field": "resources.ARN", "startsWiths": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]},
 	]
-	trail := _t011_trail({"advancedEventSelectors": [{"name": "audit", "fieldSelectors": computed}]}, {"advancedEventSelectors": [unnamed.urn]})
+	trail := _t011_trail(
+		{"advancedEventSelectors": [{"name": "audit", "fieldSelectors": computed}]},
+		{"advancedEventSelectors": [unnamed.urn]},
+	)
 	count(_t011_findings([unnamed, trail])) == 0
 }
 
 test_aud_011_basic_event_selectors_count if {
-	basic := [{"readWriteType": "All", "includeManagementEvents": true, "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::prod-ca-audit-logs/"]}]}]
+	basic := [{
+		"readWriteType": "All",
+		"includeManagementEvents": true,
+		"dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::prod-ca-audit-logs/"]}],
+	}]
 	count(_t011_findings([_t011_bucket, _t011_trail({"eventSelectors": basic}, {})])) == 0
 }
 
@@ -115,12 +143,22 @@ test_aud_011_basic_write_only_selectors_miss_reads if {
 
 test_aud_011_server_access_logging_to_another_bucket_counts if {
 	log_bucket := _t011_resource("aws:s3/bucket:Bucket", "access-logs", {}, {})
-	logging := _t011_resource("aws:s3/bucketLogging:BucketLogging", "audit-access", {"bucket": "prod-ca-audit-logs", "targetBucket": "access-logs", "targetPrefix": "audit/"}, {"bucket": [_t011_bucket.urn], "targetBucket": [log_bucket.urn]})
+	logging := _t011_resource(
+		"aws:s3/bucketLogging:BucketLogging",
+		"audit-access",
+		{"bucket": "prod-ca-audit-logs", "targetBucket": "access-logs", "targetPrefix": "audit/"},
+		{"bucket": [_t011_bucket.urn], "targetBucket": [log_bucket.urn]},
+	)
 	count(_t011_findings([_t011_bucket, log_bucket, logging, _t011_trail({}, {})])) == 0
 }
 
 test_aud_011_server_access_logging_into_itself_does_not_count if {
-	logging := _t011_resource("aws:s3/bucketLogging:BucketLogging", "audit-access", {"bucket": "prod-ca-audit-logs", "targetBucket": "prod-ca-audit-logs"}, {"bucket": [_t011_bucket.urn], "targetBucket": [_t011_bucket.urn]})
+	logging := _t011_resource(
+		"aws:s3/bucketLogging:BucketLogging",
+		"audit-access",
+		{"bucket": "prod-ca-audit-logs", "targetBucket": "prod-ca-audit-logs"},
+		{"bucket": [_t011_bucket.urn], "targetBucket": [_t011_bucket.urn]},
+	)
 	_t011_missing([_t011_bucket, logging, _t011_trail({}, {})]) == {[_t011_bucket.urn, ["read", "delete"]]}
 }
 

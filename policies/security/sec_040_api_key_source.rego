@@ -29,7 +29,7 @@ _sec040_name(res) := object.get(res.props, ["metadata", "name"], res.name)
 _sec040_filled_secrets := {[_sec040_namespace(secret), _sec040_name(secret)] |
 	some secret in data.lib.inventory.resources(input, _sec040_secret_type)
 	some field in ["data", "stringData"]
-	data.lib.inventory.is_set(object.get(secret.props, field, null))
+	data.lib.inventory.is_present(object.get(secret.props, field, null))
 }
 
 # [kind, namespace, name] of every secret store (a ClusterSecretStore's namespace is "").
@@ -93,7 +93,7 @@ _sec040_api_key_policies := [policy |
 #   area: security
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   config_key: gateway.apiKeys
 #   parameters: []
 #   remediation: Set llm-serving:gateway.apiKeys (source secrets-manager with clients, or
@@ -104,7 +104,11 @@ deny contains v if {
 	count(_sec040_credential_secrets(policy)) == 0
 	v := data.lib.inventory.violation(
 		"SEC-040", policy,
-		concat("", ["SecurityPolicy ", policy.name, " enables apiKeyAuth without a credential Secret; reference a Secret in spec.apiKeyAuth.credentialRefs"]),
+		concat("", [
+			"SecurityPolicy ",
+			policy.name,
+			" enables apiKeyAuth without a credential Secret; reference a Secret in spec.apiKeyAuth.credentialRefs",
+		]),
 		"spec.apiKeyAuth.credentialRefs", null,
 	)
 }
@@ -115,7 +119,16 @@ deny contains v if {
 	not _sec040_sourced(secret)
 	v := data.lib.inventory.violation(
 		"SEC-040", policy,
-		concat("", ["SecurityPolicy ", policy.name, " checks API keys against Secret ", secret[0], "/", secret[1], ", which nothing fills: declare it with its keys (data or stringData) or sync it with an ExternalSecret from a declared SecretStore"]),
+		concat("", [
+			"SecurityPolicy ",
+			policy.name,
+			" checks API keys against Secret ",
+			secret[0],
+			"/",
+			secret[1],
+			", which nothing fills: declare it with its keys (data or stringData) ",
+			"or sync it with an ExternalSecret from a declared SecretStore",
+		]),
 		concat(".", ["spec.apiKeyAuth.credentialRefs", format_int(i, 10), "name"]), secret[1],
 	)
 }

@@ -12,20 +12,34 @@ _t040_resource(type_token, name, namespace, props) := {
 	"props": object.union({"metadata": {"name": name, "namespace": namespace}}, props),
 }
 
-_t040_policy := _t040_resource("kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "gw-auth", "llm-gateway", {"spec": {
+_t040_policy := _t040_resource(
+	"kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "gw-auth", "llm-gateway",
+	{"spec": {
 	"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"}],
-	"apiKeyAuth": {"credentialRefs": [{"group": "", "kind": "Secret", "name": "gw-api-keys"}], "extractFrom": [{"headers": ["authorization"]}]},
-}})
+	"apiKeyAuth": {
+		"credentialRefs": [{"group": "", "kind": "Secret", "name": "gw-api-keys"}],
+		"extractFrom": [{"headers": ["authorization"]}],
+	},
+}},
+)
 
 _t040_secret(namespace, props) := _t040_resource("kubernetes:core/v1:Secret", "gw-api-keys", namespace, props)
 
-_t040_store(kind, namespace) := _t040_resource(concat(":", ["kubernetes:external-secrets.io/v1", kind]), "gw-store", namespace, {"spec": {"provider": {"aws": {"service": "SecretsManager", "region": "ca-central-1"}}}})
+_t040_store(kind, namespace) := _t040_resource(
+	concat(":", ["kubernetes:external-secrets.io/v1", kind]),
+	"gw-store",
+	namespace,
+	{"spec": {"provider": {"aws": {"service": "SecretsManager", "region": "ca-central-1"}}}},
+)
 
-_t040_sync(store_ref, data_entries) := _t040_resource("kubernetes:external-secrets.io/v1:ExternalSecret", "gw-sync", "llm-gateway", {"spec": {
+_t040_sync(store_ref, data_entries) := _t040_resource(
+	"kubernetes:external-secrets.io/v1:ExternalSecret", "gw-sync", "llm-gateway",
+	{"spec": {
 	"secretStoreRef": store_ref,
 	"target": {"name": "gw-api-keys"},
 	"data": data_entries,
-}})
+}},
+)
 
 _t040_entries := [{"secretKey": "team-a", "remoteRef": {"key": "servegate/prod-ca/gateway-api-keys/team-a"}}]
 
@@ -98,10 +112,18 @@ test_sec_040_an_external_secret_fetching_nothing_is_denied if {
 
 test_sec_040_api_key_auth_without_credential_refs_is_denied if {
 	policy := object.union(_t040_policy, {"props": {"spec": {"apiKeyAuth": {"credentialRefs": []}}}})
-	{[v.urn, v.path] | some v in _t040_deny([policy]); v.rule_id == "SEC-040"} == {[_t040_policy.urn, "spec.apiKeyAuth.credentialRefs"]}
+	{[v.urn, v.path] |
+		some v in _t040_deny([policy])
+		v.rule_id == "SEC-040"
+	} == {[_t040_policy.urn, "spec.apiKeyAuth.credentialRefs"]}
 }
 
 test_sec_040_jwt_auth_needs_no_key_source if {
-	policy := _t040_resource("kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "gw-auth", "llm-gateway", {"spec": {"jwt": {"providers": [{"name": "oidc", "issuer": "https://auth.example.ca"}]}}})
+	policy := _t040_resource(
+		"kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy",
+		"gw-auth",
+		"llm-gateway",
+		{"spec": {"jwt": {"providers": [{"name": "oidc", "issuer": "https://auth.example.ca"}]}}},
+	)
 	count({v | some v in _t040_deny([policy]); v.rule_id == "SEC-040"}) == 0
 }

@@ -25,9 +25,13 @@ _sec041_sends_password(release) if {
 	_sec041_env_value_set(var)
 }
 
-_sec041_env_value_set(var) if data.lib.inventory.is_set(object.get(var, "value", null))
+_sec041_env_value_set(var) if data.lib.inventory.is_present(object.get(var, "value", null))
 
-_sec041_env_value_set(var) if data.lib.inventory.is_set(object.get(var, ["valueFrom", "secretKeyRef", "name"], null))
+_sec041_env_value_set(var) if data.lib.inventory.is_present(object.get(
+	var,
+	["valueFrom", "secretKeyRef", "name"],
+	null,
+))
 
 # A container running the Redis server: its image's repository is redis (any registry or
 # mirror prefix, e.g. .../library/redis:8.2) and it does not run the CLI.
@@ -78,7 +82,12 @@ deny contains v if {
 	not _sec041_sends_password(release)
 	v := data.lib.inventory.violation(
 		"SEC-041", release,
-		concat("", ["Helm release ", release.name, " runs Envoy Gateway's rate-limit service against Redis without a password; set REDIS_AUTH in rateLimitDeployment.container.env"]),
+		concat("", [
+			"Helm release ",
+			release.name,
+			" runs Envoy Gateway's rate-limit service against Redis without a ",
+			"password; set REDIS_AUTH in rateLimitDeployment.container.env",
+		]),
 		_sec041_container_path, object.get(release.props, split(_sec041_container_path, "."), null),
 	)
 }
@@ -90,7 +99,16 @@ deny contains v if {
 	not _sec041_requires_auth(container)
 	v := data.lib.inventory.violation(
 		"SEC-041", res,
-		concat("", [res.name, " runs a Redis server (", field, "[", format_int(i, 10), "] ", container.image, ") that accepts clients without a password; start it with --requirepass from a Secret or --aclfile"]),
+		concat("", [
+			res.name,
+			" runs a Redis server (",
+			field,
+			"[",
+			format_int(i, 10),
+			"] ",
+			container.image,
+			") that accepts clients without a password; start it with --requirepass from a Secret or --aclfile",
+		]),
 		concat(".", [base, field, format_int(i, 10), "args"]), object.get(container, "args", null),
 	)
 }

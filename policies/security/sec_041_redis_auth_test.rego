@@ -12,7 +12,10 @@ _t041_resource(type_token, name, props) := {
 	"props": props,
 }
 
-_t041_auth_env := [{"name": "REDIS_AUTH", "valueFrom": {"secretKeyRef": {"name": "ratelimit-redis-auth", "key": "password"}}}]
+_t041_auth_env := [{
+	"name": "REDIS_AUTH",
+	"valueFrom": {"secretKeyRef": {"name": "ratelimit-redis-auth", "key": "password"}},
+}]
 
 _t041_release(env) := _t041_resource("kubernetes:helm.sh/v3:Release", "eg", {"values": {"config": {"envoyGateway": {
 	"rateLimit": {"backend": {"type": "Redis", "redis": {"url": "redis.llm-gateway.svc.cluster.local:6379"}}},
@@ -70,12 +73,20 @@ test_sec_041_an_empty_redis_auth_is_denied if {
 }
 
 test_sec_041_a_release_without_a_redis_backend_is_not_judged if {
-	release := _t041_resource("kubernetes:helm.sh/v3:Release", "eg", {"values": {"config": {"envoyGateway": {"provider": {"type": "Kubernetes"}}}}})
+	release := _t041_resource(
+		"kubernetes:helm.sh/v3:Release",
+		"eg",
+		{"values": {"config": {"envoyGateway": {"provider": {"type": "Kubernetes"}}}}},
+	)
 	count(_t041_fired([release])) == 0
 }
 
 test_sec_041_a_redis_without_a_password_is_denied if {
-	redis := _t041_deployment([_t041_container("mirror.example/library/redis:8.2.4-alpine3.22", null, ["--save", "", "--appendonly", "no"])])
+	redis := _t041_deployment([_t041_container(
+		"mirror.example/library/redis:8.2.4-alpine3.22",
+		null,
+		["--save", "", "--appendonly", "no"],
+	)])
 	_t041_fired([redis]) == {[redis.urn, "spec.template.spec.containers.0.args"]}
 }
 
@@ -87,7 +98,10 @@ test_sec_041_a_redis_by_digest_without_a_password_is_denied if {
 }
 
 test_sec_041_a_redis_init_container_is_judged if {
-	spec := {"initContainers": [_t041_container("redis:8.2", null, null)], "containers": [{"name": "app", "image": "example/app:1"}]}
+	spec := {
+		"initContainers": [_t041_container("redis:8.2", null, null)],
+		"containers": [{"name": "app", "image": "example/app:1"}],
+	}
 	redis := _t041_resource("kubernetes:apps/v1:Deployment", "with-init", {"spec": {"template": {"spec": spec}}})
 	_t041_fired([redis]) == {[redis.urn, "spec.template.spec.initContainers.0.args"]}
 }
