@@ -173,3 +173,13 @@ test_aud_011_a_trail_that_does_not_log_records_nothing if {
 	trail := _t011_trail({"enableLogging": false, "advancedEventSelectors": [_t011_reads, _t011_deletes]}, {})
 	count(_t011_findings([_t011_bucket, trail])) == 0
 }
+
+# A basic selector's value computed from the audit bucket (its ARN, unknown until apply) counts.
+test_aud_011_basic_selector_computed_from_the_bucket_counts if {
+	basic := [{
+		"readWriteType": "All",
+		"dataResources": [{"type": "AWS::S3::Object", "values": [data.lib.inventory.unknown_value]}],
+	}]
+	trail := _t011_trail({"eventSelectors": basic}, {"eventSelectors": [_t011_bucket.urn]})
+	count(_t011_findings([_t011_bucket, trail])) == 0
+}
