@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import namespaces
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
@@ -25,9 +26,9 @@ from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
-MODELS_NAMESPACE = "llm-serving"
-GATEWAY_NAMESPACE = "llm-gateway"
-MONITORING_NAMESPACE = "monitoring"
+MODELS_NAMESPACE = namespaces.MODELS
+GATEWAY_NAMESPACE = namespaces.GATEWAY
+MONITORING_NAMESPACE = namespaces.MONITORING
 
 
 def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
@@ -102,15 +103,16 @@ class ServingStack(pulumi.ComponentResource):
             parent=self,
             providers={"aws": aws_provider, "kubernetes": self.cluster.k8s_provider},
         )
-        namespaces = {
-            ns: k8s.core.v1.Namespace(
-                f"{name}-ns-{ns}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=ns, labels={"app.kubernetes.io/part-of": "servegate"}
-                ),
+        # Every namespace the stack's pods run in, declared here (not left to Helm's
+        # create_namespace) so each carries its Pod Security admission labels.
+        version = spec.cluster.kubernetes_version
+        created = {
+            ns.name: k8s.core.v1.Namespace(
+                f"{name}-ns-{ns.name}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=ns.name, labels=ns.labels(version)),
                 opts=in_cluster,
             )
-            for ns in (MODELS_NAMESPACE, GATEWAY_NAMESPACE, MONITORING_NAMESPACE)
+            for ns in namespaces.NAMESPACES
         }
 
         def after(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -147,7 +149,7 @@ class ServingStack(pulumi.ComponentResource):
                 gateway=gateway,
                 replica_usd_per_hour=replica_prices(spec),
             ),
-            after(namespaces[MONITORING_NAMESPACE]),
+            after(created[MONITORING_NAMESPACE], created[namespaces.KEDA]),
         )
         self.models = [
             VllmDeployment(
@@ -159,7 +161,7 @@ class ServingStack(pulumi.ComponentResource):
                     oidc_provider_arn=self.cluster.oidc_provider_arn,
                     oidc_provider_url=self.cluster.oidc_provider_url,
                 ),
-                after(namespaces[MODELS_NAMESPACE], self.monitoring, self.device_plugin),
+                after(created[MODELS_NAMESPACE], self.monitoring, self.device_plugin),
             )
             for model in spec.models
         ]
@@ -172,7 +174,11 @@ class ServingStack(pulumi.ComponentResource):
                 namespace=GATEWAY_NAMESPACE,
                 models_namespace=MODELS_NAMESPACE,
             ),
-            after(namespaces[GATEWAY_NAMESPACE]),
+            after(
+                created[GATEWAY_NAMESPACE],
+                created[namespaces.ENVOY_GATEWAY],
+                created[namespaces.AI_GATEWAY],
+            ),
         )
 
         self.endpoint = self.gateway.endpoint
