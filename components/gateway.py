@@ -620,6 +620,16 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                             name="redis", container_port=6379
                                         )
                                     ],
+                                    # A TCP check: it holds with or without a Redis password.
+                                    readiness_probe=k8s.core.v1.ProbeArgs(
+                                        tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="redis"),
+                                        period_seconds=10,
+                                    ),
+                                    liveness_probe=k8s.core.v1.ProbeArgs(
+                                        tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="redis"),
+                                        period_seconds=20,
+                                        failure_threshold=3,
+                                    ),
                                     resources=k8s.core.v1.ResourceRequirementsArgs(
                                         requests={"cpu": "100m", "memory": "256Mi"},
                                         limits={"memory": "256Mi"},
