@@ -8,7 +8,6 @@ package lib.pod_security
 import data.lib.inventory as inv
 import rego.v1
 
-std := data.params.pod_security_standards
 
 # [resource, pod spec, pod spec path] of every workload (Deployment, StatefulSet, DaemonSet,
 # Job, CronJob) and bare Pod.
@@ -20,7 +19,9 @@ pods := array.concat(data.lib.inventory.workload_pod_specs, [[pod, object.get(po
 # [list field, index, container] over init, regular and ephemeral containers.
 containers(spec) := [[list, i, container] |
 	some list in ["initContainers", "containers", "ephemeralContainers"]
-	some i, container in object.get(spec, list, [])
+	container_all := object.get(spec, list, [])
+	some i
+	container := container_all[i]
 ]
 
 container_path(base, list, i) := concat(".", [base, list, format_int(i, 10)])
@@ -45,12 +46,16 @@ _namespaces := {name: ns |
 # Namespaces whose Pod Security admission enforces restricted: their pods must comply or the
 # apply fails at admission.
 restricted_namespaces := {name |
-	some name, ns in _namespaces
+	ns_all := _namespaces
+	some name
+	ns := ns_all[name]
 	object.get(ns.props, ["metadata", "labels", "pod-security.kubernetes.io/enforce"], "") == "restricted"
 }
 
 servegate_namespaces := {name |
-	some name, ns in _namespaces
+	ns_all := _namespaces
+	some name
+	ns := ns_all[name]
 	inv.label(ns.props, "app.kubernetes.io/part-of") == "servegate"
 }
 

@@ -21,10 +21,12 @@ import rego.v1
 #   remediation: Remove the capability from securityContext.capabilities.add and set
 #     capabilities.drop to ["ALL"] on every container.
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [list, i, container] in pss.containers(spec)
-	some j, capability in object.get(container, ["securityContext", "capabilities", "add"], [])
-	not capability in pss.std.baseline.capabilities
+	capability_all := object.get(container, ["securityContext", "capabilities", "add"], [])
+	some j
+	capability := capability_all[j]
+	not capability in data.params.pod_security_standards.baseline.capabilities
 	v := inv.violation(
 		"SEC-032", res,
 		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " adds capability ", inv.text(capability), "; the baseline Pod Security Standard (Capabilities) allows only the runtime's default set"]),
@@ -33,7 +35,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
 	drop := object.get(container, ["securityContext", "capabilities", "drop"], [])
@@ -46,12 +48,14 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
-	some j, capability in object.get(container, ["securityContext", "capabilities", "add"], [])
-	capability in pss.std.baseline.capabilities
-	not capability in pss.std.restricted.capabilities_add
+	capability_all := object.get(container, ["securityContext", "capabilities", "add"], [])
+	some j
+	capability := capability_all[j]
+	capability in data.params.pod_security_standards.baseline.capabilities
+	not capability in data.params.pod_security_standards.restricted.capabilities_add
 	v := inv.violation(
 		"SEC-032", res,
 		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " adds capability ", inv.text(capability), "; the restricted Pod Security Standard (Capabilities) allows adding only NET_BIND_SERVICE"]),

@@ -21,8 +21,10 @@ import rego.v1
 #   remediation: Replace the hostPath (or other inline volume source) with an emptyDir, a
 #     PersistentVolumeClaim, or a projected/configMap/secret volume.
 deny contains v if {
-	some [res, spec, base] in pss.pods
-	some i, volume in object.get(spec, "volumes", [])
+	some [res, spec, base] in data.lib.pod_security.pods
+	volume_all := object.get(spec, "volumes", [])
+	some i
+	volume := volume_all[i]
 	object.get(volume, "hostPath", null) != null
 	v := inv.violation(
 		"SEC-033", res,
@@ -32,16 +34,18 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	pss.restricted(res, spec)
-	some i, volume in object.get(spec, "volumes", [])
+	volume_all := object.get(spec, "volumes", [])
+	some i
+	volume := volume_all[i]
 	some kind in object.keys(volume)
-	not kind in pss.std.volume_meta_keys
+	not kind in data.params.pod_security_standards.volume_meta_keys
 	kind != "hostPath"
-	not kind in pss.std.restricted.volume_types
+	not kind in data.params.pod_security_standards.restricted.volume_types
 	v := inv.violation(
 		"SEC-033", res,
-		concat("", ["volume ", inv.text(object.get(volume, "name", format_int(i, 10))), " of ", pss.describe(res), " is of type ", kind, "; the restricted Pod Security Standard (Volume Types) allows only ", concat(", ", pss.std.restricted.volume_types)]),
+		concat("", ["volume ", inv.text(object.get(volume, "name", format_int(i, 10))), " of ", pss.describe(res), " is of type ", kind, "; the restricted Pod Security Standard (Volume Types) allows only ", concat(", ", data.params.pod_security_standards.restricted.volume_types)]),
 		concat(".", [base, "volumes", format_int(i, 10), kind]), kind,
 	)
 }

@@ -18,9 +18,11 @@ import rego.v1
 #   pss_controls: ["Baseline: Host Ports"]
 #   remediation: Remove ports[].hostPort; reach the container through its Service.
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [list, i, container] in pss.containers(spec)
-	some j, port in object.get(container, "ports", [])
+	port_all := object.get(container, "ports", [])
+	some j
+	port := port_all[j]
 	host_port := object.get(port, "hostPort", 0)
 	not host_port in {0, null}
 	v := inv.violation(

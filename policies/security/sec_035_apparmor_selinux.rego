@@ -29,10 +29,10 @@ _pss_contexts(spec, base) := array.concat(
 #     container.apparmor.security.beta.kubernetes.io annotations other than runtime/default or
 #     localhost/*, and seLinuxOptions other than the container_t types.
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	profile_type := object.get(context, ["appArmorProfile", "type"], "RuntimeDefault")
-	not profile_type in pss.std.baseline.apparmor_types
+	not profile_type in data.params.pod_security_standards.baseline.apparmor_types
 	v := inv.violation(
 		"SEC-035", res,
 		concat("", [who, " of ", pss.describe(res), " sets AppArmor profile ", inv.text(profile_type), "; the baseline Pod Security Standard (AppArmor) allows only RuntimeDefault or Localhost"]),
@@ -41,11 +41,13 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
-	some key, value in pss.annotations(res, base)
-	startswith(key, pss.std.baseline.apparmor_annotation_prefix)
-	not value in pss.std.baseline.apparmor_annotation_values
-	not startswith(inv.text(value), pss.std.baseline.apparmor_annotation_value_prefix)
+	some [res, spec, base] in data.lib.pod_security.pods
+	value_all := pss.annotations(res, base)
+	some key
+	value := value_all[key]
+	startswith(key, data.params.pod_security_standards.baseline.apparmor_annotation_prefix)
+	not value in data.params.pod_security_standards.baseline.apparmor_annotation_values
+	not startswith(inv.text(value), data.params.pod_security_standards.baseline.apparmor_annotation_value_prefix)
 	v := inv.violation(
 		"SEC-035", res,
 		concat("", [pss.describe(res), " sets annotation ", key, "=", inv.text(value), "; the baseline Pod Security Standard (AppArmor) allows only runtime/default or localhost/*"]),
@@ -54,11 +56,11 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	selinux := object.get(context, "seLinuxOptions", {})
 	selinux_type := object.get(selinux, "type", "")
-	not selinux_type in pss.std.baseline.selinux_types
+	not selinux_type in data.params.pod_security_standards.baseline.selinux_types
 	v := inv.violation(
 		"SEC-035", res,
 		concat("", [who, " of ", pss.describe(res), " sets SELinux type ", inv.text(selinux_type), "; the baseline Pod Security Standard (SELinux) allows only container_t, container_init_t and container_kvm_t"]),
@@ -67,7 +69,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	some field in ["user", "role"]
 	value := object.get(context, ["seLinuxOptions", field], "")

@@ -20,10 +20,10 @@ import rego.v1
 #   remediation: Remove securityContext.procMount (or set Default) and every sysctl outside the
 #     safe list of policies/data/pod_security_standards.yaml.
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [list, i, container] in pss.containers(spec)
 	proc_mount := object.get(container, ["securityContext", "procMount"], "Default")
-	not proc_mount in pss.std.baseline.proc_mount_types
+	not proc_mount in data.params.pod_security_standards.baseline.proc_mount_types
 	v := inv.violation(
 		"SEC-036", res,
 		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " sets procMount ", inv.text(proc_mount), "; the baseline Pod Security Standard (/proc Mount Type) allows only Default"]),
@@ -32,10 +32,12 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
-	some i, sysctl in object.get(spec, ["securityContext", "sysctls"], [])
+	some [res, spec, base] in data.lib.pod_security.pods
+	sysctl_all := object.get(spec, ["securityContext", "sysctls"], [])
+	some i
+	sysctl := sysctl_all[i]
 	name := object.get(sysctl, "name", "")
-	not name in pss.std.baseline.safe_sysctls
+	not name in data.params.pod_security_standards.baseline.safe_sysctls
 	v := inv.violation(
 		"SEC-036", res,
 		concat("", [pss.describe(res), " sets sysctl ", inv.text(name), "; the baseline Pod Security Standard (Sysctls) allows only the safe, namespaced ones"]),

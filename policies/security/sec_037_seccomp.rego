@@ -21,9 +21,9 @@ import rego.v1
 #   remediation: Set securityContext.seccompProfile.type RuntimeDefault on the pod and remove
 #     Unconfined profiles from its containers.
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	profile := object.get(spec, ["securityContext", "seccompProfile", "type"], "")
-	profile in pss.std.baseline.seccomp_forbidden_types
+	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
 		concat("", [pss.describe(res), " runs with seccomp profile ", profile, "; the baseline Pod Security Standard (Seccomp) forbids Unconfined"]),
@@ -32,10 +32,10 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	some [list, i, container] in pss.containers(spec)
 	profile := object.get(container, ["securityContext", "seccompProfile", "type"], "")
-	profile in pss.std.baseline.seccomp_forbidden_types
+	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
 		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " runs with seccomp profile ", profile, "; the baseline Pod Security Standard (Seccomp) forbids Unconfined"]),
@@ -44,13 +44,13 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	pss.restricted(res, spec)
 	pod_profile := object.get(spec, ["securityContext", "seccompProfile", "type"], "")
 	some [list, i, container] in pss.containers(spec)
 	profile := object.get(container, ["securityContext", "seccompProfile", "type"], pod_profile)
-	not profile in pss.std.restricted.seccomp_types
-	not profile in pss.std.baseline.seccomp_forbidden_types
+	not profile in data.params.pod_security_standards.restricted.seccomp_types
+	not profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
 		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " has no RuntimeDefault or Localhost seccomp profile (on itself or the pod); the restricted Pod Security Standard (Seccomp) requires one"]),

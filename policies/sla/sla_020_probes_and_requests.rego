@@ -26,11 +26,13 @@ _liveness_probes := ["readinessProbe", "livenessProbe"]
 #   remediation: Give each container a readinessProbe and a livenessProbe, and resources.requests
 #     for cpu and memory (init containers need the requests too).
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	res.type in _serving_types
 	pss.owned(res, spec)
 	not pss.model_server(res, spec)
-	some i, container in object.get(spec, "containers", [])
+	container_all := object.get(spec, "containers", [])
+	some i
+	container := container_all[i]
 	some probe in _liveness_probes
 	not is_object(object.get(container, probe, null))
 	v := inv.violation(
@@ -41,10 +43,12 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in pss.pods
+	some [res, spec, base] in data.lib.pod_security.pods
 	pss.owned(res, spec)
 	some list in ["initContainers", "containers"]
-	some i, container in object.get(spec, list, [])
+	container_all := object.get(spec, list, [])
+	some i
+	container := container_all[i]
 	some resource in ["cpu", "memory"]
 	object.get(container, ["resources", "requests", resource], null) == null
 	v := inv.violation(
