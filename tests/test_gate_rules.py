@@ -19,17 +19,17 @@ from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
+from tests.policy_cases_placeholders import (
+    PLACEHOLDER_CASES,
+    PLACEHOLDER_VARIANTS,
+    without_placeholders,
+)
 from tests.policy_cases_pod_security import (
     HARDENED_POD_UNDONE_RULES,
     OVERLAPS,
     POD_SECURITY_CASES,
     POD_SECURITY_VARIANTS,
     hardened_pod_undone,
-)
-from tests.policy_cases_placeholders import (
-    PLACEHOLDER_CASES,
-    PLACEHOLDER_VARIANTS,
-    without_placeholders,
 )
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_sli import SLI_CASES
