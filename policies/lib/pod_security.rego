@@ -8,21 +8,11 @@ package lib.pod_security
 import data.lib.inventory as inv
 import rego.v1
 
-
-# [resource, pod spec, pod spec path] of every workload (Deployment, StatefulSet, DaemonSet,
-# Job, CronJob) and bare Pod.
-pods := array.concat(data.lib.inventory.workload_pod_specs, [[pod, object.get(pod.props, "spec", {}), "spec"] |
-	some pod in inv.resources(input, "kubernetes:core/v1:Pod")
-	inv.judged(pod)
-])
+# [resource, pod spec, pod spec path] of every workload and bare Pod (lib.workloads).
+pods := data.lib.workloads.pods
 
 # [list field, index, container] over init, regular and ephemeral containers.
-containers(spec) := [[list, i, container] |
-	some list in ["initContainers", "containers", "ephemeralContainers"]
-	container_all := object.get(spec, list, [])
-	some i
-	container := container_all[i]
-]
+containers(spec) := data.lib.workloads.containers(spec)
 
 container_path(base, list, i) := concat(".", [base, list, format_int(i, 10)])
 
@@ -59,44 +49,9 @@ servegate_namespaces := {name |
 	inv.label(ns.props, "app.kubernetes.io/part-of") == "servegate"
 }
 
-_gpu_request(spec) if {
-	some [_, _, container] in containers(spec)
-	some field in ["requests", "limits"]
-	object.get(container, ["resources", field, "nvidia.com/gpu"], null) != null
-}
-
-# A workload runs a model server if one of its containers runs a known server image or command,
-# passes a model-serving flag, or it requests GPUs; the model-server label may add one (until
-# data.lib.workloads.model_servers lands, which these rules should read then).
-_server_names := {"vllm", "text-generation-inference", "text-generation-launcher", "sglang", "tritonserver", "ollama", "llama-server"}
-
-_runs_server(container) if {
-	some name in _server_names
-	contains(lower(object.get(container, "image", "")), name)
-}
-
-_runs_server(container) if {
-	some token in array.concat(object.get(container, "command", []), object.get(container, "args", []))
-	is_string(token)
-	some name in _server_names
-	startswith(lower(token), name)
-}
-
-_runs_server(container) if {
-	some token in object.get(container, "args", [])
-	is_string(token)
-	some flag in ["--served-model-name", "--model-id", "--model-path", "--tensor-parallel-size"]
-	startswith(token, flag)
-}
-
-model_server(res, spec) if inv.has_role(res, "model-server")
-
-model_server(res, spec) if _gpu_request(spec)
-
-model_server(res, spec) if {
-	some [_, _, container] in containers(spec)
-	_runs_server(container)
-}
+# A workload runs a model server by what it runs (lib.workloads: image, command, serving flags or
+# a GPU request; the model-server label adds, never removes).
+model_server(res, _) if res.urn in data.lib.workloads.model_server_urns
 
 # servegate's own workloads: labelled part of servegate, in a namespace servegate creates, or a
 # model server.

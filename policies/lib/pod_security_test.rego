@@ -12,13 +12,15 @@ _pss_container := kit.model_container(_pss_image)
 
 test_a_gpu_request_makes_a_model_server if {
 	spec := object.union(_pss_pod, {"containers": [object.union(_pss_container, {"image": "busybox", "command": ["sh"]})]})
-	pss.model_server(kit.deployment("x", "default", spec), spec)
+	d := kit.deployment("x", "default", spec)
+	pss.model_server(d, spec) with input as kit.inventory([d])
 }
 
 test_an_unlabelled_plain_pod_is_no_model_server if {
 	plain := {"name": "app", "image": "nginx:1.29", "resources": {"requests": {"cpu": "1"}}}
 	spec := {"containers": [plain]}
-	not pss.model_server(kit.deployment("x", "default", spec), spec)
+	d := kit.deployment("x", "default", spec)
+	not pss.model_server(d, spec) with input as kit.inventory([d])
 }
 
 test_restricted_applies_in_a_restricted_namespace if {

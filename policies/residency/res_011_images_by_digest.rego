@@ -21,7 +21,7 @@ import rego.v1
 #     servers; components/data/versions.yaml for servegate's own images).
 deny contains v if {
 	object.get(input.declared, ["residency", "sovereign"], false) == true
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	image := object.get(container, "image", "")
 	image != unknown_value

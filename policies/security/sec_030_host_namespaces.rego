@@ -20,7 +20,7 @@ import rego.v1
 #   remediation: Remove hostNetwork, hostPID, hostIPC and windowsOptions.hostProcess from the pod
 #     spec; expose a port through a Service instead of the host network.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some field in data.params.pod_security_standards.baseline.host_namespaces
 	inv.truthy(object.get(spec, field, false))
 	v := inv.violation(
@@ -31,7 +31,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	inv.truthy(object.get(spec, ["securityContext", "windowsOptions", "hostProcess"], false))
 	v := inv.violation(
 		"SEC-030", res,
@@ -41,7 +41,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	inv.truthy(object.get(container, ["securityContext", "windowsOptions", "hostProcess"], false))
 	v := inv.violation(

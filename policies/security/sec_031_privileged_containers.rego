@@ -19,7 +19,7 @@ import rego.v1
 #   remediation: Remove securityContext.privileged (or set it false) on every container, init and
 #     ephemeral ones included; grant a single allowed capability if one is truly needed.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	inv.truthy(object.get(container, ["securityContext", "privileged"], false))
 	v := inv.violation(

@@ -21,7 +21,7 @@ import rego.v1
 #   remediation: Remove the capability from securityContext.capabilities.add and set
 #     capabilities.drop to ["ALL"] on every container.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	capability_all := object.get(container, ["securityContext", "capabilities", "add"], [])
 	some j
@@ -35,7 +35,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
 	drop := object.get(container, ["securityContext", "capabilities", "drop"], [])
@@ -48,7 +48,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
 	capability_all := object.get(container, ["securityContext", "capabilities", "add"], [])

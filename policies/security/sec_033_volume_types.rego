@@ -21,7 +21,7 @@ import rego.v1
 #   remediation: Replace the hostPath (or other inline volume source) with an emptyDir, a
 #     PersistentVolumeClaim, or a projected/configMap/secret volume.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	volume_all := object.get(spec, "volumes", [])
 	some i
 	volume := volume_all[i]
@@ -34,7 +34,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	volume_all := object.get(spec, "volumes", [])
 	some i

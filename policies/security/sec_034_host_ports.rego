@@ -18,7 +18,7 @@ import rego.v1
 #   pss_controls: ["Baseline: Host Ports"]
 #   remediation: Remove ports[].hostPort; reach the container through its Service.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	port_all := object.get(container, "ports", [])
 	some j

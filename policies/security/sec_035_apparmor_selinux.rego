@@ -29,7 +29,7 @@ _pss_contexts(spec, base) := array.concat(
 #     container.apparmor.security.beta.kubernetes.io annotations other than runtime/default or
 #     localhost/*, and seLinuxOptions other than the container_t types.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	profile_type := object.get(context, ["appArmorProfile", "type"], "RuntimeDefault")
 	not profile_type in data.params.pod_security_standards.baseline.apparmor_types
@@ -41,7 +41,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	value_all := pss.annotations(res, base)
 	some key
 	value := value_all[key]
@@ -56,7 +56,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	selinux := object.get(context, "seLinuxOptions", {})
 	selinux_type := object.get(selinux, "type", "")
@@ -69,7 +69,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [path, context, who] in _pss_contexts(spec, base)
 	some field in ["user", "role"]
 	value := object.get(context, ["seLinuxOptions", field], "")

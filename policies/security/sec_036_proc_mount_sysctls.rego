@@ -20,7 +20,7 @@ import rego.v1
 #   remediation: Remove securityContext.procMount (or set Default) and every sysctl outside the
 #     safe list of policies/data/pod_security_standards.yaml.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	proc_mount := object.get(container, ["securityContext", "procMount"], "Default")
 	not proc_mount in data.params.pod_security_standards.baseline.proc_mount_types
@@ -32,7 +32,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	sysctl_all := object.get(spec, ["securityContext", "sysctls"], [])
 	some i
 	sysctl := sysctl_all[i]

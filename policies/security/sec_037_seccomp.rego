@@ -21,7 +21,7 @@ import rego.v1
 #   remediation: Set securityContext.seccompProfile.type RuntimeDefault on the pod and remove
 #     Unconfined profiles from its containers.
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	profile := object.get(spec, ["securityContext", "seccompProfile", "type"], "")
 	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
@@ -32,7 +32,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	some [list, i, container] in pss.containers(spec)
 	profile := object.get(container, ["securityContext", "seccompProfile", "type"], "")
 	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
@@ -44,7 +44,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	pod_profile := object.get(spec, ["securityContext", "seccompProfile", "type"], "")
 	some [list, i, container] in pss.containers(spec)

@@ -21,7 +21,7 @@ import rego.v1
 #   remediation: Set allowPrivilegeEscalation false on every container, runAsNonRoot true and a
 #     non-zero runAsUser on the pod (or every container).
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
 	escalation := object.get(container, ["securityContext", "allowPrivilegeEscalation"], null)
@@ -34,7 +34,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	pod_non_root := object.get(spec, ["securityContext", "runAsNonRoot"], null)
 	some [list, i, container] in pss.containers(spec)
@@ -48,7 +48,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	object.get(spec, ["securityContext", "runAsUser"], null) == 0
 	v := inv.violation(
@@ -59,7 +59,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.restricted(res, spec)
 	some [list, i, container] in pss.containers(spec)
 	object.get(container, ["securityContext", "runAsUser"], null) == 0

@@ -26,7 +26,7 @@ _liveness_probes := ["readinessProbe", "livenessProbe"]
 #   remediation: Give each container a readinessProbe and a livenessProbe, and resources.requests
 #     for cpu and memory (init containers need the requests too).
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	res.type in _serving_types
 	pss.owned(res, spec)
 	not pss.model_server(res, spec)
@@ -43,7 +43,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.pod_security.pods
+	some [res, spec, base] in data.lib.workloads.pods
 	pss.owned(res, spec)
 	some list in ["initContainers", "containers"]
 	container_all := object.get(spec, list, [])
