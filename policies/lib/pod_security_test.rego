@@ -1,7 +1,7 @@
 package lib.pod_security_test
 
 import data.lib.pod_security as pss
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 # Judged key by key: regopy 1.5.2 crashes under `with input as <value>` (see security_test.rego).
@@ -17,33 +17,33 @@ _restricted(res, spec, inventory) if {
 
 _pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-_pss_pod := kit.model_pod(_pss_image)
+_pss_pod := pskit.model_pod(_pss_image)
 
-_pss_container := kit.model_container(_pss_image)
+_pss_container := pskit.model_container(_pss_image)
 
 test_a_gpu_request_makes_a_model_server if {
 	spec := object.union(_pss_pod, {"containers": [object.union(_pss_container, {"image": "busybox", "command": ["sh"]})]})
-	d := kit.deployment("x", "default", spec)
-	_model_server(d, spec, kit.inventory([d]))
+	d := pskit.deployment("x", "default", spec)
+	_model_server(d, spec, pskit.inventory([d]))
 }
 
 test_an_unlabelled_plain_pod_is_no_model_server if {
 	plain := {"name": "app", "image": "nginx:1.29", "resources": {"requests": {"cpu": "1"}}}
 	spec := {"containers": [plain]}
-	d := kit.deployment("x", "default", spec)
-	not _model_server(d, spec, kit.inventory([d]))
+	d := pskit.deployment("x", "default", spec)
+	not _model_server(d, spec, pskit.inventory([d]))
 }
 
 test_restricted_applies_in_a_restricted_namespace if {
 	plain := {"name": "app", "image": "nginx:1.29"}
 	spec := {"containers": [plain]}
-	_restricted(kit.deployment("x", "llm-serving", spec), spec, kit.with_spec(spec))
+	_restricted(pskit.deployment("x", "llm-serving", spec), spec, pskit.with_spec(spec))
 }
 
 test_restricted_does_not_apply_to_a_foreign_workload_elsewhere if {
 	plain := {"name": "app", "image": "nginx:1.29"}
 	spec := {"containers": [plain]}
-	not _restricted(kit.deployment("x", "default", spec), spec, kit.with_spec(spec))
+	not _restricted(pskit.deployment("x", "default", spec), spec, pskit.with_spec(spec))
 }
 
 test_containers_cover_every_kind if {

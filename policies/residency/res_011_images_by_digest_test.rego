@@ -1,6 +1,6 @@
 package residency_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import data.residency
 import rego.v1
 
@@ -10,11 +10,11 @@ import rego.v1
 
 _pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-_pss_pod := kit.model_pod(_pss_image)
+_pss_pod := pskit.model_pod(_pss_image)
 
 
 test_res_011_digest_passes if {
-	inv := kit.with_spec(_pss_pod)
+	inv := pskit.with_spec(_pss_pod)
 	denies := residency.deny with input.stack as inv.stack
 		with input.declared as inv.declared
 		with input.evaluation as inv.evaluation
@@ -25,7 +25,7 @@ test_res_011_digest_passes if {
 }
 
 test_res_011_not_sovereign_passes if {
-	inv := json.patch(kit.with_spec(kit.patched(_pss_image, {"image": "vllm/vllm-openai:v0.33.0"})), [{"op": "replace", "path": "/declared/residency/sovereign", "value": false}])
+	inv := json.patch(pskit.with_spec(pskit.patched(_pss_image, {"image": "vllm/vllm-openai:v0.33.0"})), [{"op": "replace", "path": "/declared/residency/sovereign", "value": false}])
 	denies := residency.deny with input.stack as inv.stack
 		with input.declared as inv.declared
 		with input.evaluation as inv.evaluation

@@ -1,14 +1,14 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import data.security
 import rego.v1
 
 _pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-_pss_pod := kit.model_pod(_pss_image)
+_pss_pod := pskit.model_pod(_pss_image)
 
-_pss_container := kit.model_container(_pss_image)
+_pss_container := pskit.model_container(_pss_image)
 
 # The package's findings on `inventory`, key by key: regopy 1.5.2 and regorus 0.13 mishandle
 # `with input as <value>` across packages (see security_test.rego's _deny).
@@ -23,9 +23,9 @@ _pss_deny(inventory) := denies if {
 # Pod Security Standards rules on one compliant model server (_pss_pod), broken one control
 # at a time; every test also checks the compliant pod passes that rule.
 
-_pss_ids(spec) := {v.rule_id | some v in _pss_deny(kit.with_spec(spec))}
+_pss_ids(spec) := {v.rule_id | some v in _pss_deny(pskit.with_spec(spec))}
 
-_pss_hits(spec, rule_id) := [x | some x in _pss_deny(kit.with_spec(spec)); x.rule_id == rule_id]
+_pss_hits(spec, rule_id) := [x | some x in _pss_deny(pskit.with_spec(spec)); x.rule_id == rule_id]
 
 test_sec_030_sec_039_the_compliant_model_server_passes if {
 	_pss_ids(_pss_pod) & {"SEC-030", "SEC-031", "SEC-032", "SEC-033", "SEC-034", "SEC-035", "SEC-036", "SEC-037", "SEC-038", "SEC-039"} == set()
@@ -41,7 +41,7 @@ test_sec_030_host_ipc_denied if {
 }
 
 test_sec_030_host_process_container_denied if {
-	[v] := _pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"windowsOptions": {"hostProcess": true}})}), "SEC-030")
+	[v] := _pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"windowsOptions": {"hostProcess": true}})}), "SEC-030")
 	v.path == "spec.template.spec.containers.0.securityContext.windowsOptions.hostProcess"
 }
 

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 test_sec_031_privileged_ephemeral_container_denied if {
@@ -15,5 +15,5 @@ test_sec_031_privileged_init_container_denied if {
 }
 
 test_sec_031_privileged_false_passes if {
-	count(_pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"privileged": false})}), "SEC-031")) == 0
+	count(_pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"privileged": false})}), "SEC-031")) == 0
 }

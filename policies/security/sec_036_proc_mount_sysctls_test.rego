@@ -1,10 +1,10 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 test_sec_036_unmasked_proc_denied if {
-	[v] := _pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"procMount": "Unmasked"})}), "SEC-036")
+	[v] := _pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"procMount": "Unmasked"})}), "SEC-036")
 	v.value == "Unmasked"
 }
 

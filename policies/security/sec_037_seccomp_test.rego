@@ -1,10 +1,10 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 test_sec_037_unconfined_container_denied if {
-	[v] := _pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"seccompProfile": {"type": "Unconfined"}})}), "SEC-037")
+	[v] := _pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"seccompProfile": {"type": "Unconfined"}})}), "SEC-037")
 	v.path == "spec.template.spec.containers.0.securityContext.seccompProfile.type"
 }
 

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 test_sec_038_privilege_escalation_unset_denied if {
@@ -11,7 +11,7 @@ test_sec_038_privilege_escalation_unset_denied if {
 }
 
 test_sec_038_container_run_as_non_root_false_denied if {
-	[v] := _pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"runAsNonRoot": false})}), "SEC-038")
+	[v] := _pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"runAsNonRoot": false})}), "SEC-038")
 	v.value == false
 }
 
@@ -28,5 +28,5 @@ test_sec_038_root_uid_denied if {
 }
 
 test_sec_038_root_uid_on_container_denied if {
-	count(_pss_hits(kit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"runAsUser": 0})}), "SEC-038")) == 1
+	count(_pss_hits(pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"runAsUser": 0})}), "SEC-038")) == 1
 }

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as kit
+import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 _pss_account(automount) := {
@@ -10,7 +10,7 @@ _pss_account(automount) := {
 }
 
 _pss_token_hits(spec, extra) := [v |
-	inv := kit.inventory(array.concat([kit.restricted_namespace("llm-serving"), kit.deployment("vllm-a", "llm-serving", spec)], extra))
+	inv := pskit.inventory(array.concat([pskit.restricted_namespace("llm-serving"), pskit.deployment("vllm-a", "llm-serving", spec)], extra))
 	some v in _pss_deny(inv)
 	v.rule_id == "SEC-039"
 ]
