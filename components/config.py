@@ -58,6 +58,8 @@ _ENFORCEMENT_WORDS = {
 REQUIRED_TAGS = ("owner", "cost-center", "data-classification", "environment")
 _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _K8S_VERSION = r"^1\.[0-9]{2}$"
+# A content-addressed image reference: what a sovereign stack pulls is fixed by its digest.
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 # ModelSpec fields holding a model's facts; all but attention_heads are needed for the estimate
 # (without attention heads only tensor parallel 1 can be judged).
 MODEL_FACT_KEYS = ("parameters", "layers", "attention_heads", "kv_heads", "head_dim", "max_context")
@@ -250,7 +252,10 @@ class ModelSpec(_Spec):
     pool: str
     image: str = Field(
         default=versions.image("vllm").reference,
-        description="Pinned tag or digest; default the vLLM pin of components/data/versions.yaml.",
+        description=(
+            "Pinned tag or digest (repo:tag@sha256:<64 hex>, required in sovereign stacks); "
+            "default the vLLM pin of components/data/versions.yaml."
+        ),
     )
     gpus_per_replica: int = Field(default=1, ge=1, le=8)
     tensor_parallel_size: int | None = Field(
@@ -330,7 +335,11 @@ class ModelSpec(_Spec):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        if "@sha256:" in value:
+        if "@" in value:
+            if not _DIGEST.search(value):
+                raise ValueError(
+                    f"{value!r} has a malformed digest; write repo:tag@sha256:<64 hex digits>"
+                )
             return value
         tag = value.rsplit("/", 1)[-1].partition(":")[2]
         if not tag or tag == "latest":
@@ -498,6 +507,30 @@ def air_gapped_source_problems(model: ModelSpec, key: str) -> list[ConfigProblem
         )
         for field, source in sources
         if source.startswith("hf://")
+    ]
+
+
+def has_digest(image: str) -> bool:
+    """Whether an image reference names its content by ``@sha256:`` digest."""
+    return bool(_DIGEST.search(image))
+
+
+def undigested_image_problems(model: ModelSpec, key: str) -> list[ConfigProblem]:
+    """A sovereign stack's model images must be pinned by digest: a tag can be moved to other
+    content after review, a digest cannot (RES-011 judges the rendered workloads the same way)."""
+    images = [("image", model.image)]
+    if model.canary and model.canary.image:
+        images.append(("canary.image", model.canary.image))
+    return [
+        ConfigProblem(
+            key=f"{key}.{field}",
+            message=(
+                f"{image!r} has no digest; sovereign stacks pull images by digest "
+                "(repo:tag@sha256:<64 hex digits>, e.g. from `crane digest` on the mirrored image)"
+            ),
+        )
+        for field, image in images
+        if not has_digest(image)
     ]
 
 
@@ -674,6 +707,8 @@ def _cross_field_problems(
             )
         if spec.residency.air_gapped:
             yield from air_gapped_source_problems(model, key)
+        if spec.residency.sovereign:
+            yield from undigested_image_problems(model, key)
         model_pool = pools.get(model.pool)
         if model_pool is None:
             allowed = ", ".join(p.name for p in spec.gpu_pools)

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import k8s_labels, versions
+from components import k8s_labels, namespaces, versions
 from components.component_kit import DeclaresResources, problem
 from components.config import PROJECT, GatewaySpec, RateLimitSpec, RegistrySpec
 from components.vllm import VLLM_PORT, VllmDeployment
@@ -34,8 +34,8 @@ REDIS_IMAGE = versions.image("redis")
 EG_API = "gateway.envoyproxy.io/v1alpha1"
 AI_GATEWAY_API = "aigateway.envoyproxy.io/v1beta1"
 GATEWAY_API = "gateway.networking.k8s.io/v1"
-ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
-AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+ENVOY_GATEWAY_NAMESPACE = namespaces.ENVOY_GATEWAY
+AI_GATEWAY_NAMESPACE = namespaces.AI_GATEWAY
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 LISTENER_PORT = 443
 

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import gateway_telemetry as gw
-from components import k8s_labels, versions
+from components import k8s_labels, namespaces, versions
 from components.config import ModelSpec, MonitoringSpec, RegistrySpec
 from components.dashboards import build_dashboards
 from components.gateway_telemetry import GatewayTelemetry
@@ -28,7 +28,7 @@ DCGM_EXPORTER = versions.chart("dcgm-exporter")
 DCGM_EXPORTER_IMAGE = versions.image("dcgm-exporter")
 KEDA = versions.chart("keda")
 
-KEDA_NAMESPACE = "keda"
+KEDA_NAMESPACE = namespaces.KEDA
 PROMETHEUS_RELEASE = "kube-prometheus-stack"
 PROMETHEUS_PORT = 9090
 PROMETHEUS_VOLUME_GIB = 100

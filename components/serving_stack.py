@@ -10,7 +10,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+<<<<<<< HEAD
 from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
+=======
+from components import namespaces
+>>>>>>> podsec
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
@@ -39,12 +43,18 @@ from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
+<<<<<<< HEAD
 if TYPE_CHECKING:
     from servegate.enforcement import ProgramGate
 
 MODELS_NAMESPACE = "llm-serving"
 GATEWAY_NAMESPACE = "llm-gateway"
 MONITORING_NAMESPACE = "monitoring"
+=======
+MODELS_NAMESPACE = namespaces.MODELS
+GATEWAY_NAMESPACE = namespaces.GATEWAY
+MONITORING_NAMESPACE = namespaces.MONITORING
+>>>>>>> podsec
 
 
 def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
@@ -146,15 +156,16 @@ class ServingStack(pulumi.ComponentResource):
             parent=self,
             providers={"aws": aws_provider, "kubernetes": self.cluster.k8s_provider},
         )
-        namespaces = {
-            ns: k8s.core.v1.Namespace(
-                f"{name}-ns-{ns}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=ns, labels={"app.kubernetes.io/part-of": "servegate"}
-                ),
+        # Every namespace the stack's pods run in, declared here (not left to Helm's
+        # create_namespace) so each carries its Pod Security admission labels.
+        version = spec.cluster.kubernetes_version
+        created = {
+            ns.name: k8s.core.v1.Namespace(
+                f"{name}-ns-{ns.name}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=ns.name, labels=ns.labels(version)),
                 opts=in_cluster,
             )
-            for ns in (MODELS_NAMESPACE, GATEWAY_NAMESPACE, MONITORING_NAMESPACE)
+            for ns in namespaces.NAMESPACES
         }
 
         def after(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -191,7 +202,7 @@ class ServingStack(pulumi.ComponentResource):
                 gateway=gateway,
                 replica_usd_per_hour=replica_prices(spec),
             ),
-            after(namespaces[MONITORING_NAMESPACE]),
+            after(created[MONITORING_NAMESPACE], created[namespaces.KEDA]),
         )
         self.models = [
             VllmDeployment(
@@ -203,11 +214,15 @@ class ServingStack(pulumi.ComponentResource):
                     oidc_provider_arn=self.cluster.oidc_provider_arn,
                     oidc_provider_url=self.cluster.oidc_provider_url,
                 ),
-                after(namespaces[MODELS_NAMESPACE], self.monitoring, self.device_plugin),
+                after(created[MODELS_NAMESPACE], self.monitoring, self.device_plugin),
             )
             for model in spec.models
         ]
-        gateway_deps: list[pulumi.Resource] = [namespaces[GATEWAY_NAMESPACE]]
+        gateway_deps: list[pulumi.Resource] = [
+            created[GATEWAY_NAMESPACE],
+            created[namespaces.ENVOY_GATEWAY],
+            created[namespaces.AI_GATEWAY],
+        ]
         api_keys_secret = None
         if spec.gateway.auth == "api-key" and spec.gateway.api_keys is not None:
             self.api_keys = GatewayApiKeys(
@@ -223,7 +238,7 @@ class ServingStack(pulumi.ComponentResource):
                     oidc_provider_arn=self.cluster.oidc_provider_arn,
                     oidc_provider_url=self.cluster.oidc_provider_url,
                 ),
-                after(namespaces[GATEWAY_NAMESPACE]),
+                after(created[GATEWAY_NAMESPACE]),
             )
             api_keys_secret = self.api_keys.secret_name
             gateway_deps.append(self.api_keys)
@@ -237,6 +252,7 @@ class ServingStack(pulumi.ComponentResource):
                 models_namespace=MODELS_NAMESPACE,
                 api_keys_secret=api_keys_secret,
             ),
+<<<<<<< HEAD
             after(*gateway_deps),
         )
 
@@ -263,7 +279,14 @@ class ServingStack(pulumi.ComponentResource):
                 ),
                 proxies_reach_internet=spec.gateway.auth == "oidc",
             ),
-            after(*namespaces.values(), self.gateway, self.monitoring),
+            after(*created.values(), self.gateway, self.monitoring),
+=======
+            after(
+                created[GATEWAY_NAMESPACE],
+                created[namespaces.ENVOY_GATEWAY],
+                created[namespaces.AI_GATEWAY],
+            ),
+>>>>>>> podsec
         )
 
         self.endpoint = self.gateway.endpoint

@@ -55,11 +55,15 @@ class ImagePin:
     key: str
     image: str
     tag: str
+    digest: str | None = None
+    """``sha256:<hex>`` of the tag's image index, where one could be checked (the row says how)."""
 
     @property
     def reference(self) -> str:
-        """``image:tag``, as public (put it through ``StackSpec.image`` to pull via a mirror)."""
-        return f"{self.image}:{self.tag}"
+        """``image:tag[@digest]``, as public (put it through ``StackSpec.image`` to pull via a
+        mirror); the digest, when pinned, is what the runtime pulls."""
+        pinned = f"{self.image}:{self.tag}"
+        return f"{pinned}@{self.digest}" if self.digest else pinned
 
 
 def _table() -> dict[str, Any]:
@@ -86,7 +90,12 @@ def charts() -> dict[str, ChartPin]:
 def images() -> dict[str, ImagePin]:
     """Every pinned image by its key in the table."""
     return {
-        key: ImagePin(key=key, image=str(row["image"]), tag=str(row["tag"]))
+        key: ImagePin(
+            key=key,
+            image=str(row["image"]),
+            tag=str(row["tag"]),
+            digest=str(row["digest"]) if row.get("digest") else None,
+        )
         for key, row in _table()["images"].items()
     }
 

@@ -43,6 +43,36 @@ NODE_HEADROOM = 0.25
 WEIGHTS_DISK_FACTOR = 1.25
 # The weights volume may use at most this share of the node's root volume (images, logs).
 MAX_DISK_SHARE = 0.8
+# vLLM runs as this non-root user and group (the image defines none: any non-zero id works, the
+# writable paths below are emptyDirs owned through fsGroup).
+VLLM_UID = 2000
+# The root filesystem is read-only; everything vLLM and its libraries write goes to HOME, a
+# per-pod emptyDir. Variable names and defaults from vllm/envs.py (get_default_cache_root:
+# $XDG_CACHE_HOME or ~/.cache; VLLM_CACHE_ROOT = <that>/vllm, which also holds the torch.compile
+# cache; VLLM_CONFIG_ROOT = $XDG_CONFIG_HOME/vllm; VLLM_RPC_BASE_PATH = tempfile.gettempdir()).
+HOME_DIR = "/home/vllm"
+CACHE_DIR = f"{HOME_DIR}/.cache"
+TMP_DIR = "/tmp"
+CACHE_VOLUME_GIB = 20
+TMP_VOLUME_GIB = 1
+CACHE_ENV = {
+    "HOME": HOME_DIR,
+    # getpass.getuser() (torch inductor's cache path) reads USER before the passwd entry the
+    # image has no line for.
+    "USER": "vllm",
+    "XDG_CACHE_HOME": CACHE_DIR,
+    "XDG_CONFIG_HOME": f"{HOME_DIR}/.config",
+    "VLLM_CACHE_ROOT": f"{CACHE_DIR}/vllm",
+    "VLLM_CONFIG_ROOT": f"{HOME_DIR}/.config/vllm",
+    "VLLM_RPC_BASE_PATH": TMP_DIR,
+    "HF_HOME": f"{CACHE_DIR}/huggingface",
+    # Triton's kernel cache defaults to ~/.triton/cache, torch inductor's to
+    # /tmp/torchinductor_<user>: both moved under the cache directory.
+    "TRITON_CACHE_DIR": f"{CACHE_DIR}/triton",
+    "TORCHINDUCTOR_CACHE_DIR": f"{CACHE_DIR}/torchinductor",
+    "FLASHINFER_WORKSPACE_BASE": CACHE_DIR,
+    "TMPDIR": TMP_DIR,
+}
 
 
 @dataclass(frozen=True)
@@ -437,12 +467,27 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 ),
             )
         ]
-        mounts = [k8s.core.v1.VolumeMountArgs(name="dshm", mount_path="/dev/shm")]
+        volumes += [
+            k8s.core.v1.VolumeArgs(
+                name="home",
+                empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=f"{CACHE_VOLUME_GIB}Gi"),
+            ),
+            k8s.core.v1.VolumeArgs(
+                name="tmp",
+                empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=f"{TMP_VOLUME_GIB}Gi"),
+            ),
+        ]
+        mounts = [
+            k8s.core.v1.VolumeMountArgs(name="dshm", mount_path="/dev/shm"),
+            k8s.core.v1.VolumeMountArgs(name="home", mount_path=HOME_DIR),
+            k8s.core.v1.VolumeMountArgs(name="tmp", mount_path=TMP_DIR),
+        ]
         init_containers: list[k8s.core.v1.ContainerArgs] = []
         env = [
             # vLLM reports usage statistics to an external server unless told not to.
             k8s.core.v1.EnvVarArgs(name="VLLM_NO_USAGE_STATS", value="1"),
             k8s.core.v1.EnvVarArgs(name="DO_NOT_TRACK", value="1"),
+            *(k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in CACHE_ENV.items()),
         ]
         if args.air_gapped:
             env += [
@@ -482,7 +527,6 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             model_ref = source.location
             volumes.append(scratch)
             mounts.append(k8s.core.v1.VolumeMountArgs(name="weights", mount_path=MODELS_DIR))
-            env.append(k8s.core.v1.EnvVarArgs(name="HF_HOME", value=f"{MODELS_DIR}/.hf"))
 
         http_get = k8s.core.v1.HTTPGetActionArgs
         return k8s.core.v1.PodSpecArgs(
@@ -495,7 +539,11 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             # Long generations finish (or stream out) before the pod goes away.
             termination_grace_period_seconds=120,
             security_context=k8s.core.v1.PodSecurityContextArgs(
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")
+                run_as_non_root=True,
+                run_as_user=VLLM_UID,
+                run_as_group=VLLM_UID,
+                fs_group=VLLM_UID,
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
             ),
             node_selector=k8s_labels.gpu_node_selector(self._pool.name, self._instance.gpu),
             tolerations=[
@@ -561,10 +609,12 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                             exec_=k8s.core.v1.ExecActionArgs(command=["sleep", "15"])
                         )
                     ),
-                    # The official vLLM image runs as root and writes compile caches under
-                    # /root; it keeps root but loses every capability and escalation path.
+                    # The official image would run as root and write its caches under /root:
+                    # here it runs as VLLM_UID and writes only to the HOME and /tmp emptyDirs.
                     security_context=k8s.core.v1.SecurityContextArgs(
                         privileged=False,
+                        run_as_non_root=True,
+                        read_only_root_filesystem=True,
                         allow_privilege_escalation=False,
                         capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
                     ),
@@ -595,8 +645,8 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             ],
             security_context=k8s.core.v1.SecurityContextArgs(
                 run_as_non_root=True,
-                run_as_user=65532,
-                run_as_group=65532,
+                run_as_user=VLLM_UID,
+                run_as_group=VLLM_UID,
                 read_only_root_filesystem=True,
                 privileged=False,
                 allow_privilege_escalation=False,
@@ -624,8 +674,10 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         cpu = max(1, math.floor(self._instance.vcpu * self._node_share()))
         memory = f"{self._memory_gib()}Gi"
         requests = {"cpu": str(cpu), "memory": memory, "nvidia.com/gpu": gpus}
+        scratch_gib = CACHE_VOLUME_GIB + TMP_VOLUME_GIB
         if source.scheme != "pvc":
-            requests["ephemeral-storage"] = f"{self._weights_gib}Gi"
+            scratch_gib += self._weights_gib
+        requests["ephemeral-storage"] = f"{scratch_gib}Gi"
         return k8s.core.v1.ResourceRequirementsArgs(
             requests=requests, limits={"memory": memory, "nvidia.com/gpu": gpus}
         )

@@ -34,6 +34,7 @@ def _placeholder(kind: str, key: str | None = None) -> str:
 
 PLACEHOLDER_ACCOUNT = _placeholder("account_ids")
 PLACEHOLDER_COST_CENTER = _placeholder("tag_values", "cost-center")
+PLACEHOLDER_DIGEST = _placeholder("image_digests")
 
 
 def _environment() -> jinja2.Environment:
@@ -146,6 +147,8 @@ def write_stack(request: NewStack, project_dir: Path, *, force: bool = False) ->
             pool_max=pool_max,
             model_name="llama-8b",
             served_model_name="meta-llama/Llama-3.1-8B-Instruct",
+            model_image=versions.image("vllm").reference,
+            image_digest=PLACEHOLDER_DIGEST,
             replicas_min=floor,
             replicas_max=pool_max,
             owner=request.owner,

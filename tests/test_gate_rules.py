@@ -26,6 +26,13 @@ from tests.policy_cases_placeholders import (
     PLACEHOLDER_VARIANTS,
     without_placeholders,
 )
+from tests.policy_cases_pod_security import (
+    HARDENED_POD_UNDONE_RULES,
+    OVERLAPS,
+    POD_SECURITY_CASES,
+    POD_SECURITY_VARIANTS,
+    hardened_pod_undone,
+)
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
@@ -43,8 +50,9 @@ CASES = {
     **ENFORCEMENT_CASES,
     **NETWORK_CASES,
     **SECRETS_CASES,
+    **POD_SECURITY_CASES,
 }
-VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS}
+VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS, **POD_SECURITY_VARIANTS}
 runner = CliRunner()
 
 
@@ -111,7 +119,17 @@ def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id
     mandatory = hits[0]["enforcement"] == "mandatory"
     assert code == (1 if mandatory else 0), output
     assert report["verdict"] == ("fail" if mandatory else "pass")
-    assert {f["rule_id"] for f in report["findings"]} == {rule_id}
+    # Only that rule, and the older rules judging the same field (OVERLAPS).
+    assert {f["rule_id"] for f in report["findings"]} - OVERLAPS.get(rule_id, set()) == {rule_id}
+
+
+def test_the_issue_copy_of_prod_ca_fails_on_each_pod_security_control(project: Path) -> None:
+    plan = _compliant_plan()
+    target = hardened_pod_undone(plan)
+    code, report, output = _check(project, plan)
+    assert code == 1, output
+    found = {(f["rule_id"], f["resource_urn"]) for f in report["findings"]}
+    assert found == {(rule, target.urn) for rule in HARDENED_POD_UNDONE_RULES}, output
 
 
 @pytest.mark.parametrize("rule_id", sorted(DECLARED_CASES))

@@ -49,7 +49,8 @@ def _vllm_versions(stack: str) -> set[str]:
         if container["name"] == "vllm"
     }
     assert images
-    return {_version(image.rsplit(":", 1)[1]) for image in images}
+    # The tag of each reference, with any @sha256 digest after it dropped.
+    return {_version(image.split("@", 1)[0].rsplit(":", 1)[1]) for image in images}
 
 
 def _lists(stack: str) -> dict[str, str]:
