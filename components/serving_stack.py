@@ -10,11 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-<<<<<<< HEAD
-from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
-=======
 from components import namespaces
->>>>>>> podsec
+from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
@@ -43,18 +40,12 @@ from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import VllmDeployment, VllmDeploymentArgs
 
-<<<<<<< HEAD
 if TYPE_CHECKING:
     from servegate.enforcement import ProgramGate
 
-MODELS_NAMESPACE = "llm-serving"
-GATEWAY_NAMESPACE = "llm-gateway"
-MONITORING_NAMESPACE = "monitoring"
-=======
 MODELS_NAMESPACE = namespaces.MODELS
 GATEWAY_NAMESPACE = namespaces.GATEWAY
 MONITORING_NAMESPACE = namespaces.MONITORING
->>>>>>> podsec
 
 
 def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
@@ -252,7 +243,6 @@ class ServingStack(pulumi.ComponentResource):
                 models_namespace=MODELS_NAMESPACE,
                 api_keys_secret=api_keys_secret,
             ),
-<<<<<<< HEAD
             after(*gateway_deps),
         )
 
@@ -280,13 +270,6 @@ class ServingStack(pulumi.ComponentResource):
                 proxies_reach_internet=spec.gateway.auth == "oidc",
             ),
             after(*created.values(), self.gateway, self.monitoring),
-=======
-            after(
-                created[GATEWAY_NAMESPACE],
-                created[namespaces.ENVOY_GATEWAY],
-                created[namespaces.AI_GATEWAY],
-            ),
->>>>>>> podsec
         )
 
         self.endpoint = self.gateway.endpoint

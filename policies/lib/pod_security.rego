@@ -55,9 +55,9 @@ model_server(res, _) if res.urn in data.lib.workloads.model_server_urns
 
 # servegate's own workloads: labelled part of servegate, in a namespace servegate creates, or a
 # model server.
-owned(res, spec) if inv.label(res.props, "app.kubernetes.io/part-of") == "servegate"
+owned(res, _) if inv.label(res.props, "app.kubernetes.io/part-of") == "servegate"
 
-owned(res, spec) if namespace_of(res) in servegate_namespaces
+owned(res, _) if namespace_of(res) in servegate_namespaces
 
 owned(res, spec) if model_server(res, spec)
 
@@ -65,6 +65,6 @@ owned(res, spec) if model_server(res, spec)
 # namespace would admit.
 restricted(res, spec) if owned(res, spec)
 
-restricted(res, spec) if namespace_of(res) in restricted_namespaces
+restricted(res, _) if namespace_of(res) in restricted_namespaces
 
 describe(res) := concat("", [res.type, " ", res.name])

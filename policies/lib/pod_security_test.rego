@@ -15,7 +15,10 @@ _restricted(res, spec, inventory) if {
 		with input.by_type as inventory.by_type
 }
 
-_pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+_pss_image := concat("", [
+	"registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef01234",
+	"56789abcdef0123456789abcdef0123456789abcdef",
+])
 
 _pss_pod := pskit.model_pod(_pss_image)
 
@@ -48,5 +51,7 @@ test_restricted_does_not_apply_to_a_foreign_workload_elsewhere if {
 
 test_containers_cover_every_kind if {
 	spec := {"initContainers": [{"name": "a"}], "containers": [{"name": "b"}], "ephemeralContainers": [{"name": "c"}]}
-	{[l, c.name] | some [l, _, c] in pss.containers(spec)} == {["initContainers", "a"], ["containers", "b"], ["ephemeralContainers", "c"]}
+	{[l, c.name] |
+		some [l, _, c] in pss.containers(spec)
+	} == {["initContainers", "a"], ["containers", "b"], ["ephemeralContainers", "c"]}
 }

@@ -50,7 +50,10 @@ namespace(name, labels) := {
 	"props": {"metadata": {"name": name, "labels": labels}},
 }
 
-restricted_namespace(name) := namespace(name, {"app.kubernetes.io/part-of": "servegate", "pod-security.kubernetes.io/enforce": "restricted"})
+restricted_namespace(name) := namespace(
+	name,
+	{"app.kubernetes.io/part-of": "servegate", "pod-security.kubernetes.io/enforce": "restricted"},
+)
 
 # An inventory of `resources`, indexed by type the way the gate builds it.
 inventory(resources) := {
@@ -68,4 +71,17 @@ with_spec(spec) := inventory([restricted_namespace("llm-serving"), deployment("v
 patched(image, patch) := object.union(model_pod(image), {"containers": [object.union(model_container(image), patch)]})
 
 # The rules these helpers serve; older area fixtures leave their findings out.
-rule_ids := {"SEC-030", "SEC-031", "SEC-032", "SEC-033", "SEC-034", "SEC-035", "SEC-036", "SEC-037", "SEC-038", "SEC-039", "RES-011", "SLA-020"}
+rule_ids := {
+	"SEC-030",
+	"SEC-031",
+	"SEC-032",
+	"SEC-033",
+	"SEC-034",
+	"SEC-035",
+	"SEC-036",
+	"SEC-037",
+	"SEC-038",
+	"SEC-039",
+	"RES-011",
+	"SLA-020",
+}

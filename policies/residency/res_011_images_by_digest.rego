@@ -29,7 +29,15 @@ deny contains v if {
 	not regex.match(`@sha256:[0-9a-f]{64}$`, inv.text(image))
 	v := inv.violation(
 		"RES-011", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " pulls ", inv.text(image), " by tag; sovereign stacks pull images by digest (@sha256:...)"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" pulls ",
+			inv.text(image),
+			" by tag; sovereign stacks pull images by digest (@sha256:...)",
+		]),
 		concat(".", [pss.container_path(base, list, i), "image"]), image,
 	)
 }

@@ -6,7 +6,10 @@ import rego.v1
 # data.residency.deny by its full path: regorus 0.13 loses `with` overrides inside a package
 # reached through an import alias (lib/test_kit.rego, denials).
 
-_pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+_pss_image := concat("", [
+	"registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef01234",
+	"56789abcdef0123456789abcdef0123456789abcdef",
+])
 
 _pss_pod := pskit.model_pod(_pss_image)
 
@@ -23,7 +26,10 @@ test_res_011_digest_passes if {
 }
 
 test_res_011_not_sovereign_passes if {
-	inv := json.patch(pskit.with_spec(pskit.patched(_pss_image, {"image": "vllm/vllm-openai:v0.33.0"})), [{"op": "replace", "path": "/declared/residency/sovereign", "value": false}])
+	inv := json.patch(
+		pskit.with_spec(pskit.patched(_pss_image, {"image": "vllm/vllm-openai:v0.33.0"})),
+		[{"op": "replace", "path": "/declared/residency/sovereign", "value": false}],
+	)
 	denies := data.residency.deny with input.stack as inv.stack
 		with input.declared as inv.declared
 		with input.evaluation as inv.evaluation

@@ -25,7 +25,12 @@ deny contains v if {
 	inv.truthy(object.get(spec, field, false))
 	v := inv.violation(
 		"SEC-030", res,
-		concat("", [pss.describe(res), " sets ", field, ": true; the baseline Pod Security Standard (Host Namespaces) forbids sharing the node's namespaces"]),
+		concat("", [
+			pss.describe(res),
+			" sets ",
+			field,
+			": true; the baseline Pod Security Standard (Host Namespaces) forbids sharing the node's namespaces",
+		]),
 		concat(".", [base, field]), true,
 	)
 }
@@ -35,7 +40,10 @@ deny contains v if {
 	inv.truthy(object.get(spec, ["securityContext", "windowsOptions", "hostProcess"], false))
 	v := inv.violation(
 		"SEC-030", res,
-		concat("", [pss.describe(res), " runs as a Windows HostProcess pod; the baseline Pod Security Standard (HostProcess) forbids it"]),
+		concat("", [
+			pss.describe(res),
+			" runs as a Windows HostProcess pod; the baseline Pod Security Standard (HostProcess) forbids it",
+		]),
 		concat(".", [base, "securityContext.windowsOptions.hostProcess"]), true,
 	)
 }
@@ -46,7 +54,13 @@ deny contains v if {
 	inv.truthy(object.get(container, ["securityContext", "windowsOptions", "hostProcess"], false))
 	v := inv.violation(
 		"SEC-030", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " runs as a Windows HostProcess container; the baseline Pod Security Standard (HostProcess) forbids it"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" runs as a Windows HostProcess container; the baseline Pod Security Standard (HostProcess) forbids it",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.windowsOptions.hostProcess"]), true,
 	)
 }

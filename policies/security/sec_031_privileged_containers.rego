@@ -24,7 +24,13 @@ deny contains v if {
 	inv.truthy(object.get(container, ["securityContext", "privileged"], false))
 	v := inv.violation(
 		"SEC-031", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " is privileged; the baseline Pod Security Standard (Privileged Containers) forbids it"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" is privileged; the baseline Pod Security Standard (Privileged Containers) forbids it",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.privileged"]), true,
 	)
 }

@@ -29,7 +29,15 @@ deny contains v if {
 	not capability in data.params.pod_security_standards.baseline.capabilities
 	v := inv.violation(
 		"SEC-032", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " adds capability ", inv.text(capability), "; the baseline Pod Security Standard (Capabilities) allows only the runtime's default set"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" adds capability ",
+			inv.text(capability),
+			"; the baseline Pod Security Standard (Capabilities) allows only the runtime's default set",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.capabilities.add", format_int(j, 10)]), capability,
 	)
 }
@@ -42,7 +50,14 @@ deny contains v if {
 	not "ALL" in drop
 	v := inv.violation(
 		"SEC-032", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " does not drop ALL capabilities; the restricted Pod Security Standard (Capabilities) requires capabilities.drop: [ALL]"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" does not drop ALL capabilities; the restricted Pod Security Standard ",
+			"(Capabilities) requires capabilities.drop: [ALL]",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.capabilities.drop"]), drop,
 	)
 }
@@ -58,7 +73,15 @@ deny contains v if {
 	not capability in data.params.pod_security_standards.restricted.capabilities_add
 	v := inv.violation(
 		"SEC-032", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " adds capability ", inv.text(capability), "; the restricted Pod Security Standard (Capabilities) allows adding only NET_BIND_SERVICE"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" adds capability ",
+			inv.text(capability),
+			"; the restricted Pod Security Standard (Capabilities) allows adding only NET_BIND_SERVICE",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.capabilities.add", format_int(j, 10)]), capability,
 	)
 }

@@ -3,7 +3,10 @@ package security_test
 import data.lib.pod_security_testkit as pskit
 import rego.v1
 
-_pss_caps(caps) := pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, {"capabilities": caps})})
+_pss_caps(caps) := pskit.patched(
+	_pss_image,
+	{"securityContext": object.union(_pss_container.securityContext, {"capabilities": caps})},
+)
 
 test_sec_032_sys_admin_denied_at_baseline if {
 	[v] := _pss_hits(_pss_caps({"drop": ["ALL"], "add": ["SYS_ADMIN"]}), "SEC-032")

@@ -28,7 +28,13 @@ deny contains v if {
 	object.get(volume, "hostPath", null) != null
 	v := inv.violation(
 		"SEC-033", res,
-		concat("", ["volume ", inv.text(object.get(volume, "name", format_int(i, 10))), " of ", pss.describe(res), " is a hostPath; the baseline Pod Security Standard (HostPath Volumes) forbids it"]),
+		concat("", [
+			"volume ",
+			inv.text(object.get(volume, "name", format_int(i, 10))),
+			" of ",
+			pss.describe(res),
+			" is a hostPath; the baseline Pod Security Standard (HostPath Volumes) forbids it",
+		]),
 		concat(".", [base, "volumes", format_int(i, 10), "hostPath"]), volume.hostPath,
 	)
 }
@@ -45,7 +51,16 @@ deny contains v if {
 	not kind in data.params.pod_security_standards.restricted.volume_types
 	v := inv.violation(
 		"SEC-033", res,
-		concat("", ["volume ", inv.text(object.get(volume, "name", format_int(i, 10))), " of ", pss.describe(res), " is of type ", kind, "; the restricted Pod Security Standard (Volume Types) allows only ", concat(", ", data.params.pod_security_standards.restricted.volume_types)]),
+		concat("", [
+			"volume ",
+			inv.text(object.get(volume, "name", format_int(i, 10))),
+			" of ",
+			pss.describe(res),
+			" is of type ",
+			kind,
+			"; the restricted Pod Security Standard (Volume Types) allows only ",
+			concat(", ", data.params.pod_security_standards.restricted.volume_types),
+		]),
 		concat(".", [base, "volumes", format_int(i, 10), kind]), kind,
 	)
 }

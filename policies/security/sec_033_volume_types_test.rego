@@ -1,6 +1,5 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
 import rego.v1
 
 _pss_volume(volume) := object.union(_pss_pod, {"volumes": [volume]})

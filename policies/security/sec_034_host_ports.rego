@@ -27,7 +27,15 @@ deny contains v if {
 	not host_port in {0, null}
 	v := inv.violation(
 		"SEC-034", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " binds host port ", inv.text(host_port), "; the baseline Pod Security Standard (Host Ports) forbids host ports"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" binds host port ",
+			inv.text(host_port),
+			"; the baseline Pod Security Standard (Host Ports) forbids host ports",
+		]),
 		concat(".", [pss.container_path(base, list, i), "ports", format_int(j, 10), "hostPort"]), host_port,
 	)
 }

@@ -7,7 +7,11 @@ import rego.v1
 # [path, security context, who] of the pod and each of its containers.
 _pss_contexts(spec, base) := array.concat(
 	[[concat(".", [base, "securityContext"]), object.get(spec, "securityContext", {}), "the pod"]],
-	[[concat(".", [pss.container_path(base, list, i), "securityContext"]), object.get(container, "securityContext", {}), concat("", ["container ", pss.container_name(container, i)])] |
+	[[
+		concat(".", [pss.container_path(base, list, i), "securityContext"]),
+		object.get(container, "securityContext", {}),
+		concat("", ["container ", pss.container_name(container, i)]),
+	] |
 		some [list, i, container] in pss.containers(spec)
 	],
 )
@@ -35,7 +39,14 @@ deny contains v if {
 	not profile_type in data.params.pod_security_standards.baseline.apparmor_types
 	v := inv.violation(
 		"SEC-035", res,
-		concat("", [who, " of ", pss.describe(res), " sets AppArmor profile ", inv.text(profile_type), "; the baseline Pod Security Standard (AppArmor) allows only RuntimeDefault or Localhost"]),
+		concat("", [
+			who,
+			" of ",
+			pss.describe(res),
+			" sets AppArmor profile ",
+			inv.text(profile_type),
+			"; the baseline Pod Security Standard (AppArmor) allows only RuntimeDefault or Localhost",
+		]),
 		concat(".", [path, "appArmorProfile.type"]), profile_type,
 	)
 }
@@ -50,7 +61,14 @@ deny contains v if {
 	not startswith(inv.text(value), data.params.pod_security_standards.baseline.apparmor_annotation_value_prefix)
 	v := inv.violation(
 		"SEC-035", res,
-		concat("", [pss.describe(res), " sets annotation ", key, "=", inv.text(value), "; the baseline Pod Security Standard (AppArmor) allows only runtime/default or localhost/*"]),
+		concat("", [
+			pss.describe(res),
+			" sets annotation ",
+			key,
+			"=",
+			inv.text(value),
+			"; the baseline Pod Security Standard (AppArmor) allows only runtime/default or localhost/*",
+		]),
 		concat(".", [pss.metadata_path(base), "annotations", key]), value,
 	)
 }
@@ -63,7 +81,14 @@ deny contains v if {
 	not selinux_type in data.params.pod_security_standards.baseline.selinux_types
 	v := inv.violation(
 		"SEC-035", res,
-		concat("", [who, " of ", pss.describe(res), " sets SELinux type ", inv.text(selinux_type), "; the baseline Pod Security Standard (SELinux) allows only container_t, container_init_t and container_kvm_t"]),
+		concat("", [
+			who,
+			" of ",
+			pss.describe(res),
+			" sets SELinux type ",
+			inv.text(selinux_type),
+			"; the baseline Pod Security Standard (SELinux) allows only container_t, container_init_t and container_kvm_t",
+		]),
 		concat(".", [path, "seLinuxOptions.type"]), selinux_type,
 	)
 }
@@ -76,7 +101,16 @@ deny contains v if {
 	value != ""
 	v := inv.violation(
 		"SEC-035", res,
-		concat("", [who, " of ", pss.describe(res), " sets a custom SELinux ", field, " ", inv.text(value), "; the baseline Pod Security Standard (SELinux) forbids it"]),
+		concat("", [
+			who,
+			" of ",
+			pss.describe(res),
+			" sets a custom SELinux ",
+			field,
+			" ",
+			inv.text(value),
+			"; the baseline Pod Security Standard (SELinux) forbids it",
+		]),
 		concat(".", [path, "seLinuxOptions", field]), value,
 	)
 }

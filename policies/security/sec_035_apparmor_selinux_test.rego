@@ -3,7 +3,10 @@ package security_test
 import data.lib.pod_security_testkit as pskit
 import rego.v1
 
-_pss_context(extra) := pskit.patched(_pss_image, {"securityContext": object.union(_pss_container.securityContext, extra)})
+_pss_context(extra) := pskit.patched(
+	_pss_image,
+	{"securityContext": object.union(_pss_container.securityContext, extra)},
+)
 
 test_sec_035_apparmor_unconfined_denied if {
 	[v] := _pss_hits(_pss_context({"appArmorProfile": {"type": "Unconfined"}}), "SEC-035")
@@ -16,7 +19,11 @@ test_sec_035_apparmor_localhost_passes if {
 
 test_sec_035_apparmor_annotation_denied if {
 	d := pskit.deployment("vllm-a", "llm-serving", _pss_pod)
-	annotated := json.patch(d, [{"op": "add", "path": "/props/spec/template/metadata/annotations", "value": {"container.apparmor.security.beta.kubernetes.io/vllm": "unconfined"}}])
+	annotated := json.patch(d, [{
+		"op": "add",
+		"path": "/props/spec/template/metadata/annotations",
+		"value": {"container.apparmor.security.beta.kubernetes.io/vllm": "unconfined"},
+	}])
 	inv := pskit.inventory([pskit.restricted_namespace("llm-serving"), annotated])
 	[v] := [x | some x in _pss_deny(inv); x.rule_id == "SEC-035"]
 	v.path == "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/vllm"

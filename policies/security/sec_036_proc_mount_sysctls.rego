@@ -26,7 +26,15 @@ deny contains v if {
 	not proc_mount in data.params.pod_security_standards.baseline.proc_mount_types
 	v := inv.violation(
 		"SEC-036", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " sets procMount ", inv.text(proc_mount), "; the baseline Pod Security Standard (/proc Mount Type) allows only Default"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" sets procMount ",
+			inv.text(proc_mount),
+			"; the baseline Pod Security Standard (/proc Mount Type) allows only Default",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.procMount"]), proc_mount,
 	)
 }
@@ -40,7 +48,12 @@ deny contains v if {
 	not name in data.params.pod_security_standards.baseline.safe_sysctls
 	v := inv.violation(
 		"SEC-036", res,
-		concat("", [pss.describe(res), " sets sysctl ", inv.text(name), "; the baseline Pod Security Standard (Sysctls) allows only the safe, namespaced ones"]),
+		concat("", [
+			pss.describe(res),
+			" sets sysctl ",
+			inv.text(name),
+			"; the baseline Pod Security Standard (Sysctls) allows only the safe, namespaced ones",
+		]),
 		concat(".", [base, "securityContext.sysctls", format_int(i, 10), "name"]), name,
 	)
 }

@@ -16,7 +16,8 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
-#   parameters: ["pod_security_standards.baseline.seccomp_forbidden_types", "pod_security_standards.restricted.seccomp_types"]
+#   parameters: ["pod_security_standards.baseline.seccomp_forbidden_types",
+#     "pod_security_standards.restricted.seccomp_types"]
 #   pss_controls: ["Baseline: Seccomp", "Restricted: Seccomp"]
 #   remediation: Set securityContext.seccompProfile.type RuntimeDefault on the pod and remove
 #     Unconfined profiles from its containers.
@@ -26,7 +27,12 @@ deny contains v if {
 	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
-		concat("", [pss.describe(res), " runs with seccomp profile ", profile, "; the baseline Pod Security Standard (Seccomp) forbids Unconfined"]),
+		concat("", [
+			pss.describe(res),
+			" runs with seccomp profile ",
+			profile,
+			"; the baseline Pod Security Standard (Seccomp) forbids Unconfined",
+		]),
 		concat(".", [base, "securityContext.seccompProfile.type"]), profile,
 	)
 }
@@ -38,7 +44,15 @@ deny contains v if {
 	profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " runs with seccomp profile ", profile, "; the baseline Pod Security Standard (Seccomp) forbids Unconfined"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" runs with seccomp profile ",
+			profile,
+			"; the baseline Pod Security Standard (Seccomp) forbids Unconfined",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.seccompProfile.type"]), profile,
 	)
 }
@@ -53,7 +67,14 @@ deny contains v if {
 	not profile in data.params.pod_security_standards.baseline.seccomp_forbidden_types
 	v := inv.violation(
 		"SEC-037", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " has no RuntimeDefault or Localhost seccomp profile (on itself or the pod); the restricted Pod Security Standard (Seccomp) requires one"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" has no RuntimeDefault or Localhost seccomp profile (on itself or the ",
+			"pod); the restricted Pod Security Standard (Seccomp) requires one",
+		]),
 		concat(".", [base, "securityContext.seccompProfile.type"]), profile,
 	)
 }

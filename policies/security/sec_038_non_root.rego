@@ -17,7 +17,9 @@ import rego.v1
 #   enforcement: mandatory
 #   scope: resource
 #   parameters: []
-#   pss_controls: ["Restricted: Privilege Escalation", "Restricted: Running as Non-root", "Restricted: Running as Non-root user"]
+#   pss_controls: ["Restricted: Privilege Escalation", "Restricted: Running as Non-root", "Restricted: Running as
+#     Non-root
+#     user"]
 #   remediation: Set allowPrivilegeEscalation false on every container, runAsNonRoot true and a
 #     non-zero runAsUser on the pod (or every container).
 deny contains v if {
@@ -28,7 +30,14 @@ deny contains v if {
 	escalation != false
 	v := inv.violation(
 		"SEC-038", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " does not set allowPrivilegeEscalation: false; the restricted Pod Security Standard (Privilege Escalation) requires it"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" does not set allowPrivilegeEscalation: false; the restricted Pod ",
+			"Security Standard (Privilege Escalation) requires it",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.allowPrivilegeEscalation"]), escalation,
 	)
 }
@@ -42,7 +51,14 @@ deny contains v if {
 	non_root != true
 	v := inv.violation(
 		"SEC-038", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " may run as root: runAsNonRoot is not true on it or the pod; the restricted Pod Security Standard (Running as Non-root) requires it"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" may run as root: runAsNonRoot is not true on it or the pod; the ",
+			"restricted Pod Security Standard (Running as Non-root) requires it",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.runAsNonRoot"]), non_root,
 	)
 }
@@ -53,7 +69,10 @@ deny contains v if {
 	object.get(spec, ["securityContext", "runAsUser"], null) == 0
 	v := inv.violation(
 		"SEC-038", res,
-		concat("", [pss.describe(res), " sets runAsUser 0; the restricted Pod Security Standard (Running as Non-root user) forbids user id 0"]),
+		concat("", [
+			pss.describe(res),
+			" sets runAsUser 0; the restricted Pod Security Standard (Running as Non-root user) forbids user id 0",
+		]),
 		concat(".", [base, "securityContext.runAsUser"]), 0,
 	)
 }
@@ -65,7 +84,13 @@ deny contains v if {
 	object.get(container, ["securityContext", "runAsUser"], null) == 0
 	v := inv.violation(
 		"SEC-038", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " sets runAsUser 0; the restricted Pod Security Standard (Running as Non-root user) forbids user id 0"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" sets runAsUser 0; the restricted Pod Security Standard (Running as Non-root user) forbids user id 0",
+		]),
 		concat(".", [pss.container_path(base, list, i), "securityContext.runAsUser"]), 0,
 	)
 }

@@ -41,7 +41,13 @@ deny contains v if {
 	_pss_automount(res, spec) != false
 	v := inv.violation(
 		"SEC-039", res,
-		concat("", ["model server ", pss.describe(res), " mounts a Kubernetes service-account token (automountServiceAccountToken is not false on the pod or its ServiceAccount); it never calls the API"]),
+		concat("", [
+			"model server ",
+			pss.describe(res),
+			" mounts a Kubernetes service-account token ",
+			"(automountServiceAccountToken is not false on the pod or its ",
+			"ServiceAccount); it never calls the API",
+		]),
 		concat(".", [base, "automountServiceAccountToken"]), object.get(spec, "automountServiceAccountToken", null),
 	)
 }

@@ -10,7 +10,10 @@ _pss_account(automount) := {
 }
 
 _pss_token_hits(spec, extra) := [v |
-	inv := pskit.inventory(array.concat([pskit.restricted_namespace("llm-serving"), pskit.deployment("vllm-a", "llm-serving", spec)], extra))
+	inv := pskit.inventory(array.concat(
+		[pskit.restricted_namespace("llm-serving"), pskit.deployment("vllm-a", "llm-serving", spec)],
+		extra,
+	))
 	some v in _pss_deny(inv)
 	v.rule_id == "SEC-039"
 ]

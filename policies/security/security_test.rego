@@ -9,7 +9,10 @@ _inventory_of(resources) := kit.inventory_as_of(resources, _declared, _as_of)
 
 # The Pod Security Standards, digest and SLA-020 rules are judged by their own test files (kit:
 # lib/pod_security_testkit.rego); these fixtures predate them and leave their findings out.
-_deny(inventory) := {d | some d in kit.denials("security", inventory); not d.rule_id in data.lib.pod_security_testkit.rule_ids}
+_deny(inventory) := {d |
+	some d in kit.denials("security", inventory)
+	not d.rule_id in data.lib.pod_security_testkit.rule_ids
+}
 
 _declared := {
 	"environment": "prod-ca",

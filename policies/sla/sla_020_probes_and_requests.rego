@@ -53,7 +53,15 @@ deny contains v if {
 	object.get(container, ["resources", "requests", resource], null) == null
 	v := inv.violation(
 		"SLA-020", res,
-		concat("", ["container ", pss.container_name(container, i), " of ", pss.describe(res), " requests no ", resource, "; the scheduler cannot place it by what it needs"]),
+		concat("", [
+			"container ",
+			pss.container_name(container, i),
+			" of ",
+			pss.describe(res),
+			" requests no ",
+			resource,
+			"; the scheduler cannot place it by what it needs",
+		]),
 		concat(".", [base, list, format_int(i, 10), "resources.requests", resource]), null,
 	)
 }

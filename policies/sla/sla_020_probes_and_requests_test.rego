@@ -4,7 +4,10 @@ import data.lib.pod_security_testkit as pskit
 import data.sla
 import rego.v1
 
-_pss_image := "registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+_pss_image := concat("", [
+	"registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef01234",
+	"56789abcdef0123456789abcdef0123456789abcdef",
+])
 
 _pss_pod := pskit.model_pod(_pss_image)
 
@@ -43,7 +46,10 @@ test_sla_020_missing_readiness_probe_denied if {
 }
 
 test_sla_020_missing_memory_request_denied if {
-	[v] := _sla_020_hits(_sla_020_redis(json.patch(_sla_020_good, [{"op": "remove", "path": "/resources/requests/memory"}])))
+	[v] := _sla_020_hits(_sla_020_redis(json.patch(
+		_sla_020_good,
+		[{"op": "remove", "path": "/resources/requests/memory"}],
+	)))
 	v.path == "spec.template.spec.containers.0.resources.requests.memory"
 }
 
