@@ -50,8 +50,12 @@ REQUEST_TIMEOUT = "300s"
 REDIS_AUTH_SECRET = "ratelimit-redis-auth"
 REDIS_AUTH_KEY = "password"
 REDIS_PORT = 6379
-# The redis image's "redis" user; the emptyDir it writes to is writable by any user.
-REDIS_UID = 999
+# A user above 10000 (never one of the node's, Checkov CKV_K8S_40) rather than the image's
+# "redis" (999): redis-server writes only to the emptyDir, which any user may write.
+REDIS_UID = 10001
+# The password reaches the server as a file of the Secret, never as an environment variable
+# (env is visible to anything that can read the pod's process environment).
+REDIS_AUTH_DIR = "/etc/redis-auth"
 
 # What the access log records: who asked which model, the outcome and its cost; never a
 # request or response body, and never the credential header.
@@ -579,14 +583,15 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
         }
         redis_labels = selector
         service_name = f"{name}-ratelimit-redis"
-        password = k8s.core.v1.EnvVarSourceArgs(
-            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
-                name=REDIS_AUTH_SECRET, key=REDIS_AUTH_KEY
-            )
-        )
+        password_file = f"{REDIS_AUTH_DIR}/{REDIS_AUTH_KEY}"
         # redis-cli reads REDISCLI_AUTH, so the probe never puts the password on a command line.
         ping = k8s.core.v1.ExecActionArgs(
-            command=["sh", "-c", "redis-cli -h 127.0.0.1 ping | grep -q PONG"]
+            command=[
+                "sh",
+                "-c",
+                f'REDISCLI_AUTH="$(cat {password_file})" redis-cli -h 127.0.0.1 ping '
+                "| grep -q PONG",
+            ]
         )
         self._own(
             k8s.apps.v1.Deployment(
@@ -602,6 +607,8 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                             security_context=k8s.core.v1.PodSecurityContextArgs(
                                 run_as_non_root=True,
                                 run_as_user=REDIS_UID,
+                                # The password file is group-readable by this group only.
+                                fs_group=REDIS_UID,
                                 seccomp_profile=k8s.core.v1.SeccompProfileArgs(
                                     type="RuntimeDefault"
                                 ),
@@ -610,21 +617,14 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                 k8s.core.v1.ContainerArgs(
                                     name="redis",
                                     image=self._registry.image(REDIS_IMAGE.reference),
-                                    # The password comes from the environment, never the spec.
+                                    # The password comes from the Secret's file, never the spec.
                                     # Counters only: no persistence, bounded memory.
                                     command=["sh", "-c"],
                                     args=[
-                                        'exec redis-server --requirepass "$REDIS_PASSWORD" '
+                                        "exec redis-server --requirepass "
+                                        f'"$(cat {password_file})" '
                                         "--save '' --appendonly no --maxmemory 200mb "
                                         "--dir /data"
-                                    ],
-                                    env=[
-                                        k8s.core.v1.EnvVarArgs(
-                                            name="REDIS_PASSWORD", value_from=password
-                                        ),
-                                        k8s.core.v1.EnvVarArgs(
-                                            name="REDISCLI_AUTH", value_from=password
-                                        ),
                                     ],
                                     ports=[
                                         k8s.core.v1.ContainerPortArgs(
@@ -656,7 +656,12 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                         ),
                                     ),
                                     volume_mounts=[
-                                        k8s.core.v1.VolumeMountArgs(name="data", mount_path="/data")
+                                        k8s.core.v1.VolumeMountArgs(
+                                            name="data", mount_path="/data"
+                                        ),
+                                        k8s.core.v1.VolumeMountArgs(
+                                            name="auth", mount_path=REDIS_AUTH_DIR, read_only=True
+                                        ),
                                     ],
                                 )
                             ],
@@ -666,7 +671,19 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                     empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
                                         size_limit="64Mi"
                                     ),
-                                )
+                                ),
+                                k8s.core.v1.VolumeArgs(
+                                    name="auth",
+                                    secret=k8s.core.v1.SecretVolumeSourceArgs(
+                                        secret_name=REDIS_AUTH_SECRET,
+                                        items=[
+                                            k8s.core.v1.KeyToPathArgs(
+                                                key=REDIS_AUTH_KEY, path=REDIS_AUTH_KEY
+                                            )
+                                        ],
+                                        default_mode=0o440,
+                                    ),
+                                ),
                             ],
                         ),
                     ),

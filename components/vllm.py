@@ -44,8 +44,9 @@ WEIGHTS_DISK_FACTOR = 1.25
 # The weights volume may use at most this share of the node's root volume (images, logs).
 MAX_DISK_SHARE = 0.8
 # vLLM runs as this non-root user and group (the image defines none: any non-zero id works, the
-# writable paths below are emptyDirs owned through fsGroup).
-VLLM_UID = 2000
+# writable paths below are emptyDirs owned through fsGroup). Above 10000, so that it can never
+# be a user of the node (Checkov CKV_K8S_40).
+VLLM_UID = 10001
 # The root filesystem is read-only; everything vLLM and its libraries write goes to HOME, a
 # per-pod emptyDir. Variable names and defaults from vllm/envs.py (get_default_cache_root:
 # $XDG_CACHE_HOME or ~/.cache; VLLM_CACHE_ROOT = <that>/vllm, which also holds the torch.compile

@@ -27,6 +27,7 @@ from tests.tooling import require_python_tool
 
 EXCEPTIONS_FILE = catalog.PROJECT_ROOT / "policies" / "data" / "peer_exceptions.yaml"
 _EXCEPTION_KEYS = {"check", "resource", "justification"}
+_OPTIONAL_KEYS = {"stacks"}
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,15 @@ class PeerException:
     check: str
     resource: str
     justification: str
+    stacks: tuple[str, ...] = ()
+    """The stacks it holds for (all when empty), e.g. a choice only non-sovereign stacks make."""
 
-    def covers(self, failure: Failure) -> bool:
-        return failure.check == self.check and fnmatch.fnmatchcase(failure.resource, self.resource)
+    def covers(self, failure: Failure, stack: str) -> bool:
+        return (
+            failure.check == self.check
+            and fnmatch.fnmatchcase(failure.resource, self.resource)
+            and (not self.stacks or stack in self.stacks)
+        )
 
 
 def load_exceptions(path: Path = EXCEPTIONS_FILE) -> list[PeerException]:
@@ -57,14 +64,23 @@ def load_exceptions(path: Path = EXCEPTIONS_FILE) -> list[PeerException]:
     found = []
     for index, entry in enumerate(entries):
         where = f"{path.name}: exceptions[{index}]"
-        assert isinstance(entry, dict) and set(entry) == _EXCEPTION_KEYS, (
-            f"{where} needs exactly the keys {sorted(_EXCEPTION_KEYS)}"
+        assert isinstance(entry, dict) and set(entry) >= _EXCEPTION_KEYS, (
+            f"{where} needs the keys {sorted(_EXCEPTION_KEYS)}"
         )
-        assert all(isinstance(entry[key], str) and entry[key].strip() for key in entry), (
+        assert set(entry) <= _EXCEPTION_KEYS | _OPTIONAL_KEYS, (
+            f"{where}: unknown keys {sorted(set(entry) - _EXCEPTION_KEYS - _OPTIONAL_KEYS)}"
+        )
+        assert all(isinstance(entry[key], str) and entry[key].strip() for key in _EXCEPTION_KEYS), (
             f"{where}: every value is non-empty text"
         )
+        listed = entry.get("stacks", [])
+        assert isinstance(listed, list) and all(s in stacks.SHIPPED for s in listed), (
+            f"{where}: stacks must list shipped stacks"
+        )
         assert "\n" not in entry["justification"].strip(), f"{where}: justification is one line"
-        found.append(PeerException(entry["check"], entry["resource"], entry["justification"]))
+        found.append(
+            PeerException(entry["check"], entry["resource"], entry["justification"], tuple(listed))
+        )
     return found
 
 
@@ -159,7 +175,7 @@ def test_every_checkov_failure_is_a_listed_design_choice(
     scans: dict[str, tuple[Scan, int]], stack: str
 ) -> None:
     exceptions = load_exceptions()
-    new = [f for f in scans[stack][0].failures if not any(e.covers(f) for e in exceptions)]
+    new = [f for f in scans[stack][0].failures if not any(e.covers(f, stack) for e in exceptions)]
     assert new == [], (
         f"Checkov fails {len(new)} check(s) on {stack} that {EXCEPTIONS_FILE.name} does not "
         "list; fix the manifests (or, for a design choice, add an entry with its "
@@ -168,8 +184,8 @@ def test_every_checkov_failure_is_a_listed_design_choice(
 
 
 def test_no_exception_is_stale(scans: dict[str, tuple[Scan, int]]) -> None:
-    failures = [f for result, _ in scans.values() for f in result.failures]
-    stale = [e for e in load_exceptions() if not any(e.covers(f) for f in failures)]
+    failures = [(f, stack) for stack, (result, _) in scans.items() for f in result.failures]
+    stale = [e for e in load_exceptions() if not any(e.covers(f, s) for f, s in failures)]
     assert stale == [], (
         f"{EXCEPTIONS_FILE.name} lists checks Checkov no longer fails on any stack; remove: "
         + "; ".join(f"{e.check} {e.resource}" for e in stale)
@@ -178,16 +194,27 @@ def test_no_exception_is_stale(scans: dict[str, tuple[Scan, int]]) -> None:
 
 def test_an_exception_covers_its_check_on_the_resources_its_glob_matches() -> None:
     listed = PeerException("CKV_K8S_11", "Deployment.llm-serving.vllm-*", "latency")
-    assert listed.covers(Failure("CKV_K8S_11", "Deployment.llm-serving.vllm-a", "", ""))
-    assert not listed.covers(Failure("CKV_K8S_11", "Deployment.llm-gateway.redis", "", ""))
-    assert not listed.covers(Failure("CKV_K8S_12", "Deployment.llm-serving.vllm-a", "", ""))
+    assert listed.covers(Failure("CKV_K8S_11", "Deployment.llm-serving.vllm-a", "", ""), "dev")
+    assert not listed.covers(Failure("CKV_K8S_11", "Deployment.llm-gateway.redis", "", ""), "dev")
+    assert not listed.covers(Failure("CKV_K8S_12", "Deployment.llm-serving.vllm-a", "", ""), "dev")
+    only_dev = PeerException("CKV_K8S_43", "Deployment.*", "tags in dev", ("dev",))
+    assert only_dev.covers(Failure("CKV_K8S_43", "Deployment.llm-serving.vllm-a", "", ""), "dev")
+    assert not only_dev.covers(
+        Failure("CKV_K8S_43", "Deployment.llm-serving.vllm-a", "", ""), "prod-ca"
+    )
 
 
 def test_the_exceptions_file_is_well_formed(tmp_path: Path) -> None:
     assert load_exceptions()
     bad = tmp_path / "peer_exceptions.yaml"
     bad.write_text("exceptions:\n  - check: CKV_K8S_11\n    resource: '*'\n", encoding="utf-8")
-    with pytest.raises(AssertionError, match="needs exactly the keys"):
+    with pytest.raises(AssertionError, match="needs the keys"):
+        load_exceptions(bad)
+    bad.write_text(
+        "exceptions:\n  - {check: A, resource: '*', justification: j, owner: me}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AssertionError, match="unknown keys"):
         load_exceptions(bad)
 
 

@@ -27,25 +27,22 @@ annotations(res, base) := object.get(res.props, array.concat(split(metadata_path
 
 namespace_of(res) := object.get(res.props, ["metadata", "namespace"], "default")
 
-# Namespaces the input creates, by name.
-_namespaces := {name: ns |
+# Namespaces the input creates, as [name, resource]: a list, not an object keyed by name, since a
+# plan may declare one name twice (an object comprehension would then fail to evaluate).
+_namespaces := [[name, ns] |
 	some ns in inv.resources(input, "kubernetes:core/v1:Namespace")
 	name := object.get(ns.props, ["metadata", "name"], ns.name)
-}
+]
 
 # Namespaces whose Pod Security admission enforces restricted: their pods must comply or the
 # apply fails at admission.
 restricted_namespaces := {name |
-	ns_all := _namespaces
-	some name
-	ns := ns_all[name]
+	some [name, ns] in _namespaces
 	object.get(ns.props, ["metadata", "labels", "pod-security.kubernetes.io/enforce"], "") == "restricted"
 }
 
 servegate_namespaces := {name |
-	ns_all := _namespaces
-	some name
-	ns := ns_all[name]
+	some [name, ns] in _namespaces
 	inv.label(ns.props, "app.kubernetes.io/part-of") == "servegate"
 }
 
