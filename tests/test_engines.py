@@ -24,7 +24,9 @@ def demo_bundle(tmp_path: Path) -> PolicyBundle:
     root = tmp_path / "policies"
     shutil.copytree(FIXTURES, root)
     shutil.copytree(
-        ROOT / "policies" / "lib", root / "lib", ignore=shutil.ignore_patterns("*_test.rego")
+        ROOT / "policies" / "lib",
+        root / "lib",
+        ignore=shutil.ignore_patterns("*_test.rego", "*test_kit.rego"),
     )
     return load_bundle(root)
 

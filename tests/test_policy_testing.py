@@ -52,7 +52,9 @@ def policies(tmp_path: Path) -> Path:
     root = tmp_path / "policies"
     shutil.copytree(FIXTURES, root)
     shutil.copytree(
-        ROOT / "policies" / "lib", root / "lib", ignore=shutil.ignore_patterns("*_test.rego")
+        ROOT / "policies" / "lib",
+        root / "lib",
+        ignore=shutil.ignore_patterns("*_test.rego", "*test_kit.rego"),
     )
     return root
 

@@ -26,6 +26,9 @@ from servegate.policy.metadata import LocatedRule, check_unique_ids, count_test_
 from servegate.policy.rule_files import check_rule_file
 
 TEST_SUFFIX = "_test.rego"
+# Builders the tests share (lib/test_kit.rego, lib/pod_security_test_kit.rego): test modules,
+# never handed to the gate (rego-cpp failed to evaluate the production bundle with one inside).
+TEST_KIT_SUFFIX = "test_kit.rego"
 DATA_DIR = "data"
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
@@ -60,6 +63,11 @@ class PolicyBundle:
         """The gate's entrypoints, one per package: ``data.<package>.deny``."""
         return [f"data.{package}.deny" for package in self.packages]
 
+    @property
+    def test_kits(self) -> dict[str, str]:
+        """The shared test builders every test package loads."""
+        return {p: s for p, s in self.test_modules.items() if p.endswith(TEST_KIT_SUFFIX)}
+
     def all_modules(self) -> dict[str, str]:
         """Modules and tests together (what the policy test runner loads)."""
         return {**self.modules, **self.test_modules}
@@ -85,7 +93,8 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
         digest.update(raw)
         if path.suffix == ".rego":
             source = _decode(path, raw)
-            (tests if relative.endswith(TEST_SUFFIX) else modules)[relative] = source
+            is_test = relative.endswith((TEST_SUFFIX, TEST_KIT_SUFFIX))
+            (tests if is_test else modules)[relative] = source
     # controls.yaml maps rules to frameworks for the reports; no rule reads it, so it is
     # hashed with the bundle but not handed to the engines.
     loaded = {path.stem: _load_yaml(path) for path in data_files}
@@ -122,9 +131,11 @@ def load_bundle(policies_dir: Path) -> PolicyBundle:
 
 
 def packages_of_tests(bundle: PolicyBundle) -> dict[str, str]:
-    """Test file -> its package name."""
+    """Test file -> its package name (the shared test kits hold no tests and are left out)."""
     packages: dict[str, str] = {}
     for relative, source in bundle.test_modules.items():
+        if relative.endswith(TEST_KIT_SUFFIX):
+            continue
         match = _PACKAGE.search(source)
         if match is None:
             raise PolicyError(f"{bundle.root.name}/{relative}: no package declaration")

@@ -221,6 +221,7 @@ def run_bundle_tests(
         # compiles every loaded module for each query, has less to compile.
         modules = {
             **bundle.modules,
+            **bundle.test_kits,
             **{test.relative: bundle.test_modules[test.relative] for test in tests[package]},
         }
         measured.append(_run_package(engine, modules, bundle.data, package, tests[package]))
@@ -249,6 +250,8 @@ def _tests_by_package(bundle: PolicyBundle) -> dict[str, list[_TestRule]]:
     packages = packages_of_tests(bundle)
     tests: dict[str, list[_TestRule]] = {}
     for relative in bundle.test_modules:  # load order (bundle._load_order), not sorted
+        if relative not in packages:
+            continue  # a shared test kit
         file = f"{bundle.root.name}/{relative}"
         names = dict.fromkeys(_TEST_RULE.findall(bundle.test_modules[relative]))
         tests.setdefault(packages[relative], []).extend(

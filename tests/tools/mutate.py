@@ -213,12 +213,12 @@ class _Tests:
         self.after += [
             (path, source)
             for path, source in bundle.test_modules.items()
-            if packages[path] == self.package
+            if packages.get(path) == self.package
         ]
         self.base = regorus.Engine()
         # Only lib/ and the rule's own package: the other areas' rules cost compile time
         # and no test of this package reads them (the unmutated run proves it).
-        for path, source in bundle.modules.items():
+        for path, source in {**bundle.modules, **bundle.test_kits}.items():
             needed = path.startswith(("lib/", folder))
             if needed and path != relative and (path, source) not in self.after:
                 self.base.add_policy(path, source)
