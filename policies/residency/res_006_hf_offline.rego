@@ -30,6 +30,9 @@ _some_server_online if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   applies_when: declared.residency.airGapped
 #   not_applicable: not air-gapped
 #   parameters: []
@@ -37,12 +40,12 @@ _some_server_online if {
 deny contains v if {
 	residency_lib.air_gapped(input.declared)
 	_some_server_online
-	some res in data.lib.residency.model_servers
-	some i, container in object.get(inv.pod_spec(res), "containers", [])
+	some [res, spec, spec_path] in data.lib.residency.model_servers
+	some i, container in object.get(spec, "containers", [])
 	not _offline(container)
 	v := inv.violation(
 		"RES-006", res,
 		concat("", ["container ", inv.text(object.get(container, "name", i)), " of model server ", res.name, " does not set HF_HUB_OFFLINE=1, which air-gapped stacks require"]),
-		concat(".", ["spec.template.spec.containers", format_int(i, 10), "env"]), object.get(container, "env", []),
+		concat(".", [spec_path, "containers", format_int(i, 10), "env"]), object.get(container, "env", []),
 	)
 }

@@ -22,3 +22,20 @@ test_sec_009_other_load_balancers_pass if {
 	service := kit.with_props(_compliant.service, {"metadata": _k8s_meta("envoy", {"servegate.io/role": "gateway"}), "spec": {"type": "LoadBalancer"}})
 	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
 }
+
+# A Service is judged by the pods it selects, not by our label on it.
+test_sec_009_unlabelled_service_selecting_a_model_server_denied if {
+	service := kit.with_props(_compliant.service, {
+		"metadata": {"name": "llama-8b", "namespace": "serving"},
+		"spec": {"type": "LoadBalancer", "selector": {"servegate.io/role": "model-server"}},
+	})
+	kit.only_on(_deny(_inventory({"service": service})), "SEC-009", {service.urn})
+}
+
+test_sec_009_unlabelled_service_selecting_other_pods_allowed if {
+	service := kit.with_props(_compliant.service, {
+		"metadata": {"name": "other", "namespace": "serving"},
+		"spec": {"type": "LoadBalancer", "selector": {"app": "other"}},
+	})
+	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
+}
