@@ -117,12 +117,17 @@ _discoveries contains tags if {
 	tags := [replace(tag, _ca_cluster_template, cluster) | tag := listed[_]]
 }
 
+# A Deployment's containers; none when the list is null or not a list.
+_deployment_containers(res) := listed if {
+	listed := object.get(inv.pod_spec(res), "containers", [])
+	is_array(listed)
+} else := []
+
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
 _discoveries contains tags if {
 	some res in inv.resources(input, data.lib.sla.deployment_type)
 	object.get(res.props, ["spec", "replicas"], 1) >= 1
-	container_list := object.get(inv.pod_spec(res), "containers", [])
-	container := container_list[_]
+	some container in _deployment_containers(res)
 	image := object.get(container, "image", "")
 	contains(image, _ca_chart)
 	regex.match(`(^|/)cluster-autoscaler(:[^/]+)?(@sha256:[0-9a-f]+)?$`, image)
