@@ -7,6 +7,7 @@ not (no SLA declared, not sovereign) apart, instead of counting them as passed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from servegate.findings import Finding, Result, Rule, RuleOutcome, RuleStatus
@@ -44,9 +45,19 @@ def rule_statuses(
             )
         else:
             judged = (
-                sum(len(by_type.get(t, [])) for t in rule.resource_types)
+                sum(len(by_type[t]) for t in by_type if judged_type(rule.resource_types, t))
                 if rule.resource_types
                 else resources
             )
             statuses.append(RuleStatus(rule.id, RuleOutcome.PASSED, judged))
     return tuple(statuses)
+
+
+def judged_type(patterns: tuple[str, ...], type_token: str) -> bool:
+    """Whether a rule's custom.resource_types cover ``type_token``: an entry is a type token
+    or a pattern (``aws:*``, every AWS type); ``!pattern`` takes types back out."""
+    wanted = [p for p in patterns if not p.startswith("!")]
+    unwanted = [p[1:] for p in patterns if p.startswith("!")]
+    return any(fnmatchcase(type_token, p) for p in wanted) and not any(
+        fnmatchcase(type_token, p) for p in unwanted
+    )

@@ -20,6 +20,11 @@ from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
+from tests.policy_cases_model_server_detection import (
+    HAND_WRITTEN_SERVER_RULES,
+    hand_written_server,
+    unlabelled_server,
+)
 from tests.policy_cases_network import NETWORK_CASES
 from tests.policy_cases_placeholders import (
     PLACEHOLDER_CASES,
@@ -142,3 +147,21 @@ def test_a_violating_declaration_is_reported(project: Path, rule_id: str) -> Non
     hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
     assert [f["resource_urn"] for f in hits] == [stacks.run("prod-ca").stack_urn], output
     assert code == (1 if _blocking(report) else 0)
+
+
+def test_an_unlabelled_model_server_is_judged_and_passes_when_compliant(project: Path) -> None:
+    plan = _compliant_plan()
+    unlabelled_server(plan)
+    code, report, output = _check(project, plan)
+    assert code == 0, output
+    assert report["findings"] == []
+
+
+def test_a_hand_written_model_server_fails_residency_and_sla(project: Path) -> None:
+    plan = _compliant_plan()
+    target = hand_written_server(plan)
+    code, report, output = _check(project, plan)
+    assert code == 1, output
+    on_server = {f["rule_id"] for f in report["findings"] if f["resource_urn"] == target.urn}
+    assert on_server >= HAND_WRITTEN_SERVER_RULES, output
+    assert {rule_id.split("-")[0] for rule_id in on_server} >= {"RES", "SLA"}

@@ -199,6 +199,8 @@ def _case_config(case: FitCase) -> dict[str, Any]:
         "maxModelLen": case.max_model_len,
         "startupBudgetSeconds": 3600,
         "replicas": {"min": 2, "max": 2},
+        # prod-ca is sovereign: its images are pulled by digest, so keep its pinned image.
+        "image": config[f"{PREFIX}models"][0]["image"],
     }
     if case.quantization:
         model["quantization"] = case.quantization

@@ -69,6 +69,38 @@ def test_prod_ca_passes_sla_001_on_its_deployments() -> None:
     assert _status(report, "RES-002")[0] == "passed"
 
 
+def test_every_rule_declares_the_resource_types_it_judges() -> None:
+    # Without custom.resource_types "passed on N resources" would count every resource.
+    rules = load_bundle(catalog.PROJECT_ROOT / "policies").rules
+    assert [r.id for r in rules if not r.resource_types] == []
+
+
+def test_passed_counts_are_the_resources_of_the_rules_types() -> None:
+    report = gated("prod-ca")
+    by_type = stacks.inventory("prod-ca")["by_type"]
+    keys = len(by_type["aws:kms/key:Key"])
+    assert keys > 0
+    assert _status(report, "SEC-011") == ("passed", keys, "")
+    # RES-001 judges regional AWS resources: every aws: type but IAM (global) and the evidence
+    # stores RES-004 judges.
+    evidence = {
+        "aws:kms/key:Key",
+        "aws:kms/replicaKey:ReplicaKey",
+        "aws:kms/replicaExternalKey:ReplicaExternalKey",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudtrail/trail:Trail",
+    }
+    regional = sum(
+        len(indexes)
+        for type_token, indexes in by_type.items()
+        if type_token.startswith("aws:")
+        and not type_token.startswith("aws:iam/")
+        and type_token not in evidence
+    )
+    assert 0 < regional < len(stacks.inventory("prod-ca")["resources"])
+    assert _status(report, "RES-001") == ("passed", regional, "")
+
+
 def test_a_pass_no_longer_claims_every_rule_passed() -> None:
     report = gated("dev")
     html = render_html(report)

@@ -30,6 +30,7 @@ _any_multi_region_unknown(trails) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:cloudtrail/trail:Trail"]
 #   parameters: []
 #   remediation: Enable the AuditTrail component (an aws.cloudtrail.Trail with
 #     is_multi_region_trail=True and logging enabled).

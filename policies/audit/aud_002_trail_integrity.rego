@@ -14,6 +14,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:cloudtrail/trail:Trail"]
 #   parameters: []
 #   remediation: Set enable_log_file_validation=True and kms_key_id to a customer-managed key on
 #     the trail.

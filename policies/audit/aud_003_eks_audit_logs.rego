@@ -23,6 +23,7 @@ _missing_cluster_log_types(cluster) := _required_cluster_log_types - {log_type |
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:eks/cluster:Cluster"]
 #   parameters: []
 #   remediation: Add "audit" and "authenticator" to the cluster's enabled_cluster_log_types.
 deny contains v if {

@@ -19,6 +19,7 @@ _flow_logged_vpcs := {urn |
 #   severity: medium
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:ec2/vpc:Vpc"]
 #   parameters: []
 #   remediation: Add an aws.ec2.FlowLog with vpc_id set to the VPC's id (the Network component
 #     does this).

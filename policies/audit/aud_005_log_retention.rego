@@ -28,6 +28,7 @@ _expires(retention) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:cloudwatch/logGroup:LogGroup"]
 #   config_key: audit.logRetentionDays
 #   parameters: [retention.min_log_retention_days]
 #   remediation: Set retention_in_days on the log group to at least the minimum for the stack's

@@ -151,6 +151,7 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 #   config_key: audit.objectLockDays
 #   parameters: [retention.min_object_lock_days]
 #   remediation: Use the AuditTrail component's bucket, or give the trail's bucket object_lock_enabled=True,

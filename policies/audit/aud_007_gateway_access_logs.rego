@@ -22,6 +22,7 @@ _access_log_off(proxy) if inv.truthy(object.get(_access_log(proxy), "disable", f
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"]
 #   parameters: []
 #   remediation: Set spec.telemetry.accessLog.settings on the EnvoyProxy (at least one format
 #     with a sink) and do not set accessLog.disable.

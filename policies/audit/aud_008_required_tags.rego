@@ -28,6 +28,7 @@ _unknown_tags := {tags | some tags in data.lib.audit.tag_values; not is_object(t
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:*"]
 #   parameters: [tags.required, tags.untaggable_types]
 #   remediation: Set the missing tags in the stack's llm-serving:tags (they reach every resource
 #     through the AWS provider's default tags) or on the resource itself, non-empty.

@@ -30,6 +30,7 @@ _classification_text := concat(", ", data.params.tags.data_classifications)
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:*"]
 #   parameters: [tags.data_classifications]
 #   remediation: Set the data-classification tag to one of the classes in policies/data/tags.yaml.
 deny contains v if {

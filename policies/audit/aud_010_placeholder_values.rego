@@ -60,6 +60,7 @@ _placeholder_tag(res, path, key, value) := inv.violation(
 #   severity: low
 #   enforcement: advisory
 #   scope: resource
+#   resource_types: ["*"]
 #   parameters: [placeholders.account_ids, placeholders.tag_values]
 #   remediation: Replace the example account id in the stack file (registry.images,
 #     registry.charts, any ARN) with the stack's AWS account, and set a real value for each

@@ -166,6 +166,7 @@ _aud011_missing(bucket) := [kind |
 #   severity: medium
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 #   parameters: []
 #   remediation: Use the AuditTrail component, whose trail logs data events (reads, deletes and
 #     retention changes) on the audit bucket's objects; or give the trail advancedEventSelectors

@@ -17,6 +17,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["pulumi:pulumi:Stack"]
 #   config_key: enforcement
 #   parameters: []
 #   remediation: Remove llm-serving:enforcement from the stack file (or set it to on); if it must

@@ -32,6 +32,7 @@ _drivers := concat(", ", [concat(" ", [data.lib.cost.kind_titles[kind], _usd_cen
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["pulumi:pulumi:Stack"]
 #   config_key: budget.monthlyUsd
 #   applies_when: declared.budget.monthlyUsd
 #   not_applicable: no budget declared

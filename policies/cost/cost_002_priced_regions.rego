@@ -15,6 +15,10 @@ import rego.v1
 #   severity: medium
 #   enforcement: advisory
 #   scope: resource
+#   resource_types: ["aws:eks/nodeGroup:NodeGroup", "aws:eks/cluster:Cluster",
+#     "aws:ec2/natGateway:NatGateway", "aws:ec2/vpcEndpoint:VpcEndpoint",
+#     "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
+#     "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 #   parameters: [prices.ec2_on_demand, prices.eks_control_plane, prices.nat_gateway, prices.interface_endpoint,
 #     prices.load_balancer, prices.cloudwatch_logs,
 #     prices.s3_storage]

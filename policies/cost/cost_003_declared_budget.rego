@@ -15,6 +15,8 @@ import rego.v1
 #   severity: low
 #   enforcement: advisory
 #   scope: stack
+#   resource_types: ["pulumi:pulumi:Stack"]
+#   config_key: budget
 #   applies_when: "declared.budget.monthlyUsd == null"
 #   not_applicable: a budget is declared
 #   parameters: []

@@ -18,8 +18,6 @@ evidence_types := {
 
 bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 
-deployment_type := "kubernetes:apps/v1:Deployment"
-
 zone(declared) := object.get(declared, ["residency", "zone"], "")
 
 zone_regions(declared) := object.get(data.params.zones.zones, zone(declared), [])
@@ -108,19 +106,20 @@ region_input_unknown := array.concat(
 # Every resource whose region is not known is in one of the two lists.
 region_unresolved := array.concat(outside_zone, region_input_unknown)
 
-# Computed once per evaluation: function results are not cached, and per-resource function
-# calls dominate evaluation time at 10k resources.
-model_servers := [res |
-	some res in inv.resources(input, deployment_type)
-	object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
-]
+# [resource, pod spec, pod spec path] of every workload that runs a model server, whatever its
+# kind and labels (data.lib.workloads judges what it runs).
+model_servers := data.lib.workloads.model_servers
+
+# Where a workload keeps its pod template's metadata (annotations): beside the pod spec
+# (spec.template.metadata), or a bare Pod's own metadata.
+pod_metadata_path(spec_path) := concat("", [trim_suffix(spec_path, "spec"), "metadata"])
 
 # The distinct [kind, containers] lists of the model servers' pod specs. Servers share them
 # (tracks of a model, copies of a stack) and the engine compares whole lists natively, which
-# costs far less than visiting every server's containers in Rego. The container rules below
+# costs far less than visiting every server's containers in Rego. The container rules
 # first judge these lists and visit the servers themselves only when one fails.
 server_containers := {[kind, containers] |
-	some res in model_servers
+	some [_, spec, _] in model_servers
 	some kind in ["initContainers", "containers"]
-	containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+	containers := object.get(spec, kind, [])
 }

@@ -41,26 +41,46 @@ object_name(res) := object.get(res.props, ["metadata", "name"], res.name)
 
 # Collections every rule shares, computed once per evaluation (function results are not
 # cached, and per-resource function calls dominate evaluation time at 10k resources).
-model_servers := [res |
-	some res in inv.resources(input, deployment_type)
-	object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
-]
+
+# The workloads that run a model server, whatever their kind (Deployments, StatefulSets,
+# DaemonSets, Jobs, CronJobs, bare Pods) and labels: data.lib.workloads judges what they run.
+model_servers := [entry[0] | some entry in data.lib.workloads.model_servers]
+
+# Each model server's [pod spec, pod spec path] by URN: the pod spec sits at a different path in
+# each kind (spec.template.spec, spec.jobTemplate.spec.template.spec, a Pod's spec).
+server_pods := {entry[0].urn: [entry[1], entry[2]] | some entry in data.lib.workloads.model_servers}
+
+pod_spec(res) := server_pods[res.urn][0]
+
+pod_spec_path(res) := server_pods[res.urn][1]
+
+# Where the pod template's metadata (its labels) sits beside the pod spec: spec.template.metadata,
+# or a bare Pod's own metadata.
+pod_metadata_path(res) := concat("", [trim_suffix(pod_spec_path(res), "spec"), "metadata"])
 
 stable_model_servers := [res |
 	some res in model_servers
 	object.get(res.props, ["metadata", "labels", "servegate.io/track"], "") != "canary"
 ]
 
+# The kinds that keep a number of identical replicas running: the replica floor, disruption
+# budgets and rollouts are theirs. A bare Pod is never recreated, a Job or CronJob runs to
+# completion: neither can hold a floor (SLA-001 says so); a DaemonSet runs one pod per
+# matching node, so its replicas are its pool's nodes (SLA-008).
+replicated_types := {"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"}
+
+unreplicated_types := {"kubernetes:core/v1:Pod", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"}
+
 # The distinct pod specs of the model servers. Servers share them (tracks of a model, copies of
 # a stack) and the engine compares whole specs natively, far cheaper than judging every server
 # in Rego: the pod-spec rules judge these first and visit the servers only when one fails.
-server_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) | some res in model_servers}
+server_pod_specs := {entry[1] | some entry in data.lib.workloads.model_servers}
 
 replicas(res) := object.get(res.props, ["spec", "replicas"], 1)
 
-# The containers of a workload's pod spec; none when the list is null or not a list.
+# The containers of a model server's pod spec; none when the list is null or not a list.
 containers(res) := listed if {
-	listed := object.get(inv.pod_spec(res), "containers", [])
+	listed := object.get(pod_spec(res), "containers", [])
 	is_array(listed)
 } else := []
 

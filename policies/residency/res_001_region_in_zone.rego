@@ -17,6 +17,10 @@ _zone_known(declared) if residency_lib.zone(declared) in object.keys(data.params
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:*", "!aws:iam/*", "!aws:kms/key:Key", "!aws:kms/replicaKey:ReplicaKey",
+#     "!aws:kms/replicaExternalKey:ReplicaExternalKey", "!aws:cloudwatch/logGroup:LogGroup",
+#     "!aws:cloudtrail/trail:Trail"]
+#   config_key: residency.zone
 #   parameters: [zones.zones, zones.global_type_prefixes]
 #   remediation: Create the resource in one of the zone's regions (set aws:region or the
 #     resource's region), or declare the zone the data is actually allowed to live in.

@@ -15,6 +15,10 @@ import rego.v1
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:*", "!aws:iam/*", "!aws:kms/key:Key", "!aws:kms/replicaKey:ReplicaKey",
+#     "!aws:kms/replicaExternalKey:ReplicaExternalKey", "!aws:cloudwatch/logGroup:LogGroup",
+#     "!aws:cloudtrail/trail:Trail"]
+#   config_key: residency.zone
 #   applies_when: "declared.residency.sovereign != false"
 #   not_applicable: not sovereign
 #   parameters: [zones.global_type_prefixes]

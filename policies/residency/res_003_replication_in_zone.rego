@@ -51,6 +51,8 @@ _replication_rules(doc) := [[res, dest] |
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"]
+#   config_key: residency.zone
 #   parameters: [zones.zones]
 #   remediation: Replicate only to a bucket this stack creates in one of the zone's regions.
 deny contains v if {

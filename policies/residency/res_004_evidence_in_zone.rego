@@ -15,6 +15,10 @@ import rego.v1
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey",
+#     "aws:kms/replicaExternalKey:ReplicaExternalKey", "aws:cloudwatch/logGroup:LogGroup",
+#     "aws:cloudtrail/trail:Trail"]
+#   config_key: residency.zone
 #   parameters: [zones.zones]
 #   remediation: Create the key, log group or trail with the stack's AWS provider in a zone region.
 deny contains v if {

@@ -14,15 +14,15 @@ _region_token := concat("", [
 _url := `[a-z][a-z0-9+.-]*://[^\s"',]+`
 
 # Every URL-looking string a model server names its weights with, as [path, value].
-_weight_references(res) := array.concat(
+_weight_references(res, spec, spec_path) := array.concat(
 	[[path, value] |
-		some path in ["metadata.annotations", "spec.template.metadata.annotations"]
+		some path in {"metadata.annotations", concat(".", [residency_lib.pod_metadata_path(spec_path), "annotations"])}
 		value := object.get(res.props, array.concat(split(path, "."), ["servegate.io/model-source"]), null)
 		is_string(value)
 	],
 	[[path, value] |
 		some kind in ["initContainers", "containers"]
-		containers := object.get(res.props, ["spec", "template", "spec", kind], [])
+		containers := object.get(spec, kind, [])
 		some i in numbers.range(0, count(containers) - 1)
 		some field in ["command", "args"]
 		values := object.get(containers[i], field, [])
@@ -30,7 +30,7 @@ _weight_references(res) := array.concat(
 		value := values[j]
 		is_string(value)
 		contains(value, "://")
-		path := concat(".", ["spec.template.spec", kind, format_int(i, 10), field, format_int(j, 10)])
+		path := concat(".", [spec_path, kind, format_int(i, 10), field, format_int(j, 10)])
 	],
 )
 
@@ -39,10 +39,10 @@ _urls(text) := regex.find_n(_url, text, -1)
 # Every string _weight_references could yield, gathered without building paths (a superset:
 # it only decides whether any server needs the full look), each string's URLs judged once.
 _weight_strings contains value if {
-	some res in data.lib.residency.model_servers
+	some [res, _, spec_path] in data.lib.residency.model_servers
 	some annotations in [
 		object.get(res.props, ["metadata", "annotations"], {}),
-		object.get(res.props, ["spec", "template", "metadata", "annotations"], {}),
+		object.get(res.props, array.concat(split(residency_lib.pod_metadata_path(spec_path), "."), ["annotations"]), {}),
 	]
 	value := annotations["servegate.io/model-source"]
 	is_string(value)
@@ -131,6 +131,10 @@ _foreign_region_arguments(args, regions) := {region |
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
+#   config_key: models
 #   applies_when: declared.residency.airGapped
 #   not_applicable: not air-gapped
 #   parameters: [zones.zones]
@@ -140,8 +144,8 @@ deny contains v if {
 	residency_lib.air_gapped(input.declared)
 	count(_foreign_weight_strings) > 0
 	regions := residency_lib.zone_regions(input.declared)
-	some res in data.lib.residency.model_servers
-	some [path, value] in _weight_references(res)
+	some [res, spec, spec_path] in data.lib.residency.model_servers
+	some [path, value] in _weight_references(res, spec, spec_path)
 	value in _foreign_weight_strings
 	some url in _urls(value)
 	problem := _weights_problem(url, regions)
@@ -164,8 +168,8 @@ deny contains v if {
 	residency_lib.air_gapped(input.declared)
 	_fetches_from_foreign_region
 	regions := residency_lib.zone_regions(input.declared)
-	some res in data.lib.residency.model_servers
-	container_list := object.get(inv.pod_spec(res), "initContainers", [])
+	some [res, spec, spec_path] in data.lib.residency.model_servers
+	container_list := object.get(spec, "initContainers", [])
 	some i
 	container := container_list[i]
 	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
@@ -183,6 +187,6 @@ deny contains v if {
 			residency_lib.allowed_text(input.declared),
 			")",
 		]),
-		concat(".", ["spec.template.spec.initContainers", format_int(i, 10), "args"]), region,
+		concat(".", [spec_path, "initContainers", format_int(i, 10), "args"]), region,
 	)
 }

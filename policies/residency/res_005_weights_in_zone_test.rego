@@ -64,7 +64,6 @@ test_res_005_not_judged_when_not_air_gapped if {
 	count(kit.findings(_denials(array.concat(_swap(hf), [hf]), _open_declared), "RES-005")) == 0
 }
 
-
 test_res_005_http_source_needs_the_internet if {
 	web := kit.with_patches(_model_server, [{
 		"op": "replace",
@@ -74,4 +73,18 @@ test_res_005_http_source_needs_the_internet if {
 	some d in _denials(array.concat(_swap(web), [web]), _declared)
 	d.rule_id == "RES-005"
 	contains(d.message, "needs the internet")
+}
+
+test_res_005_unlabelled_job_loading_from_the_hub_denied if {
+	job := kit.resource("kubernetes:batch/v1:Job", "warmup", {
+		"metadata": {"name": "warmup", "namespace": "serving"},
+		"spec": {"template": {"spec": {"containers": [{
+			"name": "server", "image": "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/vllm/vllm-openai:v0.33.0",
+			"args": ["--model=hf://meta-llama/Llama-3.1-8B-Instruct"], "env": [{"name": "HF_HUB_OFFLINE", "value": "1"}],
+		}]}}},
+	})
+	denials := _denials(array.concat(_compliant, [job]), _declared)
+	kit.only(denials, "RES-005", job.urn)
+	some d in denials
+	d.path == kit.evidence_path(["spec", "template", "spec", "containers", 0, "args", 0])
 }

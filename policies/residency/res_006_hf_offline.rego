@@ -31,6 +31,9 @@ _some_server_online if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   applies_when: declared.residency.airGapped
 #   not_applicable: not air-gapped
 #   parameters: []
@@ -38,8 +41,8 @@ _some_server_online if {
 deny contains v if {
 	residency_lib.air_gapped(input.declared)
 	_some_server_online
-	some res in data.lib.residency.model_servers
-	container_list := object.get(inv.pod_spec(res), "containers", [])
+	some [res, spec, spec_path] in data.lib.residency.model_servers
+	container_list := object.get(spec, "containers", [])
 	some i
 	container := container_list[i]
 	not _offline(container)
@@ -52,6 +55,6 @@ deny contains v if {
 			res.name,
 			" does not set HF_HUB_OFFLINE=1, which air-gapped stacks require",
 		]),
-		concat(".", ["spec.template.spec.containers", format_int(i, 10), "env"]), object.get(container, "env", []),
+		concat(".", [spec_path, "containers", format_int(i, 10), "env"]), object.get(container, "env", []),
 	)
 }

@@ -36,3 +36,33 @@ test_res_006_an_offline_init_container_does_not_hide_an_online_server if {
 	])
 	kit.only(_denials(array.concat(_swap(online), [online]), _declared), "RES-006", online.urn)
 }
+
+# What a workload runs makes it a model server, not our labels: a hand-written vLLM Deployment
+# without them, and the same server as a bare Pod, are judged too.
+_unlabelled(server) := kit.with_patches(server, [
+	{"op": "remove", "path": "/props/metadata/labels"},
+	{"op": "remove", "path": "/props/spec/template/metadata/labels"},
+])
+
+test_res_006_unlabelled_vllm_deployment_denied if {
+	online := kit.with_patches(
+		_unlabelled(_model_server),
+		[{"op": "replace", "path": "/props/spec/template/spec/containers/0/env", "value": []}],
+	)
+	kit.only(_denials(array.concat(_swap(online), [online]), _declared), "RES-006", online.urn)
+}
+
+test_res_006_bare_pod_denied_at_its_own_spec if {
+	pod := kit.resource("kubernetes:core/v1:Pod", "vllm-adhoc", {
+		"metadata": {"name": "vllm-adhoc", "namespace": "serving"},
+		"spec": {"containers": [{
+			"name": "server",
+			"image": "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/vllm/vllm-openai:v0.33.0",
+			"args": ["--model=/models"],
+		}]},
+	})
+	denials := _denials(array.concat(_compliant, [pod]), _declared)
+	kit.only(denials, "RES-006", pod.urn)
+	some d in denials
+	d.path == kit.evidence_path(["spec", "containers", 0, "env"])
+}

@@ -73,6 +73,10 @@ _chart_source(props) := object.get(props, ["repositoryOpts", "repo"], "<no repos
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]
+#   config_key: registry.images
 #   applies_when: declared.residency.airGapped
 #   not_applicable: not air-gapped
 #   parameters: [zones.zones]

@@ -21,6 +21,9 @@ _egress_gateway_types := {
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway",
+#     "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"]
+#   config_key: residency.airGapped
 #   applies_when: declared.residency.airGapped
 #   not_applicable: not air-gapped
 #   parameters: []

@@ -48,6 +48,9 @@ _public_load_balancers(doc) := array.concat(
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
+#     "kubernetes:core/v1:Service", "aws:lb/loadBalancer:LoadBalancer"]
+#   config_key: gateway.internetFacing
 #   parameters: []
 #   remediation: Annotate the service with aws-load-balancer-scheme internal (or set internal on the
 #     load balancer), or declare gateway.internetFacing true for the stack.

@@ -52,6 +52,9 @@ _backend_ref(res) := [object.get(ref, "namespace", _namespace(res)), ref.name] i
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:gateway.envoyproxy.io/v1alpha1:Backend",
+#     "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend",
+#     "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIServiceBackend"]
 #   applies_when: "declared.residency.sovereign != false"
 #   not_applicable: not sovereign
 #   parameters: []

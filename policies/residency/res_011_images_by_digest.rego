@@ -16,6 +16,9 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Pin the image as repo:tag@sha256:<digest> (llm-serving:models[].image for model
 #     servers; components/data/versions.yaml for servegate's own images).

@@ -20,6 +20,7 @@ _public_cidrs(cluster) := object.get(cluster.props, ["vpcConfig", "publicAccessC
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:eks/cluster:Cluster"]
 #   parameters: []
 #   remediation: Set vpcConfig.endpointPublicAccess to false (reach the API through the VPC), or
 #     list the networks allowed in llm-serving:cluster.endpointPublicAccessCidrs (never 0.0.0.0/0).

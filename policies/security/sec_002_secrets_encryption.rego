@@ -14,6 +14,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:eks/cluster:Cluster"]
 #   parameters: []
 #   remediation: Set encryptionConfig with resources ["secrets"] and provider.keyArn a KMS key.
 deny contains v if {

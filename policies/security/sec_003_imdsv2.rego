@@ -14,6 +14,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:ec2/launchTemplate:LaunchTemplate"]
 #   parameters: []
 #   remediation: Set metadataOptions.httpTokens to "required" on the launch template.
 deny contains v if {

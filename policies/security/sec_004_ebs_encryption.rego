@@ -41,6 +41,7 @@ _keyless_ebs if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ebs/volume:Volume"]
 #   parameters: []
 #   remediation: Set ebs.encrypted "true" and ebs.kmsKeyId on every block device mapping of the
 #     launch template, and encrypted=True with kms_key_id on aws.ebs.Volume.

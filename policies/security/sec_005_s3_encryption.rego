@@ -16,6 +16,7 @@ _bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]
 #   parameters: []
 #   remediation: Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with
 #     sse_algorithm "aws:kms" and a customer-managed key.

@@ -16,6 +16,7 @@ _log_group_type := "aws:cloudwatch/logGroup:LogGroup"
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:cloudwatch/logGroup:LogGroup"]
 #   parameters: []
 #   remediation: Set kms_key_id on the log group (a key whose policy allows logs.<region>.amazonaws.com).
 deny contains v if {

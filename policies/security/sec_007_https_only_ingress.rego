@@ -32,6 +32,9 @@ _ingress_rule_cidr_paths := ["cidrIpv4", "cidrIpv6"]
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:ec2/securityGroup:SecurityGroup",
+#     "aws:ec2/securityGroupRule:SecurityGroupRule",
+#     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
 #   parameters: []
 #   remediation: Restrict the rule's source to the VPC or known networks; only TCP 443 (from and
 #     to port 443) may be open to 0.0.0.0/0 or ::/0.

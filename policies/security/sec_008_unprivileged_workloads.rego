@@ -45,6 +45,9 @@ _escalating_specs := {spec |
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Remove privileged, allowPrivilegeEscalation true, hostNetwork, hostPID and
 #     hostIPC from the pod spec; grant single capabilities if a container truly needs one.

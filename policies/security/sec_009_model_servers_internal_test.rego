@@ -26,7 +26,6 @@ test_sec_009_other_load_balancers_pass if {
 	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
 }
 
-
 # SEC-009 undecided.
 test_sec_009_unknown_service_type_of_a_model_server_undecided if {
 	service := kit.with_fields(_compliant.service, {"unknowns": ["spec.type"]})
@@ -36,4 +35,21 @@ test_sec_009_unknown_service_type_of_a_model_server_undecided if {
 	}), {"unknowns": ["spec.type"]})
 	denies := _deny(_inventory({"service": service, "gateway_service": gateway_service}))
 	kit.undecided(denies, "SEC-009") == {service.urn}
+}
+
+# A Service is judged by the pods it selects, not by our label on it.
+test_sec_009_unlabelled_service_selecting_a_model_server_denied if {
+	service := kit.with_props(_compliant.service, {
+		"metadata": {"name": "llama-8b", "namespace": "serving"},
+		"spec": {"type": "LoadBalancer", "selector": {"servegate.io/role": "model-server"}},
+	})
+	kit.only_on(_deny(_inventory({"service": service})), "SEC-009", {service.urn})
+}
+
+test_sec_009_unlabelled_service_selecting_other_pods_allowed if {
+	service := kit.with_props(_compliant.service, {
+		"metadata": {"name": "other", "namespace": "serving"},
+		"spec": {"type": "LoadBalancer", "selector": {"app": "other"}},
+	})
+	count(kit.fired(_deny(_inventory({"service": service})), "SEC-009")) == 0
 }

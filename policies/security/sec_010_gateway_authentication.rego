@@ -39,6 +39,8 @@ _gateway_name(gateway) := object.get(gateway.props, ["metadata", "name"], "")
 #   severity: critical
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:gateway.networking.k8s.io/v1:Gateway"]
+#   config_key: gateway.auth
 #   parameters: []
 #   remediation: Add an Envoy Gateway SecurityPolicy with apiKeyAuth or jwt whose targetRefs name
 #     the Gateway (the ModelGateway component does this from llm-serving:gateway.auth).

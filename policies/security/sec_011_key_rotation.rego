@@ -14,6 +14,7 @@ import rego.v1
 #   severity: low
 #   enforcement: advisory
 #   scope: resource
+#   resource_types: ["aws:kms/key:Key"]
 #   parameters: []
 #   remediation: Set enable_key_rotation=True on the key.
 deny contains v if {

@@ -46,6 +46,8 @@ _pinned_version(cluster) := version if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["aws:eks/cluster:Cluster"]
+#   config_key: cluster.kubernetesVersion
 #   parameters: ["eks_versions.versions"]
 #   remediation: Pin a Kubernetes version in EKS standard support in llm-serving:cluster.kubernetesVersion
 #     (e.g. "1.35") and upgrade the cluster; a version missing from policies/data/eks_versions.yaml

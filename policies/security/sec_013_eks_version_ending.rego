@@ -13,6 +13,8 @@ import rego.v1
 #   severity: medium
 #   enforcement: advisory
 #   scope: resource
+#   resource_types: ["aws:eks/cluster:Cluster"]
+#   config_key: cluster.kubernetesVersion
 #   parameters: ["eks_versions.versions", "eks_versions.advisory_days"]
 #   remediation: Plan the upgrade to a newer Kubernetes version (llm-serving:cluster.kubernetesVersion)
 #     before its end of standard support.

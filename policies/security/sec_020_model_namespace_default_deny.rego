@@ -16,6 +16,9 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Add a default-deny NetworkPolicy to the model server's namespace (podSelector {},
 #     policyTypes [Ingress, Egress], no rules), as components/network_policies.py does for every

@@ -17,6 +17,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"]
 #   parameters: ["network_policy.model_server_ingress_sources"]
 #   remediation: Narrow the NetworkPolicy's ingress rule to peers that name the source's namespace
 #     (namespaceSelector matchLabels kubernetes.io/metadata.name) and its pods (podSelector with at

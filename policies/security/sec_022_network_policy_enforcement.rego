@@ -16,6 +16,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:eks/cluster:Cluster", "aws:eks/addon:Addon"]
 #   parameters: ["network_policy.vpc_cni", "network_policy.enforcing_cni_charts"]
 #   remediation: Set enableNetworkPolicy to "true" in the configuration values of the cluster's
 #     vpc-cni add-on, at version 1.14 or later (components/cluster.py pins both from

@@ -17,6 +17,7 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"]
 #   parameters: []
 #   remediation: Remove the rule, or give it peers naming the namespaces and pods (or the address
 #     blocks) that need the traffic and the ports they use.

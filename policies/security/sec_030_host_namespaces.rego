@@ -15,6 +15,9 @@ import rego.v1
 #   severity: critical
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: ["pod_security_standards.baseline.host_namespaces"]
 #   pss_controls: ["Baseline: Host Namespaces", "Baseline: HostProcess"]
 #   remediation: Remove hostNetwork, hostPID, hostIPC and windowsOptions.hostProcess from the pod

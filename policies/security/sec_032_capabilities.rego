@@ -16,6 +16,9 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: ["pod_security_standards.baseline.capabilities", "pod_security_standards.restricted.capabilities_add"]
 #   pss_controls: ["Baseline: Capabilities", "Restricted: Capabilities"]
 #   remediation: Remove the capability from securityContext.capabilities.add and set

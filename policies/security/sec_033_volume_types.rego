@@ -16,6 +16,9 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: ["pod_security_standards.restricted.volume_types", "pod_security_standards.volume_meta_keys"]
 #   pss_controls: ["Baseline: HostPath Volumes", "Restricted: Volume Types"]
 #   remediation: Replace the hostPath (or other inline volume source) with an emptyDir, a

@@ -27,6 +27,9 @@ _pss_contexts(spec, base) := array.concat(
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: ["pod_security_standards.baseline.apparmor_types", "pod_security_standards.baseline.selinux_types"]
 #   pss_controls: ["Baseline: AppArmor", "Baseline: SELinux"]
 #   remediation: Remove appArmorProfile (or set RuntimeDefault or Localhost), the

@@ -15,6 +15,9 @@ import rego.v1
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: ["pod_security_standards.baseline.proc_mount_types", "pod_security_standards.baseline.safe_sysctls"]
 #   pss_controls: ["Baseline: /proc Mount Type", "Baseline: Sysctls"]
 #   remediation: Remove securityContext.procMount (or set Default) and every sysctl outside the

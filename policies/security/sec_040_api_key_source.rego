@@ -94,6 +94,7 @@ _sec040_api_key_policies := [policy |
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"]
 #   config_key: gateway.apiKeys
 #   parameters: []
 #   remediation: Set llm-serving:gateway.apiKeys (source secrets-manager with clients, or

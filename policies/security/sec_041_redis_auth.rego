@@ -71,6 +71,9 @@ _sec041_requires_auth(container) if contains(_sec041_words(container), "aclfile"
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:Deployment",
+#     "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job",
+#     "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Start redis-server with --requirepass from a Secret (an env var, never a literal
 #     in the spec) or with --aclfile, and set REDIS_AUTH from the same Secret in Envoy Gateway's

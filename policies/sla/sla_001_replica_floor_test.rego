@@ -39,3 +39,35 @@ test_sla_001_unknown_replicas_undecided if {
 	)
 	kit.undecided_on(_denials(_changed(unknown), _declared), "SLA-001", unknown.urn)
 }
+
+# What a workload runs makes it a model server, not our labels.
+test_sla_001_unlabelled_single_replica_server_denied if {
+	single := kit.with_patches(_stable_server, [
+		{"op": "remove", "path": "/props/metadata/labels"},
+		{"op": "remove", "path": "/props/spec/template/metadata/labels"},
+		{"op": "replace", "path": "/props/spec/replicas", "value": 1},
+	])
+	kit.findings(_denials(_changed(single), _declared), "SLA-001") == {single.urn}
+}
+
+# A bare Pod or a Job running the server can never hold a floor: nothing keeps its replicas.
+test_sla_001_bare_pod_and_job_servers_denied if {
+	spec := _stable_server.props.spec.template.spec
+	pod := kit.resource(
+		"kubernetes:core/v1:Pod",
+		"llama-8b-adhoc",
+		{"metadata": {"name": "llama-8b-adhoc", "namespace": "serving"}, "spec": spec},
+	)
+	job := kit.resource(
+		"kubernetes:batch/v1:Job",
+		"llama-8b-batch",
+		{"metadata": {"name": "llama-8b-batch", "namespace": "serving"}, "spec": {"template": {"spec": spec}}},
+	)
+	denials := _denials(array.concat(_compliant, [pod, job]), _declared)
+	kit.findings(denials, "SLA-001") == {pod.urn, job.urn}
+	floors := [d | some d in denials; d.rule_id == "SLA-001"]
+	every d in floors {
+		d.path == "type"
+		contains(d.message, "needs a Deployment or StatefulSet")
+	}
+}

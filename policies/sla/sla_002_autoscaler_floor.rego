@@ -39,6 +39,10 @@ _scales_stable_server(res) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:keda.sh/v1alpha1:ScaledObject",
+#     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+#     "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"]
+#   config_key: models
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared
 #   parameters: [sla.tiers, sla.default_min_replicas]

@@ -7,8 +7,15 @@ import rego.v1
 
 _zone_key := "topology.kubernetes.io/zone"
 
-_stable_pod_specs := {object.get(res.props, ["spec", "template", "spec"], {}) |
+# A DaemonSet runs one pod per matching node and a bare Pod is one pod: neither spreads replicas.
+_spread_kinds := {
+	"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+	"kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+}
+
+_stable_pod_specs := {sla_lib.pod_spec(res) |
 	some res in data.lib.sla.stable_model_servers
+	res.type in _spread_kinds
 }
 
 _zone_spread(spec) if {
@@ -36,6 +43,8 @@ _unspread_specs := {spec | some spec in _stable_pod_specs; not _zone_spread(spec
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared
 #   parameters: [sla.min_zones]
@@ -45,7 +54,8 @@ deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	count(_unspread_specs) > 0
 	some res in data.lib.sla.stable_model_servers
-	spec := inv.pod_spec(res)
+	res.type in _spread_kinds
+	spec := sla_lib.pod_spec(res)
 	not _zone_spread(spec)
 	v := inv.violation(
 		"SLA-003", res,
@@ -60,6 +70,9 @@ deny contains v if {
 			inv.text(data.params.sla.min_zones),
 			" zones",
 		]),
-		"spec.template.spec.topologySpreadConstraints", object.get(spec, "topologySpreadConstraints", null),
+		concat(".", [
+			sla_lib.pod_spec_path(res),
+			"topologySpreadConstraints",
+		]), object.get(spec, "topologySpreadConstraints", null),
 	)
 }

@@ -7,7 +7,7 @@ import rego.v1
 
 _pdb_type := "kubernetes:policy/v1:PodDisruptionBudget"
 
-_pod_labels(res) := object.get(res.props, ["spec", "template", "metadata", "labels"], {})
+_pod_labels(res) := object.get(res.props, array.concat(split(sla_lib.pod_metadata_path(res), "."), ["labels"]), {})
 
 # A PDB's selector as an exact [namespace, labels] key; selectors with expressions never match
 # a key, so a Deployment covered only by one is reported (compare label maps, no guessing).
@@ -47,7 +47,7 @@ _deployment_keys(res) := {
 }
 
 # METADATA
-# title: Every serving Deployment has a disruption budget that keeps a pod
+# title: Every replicated model server has a disruption budget that keeps a pod
 # description: Node drains and upgrades evict pods; without a PodDisruptionBudget keeping at least
 #   one pod, a routine drain can take every replica of a model down at once.
 # custom:
@@ -56,11 +56,13 @@ _deployment_keys(res) := {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"]
 #   parameters: []
 #   remediation: Add a PodDisruptionBudget in the Deployment's namespace whose selector matchLabels
 #     equal the Deployment's selector, with minAvailable of at least 1.
 deny contains v if {
 	some res in data.lib.sla.model_servers
+	res.type in data.lib.sla.replicated_types
 	not _protected(res)
 	v := inv.violation(
 		"SLA-004", res,
@@ -98,7 +100,7 @@ _pdb_message(res) := msg if {
 		" replicas be evicted; it must keep at least 1 pod (minAvailable >= 1)",
 	])
 } else := concat("", [
-	"serving Deployment ",
+	"model server ",
 	res.name,
 	" has no PodDisruptionBudget selecting its pods in namespace ",
 	inv.text(sla_lib.namespace(res)),

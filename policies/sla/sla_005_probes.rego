@@ -33,6 +33,9 @@ _unprobed_specs := {spec |
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Give the vllm container a startupProbe (budgeted for weight loading), a
 #     readinessProbe and a livenessProbe on /health.
@@ -52,6 +55,6 @@ deny contains v if {
 			probe,
 			"; model servers need startup, readiness and liveness probes",
 		]),
-		concat(".", ["spec.template.spec.containers", format_int(i, 10), probe]), null,
+		concat(".", [sla_lib.pod_spec_path(res), "containers", format_int(i, 10), probe]), null,
 	)
 }

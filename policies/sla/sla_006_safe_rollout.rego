@@ -22,10 +22,13 @@ _rollout(res) := {
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment"]
 #   parameters: []
 #   remediation: Use strategy RollingUpdate with maxUnavailable 0 (and maxSurge 1).
 deny contains v if {
 	some res in data.lib.sla.model_servers
+	# Only a Deployment has a rollout strategy (StatefulSets update pod by pod).
+	res.type == "kubernetes:apps/v1:Deployment"
 	rollout := _rollout(res)
 	not _safe_rollout(rollout)
 	v := inv.violation(

@@ -20,6 +20,7 @@ _subnet_zone(subnet) := object.get(
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:eks/nodeGroup:NodeGroup"]
 #   parameters: []
 #   remediation: Give the node group private subnets in at least two availability zones.
 deny contains v if {

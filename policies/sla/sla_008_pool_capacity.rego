@@ -8,7 +8,7 @@ import rego.v1
 # [pool, GPUs per replica] of every stable model server placed on a pool.
 _placed_servers := [[pool, sla_lib.gpus_per_replica(res)] |
 	some res in data.lib.sla.stable_model_servers
-	pool := object.get(res.props, ["spec", "template", "spec", "nodeSelector", "servegate.io/pool"], "")
+	pool := object.get(sla_lib.pod_spec(res), ["nodeSelector", "servegate.io/pool"], "")
 	pool != ""
 ]
 
@@ -22,6 +22,8 @@ _placed_servers := [[pool, sla_lib.gpus_per_replica(res)] |
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:eks/nodeGroup:NodeGroup"]
+#   config_key: gpuPools
 #   parameters: [sla.tiers, sla.default_min_replicas]
 #   remediation: Raise the pool's minSize to at least the sum over its models of replica floor x
 #     GPUs per replica, divided by GPUs per node.

@@ -23,6 +23,8 @@ _spot(ng) if object.get(ng.props, "capacityType", "ON_DEMAND") == "SPOT"
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:eks/nodeGroup:NodeGroup"]
+#   config_key: gpuPools
 #   parameters: []
 #   remediation: Use capacityType on-demand (or a capacity reservation) for the pool, or add an
 #     on-demand node group to it.

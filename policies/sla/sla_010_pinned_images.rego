@@ -35,6 +35,8 @@ _unpinned_images := {image |
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]
 #   parameters: []
 #   remediation: Reference the image by an exact version tag or by digest (@sha256:...).
 deny contains v if {

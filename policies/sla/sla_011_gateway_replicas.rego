@@ -23,6 +23,8 @@ _gateway_replicas(kubernetes) := object.get(kubernetes, ["envoyHpa", "minReplica
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"]
+#   config_key: gateway.replicas
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared
 #   parameters: []

@@ -20,9 +20,15 @@ _alerted_models := {model |
 # A superset of the models SLA-012 reports, gathered without a call per server.
 _unalerted_models := {model |
 	some res in data.lib.sla.stable_model_servers
-	model := object.get(res.props, ["metadata", "labels", "servegate.io/model"], "")
+	model := _model(res)
 	not model in _alerted_models
 }
+
+# The model a server serves as alerts name it: its servegate.io/model label, else (a workload
+# our components did not write) its name.
+_model(res) := inv.label(res.props, "servegate.io/model") if inv.label(res.props, "servegate.io/model") != ""
+
+else := sla_lib.object_name(res)
 
 # METADATA
 # title: Every model has an availability burn-rate alert
@@ -34,6 +40,9 @@ _unalerted_models := {model |
 #   severity: medium
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared
 #   parameters: []
@@ -43,7 +52,7 @@ deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	count(_unalerted_models) > 0
 	some res in data.lib.sla.stable_model_servers
-	model := inv.label(res.props, "servegate.io/model")
+	model := _model(res)
 	not model in _alerted_models
 	v := inv.violation(
 		"SLA-012", res,

@@ -17,13 +17,16 @@ _unplaceable_specs := {spec | some spec in data.lib.sla.server_pod_specs; not _f
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Make the Deployment's nodeSelector equal labels of a GPU node group
 #     (servegate.io/pool, servegate.io/gpu) and tolerate every taint of that group.
 deny contains v if {
 	count(_unplaceable_specs) > 0
 	some res in data.lib.sla.model_servers
-	spec := inv.pod_spec(res)
+	spec := sla_lib.pod_spec(res)
 	spec in _unplaceable_specs
 	v := inv.violation(
 		"SLA-013", res,
@@ -34,7 +37,7 @@ deny contains v if {
 			inv.text(object.get(spec, "nodeSelector", {})),
 			" must be among a group's labels and its tolerations must cover that group's taints",
 		]),
-		"spec.template.spec.nodeSelector", object.get(spec, "nodeSelector", {}),
+		concat(".", [sla_lib.pod_spec_path(res), "nodeSelector"]), object.get(spec, "nodeSelector", {}),
 	)
 }
 

@@ -409,6 +409,9 @@ _fit_instance_findings(path, model_id, facts, flags, ng, instance_type) := {_fit
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]
+#   config_key: models
 #   parameters: [models.models, models.estimate, gpu_instances]
 #   remediation: Serve the model on more or larger GPUs (gpusPerReplica, the pool's instance
 #     type), quantize it (fp8, awq), or lower maxModelLen; add a model the catalog does not know

@@ -72,7 +72,7 @@ _max_replicas(res) := object.get(
 # pairs of two servers must both count).
 _max_demands := [[pool, _max_replicas(res) * sla_lib.gpus_per_replica(res)] |
 	some res in data.lib.sla.model_servers
-	pool := object.get(res.props, ["spec", "template", "spec", "nodeSelector", "servegate.io/pool"], "")
+	pool := object.get(sla_lib.pod_spec(res), ["nodeSelector", "servegate.io/pool"], "")
 	pool != ""
 ]
 
@@ -117,11 +117,17 @@ _discoveries contains tags if {
 	tags := [replace(tag, _ca_cluster_template, cluster) | tag := listed[_]]
 }
 
+# A Deployment's containers; none when the list is null or not a list.
+_deployment_containers(res) := listed if {
+	listed := object.get(inv.pod_spec(res), "containers", [])
+	is_array(listed)
+} else := []
+
 # Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
 _discoveries contains tags if {
 	some res in inv.resources(input, data.lib.sla.deployment_type)
 	object.get(res.props, ["spec", "replicas"], 1) >= 1
-	some container in sla_lib.containers(res)
+	some container in _deployment_containers(res)
 	image := object.get(container, "image", "")
 	contains(image, _ca_chart)
 	regex.match(`(^|/)cluster-autoscaler(:[^/]+)?(@sha256:[0-9a-f]+)?$`, image)
@@ -225,6 +231,8 @@ _decidable(ng) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
+#   resource_types: ["aws:eks/nodeGroup:NodeGroup"]
+#   config_key: gpuPools
 #   parameters: []
 #   remediation: Deploy a node autoscaler for the pool (the NodeAutoscaler component's
 #     cluster-autoscaler discovers every managed node group of the cluster), or raise the pool's

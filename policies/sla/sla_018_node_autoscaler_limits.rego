@@ -60,6 +60,8 @@ _quantity(value) := to_number(value) if {
 #   severity: high
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:karpenter.sh/v1:NodePool"]
+#   config_key: gpuPools
 #   parameters: []
 #   remediation: Set the NodePool's spec.limits["nvidia.com/gpu"] to at most the pool's priced GPUs
 #     (maxSize x GPUs per node) minus what its node groups reach, or let Cluster Autoscaler

@@ -88,6 +88,7 @@ _sli_proxies_scraped if {
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule"]
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared
 #   parameters: []

@@ -22,6 +22,9 @@ _liveness_probes := ["readinessProbe", "livenessProbe"]
 #   severity: medium
 #   enforcement: mandatory
 #   scope: resource
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
+#     "kubernetes:core/v1:Pod"]
 #   parameters: []
 #   remediation: Give each container a readinessProbe and a livenessProbe, and resources.requests
 #     for cpu and memory (init containers need the requests too).
