@@ -5,6 +5,7 @@ package lib.pod_security_testkit
 
 import rego.v1
 
+# (`namespace_resource`, not `namespace`: rego-cpp finds a cycle in a rule named namespace.)
 # regorus 0.13 loses another package's constants under `with input...`: the kit is functions
 # only, and each test package binds what it needs (image: the model server's image reference).
 model_container(image) := {
@@ -42,7 +43,7 @@ deployment(name, namespace, spec) := {
 	},
 }
 
-namespace(name, labels) := {
+namespace_resource(name, labels) := {
 	"urn": concat("", ["urn:pulumi:t::p::kubernetes:core/v1:Namespace::", name]),
 	"type": "kubernetes:core/v1:Namespace",
 	"name": name,
@@ -50,7 +51,7 @@ namespace(name, labels) := {
 	"props": {"metadata": {"name": name, "labels": labels}},
 }
 
-restricted_namespace(name) := namespace(
+restricted_namespace(name) := namespace_resource(
 	name,
 	{"app.kubernetes.io/part-of": "servegate", "pod-security.kubernetes.io/enforce": "restricted"},
 )
