@@ -1,7 +1,7 @@
 package lib.pod_security_test
 
 import data.lib.pod_security as pss
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 # Judged key by key: regopy 1.5.2 crashes under `with input as <value>` (see security_test.rego).
@@ -27,14 +27,14 @@ _pss_container := pskit.model_container(_pss_image)
 test_a_gpu_request_makes_a_model_server if {
 	spec := object.union(_pss_pod, {"containers": [object.union(_pss_container, {"image": "busybox", "command": ["sh"]})]})
 	d := pskit.deployment("x", "default", spec)
-	_model_server(d, spec, pskit.inventory([d]))
+	_model_server(d, spec, pskit.pss_inventory([d]))
 }
 
 test_an_unlabelled_plain_pod_is_no_model_server if {
 	plain := {"name": "app", "image": "nginx:1.29", "resources": {"requests": {"cpu": "1"}}}
 	spec := {"containers": [plain]}
 	d := pskit.deployment("x", "default", spec)
-	not _model_server(d, spec, pskit.inventory([d]))
+	not _model_server(d, spec, pskit.pss_inventory([d]))
 }
 
 test_restricted_applies_in_a_restricted_namespace if {

@@ -1,6 +1,6 @@
 package residency_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 # data.residency.deny by its full path: regorus 0.13 loses `with` overrides inside a package

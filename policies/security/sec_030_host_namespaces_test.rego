@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import data.security
 import rego.v1
 

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 _pss_caps(caps) := pskit.patched(
@@ -16,7 +16,7 @@ test_sec_032_sys_admin_denied_at_baseline if {
 
 test_sec_032_baseline_applies_to_a_foreign_workload if {
 	plain := {"name": "app", "image": "nginx:1.29", "securityContext": {"capabilities": {"add": ["NET_RAW"]}}}
-	inv := pskit.inventory([pskit.deployment("web", "default", {"containers": [plain]})])
+	inv := pskit.pss_inventory([pskit.deployment("web", "default", {"containers": [plain]})])
 	[v] := [x | some x in _pss_deny(inv); x.rule_id == "SEC-032"]
 	v.value == "NET_RAW"
 }
@@ -34,6 +34,6 @@ test_sec_032_restricted_allows_only_net_bind_service if {
 
 test_sec_032_foreign_workload_need_not_drop_all if {
 	plain := {"name": "app", "image": "nginx:1.29", "securityContext": {"capabilities": {"add": ["CHOWN"]}}}
-	inv := pskit.inventory([pskit.deployment("web", "default", {"containers": [plain]})])
+	inv := pskit.pss_inventory([pskit.deployment("web", "default", {"containers": [plain]})])
 	[x | some x in _pss_deny(inv); x.rule_id == "SEC-032"] == []
 }

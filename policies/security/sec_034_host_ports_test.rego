@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 test_sec_034_host_port_denied if {

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 _pss_context(extra) := pskit.patched(
@@ -24,7 +24,7 @@ test_sec_035_apparmor_annotation_denied if {
 		"path": "/props/spec/template/metadata/annotations",
 		"value": {"container.apparmor.security.beta.kubernetes.io/vllm": "unconfined"},
 	}])
-	inv := pskit.inventory([pskit.restricted_namespace("llm-serving"), annotated])
+	inv := pskit.pss_inventory([pskit.restricted_namespace("llm-serving"), annotated])
 	[v] := [x | some x in _pss_deny(inv); x.rule_id == "SEC-035"]
 	v.path == "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/vllm"
 }

@@ -1,6 +1,6 @@
 package security_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import rego.v1
 
 _pss_account(automount) := {
@@ -10,7 +10,7 @@ _pss_account(automount) := {
 }
 
 _pss_token_hits(spec, extra) := [v |
-	inv := pskit.inventory(array.concat(
+	inv := pskit.pss_inventory(array.concat(
 		[pskit.restricted_namespace("llm-serving"), pskit.deployment("vllm-a", "llm-serving", spec)],
 		extra,
 	))

@@ -8,10 +8,10 @@ import rego.v1
 _inventory_of(resources) := kit.inventory_as_of(resources, _declared, _as_of)
 
 # The Pod Security Standards, digest and SLA-020 rules are judged by their own test files (kit:
-# lib/pod_security_testkit.rego); these fixtures predate them and leave their findings out.
+# lib/test_kit.rego); these fixtures predate them and leave their findings out.
 _deny(inventory) := {d |
 	some d in kit.denials("security", inventory)
-	not d.rule_id in data.lib.pod_security_testkit.rule_ids
+	not d.rule_id in data.lib.test_kit.rule_ids
 }
 
 _declared := {

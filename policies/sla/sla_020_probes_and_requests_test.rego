@@ -1,6 +1,6 @@
 package sla_test
 
-import data.lib.pod_security_testkit as pskit
+import data.lib.test_kit as pskit
 import data.sla
 import rego.v1
 
@@ -25,7 +25,7 @@ _pss_deny(inventory) := denies if {
 
 _sla_020_hits(inv) := [x | some x in _pss_deny(inv); x.rule_id == "SLA-020"]
 
-_sla_020_redis(container) := pskit.inventory([
+_sla_020_redis(container) := pskit.pss_inventory([
 	pskit.restricted_namespace("llm-gateway"),
 	pskit.deployment("redis", "llm-gateway", {"containers": [container]}),
 ])
@@ -60,6 +60,10 @@ test_sla_020_model_server_requests_judged if {
 }
 
 test_sla_020_foreign_workload_outside_servegate_passes if {
-	inv := pskit.inventory([pskit.deployment("web", "default", {"containers": [{"name": "web", "image": "nginx:1.29"}]})])
+	inv := pskit.pss_inventory([pskit.deployment(
+		"web",
+		"default",
+		{"containers": [{"name": "web", "image": "nginx:1.29"}]},
+	)])
 	count(_sla_020_hits(inv)) == 0
 }

@@ -6,10 +6,10 @@ import data.lib.test_kit as kit
 import rego.v1
 
 # The Pod Security Standards, digest and SLA-020 rules are judged by their own test files (kit:
-# lib/pod_security_testkit.rego); these fixtures predate them and leave their findings out.
+# lib/test_kit.rego); these fixtures predate them and leave their findings out.
 _denials(resources, declared) := {d |
 	some d in kit.denials("sla", kit.inventory(resources, declared))
-	not d.rule_id in data.lib.pod_security_testkit.rule_ids
+	not d.rule_id in data.lib.test_kit.rule_ids
 }
 
 _declared := {
