@@ -32,7 +32,7 @@ def test_bundle_contents(policies: Path) -> None:
     libraries = {
         f"lib/{p.name}"
         for p in (ROOT / "policies" / "lib").glob("*.rego")
-        if not p.stem.endswith("_test")
+        if not p.stem.endswith(("_test", "test_kit"))
     }
     demo = {"demo/demo.rego", "demo/demo_002_small_stacks.rego"}
     assert set(bundle.modules) == demo | {"lib/inventory.rego"} | libraries
