@@ -46,13 +46,11 @@ object_name(res) := object.get(res.props, ["metadata", "name"], res.name)
 # DaemonSets, Jobs, CronJobs, bare Pods) and labels: data.lib.workloads judges what they run.
 model_servers := [entry[0] | some entry in data.lib.workloads.model_servers]
 
-# Each model server's [pod spec, pod spec path] by URN: the pod spec sits at a different path in
-# each kind (spec.template.spec, spec.jobTemplate.spec.template.spec, a Pod's spec).
-server_pods := {entry[0].urn: [entry[1], entry[2]] | some entry in data.lib.workloads.model_servers}
+# A model server's pod spec and its path: at a different path in each kind (spec.template.spec,
+# spec.jobTemplate.spec.template.spec, a Pod's spec).
+pod_spec(res) := inv.pod_spec_of(res)
 
-pod_spec(res) := server_pods[res.urn][0]
-
-pod_spec_path(res) := server_pods[res.urn][1]
+pod_spec_path(res) := inv.pod_spec_path_of(res)
 
 # Where the pod template's metadata (its labels) sits beside the pod spec: spec.template.metadata,
 # or a bare Pod's own metadata.
@@ -84,17 +82,10 @@ containers(res) := listed if {
 	is_array(listed)
 } else := []
 
-gpu_count(value) := gpu_counts[value]
-
-# The numeric GPU limits of the servers' containers, each distinct value matched once.
-gpu_counts := {value: to_number(value) |
-	some value in {object.get(container, ["resources", "limits", gpu_resource], 0) |
-		some spec in server_pod_specs
-		container_list := object.get(spec, "containers", [])
-		container := container_list[_]
-	}
-	regex.match(`^[0-9]+(\.[0-9]+)?$`, inv.text(value))
-}
+# A GPU limit as a number; undefined when it is not one (a quantity known only at apply). A
+# function of the value alone: a lookup into a rule built from input is re-evaluated at every
+# call under `with input...` on rego-cpp 1.5.
+gpu_count(value) := to_number(value) if regex.match(`^[0-9]+(\.[0-9]+)?$`, inv.text(value))
 
 gpus_per_replica(res) := sum([n |
 	some container in containers(res)
@@ -105,11 +96,9 @@ pool_of(ng) := inv.node_group_label(ng, "servegate.io/pool") if inv.node_group_l
 
 pool_of(ng) := ng.urn if inv.node_group_label(ng, "servegate.io/pool") == ""
 
-gpus_per_node(ng) := gpus_per_node_counts[inv.node_group_label(ng, gpus_per_node_label)]
-
-# The numeric gpus-per-node labels of the GPU node groups, each distinct value matched once.
-gpus_per_node_counts := {value: to_number(value) |
-	some value in {inv.node_group_label(ng, gpus_per_node_label) | some ng in data.lib.inventory.gpu_node_groups}
+# The numeric gpus-per-node label of a GPU node group; undefined when it is not a number.
+gpus_per_node(ng) := to_number(value) if {
+	value := inv.node_group_label(ng, gpus_per_node_label)
 	regex.match(`^[0-9]+$`, inv.text(value))
 }
 
