@@ -191,13 +191,6 @@ def sec_007(doc: dict[str, Any]) -> Target:
     return _target(rule)
 
 
-def sec_008(doc: dict[str, Any]) -> Target:
-    deployment = _first(doc, "kubernetes:apps/v1:Deployment", role="model-server")
-    container = deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]
-    container.setdefault("securityContext", {})["privileged"] = True
-    return _target(deployment)
-
-
 def sec_009(doc: dict[str, Any]) -> Target:
     # NodePort rather than LoadBalancer: a load balancer would also concern residency rules.
     service = _first(doc, "kubernetes:core/v1:Service", role="model-server")
@@ -234,7 +227,6 @@ AUDIT_SECURITY_CASES: dict[str, PolicyCase] = {
     "SEC-005": sec_005,
     "SEC-006": sec_006,
     "SEC-007": sec_007,
-    "SEC-008": sec_008,
     "SEC-009": sec_009,
     "SEC-010": sec_010,
     "SEC-011": sec_011,

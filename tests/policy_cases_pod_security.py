@@ -14,14 +14,10 @@ from tests.policy_cases_audit_security import PolicyCase, Target, _first, _targe
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
-# Rules that judge the same field as an older one: their cases fire both. SEC-008 checks
-# privileged, allowPrivilegeEscalation true and the host namespaces (SEC-030/031/038 cover
-# them); an unpinned :latest image (SLA-010) in sovereign prod-ca has no digest either (RES-011).
+# Rules whose cases also fire another rule: an unpinned :latest image (SLA-010) in sovereign
+# prod-ca has no digest either (RES-011).
 OVERLAPS: dict[str, set[str]] = {
-    "SEC-008": {"SEC-031"},
     "SLA-010": {"RES-011"},
-    "SEC-030": {"SEC-008"},
-    "SEC-031": {"SEC-008"},
 }
 
 

@@ -229,7 +229,8 @@ class _StoppingEngine(Engine):
         *,
         coverage: bool = False,
     ) -> Evaluation:
-        if f"data.{self._stuck}" in queries:
+        stuck = f"data.{self._stuck}"
+        if any(query == stuck or f"{stuck}." in query for query in queries):
             raise EngineError(
                 "fake did not finish evaluating within 1s; the evaluation was stopped"
             )
@@ -288,3 +289,64 @@ def test_the_cli_output_names_packages_and_collapses_a_failed_package(
     assert package_lines[0].startswith("FAILED demo_extra_test: 3 tests, 1 passed, 2 failed (")
     assert package_lines[1].startswith("FAILED demo_test: 4 tests, 0 passed, 4 failed (")
     assert lines[-1].startswith("1 passed, 6 failed in 2 packages (")
+
+
+class _RecordingEngine(Engine):
+    """regorus, remembering which modules each test query was evaluated with."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self._inner = get_engine("regorus")
+        self.loads: list[tuple[set[str], list[str]]] = []
+
+    @property
+    def version(self) -> str:
+        return "0"
+
+    def evaluate(
+        self,
+        modules: dict[str, str],
+        data: dict[str, Any],
+        input_doc: dict[str, Any],
+        queries: list[str],
+        *,
+        coverage: bool = False,
+    ) -> Evaluation:
+        self.loads.append((set(modules), queries))
+        return self._inner.evaluate(modules, data, input_doc, queries, coverage=coverage)
+
+
+def test_a_rules_tests_load_its_rule_file_alone_and_the_area_tests_the_whole_area() -> None:
+    bundle = load_bundle(ROOT / "policies")
+    engine = _RecordingEngine()
+    run = run_bundle_tests(bundle, engine, packages=["sla_test"])
+    assert run.ok
+    loads = {
+        query: modules
+        for modules, queries in engine.loads
+        for query in queries
+        if query.startswith("{")
+    }
+    sla_rules = {path for path in bundle.modules if path.startswith("sla/sla_0")}
+    pdb_query = next(q for q in loads if "test_sla_004_missing_pdb_denied" in q)
+    fit_query = next(
+        q for q in loads if "test_sla_014_leaves_an_unplaceable_server_to_sla_013" in q
+    )
+    compliant_query = next(q for q in loads if "test_compliant_stack_has_no_findings" in q)
+    # A rule's tests: its own rule file, the area's and library modules, no other area.
+    assert loads[pdb_query] & sla_rules == {"sla/sla_004_disruption_budget.rego"}
+    # A test naming another rule's id loads that rule too.
+    assert loads[fit_query] & sla_rules == {
+        "sla/sla_014_model_fit.rego",
+        "sla/sla_013_schedulable.rego",
+    }
+    # The area's own test file judges the whole area.
+    assert loads[compliant_query] & sla_rules == sla_rules
+    for modules in loads.values():
+        assert not {
+            path
+            for path in modules
+            if path.split("/")[0] in {"audit", "security", "residency", "cost"}
+        }
+        assert "lib/inventory.rego" in modules and "sla/sla.rego" in modules

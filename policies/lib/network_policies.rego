@@ -13,21 +13,12 @@ policy_type := "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 # The NetworkPolicies of the future state (inv.resources leaves out deletions).
 policies := inv.resources(input, policy_type)
 
-# Namespace name -> the NetworkPolicies in it. A rule: computed once per query.
-by_namespace := {ns: [p | some p in policies; namespace(p.props) == ns] |
-	some q in policies
-	ns := namespace(q.props)
-}
-
 # The namespace of a namespaced object; the API puts an object without one in "default".
 namespace(obj) := ns if {
 	ns := object.get(obj, ["metadata", "namespace"], "")
 	is_string(ns)
 	ns != ""
 } else := "default"
-
-# The policies of one namespace (none when it has none).
-in_namespace(ns) := object.get(by_namespace, ns, [])
 
 # A JSON array as a list, anything else (missing, null, an unknown) as none.
 list(value) := value if is_array(value)
@@ -103,11 +94,14 @@ _holds(expression, labels) if {
 
 # A namespace denies a direction by default: one of its policies selects every pod, isolates
 # that direction and has no rule for it.
-default_deny(ns, direction) if {
-	some policy in in_namespace(ns)
+default_deny(ns, direction) if [ns, direction] in default_denied
+
+# [namespace, direction] of every default deny, computed once per query rather than per workload.
+default_denied := {[namespace(policy.props), direction] |
+	some policy in policies
 	policy_spec := spec(policy)
 	empty_selector(object.get(policy_spec, "podSelector", {}))
-	direction in types(policy_spec)
+	some direction in types(policy_spec)
 	not inv.is_unknown(policy, concat(".", ["spec", rules_key[direction]]))
 	count(rules(policy_spec, direction)) == 0
 }

@@ -15,6 +15,8 @@ hpa_types := {"kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:a
 
 prometheus_rule_type := "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 
+karpenter_node_pool_type := "kubernetes:karpenter.sh/v1:NodePool"
+
 gpu_resource := "nvidia.com/gpu"
 
 gpus_per_node_label := "servegate.io/gpus-per-node"
@@ -149,5 +151,116 @@ fits(spec, shape) if {
 		toleration_list := object.get(spec, "tolerations", [])
 		toleration := toleration_list[_]
 		tolerates(toleration, taint)
+	}
+}
+
+# -- cluster-autoscaler discovery (SLA-017, SLA-018) ---------------------------------------------
+# Which managed node groups a cluster-autoscaler (Helm release or Deployment) manages: those
+# whose Auto Scaling group carries every tag of one of its auto-discovery filters.
+
+_release_types := {"kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"}
+
+_asg_tag_type := "aws:autoscaling/tag:Tag"
+
+_ca_chart := "cluster-autoscaler"
+
+# Auto-discovery tags EKS puts on the Auto Scaling group of every managed node group
+# (enabled=true, <cluster>=owned; the EKS documentation says managed node groups are tagged for
+# Cluster Autoscaler auto-discovery). GpuNodePool also declares both as Tag resources.
+_ca_enabled_tag := "k8s.io/cluster-autoscaler/enabled"
+
+_ca_owner_prefix := "k8s.io/cluster-autoscaler/"
+
+# The cluster-autoscaler chart's default autoDiscovery.tags (values.yaml of chart 9.59.0).
+_ca_cluster_template := "{{ .Values.autoDiscovery.clusterName }}"
+
+_ca_default_tags := [_ca_enabled_tag, concat("", [_ca_owner_prefix, _ca_cluster_template])]
+
+_discovery_flag := "--node-group-auto-discovery=asg:tag="
+
+_last_segment(path) := parts[count(parts) - 1] if {
+	parts := split(path, "/")
+}
+
+# Tag filters ("key" or "key=value") of a cluster-autoscaler Helm release on AWS.
+_discoveries contains tags if {
+	some type_token in _release_types
+	some res in inv.resources(input, type_token)
+	_last_segment(object.get(res.props, "chart", "")) == _ca_chart
+	values := object.get(res.props, "values", {})
+	object.get(values, "cloudProvider", "aws") == "aws"
+	object.get(values, "replicaCount", 1) >= 1
+	cluster := object.get(values, ["autoDiscovery", "clusterName"], "")
+	is_string(cluster)
+	cluster != ""
+	not inv.is_unknown(res, "values.autoDiscovery.clusterName")
+	listed := object.get(values, ["autoDiscovery", "tags"], _ca_default_tags)
+	tags := [replace(tag, _ca_cluster_template, cluster) | tag := listed[_]]
+}
+
+# A Deployment's containers; none when the list is null or not a list.
+_deployment_containers(res) := listed if {
+	listed := object.get(inv.pod_spec(res), "containers", [])
+	is_array(listed)
+} else := []
+
+# Tag filters of a cluster-autoscaler Deployment (its --node-group-auto-discovery flag).
+_discoveries contains tags if {
+	some res in inv.resources(input, deployment_type)
+	object.get(res.props, ["spec", "replicas"], 1) >= 1
+	some container in _deployment_containers(res)
+	image := object.get(container, "image", "")
+	contains(image, _ca_chart)
+	regex.match(`(^|/)cluster-autoscaler(:[^/]+)?(@sha256:[0-9a-f]+)?$`, image)
+	words := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	"--cloud-provider=aws" in words
+	some word in words
+	startswith(word, _discovery_flag)
+	tags := split(trim_prefix(word, _discovery_flag), ",")
+}
+
+# A cluster-autoscaler release whose cluster is not known until apply.
+cluster_autoscaler_undecided if {
+	some type_token in _release_types
+	some res in inv.resources(input, type_token)
+	_last_segment(object.get(res.props, "chart", "")) == _ca_chart
+	inv.is_unknown(res, "values.autoDiscovery.clusterName")
+}
+
+# Tags added to node groups' Auto Scaling groups, joined on the group they name: sets, so a
+# filter is matched by lookup rather than by a scan per node group.
+_added_asg_tags := {[urn, object.get(res.props, ["tag", "key"], ""), object.get(res.props, ["tag", "value"], "")] |
+	some res in inv.resources(input, _asg_tag_type)
+	some urn in inv.dep_urns(res, "autoscalingGroupName")
+}
+
+_added_asg_keys := {[urn, key] | some [urn, key, _] in _added_asg_tags}
+
+_owner_tag(ng) := concat("", [_ca_owner_prefix, object.get(ng.props, "clusterName", "")])
+
+# The discovery tags EKS puts on every managed node group's Auto Scaling group.
+_eks_asg_tag(_, filter) if filter in {_ca_enabled_tag, concat("=", [_ca_enabled_tag, "true"])}
+
+_eks_asg_tag(ng, filter) if filter in {_owner_tag(ng), concat("=", [_owner_tag(ng), "owned"])}
+
+_filter_matches(ng, filter) if _eks_asg_tag(ng, filter)
+
+_filter_matches(ng, filter) if {
+	not _eks_asg_tag(ng, filter)
+	not contains(filter, "=")
+	[ng.urn, filter] in _added_asg_keys
+}
+
+_filter_matches(ng, filter) if {
+	not _eks_asg_tag(ng, filter)
+	i := indexof(filter, "=")
+	i > 0
+	[ng.urn, substring(filter, 0, i), substring(filter, i + 1, count(filter) - i - 1)] in _added_asg_tags
+}
+
+cluster_autoscaler_discovers(ng) if {
+	some filters in _discoveries
+	every filter in filters {
+		_filter_matches(ng, filter)
 	}
 }

@@ -35,15 +35,18 @@ model_servers := [entry |
 # URNs of the model servers, for rules that start from another resource (a Service, a PDB).
 model_server_urns := {entry[0].urn | some entry in model_servers}
 
-# Judged from the entry alone, never through a rule built from input: rego-cpp 1.5 re-evaluates a
-# referenced rule at every reference while a `with` is in effect (every Rego test), so a lookup into
-# a collection of distinct specs here made each test quadratic in the plan's pods.
-_model_server_entry(entry) if {
-	some [_, _, container] in containers(entry[1])
-	serves(container)
-}
+_model_server_entry(entry) if entry[1] in _serving_specs
 
 _model_server_entry(entry) if _labelled(entry[0], entry[1])
+
+# Workloads share pod specs (replicas, tracks, copies): each distinct spec is judged once. (A
+# lookup one level deep only: rego-cpp re-evaluates a referenced rule at every reference while a
+# `with` is in effect, so deeper chains of them multiply a test's cost.)
+_serving_specs := {spec |
+	some spec in {entry[1] | some entry in pods}
+	some [_, _, container] in containers(spec)
+	serves(container)
+}
 
 _labelled(res, _) if object.get(res.props, ["metadata", "labels", "servegate.io/role"], "") == "model-server"
 

@@ -5,8 +5,6 @@ import rego.v1
 
 # Shared with SEC-013 (sec_013_eks_version_ending.rego): the cluster type, the support table
 # and the evaluation date.
-_eks_cluster_type := "aws:eks/cluster:Cluster"
-
 _eks_versions := data.params.eks_versions.versions
 
 _day_ns := ((24 * 60) * 60) * 1000000000
@@ -53,7 +51,7 @@ _pinned_version(cluster) := version if {
 #     (e.g. "1.35") and upgrade the cluster; a version missing from policies/data/eks_versions.yaml
 #     needs its support dates added by compliance first.
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	version := _pinned_version(cluster)
 	row := _eks_versions[version]
 	_days_until(row.endOfStandardSupport) <= 0
@@ -78,7 +76,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	version := _pinned_version(cluster)
 	row := _eks_versions[version]
 	_days_until(row.endOfExtendedSupport) <= 0
@@ -100,7 +98,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	version := _pinned_version(cluster)
 	not _eks_versions[version]
 	v := inv.violation(
@@ -119,7 +117,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	not inv.is_unknown(cluster, "version")
 	not _pinned_version(cluster)
 	v := inv.violation(
@@ -134,13 +132,13 @@ deny contains v if {
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	inv.is_unknown(cluster, "version")
 	v := inv.undecided("SEC-012", cluster, "version")
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	not _as_of
 	v := object.union(inv.undecided("SEC-012", cluster, "evaluation.as_of"), {
 		"message": "SEC-012 cannot be judged: the evaluation date (input.evaluation.as_of, YYYY-MM-DD) is missing",

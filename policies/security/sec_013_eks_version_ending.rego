@@ -19,7 +19,7 @@ import rego.v1
 #   remediation: Plan the upgrade to a newer Kubernetes version (llm-serving:cluster.kubernetesVersion)
 #     before its end of standard support.
 deny contains v if {
-	some cluster in inv.resources(input, _eks_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	version := _pinned_version(cluster)
 	row := _eks_versions[version]
 	days := _days_until(row.endOfStandardSupport)

@@ -53,19 +53,42 @@ deny contains v if {
 
 # [policy, rule index, rule, model server] for each ingress rule of a policy selecting a model
 # server's pods in its namespace.
-_sec_021_ingress_rules := [entry |
-	some [res, _, base] in data.lib.workloads.model_servers
-	labels := data.lib.network_policies.pod_labels(res, base)
-	ns := data.lib.network_policies.namespace(res.props)
-	some policy in data.lib.network_policies.in_namespace(ns)
+# [policy, rule index, ingress rule, model server] of every ingress rule of a policy selecting a
+# model server's pods. Joined on the servers' distinct [namespace, pod labels]: copies and replicas
+# share them, and matching every server against every policy of its namespace is quadratic in a
+# 10k-resource plan.
+_sec_021_ingress_rules := [[policy, i, rule, server] |
+	some [target, policy, i, rule] in _sec_021_target_rules
+	some server in _sec_021_servers[target]
+]
+
+_sec_021_servers := {target: [res | some [t, res] in _sec_021_server_targets; t == target] |
+	some target in {t | some [t, _] in _sec_021_server_targets}
+}
+
+_sec_021_server_targets := [[_sec_021_target(res, base), res] | some [res, _, base] in data.lib.workloads.model_servers]
+
+_sec_021_target(res, base) := [
+	data.lib.network_policies.namespace(res.props),
+	data.lib.network_policies.pod_labels(res, base),
+]
+
+# The servers' distinct targets by namespace: each policy is then matched against the targets of
+# its own namespace by lookup, one pass over the policies.
+_sec_021_targets_by_namespace := {ns: [target | some target in object.keys(_sec_021_servers); target[0] == ns] |
+	some ns in {target[0] | some target in object.keys(_sec_021_servers)}
+}
+
+_sec_021_target_rules := [[target, policy, i, rule] |
+	some policy in data.lib.network_policies.policies
+	some target in object.get(_sec_021_targets_by_namespace, data.lib.network_policies.namespace(policy.props), [])
 	spec := data.lib.network_policies.spec(policy)
 	"Ingress" in data.lib.network_policies.types(spec)
-	data.lib.network_policies.selects(data.lib.network_policies.map(object.get(spec, "podSelector", {})), labels)
+	data.lib.network_policies.selects(data.lib.network_policies.map(object.get(spec, "podSelector", {})), target[1])
 	# `some i; ...[i]`: regopy 1.5.2 cannot parse `some i, rule in` inside a comprehension.
 	ingress := data.lib.network_policies.rules(spec, "Ingress")
 	some i
 	rule := ingress[i]
-	entry := [policy, i, rule, res]
 ]
 
 _sec_021_sources := data.params.network_policy.model_server_ingress_sources

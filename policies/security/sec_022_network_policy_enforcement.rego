@@ -22,7 +22,7 @@ import rego.v1
 #     vpc-cni add-on, at version 1.14 or later (components/cluster.py pins both from
 #     components/data/versions.yaml), or install an enforcing CNI.
 deny contains v if {
-	some cluster in inv.resources(input, _sec_022_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	not _sec_022_enforced(cluster)
 	not _sec_022_unknown(cluster)
 	not _sec_022_other_cni
@@ -39,7 +39,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some cluster in inv.resources(input, _sec_022_cluster_type)
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
 	not _sec_022_enforced(cluster)
 	some addon in _sec_022_addons(cluster)
 	inv.is_unknown(addon, "configurationValues")
@@ -47,7 +47,6 @@ deny contains v if {
 	v := inv.undecided("SEC-022", addon, "configurationValues")
 }
 
-_sec_022_cluster_type := "aws:eks/cluster:Cluster"
 
 _sec_022_cni := data.params.network_policy.vpc_cni
 

@@ -1,34 +1,12 @@
 package security_test
 
 import data.lib.test_kit as pskit
-import data.security
 import rego.v1
-
-_pss_image := concat("", [
-	"registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef01234",
-	"56789abcdef0123456789abcdef0123456789abcdef",
-])
-
-_pss_pod := pskit.model_pod(_pss_image)
-
-_pss_container := pskit.model_container(_pss_image)
-
-# The package's findings on `inventory`, key by key: regopy 1.5.2 and regorus 0.13 mishandle
-# `with input as <value>` across packages (see security_test.rego's _deny).
-_pss_deny(inventory) := denies if {
-	denies := security.deny with input.stack as inventory.stack
-		with input.declared as inventory.declared
-		with input.evaluation as inventory.evaluation
-		with input.resources as inventory.resources
-		with input.by_type as inventory.by_type
-}
 
 # Pod Security Standards rules on one compliant model server (_pss_pod), broken one control
 # at a time; every test also checks the compliant pod passes that rule.
 
 _pss_ids(spec) := {v.rule_id | some v in _pss_deny(pskit.with_spec(spec))}
-
-_pss_hits(spec, rule_id) := [x | some x in _pss_deny(pskit.with_spec(spec)); x.rule_id == rule_id]
 
 test_sec_030_sec_039_the_compliant_model_server_passes if {
 	_pss_ids(_pss_pod) & {

@@ -15,7 +15,7 @@ import rego.v1
 #   area: security
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
 #     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
 #     "kubernetes:core/v1:Pod"]

@@ -3,6 +3,8 @@
 package security_test
 
 import data.lib.test_kit as kit
+import data.lib.test_kit as pskit
+import data.security
 import rego.v1
 
 _inventory_of(resources) := kit.inventory_as_of(resources, _declared, _as_of)
@@ -160,3 +162,143 @@ _version_findings(denies) := {[v.rule_id, object.get(v, "undecided", false)] |
 	some v in denies
 	v.rule_id in {"SEC-012", "SEC-013"}
 }
+
+
+# -- builders several rules' tests share (moved here so each rule's tests load alone) --
+
+# Builders shared by the network-isolation tests (SEC-020 .. SEC-024): a cluster enforcing
+# NetworkPolicies and a vLLM Deployment in namespace "serving" with a default-deny and the
+# model-server allow from the gateway's proxies and Prometheus.
+
+_netpol_ids := {"SEC-020", "SEC-021", "SEC-022", "SEC-023", "SEC-024"}
+
+_netpol_urn(type_token, name) := concat("::", ["urn:pulumi:prod-ca", "llm-serving", type_token, name])
+
+_netpol_res(type_token, name, props) := {
+	"urn": _netpol_urn(type_token, name), "type": type_token, "name": name, "parent": null,
+	"op": "create", "custom": true, "region": "ca-central-1", "provider": {},
+	"props": props, "unknowns": [], "deps": {}, "tags": {},
+}
+
+_netpol_policy_type := "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+_netpol_policy(name, ns, spec) := _netpol_res(_netpol_policy_type, concat("-", [ns, name]), {
+	"metadata": {"name": name, "namespace": ns}, "spec": spec,
+})
+
+_netpol_deny_all(ns) := _netpol_policy("default-deny", ns, {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+
+_netpol_server_labels := {"app.kubernetes.io/name": "vllm", "servegate.io/role": "model-server"}
+
+_netpol_server(name, ns, labels) := _netpol_res("kubernetes:apps/v1:Deployment", name, {
+	"metadata": {"name": name, "namespace": ns, "labels": labels},
+	"spec": {"replicas": 2, "template": {
+		"metadata": {"labels": labels},
+		"spec": {"containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.33.0", "args": ["--model=/models/m"]}]},
+	}},
+})
+
+_netpol_proxies := {
+	"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}},
+	"podSelector": {"matchLabels": {
+		"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
+		"app.kubernetes.io/managed-by": "envoy-gateway", "gateway.envoyproxy.io/owning-gateway-name": "gw",
+	}},
+}
+
+_netpol_prometheus := {
+	"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+	"podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+}
+
+_netpol_allow_spec(rules) := {
+	"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}},
+	"policyTypes": ["Ingress"],
+	"ingress": rules,
+}
+
+_netpol_allow(rules) := _netpol_policy("model-servers", "serving", _netpol_allow_spec(rules))
+
+_netpol_good_rules := [
+	{"from": [_netpol_proxies], "ports": [{"protocol": "TCP", "port": 8000}]},
+	{"from": [_netpol_prometheus], "ports": [{"protocol": "TCP", "port": 8000}]},
+]
+
+_netpol_cluster := _netpol_res("aws:eks/cluster:Cluster", "cluster", {"name": "prod-ca", "version": "1.35"})
+
+# Replaces top-level fields: object.union merges nested objects, and not alike on every engine.
+_netpol_with(obj, patch) := object.union(object.remove(obj, object.keys(patch)), patch)
+
+_netpol_addon(props) := _netpol_with(
+	_netpol_res("aws:eks/addon:Addon", "vpc-cni", _netpol_with(
+		{"addonName": "vpc-cni", "clusterName": data.lib.inventory.unknown_value},
+		props,
+	)),
+	{"deps": {"clusterName": [_netpol_cluster.urn]}},
+)
+
+_netpol_cni_on := _netpol_addon({
+	"addonVersion": "v1.23.0-eksbuild.1",
+	"configurationValues": "{\"enableNetworkPolicy\": \"true\"}",
+})
+
+# The compliant stack by role; tests replace a role (or set it to null to drop it).
+_netpol_roles := {
+	"cluster": _netpol_cluster,
+	"cni": _netpol_cni_on,
+	"server": _netpol_server("llama", "serving", _netpol_server_labels),
+	"deny_all": _netpol_deny_all("serving"),
+	"allow": _netpol_allow(_netpol_good_rules),
+}
+
+_netpol_inventory(overrides) := inventory if {
+	roles := _netpol_with(_netpol_roles, overrides)
+	resources := [roles[role] | some role in sort(object.keys(roles)); roles[role] != null]
+	inventory := {
+		"stack": {"project": "llm-serving", "name": "prod-ca", "source": "offline", "region": "ca-central-1"},
+		"declared": {}, "evaluation": {"as_of": "2026-12-01"}, "resources": resources,
+		"by_type": {t: [i | some i; resources[i].type == t] | some r in resources; t := r.type},
+	}
+}
+
+# The network-isolation findings of the stack with these overrides (bound values under
+# `with`, as security_test.rego's _deny explains). By full path: regorus resolves an imported
+# package alias against the files loaded before this one, and the rule files of SEC-021 ..
+# SEC-024 sort after it.
+_netpol_denies(overrides) := {v | some v in _netpol_all(overrides); v.rule_id in _netpol_ids}
+
+_netpol_all(overrides) := denies if {
+	inventory := _netpol_inventory(overrides)
+	denies := data.security.deny with input.stack as inventory.stack
+		with input.declared as inventory.declared
+		with input.evaluation as inventory.evaluation
+		with input.resources as inventory.resources
+		with input.by_type as inventory.by_type
+}
+
+# [rule id, urn] of each finding that is not undecided.
+_netpol_hits(overrides) := {[v.rule_id, v.urn] |
+	some v in _netpol_denies(overrides)
+	not object.get(v, "undecided", false)
+}
+
+_pss_image := concat("", [
+	"registry.example/vllm/vllm-openai:v0.33.0@sha256:0123456789abcdef01234",
+	"56789abcdef0123456789abcdef0123456789abcdef",
+])
+
+_pss_pod := pskit.model_pod(_pss_image)
+
+_pss_container := pskit.model_container(_pss_image)
+
+# The package's findings on `inventory`, key by key: regopy 1.5.2 and regorus 0.13 mishandle
+# `with input as <value>` across packages (see security_test.rego's _deny).
+_pss_deny(inventory) := denies if {
+	denies := security.deny with input.stack as inventory.stack
+		with input.declared as inventory.declared
+		with input.evaluation as inventory.evaluation
+		with input.resources as inventory.resources
+		with input.by_type as inventory.by_type
+}
+
+_pss_hits(spec, rule_id) := [x | some x in _pss_deny(pskit.with_spec(spec)); x.rule_id == rule_id]

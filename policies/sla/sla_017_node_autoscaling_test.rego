@@ -3,12 +3,6 @@ package sla_test
 import data.lib.test_kit as kit
 import rego.v1
 
-# SLA-017 on the compliant serving fixture of sla_test.rego: pool l4 holds 3 GPUs at its
-# minimum; llama-8b can scale to 5 replicas and its canary runs 1, so the pool needs a node
-# autoscaler, which _cluster_autoscaler is.
-
-_without_autoscaler := [r | some r in _compliant; r.urn != _cluster_autoscaler.urn]
-
 _with_resources(added) := array.concat(_without_autoscaler, added)
 
 _ca_deployment(words) := kit.resource("kubernetes:apps/v1:Deployment", "cluster-autoscaler", {
@@ -21,13 +15,6 @@ _ca_deployment(words) := kit.resource("kubernetes:apps/v1:Deployment", "cluster-
 })
 
 _release_with(patches) := kit.with_patches(_cluster_autoscaler, patches)
-
-_node_pool(template) := kit.resource("kubernetes:karpenter.sh/v1:NodePool", "l4", {
-	"metadata": {"name": "l4"},
-	"spec": {"template": template, "limits": {"nvidia.com/gpu": 3}},
-})
-
-_gpu_taint := {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
 
 _unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -191,7 +178,6 @@ test_sla_017_unknown_maximum_undecided if {
 	resources := array.concat([r | some r in _compliant; r.urn != unknown.urn], [unknown])
 	kit.undecided_on(_denials(resources, _declared), "SLA-017", unknown.urn)
 }
-
 
 test_sla_017_key_only_filter_matches_a_tag_added_to_the_groups_asg if {
 	# A filter without "=" matches any value of that tag key.

@@ -41,7 +41,7 @@ _pool_gpus(pool) := [priced, reached] if {
 _max_size(ng) := object.get(ng.props, ["scalingConfig", "maxSize"], 0)
 
 _reached_size(ng) := _max_size(ng) if {
-	_discovered(ng)
+	sla_lib.cluster_autoscaler_discovers(ng)
 } else := sla_lib.min_size(ng)
 
 _quantity(value) := to_number(value) if {
@@ -67,7 +67,7 @@ _quantity(value) := to_number(value) if {
 #     (maxSize x GPUs per node) minus what its node groups reach, or let Cluster Autoscaler
 #     scale the pool's managed node group instead.
 deny contains v if {
-	some node_pool in inv.resources(input, _karpenter_node_pool_type)
+	some node_pool in inv.resources(input, data.lib.sla.karpenter_node_pool_type)
 	some pool in _node_pool_pools(node_pool)
 	[priced, _] := _pool_gpus(pool)
 	_node_pool_gpu_limit(node_pool) == null
@@ -87,7 +87,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some node_pool in inv.resources(input, _karpenter_node_pool_type)
+	some node_pool in inv.resources(input, data.lib.sla.karpenter_node_pool_type)
 	some pool in _node_pool_pools(node_pool)
 	[priced, _] := _pool_gpus(pool)
 	limit := _node_pool_gpu_limit(node_pool)
@@ -111,7 +111,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some node_pool in inv.resources(input, _karpenter_node_pool_type)
+	some node_pool in inv.resources(input, data.lib.sla.karpenter_node_pool_type)
 	some pool in _node_pool_pools(node_pool)
 	[priced, reached] := _pool_gpus(pool)
 	limit := _quantity(_node_pool_gpu_limit(node_pool))

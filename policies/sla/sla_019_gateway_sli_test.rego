@@ -3,21 +3,6 @@ package sla_test
 import data.lib.test_kit as kit
 import rego.v1
 
-# SLA-019 on the builders of sla_test.rego: _prometheus_rule's availability alert reads
-# Envoy's per-cluster responses and _gateway_monitor scrapes the proxies.
-
-_gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "gateway", {
-	"metadata": {"name": "gateway", "namespace": "monitoring"},
-	"spec": {
-		"namespaceSelector": {"matchNames": ["envoy-gateway-system"]},
-		"selector": {"matchLabels": {
-			"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
-			"app.kubernetes.io/managed-by": "envoy-gateway",
-		}},
-		"podMetricsEndpoints": [{"port": "metrics", "path": "/stats/prometheus"}],
-	},
-})
-
 _sli_expr(expr) := kit.with_patches(
 	_prometheus_rule,
 	[{"op": "replace", "path": "/props/spec/groups/0/rules/1/expr", "value": expr}],

@@ -21,7 +21,7 @@ _liveness_probes := ["readinessProbe", "livenessProbe"]
 #   area: sla
 #   severity: medium
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
 #     "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob",
 #     "kubernetes:core/v1:Pod"]

@@ -162,3 +162,34 @@ test_compliant_stack_has_no_findings if {
 	count(_denials(_compliant, _declared)) == 0
 	count(_denials(_compliant, _no_sla)) == 0
 }
+
+
+# -- builders several rules' tests share (moved here so each rule's tests load alone) --
+
+# SLA-017 on the compliant serving fixture of sla_test.rego: pool l4 holds 3 GPUs at its
+# minimum; llama-8b can scale to 5 replicas and its canary runs 1, so the pool needs a node
+# autoscaler, which _cluster_autoscaler is.
+
+_without_autoscaler := [r | some r in _compliant; r.urn != _cluster_autoscaler.urn]
+
+_node_pool(template) := kit.resource("kubernetes:karpenter.sh/v1:NodePool", "l4", {
+	"metadata": {"name": "l4"},
+	"spec": {"template": template, "limits": {"nvidia.com/gpu": 3}},
+})
+
+_gpu_taint := {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
+
+# SLA-019 on the builders of sla_test.rego: _prometheus_rule's availability alert reads
+# Envoy's per-cluster responses and _gateway_monitor scrapes the proxies.
+
+_gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "gateway", {
+	"metadata": {"name": "gateway", "namespace": "monitoring"},
+	"spec": {
+		"namespaceSelector": {"matchNames": ["envoy-gateway-system"]},
+		"selector": {"matchLabels": {
+			"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
+			"app.kubernetes.io/managed-by": "envoy-gateway",
+		}},
+		"podMetricsEndpoints": [{"port": "metrics", "path": "/stats/prometheus"}],
+	},
+})

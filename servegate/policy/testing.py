@@ -29,9 +29,20 @@ from servegate.engines import get_engine
 from servegate.engines.base import Engine, EngineError, FileCoverage
 from servegate.engines.factory import DEFAULT_ENGINE
 from servegate.policy import PolicyError
-from servegate.policy.bundle import PolicyBundle, load_bundle, packages_of_tests
+from servegate.policy.bundle import TEST_SUFFIX, PolicyBundle, load_bundle, packages_of_tests
 
 _TEST_RULE = re.compile(r"^(test_\w+)\b", re.MULTILINE)
+# The folder of the shared helpers every area imports.
+LIBRARY_FOLDER = "lib"
+_AREA_REFERENCE = re.compile(r"\bdata\.([a-z_][a-z0-9_]*)")
+# Engines that evaluate a whole test package per file cheaply, queried as data.<package>:
+# regorus 0.13 measured 80 % line coverage instead of 99 % when the tests were wrapped in
+# comprehensions (opa-go measured the same either way).
+_WHOLE_PACKAGE_ENGINES = frozenset({"regorus"})
+# A rule id as tests name it, and as METADATA declares it (custom.id).
+_RULE_ID = re.compile(r"\"([A-Z]+-[0-9]{3})\"")
+_RULE_ID_DECLARED = re.compile(r"^#\s+id:\s+([A-Z]+-[0-9]{3})\s*$", re.MULTILINE)
+_KIT_AREA = re.compile(r"\bdenials(?:_with_params)?\(\s*\"([a-z_][a-z0-9_]*)\"")
 
 COVERAGE_UNAVAILABLE = "coverage not available on this engine"
 NOTHING_MEASURED = "coverage not measured: no test package could be evaluated"
@@ -215,23 +226,125 @@ def run_bundle_tests(
     chosen = sorted(tests) if packages is None else _checked(packages, tests)
     _check_compiles(engine, bundle.modules, bundle.data)
     measured: list[_Measured] = []
+    runs: list[PackageRun] = []
     for package in chosen:
-        # The policies and this package's own test files only: a test file that does not
-        # compile or crashes the engine fails its package alone, and rego-cpp, which
-        # compiles every loaded module for each query, has less to compile.
-        modules = {
-            **bundle.modules,
-            **bundle.test_kits,
-            **{test.relative: bundle.test_modules[test.relative] for test in tests[package]},
-        }
-        measured.append(_run_package(engine, modules, bundle.data, package, tests[package]))
+        units = [
+            _run_package(engine, modules, bundle.data, package, unit_tests)
+            for modules, unit_tests in _units(bundle, tests[package])
+        ]
+        measured.extend(units)
+        run = _joined(package, [unit.run for unit in units])
         if on_package is not None:
-            on_package(measured[-1].run)
+            on_package(run)
+        runs.append(run)
     return PolicyTestRun(
         engine=engine.name,
         engine_version=engine.version,
-        packages=tuple(item.run for item in measured),
+        packages=tuple(runs),
         coverage=_policy_coverage(measured, set(bundle.modules)),
+    )
+
+
+def _units(
+    bundle: PolicyBundle, tests: list[_TestRule]
+) -> list[tuple[dict[str, str], list[_TestRule]]]:
+    """The package's test files, each with the modules it is evaluated with.
+
+    A rule's test file (``sla/sla_004_disruption_budget_test.rego``) is evaluated with the
+    shared library, the area's modules that are no rule file, its own rule file and the
+    package's shared test files (builders). Any other test file (the area's
+    ``<area>_test.rego``: the compliant stack has no finding of any rule) gets every module of
+    its area. Areas never reference each other (each is queried as ``data.<area>.deny``); an
+    area a test names (``data.cost``, the test kit's ``denials("cost", ...)``) is loaded whole.
+
+    Why not the whole bundle for every file: rego-cpp 1.5 re-evaluates every rule a query
+    reaches at each reference while a ``with`` is in effect (no caching), so a test of one rule
+    evaluated with all of its area's rules took seconds and gigabytes, and a package's tests
+    together exceeded the machine's memory. A file that does not compile or crashes the engine
+    also fails alone.
+    """
+    rule_files = {
+        test_file: rule
+        for test_file in bundle.test_modules
+        if (rule := _rule_file_of(bundle, test_file)) is not None
+    }
+    package_files = list(dict.fromkeys(test.relative for test in tests))
+    by_id = {
+        rule_id: path
+        for path, source in bundle.modules.items()
+        for rule_id in _RULE_ID_DECLARED.findall(source)
+    }
+    by_file: dict[str, list[_TestRule]] = {}
+    for test in tests:
+        by_file.setdefault(test.relative, []).append(test)
+    units: list[tuple[dict[str, str], list[_TestRule]]] = []
+    for relative, file_tests in by_file.items():
+        # Its own file and the package's shared builders (the test files that test no single
+        # rule): rego-cpp compiles every loaded module at each query, and the test files are
+        # most of the text.
+        own = {
+            rel: bundle.test_modules[rel]
+            for rel in package_files
+            if rel == relative or rel not in rule_files
+        }
+        rule = rule_files.get(relative)
+        folder = relative.split("/")[0]
+        # Other areas the tests name come whole; the file's own area only for a file that
+        # tests no single rule.
+        areas = _areas_named(own.values()) - {folder}
+        if rule is None:
+            areas.add(folder)
+        loaded_rules = set(rule_files.values())
+        # The rule files of the other rules the file's tests name ("SLA-013": a test that one
+        # rule leaves a case to another).
+        named = {
+            by_id[rule_id]
+            for rule_id in _RULE_ID.findall(bundle.test_modules[relative])
+            if rule_id in by_id
+        }
+        policies = {
+            path: source
+            for path, source in bundle.modules.items()
+            if path.split("/")[0] in areas
+            or path == rule
+            or path in named
+            or (path.split("/")[0] == folder and path not in loaded_rules)
+            or path.split("/")[0] == LIBRARY_FOLDER
+        }
+        units.append(({**policies, **bundle.test_kits, **own}, file_tests))
+    return units
+
+
+def _rule_file_of(bundle: PolicyBundle, test_file: str) -> str | None:
+    """The rule file a test file tests (``x_test.rego`` beside ``x.rego``), unless that is
+    the area's own module (``sla/sla.rego``) or a library module."""
+    if not test_file.endswith(TEST_SUFFIX):
+        return None
+    rule = test_file[: -len(TEST_SUFFIX)] + ".rego"
+    folder, _, name = rule.partition("/")
+    if folder == LIBRARY_FOLDER or name == f"{folder}.rego" or rule not in bundle.modules:
+        return None
+    return rule
+
+
+def _areas_named(sources: Iterable[str]) -> set[str]:
+    """The areas test sources reach by reference or through the test kit's denials."""
+    areas: set[str] = set()
+    for source in sources:
+        areas.update(_AREA_REFERENCE.findall(source))
+        areas.update(_KIT_AREA.findall(source))
+    return areas
+
+
+def _joined(package: str, runs: list[PackageRun]) -> PackageRun:
+    """One package's result from those of its test files."""
+    errors = [run.error for run in runs if run.error]
+    return PackageRun(
+        package=package,
+        files=tuple(file for run in runs for file in run.files),
+        outcomes=tuple(outcome for run in runs for outcome in run.outcomes),
+        seconds=sum(run.seconds for run in runs),
+        error="; ".join(errors),
     )
 
 
@@ -277,14 +390,21 @@ def _run_package(
     package: str,
     tests: list[_TestRule],
 ) -> _Measured:
+    """Evaluate ``tests`` (one query each: the other test files loaded are not evaluated)."""
     files = tuple(dict.fromkeys(test.file for test in tests))
-    query = f"data.{package}"
+    # One query for the file's tests, each wrapped in an array comprehension (empty when the
+    # test is undefined): one compile per file on rego-cpp, which compiles at every query, and
+    # the package's other loaded tests are not evaluated.
+    query = (
+        f"data.{package}" if engine.name in _WHOLE_PACKAGE_ENGINES else _file_query(package, tests)
+    )
     started = time.monotonic()
     try:
         # A covered evaluation starts from freshly loaded policies: nothing is left over from
-        # the previous package (rego-cpp slows down as one interpreter answers more queries).
+        # the previous file (rego-cpp slows down as one interpreter answers more queries).
         measured = engine.evaluate(modules, data, {}, [query], coverage=True)
         if query in measured.errors:
+            # A test raised an error: evaluate them one by one to charge it to its test.
             outcomes = _one_by_one(engine, modules, data, package, tests)
             reasons = {outcome.message for outcome in outcomes}
             all_erred = all(outcome.status is TestStatus.ERROR for outcome in outcomes)
@@ -292,9 +412,11 @@ def _run_package(
                 # Every test erred the same way (the test file does not compile): say it once.
                 raise EngineError(reasons.pop())
         else:
-            results = measured.values.get(query)
-            found = results if isinstance(results, dict) else {}
-            outcomes = [_judged(package, test, found.get(test.name)) for test in tests]
+            found = measured.values.get(query)
+            values = found if isinstance(found, dict) else {}
+            if query != f"data.{package}":
+                values = {name: _first(value) for name, value in values.items()}
+            outcomes = [_judged(package, test, values.get(test.name)) for test in tests]
     except EngineError as exc:
         reason = f"package {package} could not be evaluated: {exc}"
         errored = tuple(
@@ -304,6 +426,19 @@ def _run_package(
         return _Measured(run, evaluated=False, coverage=None)
     run = PackageRun(package, files, tuple(outcomes), time.monotonic() - started)
     return _Measured(run, evaluated=True, coverage=measured.coverage)
+
+
+def _file_query(package: str, tests: list[_TestRule]) -> str:
+    """``{"test_a": [x | x := data.p.test_a], ...}``: every test's value, or [] if undefined."""
+    entries = ", ".join(
+        f'"{test.name}": [value | value := data.{package}.{test.name}]' for test in tests
+    )
+    return "{" + entries + "}"
+
+
+def _first(values: object) -> object:
+    """A test's value from its comprehension: None (undefined) when it produced none."""
+    return values[0] if isinstance(values, list) and values else None
 
 
 def _one_by_one(
