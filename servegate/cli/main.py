@@ -627,6 +627,37 @@ def slo_doc(
     _guard(body)
 
 
+@slo_app.command("budget")
+def slo_budget(
+    stack: StackOpt,
+    prometheus: Annotated[
+        str,
+        typer.Option(
+            "--prometheus", metavar="URL", help="Prometheus base URL (its /api/v1/query is read)."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Each model's remaining error budget over the SLO window, as the JSON document
+    `--error-budget` reads (servegate/schemas/error_budget.schema.json)."""
+
+    def body() -> None:
+        from servegate.prometheus_budget import query_budget
+
+        spec = load_stack(stack, _project())
+        text = json.dumps(query_budget(spec, prometheus).to_dict(), indent=2) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.info(f"wrote {out}")
+
+    _guard(body)
+
+
 @audit_app.command("verify")
 def audit_verify(
     audit_log: Annotated[
