@@ -1,0 +1,257 @@
+# SLA-024: a model that has spent its error budget gets no risky change to what serves it.
+package sla
+
+import data.lib.inventory as inv
+import rego.v1
+
+_budget_resource_types := {
+	"service": "kubernetes:core/v1:Service",
+	"backend": "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend",
+	"ai_backend": "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend",
+	"scaled_object": "kubernetes:keda.sh/v1alpha1:ScaledObject",
+	"rollout": "kubernetes:argoproj.io/v1alpha1:Rollout",
+}
+
+_budget_route_types := {
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute",
+	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+}
+
+_budget_hpa_types := {"kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"}
+
+# Ops that put a new or changed object in place (imports adopt what runs: no change).
+_budget_changing_ops := {"create", "create-replacement", "update", "replace"}
+
+# Fields whose only change may be upwards: adding capacity is always allowed.
+_budget_capacity_fields := {
+	"kubernetes:apps/v1:Deployment": [["spec", "replicas"]],
+	"kubernetes:apps/v1:StatefulSet": [["spec", "replicas"]],
+	"kubernetes:argoproj.io/v1alpha1:Rollout": [["spec", "replicas"]],
+	"kubernetes:keda.sh/v1alpha1:ScaledObject": [["spec", "minReplicaCount"], ["spec", "maxReplicaCount"]],
+	"kubernetes:autoscaling/v2:HorizontalPodAutoscaler": [["spec", "minReplicas"], ["spec", "maxReplicas"]],
+	"kubernetes:autoscaling/v1:HorizontalPodAutoscaler": [["spec", "minReplicas"], ["spec", "maxReplicas"]],
+}
+
+# [config name, served model name, remaining ratio] of every model whose budget is spent.
+_budget_spent := [[name, object.get(entry, "served_model_name", ""), entry.remaining_ratio] |
+	some name, entry in object.get(object.get(input, "error_budget", {}), "models", {})
+	is_number(object.get(entry, "remaining_ratio", null))
+	entry.remaining_ratio <= 0
+]
+
+# [spent model, workload, pod spec path] of the model servers that serve a spent model: found by
+# the served model name they run (--served-model-name), or by their model label.
+_budget_servers := [[model, entry[0], entry[2]] |
+	spent := _budget_spent
+	count(spent) > 0
+	some entry in data.lib.workloads.model_servers
+	some model in spent
+	_budget_serves(entry[0], entry[1], model)
+]
+
+_budget_serves(_, spec, model) if {
+	model[1] != ""
+	some [_, _, container] in data.lib.workloads.containers(spec)
+	args := array.concat(object.get(container, "command", []), object.get(container, "args", []))
+	some i, arg in args
+	_budget_served_name_arg(args, i, arg, model[1])
+}
+
+_budget_serves(res, spec, model) if object.get(res.props, ["metadata", "labels", "servegate.io/model"], "") == model[0]
+
+_budget_serves(_, spec, model) if object.get(spec, ["metadata", "labels", "servegate.io/model"], "") == model[0]
+
+_budget_served_name_arg(_, _, arg, name) if arg == concat("=", ["--served-model-name", name])
+
+_budget_served_name_arg(args, i, arg, name) if {
+	arg == "--served-model-name"
+	args[i + 1] == name
+}
+
+# The labels of a workload's pods (a bare Pod's own).
+_budget_pod_labels(res, path) := object.get(
+	res.props,
+	array.concat(split(trim_suffix(path, ".spec"), "."), ["metadata", "labels"]),
+	{},
+) if endswith(path, ".spec")
+
+_budget_pod_labels(res, "spec") := object.get(res.props, ["metadata", "labels"], {})
+
+_budget_namespace(res) := object.get(res.props, ["metadata", "namespace"], "default")
+
+_budget_name(res) := object.get(res.props, ["metadata", "name"], res.name)
+
+# Services selecting a spent model's pods: [model, service].
+_budget_services := [[server[0], svc] |
+	servers := _budget_servers
+	count(servers) > 0
+	some svc in inv.resources(input, _budget_resource_types.service)
+	selector := object.get(svc.props, ["spec", "selector"], {})
+	count(selector) > 0
+	some server in servers
+	_budget_namespace(svc) == _budget_namespace(server[1])
+	labels := _budget_pod_labels(server[1], server[2])
+	every key, value in selector {
+		labels[key] == value
+	}
+]
+
+# Envoy Gateway Backends whose endpoint is such a Service's cluster DNS name: [model, backend].
+_budget_backends := [[pair[0], backend] |
+	services := _budget_services
+	count(services) > 0
+	some backend in inv.resources(input, _budget_resource_types.backend)
+	some endpoint in object.get(backend.props, ["spec", "endpoints"], [])
+	host := object.get(endpoint, ["fqdn", "hostname"], "")
+	some pair in services
+	startswith(host, concat(".", [_budget_name(pair[1]), _budget_namespace(pair[1]), "svc", ""]))
+]
+
+# AIServiceBackends naming those Backends: [model, AIServiceBackend].
+_budget_ai_backends := [[pair[0], ai] |
+	backends := _budget_backends
+	count(backends) > 0
+	some ai in inv.resources(input, _budget_resource_types.ai_backend)
+	some pair in backends
+	object.get(ai.props, ["spec", "backendRef", "name"], "") == _budget_name(pair[1])
+]
+
+# Autoscalers and Argo Rollouts driving a spent model's workload: [model, resource].
+_budget_scalers := [[server[0], res] |
+	servers := _budget_servers
+	count(servers) > 0
+	some type_token in array.concat(
+		[_budget_resource_types.scaled_object, _budget_resource_types.rollout],
+		[t | some t in _budget_hpa_types],
+	)
+	some res in inv.resources(input, type_token)
+	target := object.get(res.props, ["spec", "scaleTargetRef"], object.get(res.props, ["spec", "workloadRef"], {}))
+	some server in servers
+	object.get(target, "name", "") == _budget_name(server[1])
+	_budget_namespace(res) == _budget_namespace(server[1])
+]
+
+# Routes with a rule sending traffic to a spent model's Service or AIServiceBackend:
+# [model, route, names of the model's backends].
+_budget_routes := [[model, route, names] |
+	targets := array.concat(_budget_services, _budget_ai_backends)
+	count(targets) > 0
+	some model in {pair[0] | some pair in targets}
+	names := {_budget_name(pair[1]) | some pair in targets; pair[0] == model}
+	some type_token in _budget_route_types
+	some route in inv.resources(input, type_token)
+	count(_budget_route_rules(route.props, names)) > 0
+]
+
+_budget_route_rules(props, names) := {rule |
+	some rule in object.get(props, ["spec", "rules"], [])
+	some ref in object.get(rule, "backendRefs", [])
+	object.get(ref, "name", "") in names
+}
+
+# A changed route is allowed when the rules sending traffic to the model are as they were.
+_budget_allowed_route(route, names) if {
+	old := object.get(route, "old_props", null)
+	is_object(old)
+	_budget_route_rules(route.props, names) == _budget_route_rules(old, names)
+}
+
+# The props with capacity fields and (for a model server) container images set aside.
+_budget_neutral(res, props, path) := json.patch(props, array.concat(
+	[{"op": "add", "path": concat("/", ["", field[0], field[1]]), "value": 0} |
+		some field in object.get(_budget_capacity_fields, res.type, [])
+		is_object(object.get(props, field[0], null))
+	],
+	[{"op": "add", "path": concat("/", ["", replace(path, ".", "/"), list, format_int(i, 10), "image"]), "value": ""} |
+		path != ""
+		some [list, i, _] in data.lib.workloads.containers(object.get(props, split(path, "."), {}))
+	],
+))
+
+_budget_capacity_not_down(res, old) if {
+	every field in object.get(_budget_capacity_fields, res.type, []) {
+		object.get(res.props, field, 0) >= object.get(old, field, 0)
+	}
+}
+
+_budget_images(props, path) := {c.image |
+	path != ""
+	some [_, _, c] in data.lib.workloads.containers(object.get(props, split(path, "."), {}))
+	is_string(object.get(c, "image", null))
+}
+
+# Only capacity added, and images (if any changed) set back to ones the model runs in the plan's
+# old state: allowed.
+_budget_allowed(res, path, known_images) if {
+	old := object.get(res, "old_props", null)
+	is_object(old)
+	_budget_neutral(res, res.props, path) == _budget_neutral(res, old, path)
+	_budget_capacity_not_down(res, old)
+	every image in _budget_images(res.props, path) {
+		image in known_images
+	}
+}
+
+# [model, resource, pod spec path ("" unless a model server), images the model ran before].
+_budget_serving := array.concat(
+	[[server[0], server[1], server[2], old_images] |
+		servers := _budget_servers
+		some server in servers
+		old_images := {image |
+			some other in servers
+			other[0] == server[0]
+			image := _budget_images(object.get(other[1], "old_props", {}), other[2])[_]
+		}
+	],
+	[[pair[0], pair[1], "", set()] | some pair in array.concat(
+		array.concat(_budget_services, _budget_backends),
+		array.concat(_budget_ai_backends, _budget_scalers),
+	)],
+)
+
+# METADATA
+# title: A model that has spent its error budget gets only capacity and rollbacks
+# description: When a model's availability error budget over the SLO window is spent (the
+#   --error-budget document, input.error_budget), every change to what serves it - its model-server
+#   workloads, the Services selecting their pods, the gateway backends and routes sending them
+#   traffic, their autoscalers and rollouts - is blocked, except changes that only add capacity
+#   (replicas, minimum or maximum replicas up) or roll an image back to one the model ran in the
+#   plan's old state. Reliability work comes first until the budget recovers.
+# custom:
+#   id: SLA-024
+#   area: sla
+#   severity: high
+#   enforcement: mandatory
+#   scope: stack
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Service", "kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"]
+#   parameters: []
+#   remediation: Hold the change until the model's budget recovers, ship only capacity or a rollback
+#     to an image the model already ran, or record an approved waiver for this rule and resource.
+deny contains v if {
+	some entry in _budget_serving
+	res := entry[1]
+	res.op in _budget_changing_ops
+	not _budget_allowed(res, entry[2], entry[3])
+	v := _budget_violation(entry[0], res)
+}
+
+deny contains v if {
+	some entry in _budget_routes
+	route := entry[1]
+	route.op in _budget_changing_ops
+	not _budget_allowed_route(route, entry[2])
+	v := _budget_violation(entry[0], route)
+}
+
+_budget_violation(model, res) := inv.violation_with_limit(
+	"SLA-024", res,
+	concat("", [
+		"model ", model[0], " has spent its error budget (remaining ",
+		inv.text(model[2]), " of its window, as of ",
+		inv.text(object.get(object.get(input, "error_budget", {}), "as_of", "")),
+		"): this ", res.op, " of ", res.name,
+		" is blocked; only adding capacity or rolling an image back to one the model ran is allowed",
+	]),
+	"op", res.op,
+	concat("", ["error_budget.models.", model[0], ".remaining_ratio"]), model[2],
+)
