@@ -23,7 +23,7 @@ ERROR_BUDGET_SCHEMA = "servegate/error-budget/v1"
 _AS_OF = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 _WINDOW = re.compile(r"^[1-9][0-9]*d$")
 _TOP_KEYS = ("schema", "stack", "as_of", "window", "models")
-_MODEL_KEYS = ("objective", "remaining_ratio", "source")
+_MODEL_KEYS = ("objective", "remaining_ratio", "served_model_name", "source")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class ModelBudget:
     """Availability objective, %."""
     remaining_ratio: float
     """1 untouched, 0 spent, below 0 overspent."""
+    served_model_name: str
+    """The id its servers serve (``--served-model-name``): the gate finds them by it."""
     source: str
 
     @property
@@ -64,6 +66,7 @@ class ErrorBudget:
                 name: {
                     "objective": budget.objective,
                     "remaining_ratio": budget.remaining_ratio,
+                    "served_model_name": budget.served_model_name,
                     "source": budget.source,
                 }
                 for name, budget in self.models
@@ -123,7 +126,7 @@ def parse_error_budget(document: Any, file: str) -> ErrorBudget:
 
 def _model(entry: Any, where: str, bad: Any) -> ModelBudget:
     if not isinstance(entry, dict):
-        raise bad(where, "must be an object with objective, remaining_ratio and source")
+        raise bad(where, f"must be an object with {', '.join(_MODEL_KEYS)}")
     for key in _MODEL_KEYS:
         if key not in entry:
             raise bad(f"{where}.{key}", "is missing")
@@ -137,8 +140,11 @@ def _model(entry: Any, where: str, bad: Any) -> ModelBudget:
     if not 0 < objective < 100:
         raise bad(f"{where}.objective", "must be a percentage between 0 and 100")
     remaining = _number(entry["remaining_ratio"], f"{where}.remaining_ratio", bad)
+    served = _text(entry["served_model_name"], f"{where}.served_model_name", bad)
     source = _text(entry["source"], f"{where}.source", bad)
-    return ModelBudget(objective=objective, remaining_ratio=remaining, source=source)
+    return ModelBudget(
+        objective=objective, remaining_ratio=remaining, served_model_name=served, source=source
+    )
 
 
 def _text(value: Any, key: str, bad: Any) -> str:

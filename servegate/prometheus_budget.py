@@ -73,7 +73,9 @@ def query_budget(spec: StackSpec, prometheus: str, at: datetime | None = None) -
         models.append(
             (
                 model.name,
-                ModelBudget(objectives.availability, found[model.name], source),
+                ModelBudget(
+                    objectives.availability, found[model.name], model.served_model_name, source
+                ),
             )
         )
     return ErrorBudget(

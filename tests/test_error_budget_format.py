@@ -32,8 +32,24 @@ def test_fixture_loads_as_frozen_data_and_matches_the_schema() -> None:
         as_of="2026-12-01T15:00:00Z",
         window="30d",
         models=(
-            ("llama-8b", ModelBudget(99.9, -0.25, "fixture: llama-8b overspent its budget")),
-            ("mixtral-8x7b", ModelBudget(99.9, 0.6, "fixture: mixtral-8x7b has budget left")),
+            (
+                "llama-8b",
+                ModelBudget(
+                    99.9,
+                    -0.25,
+                    "meta-llama/Llama-3.1-8B-Instruct",
+                    "fixture: llama-8b overspent its budget",
+                ),
+            ),
+            (
+                "mixtral-8x7b",
+                ModelBudget(
+                    99.9,
+                    0.6,
+                    "mistralai/Mixtral-8x7B-Instruct-v0.1",
+                    "fixture: mixtral-8x7b has budget left",
+                ),
+            ),
         ),
     )
     assert budget.model("llama-8b").spent  # type: ignore[union-attr]

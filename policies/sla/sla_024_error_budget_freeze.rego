@@ -34,7 +34,10 @@ _budget_capacity_fields := {
 
 # [config name, served model name, remaining ratio] of every model whose budget is spent.
 _budget_spent := [[name, object.get(entry, "served_model_name", ""), entry.remaining_ratio] |
-	some name, entry in object.get(object.get(input, "error_budget", {}), "models", {})
+	models := object.get(object.get(input, "error_budget", {}), "models", {})
+	# `some name; entry := models[name]`: rego-cpp rejects `some k, v in` in a comprehension.
+	some name
+	entry := models[name]
 	is_number(object.get(entry, "remaining_ratio", null))
 	entry.remaining_ratio <= 0
 ]
@@ -90,11 +93,14 @@ _budget_services := [[server[0], svc] |
 	count(selector) > 0
 	some server in servers
 	_budget_namespace(svc) == _budget_namespace(server[1])
-	labels := _budget_pod_labels(server[1], server[2])
+	_budget_selects(selector, _budget_pod_labels(server[1], server[2]))
+]
+
+_budget_selects(selector, labels) if {
 	every key, value in selector {
 		labels[key] == value
 	}
-]
+}
 
 # Envoy Gateway Backends whose endpoint is such a Service's cluster DNS name: [model, backend].
 _budget_backends := [[pair[0], backend] |
@@ -192,6 +198,20 @@ _budget_allowed(res, path, known_images) if {
 	}
 }
 
+# What a resource is now: the plan's old state of a change, its props when unchanged, nothing
+# when the plan creates it.
+_budget_current(res) := res.old_props if is_object(object.get(res, "old_props", null))
+
+_budget_current(res) := res.props if {
+	not is_object(object.get(res, "old_props", null))
+	res.op == "same"
+}
+
+_budget_current(res) := {} if {
+	not is_object(object.get(res, "old_props", null))
+	res.op != "same"
+}
+
 # [model, resource, pod spec path ("" unless a model server), images the model ran before].
 _budget_serving := array.concat(
 	[[server[0], server[1], server[2], old_images] |
@@ -200,7 +220,7 @@ _budget_serving := array.concat(
 		old_images := {image |
 			some other in servers
 			other[0] == server[0]
-			image := _budget_images(object.get(other[1], "old_props", {}), other[2])[_]
+			image := _budget_images(_budget_current(other[1]), other[2])[_]
 		}
 	],
 	[[pair[0], pair[1], "", set()] | some pair in array.concat(
