@@ -8,16 +8,12 @@ _budget_resource_types := {
 	"service": "kubernetes:core/v1:Service",
 	"backend": "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend",
 	"ai_backend": "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend",
-	"scaled_object": "kubernetes:keda.sh/v1alpha1:ScaledObject",
-	"rollout": "kubernetes:argoproj.io/v1alpha1:Rollout",
 }
 
 _budget_route_types := {
 	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute",
 	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
 }
-
-_budget_hpa_types := {"kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"}
 
 # Ops that put a new or changed object in place (imports adopt what runs: no change).
 _budget_changing_ops := {"create", "create-replacement", "update", "replace"}
@@ -40,16 +36,6 @@ _budget_spent := [[name, object.get(entry, "served_model_name", ""), entry.remai
 	entry := models[name]
 	is_number(object.get(entry, "remaining_ratio", null))
 	entry.remaining_ratio <= 0
-]
-
-# [spent model, workload, pod spec path] of the model servers that serve a spent model: found by
-# the served model name they run (--served-model-name), or by their model label.
-_budget_servers := [[model, entry[0], entry[2]] |
-	spent := _budget_spent
-	count(spent) > 0
-	some entry in data.lib.workloads.model_servers
-	some model in spent
-	_budget_serves(entry[0], entry[1], model)
 ]
 
 _budget_serves(_, spec, model) if {
@@ -84,70 +70,11 @@ _budget_namespace(res) := object.get(res.props, ["metadata", "namespace"], "defa
 
 _budget_name(res) := object.get(res.props, ["metadata", "name"], res.name)
 
-# Services selecting a spent model's pods: [model, service].
-_budget_services := [[server[0], svc] |
-	servers := _budget_servers
-	count(servers) > 0
-	some svc in inv.resources(input, _budget_resource_types.service)
-	selector := object.get(svc.props, ["spec", "selector"], {})
-	count(selector) > 0
-	some server in servers
-	_budget_namespace(svc) == _budget_namespace(server[1])
-	_budget_selects(selector, _budget_pod_labels(server[1], server[2]))
-]
-
 _budget_selects(selector, labels) if {
 	every key, value in selector {
 		labels[key] == value
 	}
 }
-
-# Envoy Gateway Backends whose endpoint is such a Service's cluster DNS name: [model, backend].
-_budget_backends := [[pair[0], backend] |
-	services := _budget_services
-	count(services) > 0
-	some backend in inv.resources(input, _budget_resource_types.backend)
-	some endpoint in object.get(backend.props, ["spec", "endpoints"], [])
-	host := object.get(endpoint, ["fqdn", "hostname"], "")
-	some pair in services
-	startswith(host, concat(".", [_budget_name(pair[1]), _budget_namespace(pair[1]), "svc", ""]))
-]
-
-# AIServiceBackends naming those Backends: [model, AIServiceBackend].
-_budget_ai_backends := [[pair[0], ai] |
-	backends := _budget_backends
-	count(backends) > 0
-	some ai in inv.resources(input, _budget_resource_types.ai_backend)
-	some pair in backends
-	object.get(ai.props, ["spec", "backendRef", "name"], "") == _budget_name(pair[1])
-]
-
-# Autoscalers and Argo Rollouts driving a spent model's workload: [model, resource].
-_budget_scalers := [[server[0], res] |
-	servers := _budget_servers
-	count(servers) > 0
-	some type_token in array.concat(
-		[_budget_resource_types.scaled_object, _budget_resource_types.rollout],
-		[t | some t in _budget_hpa_types],
-	)
-	some res in inv.resources(input, type_token)
-	target := object.get(res.props, ["spec", "scaleTargetRef"], object.get(res.props, ["spec", "workloadRef"], {}))
-	some server in servers
-	object.get(target, "name", "") == _budget_name(server[1])
-	_budget_namespace(res) == _budget_namespace(server[1])
-]
-
-# Routes with a rule sending traffic to a spent model's Service or AIServiceBackend:
-# [model, route, names of the model's backends].
-_budget_routes := [[model, route, names] |
-	targets := array.concat(_budget_services, _budget_ai_backends)
-	count(targets) > 0
-	some model in {pair[0] | some pair in targets}
-	names := {_budget_name(pair[1]) | some pair in targets; pair[0] == model}
-	some type_token in _budget_route_types
-	some route in inv.resources(input, type_token)
-	count(_budget_route_rules(route.props, names)) > 0
-]
 
 _budget_route_rules(props, names) := {rule |
 	some rule in object.get(props, ["spec", "rules"], [])
@@ -212,22 +139,86 @@ _budget_current(res) := {} if {
 	res.op != "same"
 }
 
-# [model, resource, pod spec path ("" unless a model server), images the model ran before].
-_budget_serving := array.concat(
-	[[server[0], server[1], server[2], old_images] |
-		servers := _budget_servers
+# Everything that serves a spent model, found in one body: rego-cpp 1.5 re-evaluates a referenced
+# rule at every reference while a `with` is in effect, so the collections are local variables of
+# one rule, each built from the previous one, and the rule is referenced once per deny body.
+#   entries: [model, resource, pod spec path ("" unless a model server), images the model runs]
+#   routes:  [model, route, names of the model's Services and AIServiceBackends]
+# A model is [config name, served model name, remaining ratio].
+_budget_serving := {"entries": entries, "routes": routes} if {
+	spent := _budget_spent
+	count(spent) > 0
+
+	# The model servers of a spent model: by the served model name they run, or their label.
+	servers := [[model, entry[0], entry[2]] |
+		some entry in data.lib.workloads.model_servers
+		some model in spent
+		_budget_serves(entry[0], entry[1], model)
+	]
+
+	# Services selecting their pods.
+	services := [[server[0], svc] |
+		some svc in inv.resources(input, _budget_resource_types.service)
+		selector := object.get(svc.props, ["spec", "selector"], {})
+		count(selector) > 0
 		some server in servers
-		old_images := {image |
+		_budget_namespace(svc) == _budget_namespace(server[1])
+		_budget_selects(selector, _budget_pod_labels(server[1], server[2]))
+	]
+
+	# Envoy Gateway Backends whose endpoint is such a Service's cluster DNS name.
+	backends := [[pair[0], backend] |
+		some backend in inv.resources(input, _budget_resource_types.backend)
+		some endpoint in object.get(backend.props, ["spec", "endpoints"], [])
+		host := object.get(endpoint, ["fqdn", "hostname"], "")
+		some pair in services
+		startswith(host, concat(".", [_budget_name(pair[1]), _budget_namespace(pair[1]), "svc", ""]))
+	]
+
+	# AIServiceBackends naming those Backends.
+	ai_backends := [[pair[0], ai] |
+		some ai in inv.resources(input, _budget_resource_types.ai_backend)
+		some pair in backends
+		object.get(ai.props, ["spec", "backendRef", "name"], "") == _budget_name(pair[1])
+	]
+
+	# Autoscalers and Argo Rollouts driving a model server.
+	scalers := [[server[0], res] |
+		some type_token in _budget_scaler_types
+		some res in inv.resources(input, type_token)
+		target := object.get(res.props, ["spec", "scaleTargetRef"], object.get(res.props, ["spec", "workloadRef"], {}))
+		some server in servers
+		object.get(target, "name", "") == _budget_name(server[1])
+		_budget_namespace(res) == _budget_namespace(server[1])
+	]
+
+	server_entries := [[server[0], server[1], server[2], images] |
+		some server in servers
+		images := {image |
 			some other in servers
 			other[0] == server[0]
-			image := _budget_images(_budget_current(other[1]), other[2])[_]
+			some image in _budget_images(_budget_current(other[1]), other[2])
 		}
-	],
-	[[pair[0], pair[1], "", set()] | some pair in array.concat(
-		array.concat(_budget_services, _budget_backends),
-		array.concat(_budget_ai_backends, _budget_scalers),
-	)],
-)
+	]
+	others := array.concat(array.concat(services, backends), array.concat(ai_backends, scalers))
+	entries := array.concat(server_entries, [[pair[0], pair[1], "", set()] | some pair in others])
+
+	targets := array.concat(services, ai_backends)
+	routes := [[model, route, names] |
+		some model in {pair[0] | some pair in targets}
+		names := {_budget_name(pair[1]) | some pair in targets; pair[0] == model}
+		some type_token in _budget_route_types
+		some route in inv.resources(input, type_token)
+		count(_budget_route_rules(route.props, names)) > 0
+	]
+}
+
+_budget_scaler_types := {
+	"kubernetes:keda.sh/v1alpha1:ScaledObject",
+	"kubernetes:argoproj.io/v1alpha1:Rollout",
+	"kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+	"kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
+}
 
 # METADATA
 # title: A model that has spent its error budget gets only capacity and rollbacks
@@ -248,7 +239,7 @@ _budget_serving := array.concat(
 #   remediation: Hold the change until the model's budget recovers, ship only capacity or a rollback
 #     to an image the model already ran, or record an approved waiver for this rule and resource.
 deny contains v if {
-	some entry in _budget_serving
+	some entry in _budget_serving.entries
 	res := entry[1]
 	res.op in _budget_changing_ops
 	not _budget_allowed(res, entry[2], entry[3])
@@ -256,7 +247,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some entry in _budget_routes
+	some entry in _budget_serving.routes
 	route := entry[1]
 	route.op in _budget_changing_ops
 	not _budget_allowed_route(route, entry[2])
