@@ -46,7 +46,7 @@ _budget_serves(_, spec, model) if {
 	_budget_served_name_arg(args, i, arg, model[1])
 }
 
-_budget_serves(res, spec, model) if object.get(res.props, ["metadata", "labels", "servegate.io/model"], "") == model[0]
+_budget_serves(res, _, model) if object.get(res.props, ["metadata", "labels", "servegate.io/model"], "") == model[0]
 
 _budget_serves(_, spec, model) if object.get(spec, ["metadata", "labels", "servegate.io/model"], "") == model[0]
 
@@ -234,7 +234,9 @@ _budget_scaler_types := {
 #   severity: high
 #   enforcement: mandatory
 #   scope: stack
-#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Service", "kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"]
+#   resource_types: ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+#     "kubernetes:core/v1:Service", "kubernetes:keda.sh/v1alpha1:ScaledObject",
+#     "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"]
 #   parameters: []
 #   remediation: Hold the change until the model's budget recovers, ship only capacity or a rollback
 #     to an image the model already ran, or record an approved waiver for this rule and resource.

@@ -33,8 +33,14 @@ _b_ai_backend := kit.resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIServ
 _b_route := kit.resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", "gw-route", {
 	"metadata": {"name": "gw-route", "namespace": "gateway"},
 	"spec": {"rules": [
-		{"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "llama"}]}], "backendRefs": [{"name": "gw-llama-8b", "weight": 100}]},
-		{"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "other"}]}], "backendRefs": [{"name": "gw-other", "weight": 100}]},
+		{
+			"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "llama"}]}],
+			"backendRefs": [{"name": "gw-llama-8b", "weight": 100}],
+		},
+		{
+			"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "other"}]}],
+			"backendRefs": [{"name": "gw-other", "weight": 100}],
+		},
 	]},
 })
 
@@ -47,7 +53,10 @@ _b_resources := [_stable_server, _canary, _scaled_object, _b_service, _b_backend
 
 # The sla findings of SLA-024 with the budget document as input.error_budget (key by key, as
 # kit.denials replaces input).
-_b_denials(resources, budget) := {d | some d in _b_all(kit.inventory(resources, _declared), budget); d.rule_id == "SLA-024"}
+_b_denials(resources, budget) := {d |
+	some d in _b_all(kit.inventory(resources, _declared), budget)
+	d.rule_id == "SLA-024"
+}
 
 _b_all(inventory, budget) := result if {
 	result := data.sla.deny with input.stack as inventory.stack
@@ -67,6 +76,14 @@ _b_update(res, patches) := kit.with_fields(kit.with_patches(res, patches), {"op"
 _b_steady := [_b_same(r) | some r in _b_resources]
 
 _b_with(changed) := array.concat([r | some r in _b_steady; r.urn != changed.urn], [changed])
+
+_b_image(image) := {"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": image}
+
+_b_max_len := {
+	"op": "replace",
+	"path": "/props/spec/template/spec/containers/0/args/1",
+	"value": "--max-model-len=4096",
+}
 
 _v2_image := "111122223333.dkr.ecr.ca-central-1.amazonaws.com/mirror/vllm/vllm-openai:v0.34.0"
 
@@ -89,7 +106,7 @@ test_sla_024_unchanged_plan_allowed if {
 }
 
 test_sla_024_new_image_denied_with_evidence if {
-	upgrade := _b_update(_stable_server, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": _v2_image}])
+	upgrade := _b_update(_stable_server, [_b_image(_v2_image)])
 	denials := _b_denials(_b_with(upgrade), _b_budget(-0.2))
 	{d.urn | some d in denials} == {upgrade.urn}
 	some d in denials
@@ -102,12 +119,12 @@ test_sla_024_found_by_what_it_serves_not_its_label if {
 		{"op": "remove", "path": "/props/metadata/labels/servegate.io~1model"},
 		{"op": "remove", "path": "/props/spec/template/metadata/labels/servegate.io~1model"},
 	])
-	upgrade := _b_update(unlabelled, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/args/1", "value": "--max-model-len=4096"}])
+	upgrade := _b_update(unlabelled, [_b_max_len])
 	{d.urn | some d in _b_denials(_b_with(upgrade), _b_budget(-0.2))} == {upgrade.urn}
 }
 
 test_sla_024_other_models_changes_allowed if {
-	upgrade := _b_update(_b_other, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": _v2_image}])
+	upgrade := _b_update(_b_other, [_b_image(_v2_image)])
 	count(_b_denials(_b_with(upgrade), _b_budget(-0.2))) == 0
 }
 
@@ -118,7 +135,7 @@ test_sla_024_more_replicas_allowed_fewer_denied if {
 	{d.urn | some d in _b_denials(_b_with(fewer), _b_budget(-0.2))} == {fewer.urn}
 	sneaky := _b_update(_stable_server, [
 		{"op": "replace", "path": "/props/spec/replicas", "value": 4},
-		{"op": "replace", "path": "/props/spec/template/spec/containers/0/args/1", "value": "--max-model-len=4096"},
+		_b_max_len,
 	])
 	{d.urn | some d in _b_denials(_b_with(sneaky), _b_budget(-0.2))} == {sneaky.urn}
 }
@@ -132,8 +149,8 @@ test_sla_024_autoscaler_maximum_up_allowed_down_denied if {
 
 test_sla_024_rollback_to_an_image_the_model_ran_allowed if {
 	# The canary ran v2 and goes back to the image the stable track runs.
-	canary_v2 := kit.with_patches(_canary, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": _v2_image}])
-	rollback := _b_update(canary_v2, [{"op": "replace", "path": "/props/spec/template/spec/containers/0/image", "value": _image}])
+	canary_v2 := kit.with_patches(_canary, [_b_image(_v2_image)])
+	rollback := _b_update(canary_v2, [_b_image(_image)])
 	resources := array.concat([r | some r in _b_steady; r.urn != _canary.urn], [rollback])
 	count(_b_denials(resources, _b_budget(-0.2))) == 0
 }
