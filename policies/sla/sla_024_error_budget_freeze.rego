@@ -143,17 +143,10 @@ _budget_allowed(res, path, known_images) if {
 
 # What a resource is now: the plan's old state of a change, its props when unchanged, nothing
 # when the plan creates it.
-_budget_current(res) := res.old_props if is_object(object.get(res, "old_props", null))
+_budget_current(res) := object.get(res, "old_props", _budget_unchanged(res))
 
-_budget_current(res) := res.props if {
-	not is_object(object.get(res, "old_props", null))
-	res.op == "same"
-}
-
-_budget_current(res) := {} if {
-	not is_object(object.get(res, "old_props", null))
-	res.op != "same"
-}
+_budget_unchanged(res) := res.props if res.op == "same"
+else := {}
 
 # Everything that serves a spent model, found in one body: rego-cpp 1.5 re-evaluates a referenced
 # rule at every reference while a `with` is in effect, so the collections are local variables of

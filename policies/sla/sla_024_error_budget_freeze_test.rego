@@ -168,3 +168,21 @@ test_sla_024_service_and_backend_changes_denied if {
 	backend := _b_update(_b_backend, [{"op": "replace", "path": "/props/spec/endpoints/0/fqdn/port", "value": 8001}])
 	{d.urn | some d in _b_denials(_b_with(backend), _b_budget(-0.2))} == {backend.urn}
 }
+
+test_sla_024_served_model_name_as_two_arguments if {
+	unlabelled := kit.with_patches(_stable_server, [
+		{"op": "remove", "path": "/props/metadata/labels/servegate.io~1model"},
+		{"op": "remove", "path": "/props/spec/template/metadata/labels/servegate.io~1model"},
+		{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": [
+			"--served-model-name", "meta-llama/Llama-3.1-8B-Instruct", "--max-model-len=8192",
+		]},
+	])
+	upgrade := _b_update(unlabelled, [_b_image(_v2_image)])
+	{d.urn | some d in _b_denials(_b_with(upgrade), _b_budget(-0.2))} == {upgrade.urn}
+	# Another model's server naming its own model the same way is not llama-8b's.
+	other := kit.with_patches(_b_other, [
+		{"op": "replace", "path": "/props/spec/template/spec/containers/0/args", "value": ["--served-model-name", "other"]},
+	])
+	changed := _b_update(other, [_b_image(_v2_image)])
+	count(_b_denials(_b_with(changed), _b_budget(-0.2))) == 0
+}
