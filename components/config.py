@@ -123,6 +123,13 @@ class SlaSpec(_Spec):
 
     availability: float = Field(ge=90, lt=100, description="Monthly availability target, %.")
     latency: LatencySpec = Field(default_factory=LatencySpec)
+    window_days: int = Field(
+        default=30,
+        ge=7,
+        le=90,
+        alias="windowDays",
+        description="SLO window the error budget is counted over, days (7-90).",
+    )
 
 
 class NetworkSpec(_Spec):

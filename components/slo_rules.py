@@ -55,6 +55,9 @@ from components.gateway_telemetry import GatewayTelemetry
 DEFAULT_AVAILABILITY = 99.0
 """Availability objective (%) of a stack that declares no SLA."""
 
+DEFAULT_WINDOW_DAYS = 30
+"""SLO window (days) the error budget is counted over when the stack declares none."""
+
 LATENCY_OBJECTIVE = 0.95
 """Share of requests that must beat the latency thresholds (the SLA states p95)."""
 
@@ -80,13 +83,20 @@ class Objectives:
     latency: LatencySpec
     paging: bool
     """True when an SLA promises these objectives: fast burns page someone."""
+    window_days: int = DEFAULT_WINDOW_DAYS
+    """The SLO window the error budget is counted over."""
 
     @classmethod
     def of(cls, sla: SlaSpec | None) -> Objectives:
         """The stack's SLA, or the defaults (tickets only) without one."""
         if sla is None:
             return cls(DEFAULT_AVAILABILITY, LatencySpec(), paging=False)
-        return cls(sla.availability, sla.latency, paging=True)
+        return cls(sla.availability, sla.latency, paging=True, window_days=sla.window_days)
+
+    @property
+    def window(self) -> str:
+        """The SLO window as a PromQL duration."""
+        return f"{self.window_days}d"
 
     @property
     def error_budget(self) -> float:
@@ -138,6 +148,11 @@ def slow_ratio_record(sli: str, window: str) -> str:
 
 
 REQUESTS_RECORD = f"{RULE_PREFIX}:gateway_requests:rate5m"
+"""Requests per second the gateway answered for a model (label ``model``)."""
+
+BUDGET_REMAINING_RECORD = f"{RULE_PREFIX}:availability_error_budget:remaining_ratio"
+"""Share of a model's availability error budget left over the SLO window (labels ``model``,
+``window``): 1 untouched, 0 spent, below 0 overspent. What ``servegate slo budget`` reads."""
 
 REPLICAS_RECORD = f"{RULE_PREFIX}:model_replicas:count"
 COST_PER_HOUR_RECORD = f"{RULE_PREFIX}:model_cost_usd:per_hour"
@@ -148,7 +163,6 @@ COST_PER_TOKEN_RECORD = f"{RULE_PREFIX}:model_cost_usd:per_1m_tokens"
 POOL_UTILISATION_RECORD = f"{RULE_PREFIX}:pool_gpu_utilisation:avg1h"
 """Cost per token and GPU utilisation (label ``model``, or ``pool``): what decides between
 self-hosting and a model API, and whether the GPUs paid for are busy."""
-"""Requests per second the gateway answered for a model (label ``model``)."""
 
 
 def build_rule_groups(
@@ -369,6 +383,8 @@ def _slo_group(
         subject=f"Requests to {model.served_model_name}",
     )
 
+    rules += _budget_rules(objectives, model, gateway)
+
     for sli in latency_slis(objectives.latency):
         labels = {**base, "slo": "latency", "sli": sli.name}
 
@@ -403,6 +419,38 @@ def _slo_group(
                 )
             )
     return {"name": f"{RULE_PREFIX}-slo-{model.name}", "rules": rules}
+
+
+def budget_remaining_expr(objectives: Objectives, model: ModelSpec) -> str:
+    """PromQL for the share of ``model``'s availability budget left over the SLO window."""
+    window = objectives.window
+    mine = _matchers(f'model="{_escape(model.name)}"', 'slo="availability"')
+    return f"1 - {error_ratio_record(window)}{mine} / {_number(objectives.error_budget)}"
+
+
+def _budget_rules(
+    objectives: Objectives, model: ModelSpec, gateway: GatewayTelemetry
+) -> list[dict[str, Any]]:
+    """The error ratio over the whole SLO window and the budget it leaves.
+
+    The window's ratio is the same SLI expression as the burn-rate ratios, over the SLO
+    window: requests, not 5-minute ratios, are averaged, so a quiet night weighs what it
+    served. (Prometheus evaluates a 30-day rate of a few counters per model; the series are
+    per-code cluster counters, a handful per model.)
+    """
+    window = objectives.window
+    return [
+        {
+            "record": error_ratio_record(window),
+            "expr": error_ratio_expr(gateway, model, window),
+            "labels": {"model": model.name, "slo": "availability"},
+        },
+        {
+            "record": BUDGET_REMAINING_RECORD,
+            "expr": budget_remaining_expr(objectives, model),
+            "labels": {"model": model.name, "window": window},
+        },
+    ]
 
 
 def _burn_alert(

@@ -31,6 +31,7 @@ from servegate.baseline import load_baseline
 from servegate.engines import get_engine
 from servegate.engines.base import Engine
 from servegate.engines.factory import DEFAULT_ENGINE
+from servegate.error_budget import ErrorBudget, inventory_entry, load_error_budget
 from servegate.errors import GateError
 from servegate.findings import Report
 from servegate.gate import judge, with_baseline
@@ -60,6 +61,8 @@ class GateOptions:
     # None: the project's reports/audit.jsonl.
     audit_log: Path | None = None
     warn_expiry_days: int = DEFAULT_WARN_EXPIRY_DAYS
+    error_budget: Path | None = None
+    """An error-budget document (``--error-budget``): policies read it as input.error_budget."""
 
     def reports_dir(self, stack: str) -> Path:
         return self.out_dir or self.project_dir / "reports" / stack
@@ -227,6 +230,7 @@ def gate(
     prepared: PreparedGate | None = None,
 ) -> GateOutcome:
     """Judge an inventory, write the reports and append the decision to the audit log."""
+    budget = stack_error_budget(options.error_budget, spec)
     prepared = prepared or prepare_gate(options)
     bundle, engine = prepared.bundle, prepared.engine
     now = datetime.now(UTC)
@@ -240,7 +244,11 @@ def gate(
         waivers = replace(waivers, path=_shown(Path(waivers.path), options.project_dir))
     with console.step(f"Evaluating {len(bundle.rules)} rules on {engine.name}"):
         report = judge(
-            {**planned.inventory, "evaluation": evaluation(options.as_of)},
+            {
+                **planned.inventory,
+                "evaluation": evaluation(options.as_of),
+                **inventory_entry(budget),
+            },
             bundle=bundle,
             engine=engine,
             waivers=waivers,
@@ -259,6 +267,20 @@ def gate(
         written = write_reports(report, options.formats, options.reports_dir(spec.stack))
     audit_log.append(options.audit_log_path(), report)
     return GateOutcome(report=report, written=written)
+
+
+def stack_error_budget(path: Path | None, spec: StackSpec) -> ErrorBudget | None:
+    """The ``--error-budget`` document, which must be of the stack being gated (exit 2 if
+    it cannot be read or is another stack's: the gate fails closed)."""
+    if path is None:
+        return None
+    budget = load_error_budget(path)
+    if budget.stack != spec.stack:
+        raise GateError(
+            f"{path}: stack is {budget.stack!r}, but the gate judges stack {spec.stack}; "
+            "measure this stack's budget (servegate slo budget -s " + spec.stack + ")"
+        )
+    return budget
 
 
 def _shown(path: Path, project_dir: Path) -> str:

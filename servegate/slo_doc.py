@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.config import StackSpec
-from components.slo_rules import BURN_WINDOWS, LATENCY_OBJECTIVE, RATE_WINDOWS, Objectives
+from components.slo_rules import (
+    BUDGET_REMAINING_RECORD,
+    BURN_WINDOWS,
+    LATENCY_OBJECTIVE,
+    RATE_WINDOWS,
+    Objectives,
+)
 from servegate.k8s_manifests import Manifest
 
 _THRESHOLD = re.compile(r">\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
@@ -48,6 +54,7 @@ def sla_statement(spec: StackSpec, objects: Iterable[Manifest]) -> str:
     lines = [f"# SLA statement: {spec.stack}", ""]
     lines += _promise(spec, objectives)
     lines += _burn_policy(objectives)
+    lines += _budget_policy(objectives)
     for model in spec.models:
         lines += _model_section(spec, model.name, objects, records, alerts)
     lines += _alert_table(alerts)
@@ -112,15 +119,39 @@ def _burn_policy(objectives: Objectives) -> list[str]:
     for burn in BURN_WINDOWS:
         lines.append(
             f"| {burn.long} | {burn.short} | {burn.burn_rate:g}x | "
-            f"{_spent(burn.long, burn.burn_rate)} | {objectives.severity(burn.severity)} |"
+            f"{_spent(burn.long, burn.burn_rate, objectives.window_days)} | "
+            f"{objectives.severity(burn.severity)} |"
         )
     lines += ["", f"Error ratios are recorded over {', '.join(RATE_WINDOWS)}.", ""]
     return lines
 
 
-def _spent(window: str, rate: float) -> str:
+def _spent(window: str, rate: float, window_days: int) -> str:
     hours = {"m": 1 / 60, "h": 1.0, "d": 24.0}[window[-1]] * float(window[:-1])
-    return f"{rate * hours / (30 * 24):.1%} of a 30-day budget"
+    return f"{rate * hours / (window_days * 24):.1%} of a {window_days}-day budget"
+
+
+def _budget_policy(objectives: Objectives) -> list[str]:
+    return [
+        "## Error-budget policy",
+        "",
+        f"- Window: the last {objectives.window_days} days (`sla.windowDays`); budget "
+        f"{objectives.error_budget * 100:g} % of the requests answered in it.",
+        f"- Measured by the recording rule `{BUDGET_REMAINING_RECORD}` per model: 1 untouched, "
+        "0 spent, below 0 overspent (its PromQL under each model below).",
+        "- `servegate slo budget -s STACK --prometheus URL --out budget.json` reads it from "
+        "Prometheus into the error-budget document (servegate/schemas/error_budget.schema.json).",
+        "- `servegate check|preview|up --error-budget budget.json`: while a model's remaining "
+        "budget is 0 or less, rule SLA-024 blocks every create, update or replace of what "
+        "serves it (its model-server workloads, the Services selecting their pods, the gateway "
+        "backends and routes sending them traffic, their autoscalers and rollouts). Allowed "
+        "without a waiver: changes that only add capacity (replicas, minimum or maximum "
+        "replicas up) and image rollbacks to an image the model's servers run in the plan's "
+        "old state. Anything else needs an approved waiver of SLA-024 for the resource.",
+        "- A budget file that cannot be read, is not in the format or is another stack's "
+        "stops the gate (exit 2).",
+        "",
+    ]
 
 
 def _model_section(
@@ -157,14 +188,23 @@ def _model_section(
             "automated analysis or rollback is declared: a regression is caught by the "
             "burn-rate alerts and rolled back by hand (set the weight to 0 and apply)."
         )
-    lines += [
-        "",
-        "### Error-budget policy",
-        "",
-        "- Not enforced by the gate: a change may ship while the budget is spent. The "
-        "burn-rate alerts above are the only defence.",
-        "",
+    lines += ["", "### Error budget", ""]
+    budget = [
+        rule
+        for (name, labels), rule in sorted(records.items())
+        if name == BUDGET_REMAINING_RECORD and dict(labels).get("model") == model
     ]
+    for rule in budget:
+        lines += [
+            f"- `{BUDGET_REMAINING_RECORD}` over {rule['labels'].get('window', '')}:",
+            "",
+            "  ```promql",
+            f"  {_one_line(rule['expr'])}",
+            "  ```",
+        ]
+    if not budget:
+        lines.append("- No remaining-budget rule is planned for this model.")
+    lines.append("")
     return lines
 
 

@@ -17,6 +17,7 @@ from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
+from tests.policy_cases_budget import BUDGET_CASES, BUDGET_KEY
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
@@ -56,12 +57,19 @@ CASES = {
     **NETWORK_CASES,
     **SECRETS_CASES,
     **POD_SECURITY_CASES,
+    **BUDGET_CASES,
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS, **POD_SECURITY_VARIANTS}
 runner = CliRunner()
 
 
 def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+    # A case judged against an error budget (policy_cases_budget) carries its document.
+    budget = plan.pop(BUDGET_KEY, None)
+    budget_args: list[str] = []
+    if budget is not None:
+        (project / "error-budget.json").write_text(json.dumps(budget))
+        budget_args = ["--error-budget", str(project / "error-budget.json")]
     plan_path = project / "plan.json"
     plan_path.write_text(json.dumps(plan))
     out = project / "out"
@@ -82,6 +90,7 @@ def _check(project: Path, plan: dict[str, Any]) -> tuple[int, dict[str, Any], st
             # A fixed evaluation date: the date-dependent rules' cases must not age.
             "--as-of",
             AS_OF,
+            *budget_args,
         ],
     )
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}

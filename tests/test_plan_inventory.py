@@ -75,7 +75,9 @@ def test_the_inventory_has_the_contract_shape() -> None:
     }
     assert inventory["declared"] == {"residency": {"zone": "ca"}}
     for resource in inventory["resources"]:
-        assert set(resource) == RESOURCE_KEYS
+        # old_props: what a changed resource is now (update and replace steps only).
+        changed = resource["op"] in {"update", "replace", "create-replacement"}
+        assert set(resource) == RESOURCE_KEYS | ({"old_props"} if changed else set())
         assert resource["type"] != "pulumi:pulumi:Stack"
     # The replica bucket asks for its own region: the residency check must see it.
     (replica,) = [r for r in inventory["resources"] if r["name"] == "prod-ca-models-replica"]

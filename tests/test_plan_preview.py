@@ -112,3 +112,29 @@ def test_an_unknown_op_is_refused() -> None:
 
     with pytest.raises(GateError, match=r"plan.json: steps\[1\]\.op 'obliterate'"):
         parse_preview(preview_doc([odd]), "plan.json")
+
+
+def test_a_changed_resource_keeps_its_old_inputs_scrubbed() -> None:
+    secret = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "value": "s3cr3t",
+    }
+    doc = preview_doc(
+        [
+            step(
+                "update",
+                "kubernetes:apps/v1:Deployment",
+                "vllm",
+                {"spec": {"replicas": 3}},
+                old_inputs={"spec": {"replicas": 2}, "token": secret},
+            ),
+            step("same", "kubernetes:core/v1:Service", "vllm", {"spec": {}}),
+            step("create", "kubernetes:core/v1:ConfigMap", "new", {"data": {}}),
+        ]
+    )
+    resources = {r.type: r for r in parse_preview(doc, "plan.json").resources}
+    changed = resources["kubernetes:apps/v1:Deployment"]
+    assert changed.old_inputs == {"spec": {"replicas": 2}, "token": "[secret]"}
+    assert "s3cr3t" not in json.dumps(changed.old_inputs)
+    assert resources["kubernetes:core/v1:Service"].old_inputs is None
+    assert resources["kubernetes:core/v1:ConfigMap"].old_inputs is None

@@ -59,3 +59,23 @@ def test_cli_unknown_stack_is_one_line_exit_2(project: Path) -> None:
     assert result.exit_code == 2
     assert "no stack file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_statement_states_the_error_budget_policy_from_the_planned_rules() -> None:
+    spec = stacks.spec("prod-ca")
+    text = sla_statement(spec, manifests(stacks.inventory("prod-ca")))
+    policy = text.split("## Error-budget policy", 1)[1].split("\n## ", 1)[0]
+    assert "the last 30 days (`sla.windowDays`); budget 0.1 % of the requests" in policy
+    assert "rule SLA-024 blocks" in policy and "--error-budget budget.json" in policy
+    assert "(exit 2)" in policy
+    assert "Not enforced by the gate" not in text
+    for model in spec.models:
+        section = text.split(f"## Model {model.name}", 1)[1].split("\n## ", 1)[0]
+        budget = section.split("### Error budget", 1)[1]
+        assert "`servegate:availability_error_budget:remaining_ratio` over 30d:" in budget
+        # The planned rule's own PromQL, this model's, against its 0.1 % budget.
+        assert (
+            f'1 - servegate:availability_error_ratio:rate30d{{model="{model.name}", '
+            'slo="availability"} / 0.001' in budget
+        )
+    assert "14.4x | 2.0% of a 30-day budget" in text

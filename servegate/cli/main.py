@@ -95,6 +95,15 @@ AsOfOpt = Annotated[
         help="Judge as on this date (support windows, waiver expiry); default today, UTC.",
     ),
 ]
+ErrorBudgetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--error-budget",
+        metavar="FILE",
+        help="Error-budget document (servegate slo budget): a model whose budget is spent gets "
+        "only capacity and rollbacks (SLA-024).",
+    ),
+]
 ALL_FORMATS = "json,md,html,sarif,junit"
 
 
@@ -182,6 +191,7 @@ def _options(
     *,
     audit_log: Path | None = None,
     warn_expiry: int = DEFAULT_WARN_EXPIRY_DAYS,
+    error_budget: Path | None = None,
 ) -> Any:
     """The common options, checked before the command does anything else (exit 2 on a typo)."""
     from servegate.run import GateOptions
@@ -198,6 +208,7 @@ def _options(
         as_of=_as_of(as_of) if as_of is not None else datetime.now(UTC).date(),
         audit_log=audit_log,
         warn_expiry_days=warn_expiry,
+        error_budget=error_budget,
     )
 
 
@@ -232,6 +243,7 @@ def preview(
     ] = None,
     warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
     audit_log: AuditLogOpt = None,
+    error_budget: ErrorBudgetOpt = None,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks, no cloud), summarize it and gate it."""
 
@@ -239,7 +251,13 @@ def preview(
         from components.config import read_stack_config, stack_file
         from servegate.cli.terminal import print_summary
         from servegate.plan.emit import preview_document
-        from servegate.run import gate, offline_inventory, offline_run, prepare_gate
+        from servegate.run import (
+            gate,
+            offline_inventory,
+            offline_run,
+            prepare_gate,
+            stack_error_budget,
+        )
         from servegate.summary import summarize
 
         options = _options(
@@ -252,8 +270,11 @@ def preview(
             as_of,
             audit_log=audit_log,
             warn_expiry=warn_expiry,
+            error_budget=error_budget,
         )
         spec = load_stack(stack, _project())
+        # An unusable budget file fails before the program runs, not after.
+        stack_error_budget(options.error_budget, spec)
         prepared = prepare_gate(options)
         run = offline_run(spec, _project())
         planned = offline_inventory(spec, _project(), run)
@@ -292,6 +313,7 @@ def check(
     as_of: AsOfOpt = None,
     warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
     audit_log: AuditLogOpt = None,
+    error_budget: ErrorBudgetOpt = None,
 ) -> None:
     """Gate a preview or a stack export (the format is detected)."""
 
@@ -308,6 +330,7 @@ def check(
             as_of,
             audit_log=audit_log,
             warn_expiry=warn_expiry,
+            error_budget=error_budget,
         )
         spec = load_stack(stack, _project())
         prepared = prepare_gate(options)
@@ -333,6 +356,7 @@ def up(
     as_of: AsOfOpt = None,
     warn_expiry: WarnExpiryOpt = DEFAULT_WARN_EXPIRY_DAYS,
     audit_log: AuditLogOpt = None,
+    error_budget: ErrorBudgetOpt = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Apply the gated plan without asking.")
     ] = False,
@@ -362,6 +386,7 @@ def up(
             as_of,
             audit_log=audit_log,
             warn_expiry=warn_expiry,
+            error_budget=error_budget,
         )
         today = datetime.now(UTC).date()
         if options.as_of < today:
@@ -617,6 +642,37 @@ def slo_doc(
         spec = load_stack(stack, _project())
         planned = offline_inventory(spec, _project())
         text = sla_statement(spec, manifests(planned.inventory))
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.info(f"wrote {out}")
+
+    _guard(body)
+
+
+@slo_app.command("budget")
+def slo_budget(
+    stack: StackOpt,
+    prometheus: Annotated[
+        str,
+        typer.Option(
+            "--prometheus", metavar="URL", help="Prometheus base URL (its /api/v1/query is read)."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Each model's remaining error budget over the SLO window, as the JSON document
+    `--error-budget` reads (servegate/schemas/error_budget.schema.json)."""
+
+    def body() -> None:
+        from servegate.prometheus_budget import query_budget
+
+        spec = load_stack(stack, _project())
+        text = json.dumps(query_budget(spec, prometheus).to_dict(), indent=2) + "\n"
         if out is None:
             sys.stdout.write(text)
         else:

@@ -90,7 +90,7 @@ def _entry(resource: RawResource, providers: ProviderIndex) -> dict[str, Any]:
     else:
         provider = providers.view_for(resource)
         region = effective_region(resource.type, props, provider)
-    return {
+    entry = {
         "urn": resource.urn,
         "type": resource.type,
         "name": resource.name,
@@ -104,6 +104,9 @@ def _entry(resource: RawResource, providers: ProviderIndex) -> dict[str, Any]:
         "deps": {key: list(targets) for key, targets in resource.deps.items()},
         "tags": _effective_tags(resource.type, props, provider),
     }
+    if resource.old_inputs is not None:
+        entry["old_props"] = scrub_properties(resource.type, resource.old_inputs)
+    return entry
 
 
 def _effective_tags(

@@ -10,6 +10,7 @@ from servegate.errors import GateError
 from servegate.plan.ops import DELETING_OPS, STEP_OPS, is_valid_combination, precedence
 from servegate.plan.parsed import ParsedPlan
 from servegate.plan.raw import RawResource
+from servegate.plan.secrets import scrub_properties
 from servegate.plan.states import resource_from_state, root_stack_urn
 from servegate.plan.urns import ROOT_STACK_TYPE
 
@@ -27,6 +28,9 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
     summary = _change_summary(doc.get("changeSummary"), file)
 
     chosen: dict[str, RawResource] = {}
+    # What a changed resource is now (its step's oldState inputs), for rules that judge the
+    # change itself (SLA-024: capacity only, rollback).
+    olds: dict[str, dict[str, Any]] = {}
     # Every step of each URN: (index, op, resource), to refuse combinations the engine
     # never produces (the second state would go unjudged).
     listed: dict[str, list[tuple[int, str, RawResource]]] = {}
@@ -60,6 +64,9 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
             state, op=op, where=f"{where}.{key}", file=file, provider=step_provider
         )
         listed.setdefault(resource.urn, []).append((index, op, resource))
+        old_inputs = _old_inputs(step, op, resource.type)
+        if old_inputs is not None:
+            olds.setdefault(resource.urn, old_inputs)
         previous = chosen.get(resource.urn)
         if previous is None or precedence(op) > precedence(previous.op):
             chosen[resource.urn] = resource
@@ -74,7 +81,9 @@ def parse_preview(doc: Mapping[str, Any], file: str) -> ParsedPlan:
             f"{unchanged}, {listed_same} listed); re-run `pulumi preview --json --show-sames`"
         )
     return ParsedPlan(
-        resources=list(chosen.values()),
+        resources=[
+            replace(r, old_inputs=olds[r.urn]) if r.urn in olds else r for r in chosen.values()
+        ],
         config=config,
         stack_urn=stack_urn,
         change_summary=summary,
@@ -100,6 +109,18 @@ def _check_one_resource(urn: str, urn_steps: list[tuple[int, str, RawResource]],
                 f"{file}: steps[{futures[0][0]}] ({futures[0][1]}) and steps[{index}] ({op}) "
                 f"give {urn[:300]} different new states; a replacement's steps share one"
             )
+
+
+_CHANGING_OPS = frozenset({"update", "replace", "create-replacement"})
+
+
+def _old_inputs(step: Mapping[str, Any], op: str, type_token: str) -> dict[str, Any] | None:
+    """The scrubbed inputs of a changing step's ``oldState``, if it has them."""
+    old = step.get("oldState")
+    if op not in _CHANGING_OPS or not isinstance(old, dict):
+        return None
+    inputs = old.get("inputs")
+    return scrub_properties(type_token, inputs) if isinstance(inputs, dict) else None
 
 
 def _optional_text(value: Any, where: str, file: str) -> str | None:

@@ -24,3 +24,6 @@ class RawResource:
     parent: str | None = None
     provider: str | None = None
     deps: dict[str, list[str]] = field(default_factory=dict)
+    old_inputs: dict[str, Any] | None = None
+    """The inputs the resource has now (a preview step's ``oldState``), for a resource the plan
+    changes (update, replace); None when the plan does not say (creates, exports, offline)."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from components.dashboards import TITLES as DASHBOARD_TITLES
+from components.runbooks import RUNBOOKS
 from servegate.findings import Area, Finding, Report, Severity
 from servegate.report.catalog_doc import rules_by_area
 from servegate.report.templating import html_environment
@@ -78,6 +80,8 @@ def render_html(report: Report) -> str:
         severities=[severity.value for severity in reversed(Severity)],
         statuses=STATUSES,
         catalog=rules_by_area(view.rules.values()),
+        runbooks=[RUNBOOKS[alert] for alert in sorted(RUNBOOKS)],
+        dashboard_titles=DASHBOARD_TITLES,
         script=Markup(script),
         script_hash=f"sha256-{digest}",
     )
