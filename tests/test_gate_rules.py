@@ -17,6 +17,7 @@ from servegate.policy.bundle import load_bundle
 from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
+from tests.policy_cases_canary import CANARY_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
@@ -56,6 +57,7 @@ CASES = {
     **NETWORK_CASES,
     **SECRETS_CASES,
     **POD_SECURITY_CASES,
+    **CANARY_CASES,
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS, **POD_SECURITY_VARIANTS}
 runner = CliRunner()
