@@ -78,8 +78,8 @@ def _scraped(gateway: GatewayTelemetry) -> dict[str, str]:
 def _responses(gateway: GatewayTelemetry, model: ModelSpec, failed: float) -> list[dict[str, str]]:
     labels = {**_scraped(gateway), "envoy_cluster_name": gateway.cluster(model.name)}
     return [
-        _series(gw.CLUSTER_RESPONSES, {**labels, "envoy_response_code": "200"}, _counter(1 - failed)),
-        _series(gw.CLUSTER_RESPONSES, {**labels, "envoy_response_code": "503"}, _counter(failed)),
+        _series(gw.CLUSTER_RESPONSES, {**labels, "envoy_response_code": code}, _counter(share))
+        for code, share in (("200", 1 - failed), ("503", failed))
     ]
 
 
