@@ -281,6 +281,9 @@ class ServingStack(pulumi.ComponentResource):
                 proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
                 ai_gateway_namespace=AI_GATEWAY_NAMESPACE,
                 keda_namespace=KEDA_NAMESPACE,
+                argo_rollouts_namespace=(
+                    namespaces.ARGO_ROLLOUTS if self.progressive_delivery else None
+                ),
                 gateway_name=gateway.gateway_name,
                 listener_port=LISTENER_PORT,
                 internet_facing=spec.gateway.internet_facing,

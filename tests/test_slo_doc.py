@@ -59,3 +59,21 @@ def test_cli_unknown_stack_is_one_line_exit_2(project: Path) -> None:
     assert result.exit_code == 2
     assert "no stack file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_prod_ca_statement_states_the_analysis_and_the_rollback_rule() -> None:
+    spec = stacks.spec("prod-ca")
+    text = sla_statement(spec, manifests(stacks.inventory("prod-ca")))
+    llama = text[text.index("## Model llama-8b") : text.index("## Model mixtral-8x7b")]
+    assert "rolls out under Argo Rollouts (Rollout vllm-llama-8b" in llama
+    assert "steps of 5 → 25 → 50 % of the model's replicas" in llama
+    assert "Rollback is automatic" in llama
+    assert "never promotes" in llama
+    # Each metric's bound as the rendered AnalysisTemplate states it.
+    assert "| error-ratio | `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.001` |" in llama
+    assert (
+        "| ttft-slow-ratio | `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05` |" in llama
+    )
+    assert 'envoy_response_code=~"5..\\|429"' in llama
+    mixtral = text[text.index("## Model mixtral-8x7b") :]
+    assert "No canary is declared" in mixtral

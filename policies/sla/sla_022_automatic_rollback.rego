@@ -191,7 +191,8 @@ deny contains v if {
 	some route in inv.resources(input, type_token)
 	rules := object.get(route.props, ["spec", "rules"], [])
 	is_array(rules)
-	some i, rule in rules
+	some i
+	rule := rules[i]
 	count(_rb_weighted(rule)) > 1
 	v := inv.violation(
 		"SLA-022", route,

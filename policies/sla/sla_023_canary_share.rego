@@ -27,14 +27,19 @@ _cw_production(declared) if startswith(object.get(declared, "environment", ""), 
 
 # Index of the first analysis step; the number of steps when there is none.
 _cw_gate(steps) := min(gates) if {
-	gates := {i | some i, step in steps; is_object(object.get(step, "analysis", null))}
+	gates := {i |
+		some i
+		step := steps[i]
+		is_object(object.get(step, "analysis", null))
+	}
 	count(gates) > 0
 } else := count(steps)
 
 # The weights (%) the steps before index `gate` set; 100 for a rollout with no gate at all.
 _cw_weights(steps, gate, replicas) := array.concat(
 	[w |
-		some i, step in steps
+		some i
+		step := steps[i]
 		i < gate
 		w := _cw_step_weight(step, replicas)
 	],
@@ -79,7 +84,12 @@ _cw_replica_share(replicas, weight, surge) := (100 * best[0]) / best[1] if {
 	count(options) > 0
 	deltas := [abs(((100 * o[0]) / o[1]) - weight) | some o in options]
 	nearest := min(deltas)
-	best := options[min({i | some i, d in deltas; d == nearest})]
+	firsts := {i |
+		some i
+		d := deltas[i]
+		d == nearest
+	}
+	best := options[min(firsts)]
 }
 
 _cw_options(n, w, surge) := array.concat(
