@@ -139,7 +139,7 @@ _ana_guards_no_data(metric) if {
 #   area: sla
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:argoproj.io/v1alpha1:Rollout"]
 #   applies_when: declared.sla
 #   not_applicable: no SLA declared, or not a production environment

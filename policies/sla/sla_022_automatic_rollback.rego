@@ -128,7 +128,7 @@ _rb_weighted(rule) := [ref |
 #   area: sla
 #   severity: high
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:argoproj.io/v1alpha1:Rollout",
 #     "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute",
 #     "kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute",
