@@ -16,12 +16,12 @@ _route_with(refs) := kit.resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AI
 })
 
 test_sla_022_analysis_that_can_fail_allowed if {
-	count(_sla_022(_analysed)) == 0
-	count(_sla_022(array.concat(_analysed, [_route_with([{"name": "llama", "weight": 100}])]))) == 0
+	count(_sla_022(_canary_set)) == 0
+	count(_sla_022(array.concat(_canary_set, [_route_with([{"name": "llama", "weight": 100}])]))) == 0
 }
 
 test_sla_022_rollout_without_analysis_denied if {
-	denials := _sla_022(_swap(_analysed, _rollout_steps([{"setWeight": 5}, {"pause": {}}, {"setWeight": 50}])))
+	denials := _sla_022(_swap(_canary_set, _rollout_steps([{"setWeight": 5}, {"pause": {}}, {"setWeight": 50}])))
 	count(denials) == 1
 	some d in denials
 	d.urn == _rollout.urn
@@ -33,18 +33,18 @@ test_sla_022_background_analysis_counts if {
 		"steps": [{"setWeight": 5}, {"pause": {"duration": "10m"}}],
 		"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]},
 	}, 2)
-	count(_sla_022(_swap(_analysed, background))) == 0
+	count(_sla_022(_swap(_canary_set, background))) == 0
 }
 
 test_sla_022_dry_run_metrics_denied if {
 	dry := kit.with_patches(_template, [{"op": "add", "path": "/props/spec/dryRun", "value": [{"metricName": "*"}]}])
-	denials := _sla_022(_swap(_analysed, dry))
+	denials := _sla_022(_swap(_canary_set, dry))
 	count(denials) == 3
 	every d in denials {
 		contains(d.message, "runs as dryRun")
 	}
 	step_dry := json.patch(_analysed_steps, [{"op": "add", "path": "/1/analysis/dryRun", "value": [{"metricName": "error-ratio"}]}])
-	one := _sla_022(_swap(_analysed, _rollout_steps(step_dry)))
+	one := _sla_022(_swap(_canary_set, _rollout_steps(step_dry)))
 	count(one) == 1
 	some d in one
 	contains(d.message, "metric error-ratio of AnalysisTemplate vllm-llama-8b-slo")
@@ -55,24 +55,24 @@ test_sla_022_a_metric_without_conditions_denied if {
 		{"op": "remove", "path": "/1/successCondition"},
 		{"op": "remove", "path": "/1/failureCondition"},
 	])
-	denials := _sla_022(_swap(_analysed, _template_with(bare)))
+	denials := _sla_022(_swap(_canary_set, _template_with(bare)))
 	count(denials) == 1
 	some d in denials
 	contains(d.message, "neither a successCondition nor a failureCondition")
 }
 
 test_sla_022_a_failure_limit_that_never_trips_denied if {
-	reaching := _sla_022(_swap(_analysed, _with_metric(0, "failureLimit", 5)))
+	reaching := _sla_022(_swap(_canary_set, _with_metric(0, "failureLimit", 5)))
 	count(reaching) == 1
 	some d in reaching
 	contains(d.message, "failureLimit reaching its count")
-	count(_sla_022(_swap(_analysed, _with_metric(0, "failureLimit", -1)))) == 1
-	count(_sla_022(_swap(_analysed, _with_metric(0, "failureLimit", 4)))) == 0
+	count(_sla_022(_swap(_canary_set, _with_metric(0, "failureLimit", -1)))) == 1
+	count(_sla_022(_swap(_canary_set, _with_metric(0, "failureLimit", 4)))) == 0
 }
 
 test_sla_022_static_weighted_split_denied if {
 	split := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
-	denials := _sla_022(array.concat(_compliant, [split]))
+	denials := _sla_022([split])
 	count(denials) == 1
 	some d in denials
 	d.urn == split.urn
@@ -80,14 +80,14 @@ test_sla_022_static_weighted_split_denied if {
 	contains(d.message, "splits traffic between 2 backends by fixed weights")
 	# A weight of zero sends nothing: one backend serves.
 	drained := _route_with([{"name": "llama", "weight": 100}, {"name": "llama-v2", "weight": 0}])
-	count(_sla_022(array.concat(_compliant, [drained]))) == 0
+	count(_sla_022([drained])) == 0
 	# An absent weight is 1 (Gateway API): two backends share the traffic.
-	count(_sla_022(array.concat(_compliant, [_route_with([{"name": "a"}, {"name": "b"}])]))) == 1
+	count(_sla_022([_route_with([{"name": "a"}, {"name": "b"}])])) == 1
 }
 
 test_sla_022_not_judged_without_an_sla_or_outside_production if {
 	split := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
-	resources := array.concat(_compliant, [split])
+	resources := [split]
 	count([d | some d in _denials(resources, _no_sla); d.rule_id == "SLA-022"]) == 0
 	dev := object.union(_declared, {"environment": "dev"})
 	count([d | some d in _denials(resources, dev); d.rule_id == "SLA-022"]) == 0

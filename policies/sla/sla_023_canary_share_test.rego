@@ -11,11 +11,11 @@ _gate := {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}}
 
 _canary_at(steps, replicas, surge) := _rollout_with({"maxSurge": surge, "maxUnavailable": 0, "steps": steps}, replicas)
 
-_share_denials(steps, replicas, surge) := _sla_023(_swap(_analysed, _canary_at(steps, replicas, surge)))
+_share_denials(steps, replicas, surge) := _sla_023(_swap(_canary_set, _canary_at(steps, replicas, surge)))
 
 test_sla_023_small_first_step_allowed if {
 	# 5 % on 2 replicas with one surge pod: 1 canary pod of 3, 33 %.
-	count(_sla_023(_analysed)) == 0
+	count(_sla_023(_canary_set)) == 0
 }
 
 test_sla_023_a_big_first_step_denied if {
@@ -47,12 +47,12 @@ test_sla_023_with_a_traffic_router_the_weight_is_the_share if {
 		"steps": [{"setWeight": 60}, _gate],
 		"trafficRouting": {"plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "llama"}}},
 	}, 2)
-	denials := _sla_023(_swap(_analysed, routed))
+	denials := _sla_023(_swap(_canary_set, routed))
 	count(denials) == 1
 	some d in denials
 	contains(d.message, "up to 60%")
 	fine := json.patch(routed, [{"op": "replace", "path": "/props/spec/strategy/canary/steps/0/setWeight", "value": 40}])
-	count(_sla_023(_swap(_analysed, fine))) == 0
+	count(_sla_023(_swap(_canary_set, fine))) == 0
 }
 
 test_sla_023_every_step_before_the_first_analysis_counts if {
@@ -78,6 +78,6 @@ test_sla_023_set_canary_scale_counts if {
 }
 
 test_sla_023_not_judged_without_an_sla if {
-	resources := _swap(_analysed, _canary_at([{"setWeight": 90}, _gate], 10, 1))
+	resources := _swap(_canary_set, _canary_at([{"setWeight": 90}, _gate], 10, 1))
 	count([d | some d in _denials(resources, _no_sla); d.rule_id == "SLA-023"]) == 0
 }
