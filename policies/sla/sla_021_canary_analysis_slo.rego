@@ -75,10 +75,12 @@ _ana_query(metric) := object.get(metric, ["provider", "prometheus", "query"], ""
 # The largest passing value: the bound of "result[0] > X" in the failure condition, else of
 # "result[0] <= X" in the success condition.
 _ana_bound(metric) := to_number(found[0][1]) if {
-	found := regex.find_all_string_submatch_n(`result\[0\] > ([0-9.eE+-]+)`, object.get(metric, "failureCondition", ""), 1)
+	condition := object.get(metric, "failureCondition", "")
+	found := regex.find_all_string_submatch_n(`result\[0\] > ([0-9.eE+-]+)`, condition, 1)
 	count(found) == 1
 } else := to_number(found[0][1]) if {
-	found := regex.find_all_string_submatch_n(`result\[0\] <= ([0-9.eE+-]+)`, object.get(metric, "successCondition", ""), 1)
+	condition := object.get(metric, "successCondition", "")
+	found := regex.find_all_string_submatch_n(`result\[0\] <= ([0-9.eE+-]+)`, condition, 1)
 	count(found) == 1
 }
 

@@ -25,9 +25,9 @@ _error_query := concat("", [
 	" / sum(rate(envoy_cluster_upstream_rq{envoy_response_code!=\"499\"}[5m]))",
 ])
 
-_slow_query(metric, lower, upper, fraction) := concat("", [
-	"1 - ((sum(rate(", metric, "_bucket{le=\"", lower, "\"}[5m])) + (sum(rate(", metric,
-	"_bucket{le=\"", upper, "\"}[5m])) - sum(rate(", metric, "_bucket{le=\"", lower,
+_slow_query(metric, below, above, fraction) := concat("", [
+	"1 - ((sum(rate(", metric, "_bucket{le=\"", below, "\"}[5m])) + (sum(rate(", metric,
+	"_bucket{le=\"", above, "\"}[5m])) - sum(rate(", metric, "_bucket{le=\"", below,
 	"\"}[5m]))) * ", fraction, ") / sum(rate(", metric, "_count[5m])))",
 ])
 

@@ -7,10 +7,15 @@ import rego.v1
 
 _sla_022(resources) := _rule_denials("SLA-022", resources)
 
-_route_with(refs) := kit.resource("kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", "route", {
+_route_type := "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
+
+_route_with(refs) := kit.resource(_route_type, "route", {
 	"metadata": {"name": "gateway-route", "namespace": "gateway"},
 	"spec": {"rules": [
-		{"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "mixtral"}]}], "backendRefs": [{"name": "mixtral", "weight": 100}]},
+		{
+			"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "mixtral"}]}],
+			"backendRefs": [{"name": "mixtral", "weight": 100}],
+		},
 		{"matches": [{"headers": [{"name": "x-ai-eg-model", "value": "llama"}]}], "backendRefs": refs},
 	]},
 })
@@ -43,7 +48,8 @@ test_sla_022_dry_run_metrics_denied if {
 	every d in denials {
 		contains(d.message, "runs as dryRun")
 	}
-	step_dry := json.patch(_analysed_steps, [{"op": "add", "path": "/1/analysis/dryRun", "value": [{"metricName": "error-ratio"}]}])
+	dry_step := {"op": "add", "path": "/1/analysis/dryRun", "value": [{"metricName": "error-ratio"}]}
+	step_dry := json.patch(_analysed_steps, [dry_step])
 	one := _sla_022(_swap(_canary_set, _rollout_steps(step_dry)))
 	count(one) == 1
 	some d in one
@@ -71,11 +77,11 @@ test_sla_022_a_failure_limit_that_never_trips_denied if {
 }
 
 test_sla_022_static_weighted_split_denied if {
-	split := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
-	denials := _sla_022([split])
+	weighted := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
+	denials := _sla_022([weighted])
 	count(denials) == 1
 	some d in denials
-	d.urn == split.urn
+	d.urn == weighted.urn
 	d.path == "spec.rules[1].backendRefs"
 	contains(d.message, "splits traffic between 2 backends by fixed weights")
 	# A weight of zero sends nothing: one backend serves.
@@ -86,8 +92,8 @@ test_sla_022_static_weighted_split_denied if {
 }
 
 test_sla_022_not_judged_without_an_sla_or_outside_production if {
-	split := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
-	resources := [split]
+	weighted := _route_with([{"name": "llama", "weight": 90}, {"name": "llama-v2", "weight": 10}])
+	resources := [weighted]
 	count([d | some d in _denials(resources, _no_sla); d.rule_id == "SLA-022"]) == 0
 	dev := object.union(_declared, {"environment": "dev"})
 	count([d | some d in _denials(resources, dev); d.rule_id == "SLA-022"]) == 0
