@@ -238,14 +238,51 @@ class ReplicaSpec(_Spec):
     )
 
 
+DEFAULT_CANARY_STEPS = (5, 25, 50, 100)
+"""Traffic shares (%) of an analysed canary that declares no ``steps``."""
+
+
 class CanarySpec(_Spec):
     """A second version of a model that takes a share of its traffic."""
 
     version: str = Field(pattern=_NAME, description="Label of the canary, e.g. v2.")
     source: str = Field(description="Weights location, as for the model.")
     image: str | None = Field(default=None, description="vLLM image; default the model's.")
-    weight: int = Field(ge=1, le=50, description="Percent of the model's traffic.")
+    weight: int = Field(
+        ge=1, le=50, description="Percent of the model's traffic (static split, no analysis)."
+    )
     replicas: int = Field(default=1, ge=1, le=10)
+    steps: list[int] | None = Field(
+        default=None,
+        description=(
+            "Traffic shares (%) a progressive rollout moves through, each analysed before the "
+            "next; rising, ending at 100. Default [5, 25, 50, 100] when analysed."
+        ),
+    )
+    analysis: bool | None = Field(
+        default=None,
+        description=(
+            "Roll out with Argo Rollouts, analysed on the SLO and rolled back on failure; "
+            "default on in production stacks (environment prod*) with an SLA."
+        ),
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return value
+        if not value or any(not 1 <= step <= 100 for step in value):
+            raise ValueError("steps must be percentages from 1 to 100")
+        if any(later <= earlier for earlier, later in zip(value, value[1:], strict=False)):
+            raise ValueError(f"steps {value} must rise")
+        if value[-1] != 100:
+            raise ValueError(f"steps {value} must end at 100")
+        return value
+
+    def rollout_steps(self) -> tuple[int, ...]:
+        """The shares a progressive rollout moves through (:data:`DEFAULT_CANARY_STEPS`)."""
+        return tuple(self.steps) if self.steps else DEFAULT_CANARY_STEPS
 
 
 class ModelSpec(_Spec):
@@ -455,6 +492,20 @@ class StackSpec(_Spec):
     @property
     def replica_floor(self) -> int:
         return catalog.replica_floor(self.sla.availability if self.sla else None)
+
+    @property
+    def production(self) -> bool:
+        """An environment named ``prod*`` (as the SLA and capacity rules read it)."""
+        return self.environment.startswith("prod")
+
+    def analysed(self, model: ModelSpec) -> bool:
+        """Whether ``model``'s canary rolls out progressively under analysis: as its
+        ``canary.analysis`` says, else on in production stacks with an SLA."""
+        if model.canary is None:
+            return False
+        if model.canary.analysis is not None:
+            return model.canary.analysis
+        return self.production and self.sla is not None
 
     def pool(self, name: str) -> GpuPoolSpec:
         return next(p for p in self.gpu_pools if p.name == name)

@@ -22,6 +22,7 @@ MONITORING = "monitoring"
 ENVOY_GATEWAY = "envoy-gateway-system"
 AI_GATEWAY = "envoy-ai-gateway-system"
 KEDA = "keda"
+ARGO_ROLLOUTS = "argo-rollouts"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ NAMESPACES: tuple[NamespaceSpec, ...] = (
         "restricted",
         "KEDA chart v2.20.2 (keda/values.yaml): operator, metrics server and webhooks run "
         "non-root with drop ALL, no privilege escalation and RuntimeDefault seccomp.",
+    ),
+    NamespaceSpec(
+        ARGO_ROLLOUTS,
+        "restricted",
+        "Argo Rollouts chart 2.41.0 (charts/argo-rollouts/values.yaml): the controller runs "
+        "runAsNonRoot, read-only root filesystem, drop ALL, no privilege escalation, "
+        "RuntimeDefault seccomp.",
     ),
     NamespaceSpec(
         MONITORING,

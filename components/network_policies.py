@@ -95,6 +95,12 @@ NODE_SCRAPE_PORTS = (10250, 9100, 10249)
 COREDNS_METRICS_PORT = 9153
 # KEDA 2.20.2.
 KEDA_OPERATOR_PODS = {"app.kubernetes.io/name": "keda-operator"}
+# Argo Rollouts chart 2.41.0 (templates/controller/deployment.yaml, _helpers.tpl selectorLabels):
+# the controller queries Prometheus for its canary analyses.
+ARGO_ROLLOUTS_CONTROLLER_PODS = {
+    "app.kubernetes.io/name": "argo-rollouts",
+    "app.kubernetes.io/component": "rollouts-controller",
+}
 KEDA_METRICS_SERVER_PODS = {"app.kubernetes.io/name": "keda-operator-metrics-apiserver"}
 KEDA_WEBHOOK_PODS = {"app.kubernetes.io/name": "keda-admission-webhooks"}
 KEDA_METRICS_SERVICE_PORT = 9666
@@ -140,6 +146,8 @@ class NetworkPoliciesArgs:
     """A model downloads its weights from the internet (an ``hf://`` source)."""
     proxies_reach_internet: bool
     """The proxies fetch an OIDC issuer's signing keys (``gateway.auth: oidc``)."""
+    argo_rollouts_namespace: str | None = None
+    """Argo Rollouts, when a model's canary is analysed (its controller queries Prometheus)."""
 
 
 def service_cluster_ip(service_cidr: str) -> str:
@@ -428,7 +436,14 @@ class Flows:
                 PROMETHEUS_PODS,
                 ingress=[
                     {
-                        "from": [pods(a.keda_namespace, KEDA_OPERATOR_PODS)],
+                        "from": [
+                            pods(a.keda_namespace, KEDA_OPERATOR_PODS),
+                            *(
+                                [pods(a.argo_rollouts_namespace, ARGO_ROLLOUTS_CONTROLLER_PODS)]
+                                if a.argo_rollouts_namespace
+                                else []
+                            ),
+                        ],
                         "ports": tcp(PROMETHEUS_PORT),
                     }
                 ],

@@ -37,8 +37,13 @@ from components.network_policies import (
     service_cluster_ip,
 )
 from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
+from components.progressive_delivery import (
+    ProgressiveDelivery,
+    ProgressiveDeliveryArgs,
+    RolloutTarget,
+)
 from components.slo_rules import Objectives, replica_prices
-from components.vllm import VllmDeployment, VllmDeploymentArgs
+from components.vllm import PROMETHEUS_URL, VllmDeployment, VllmDeploymentArgs
 
 if TYPE_CHECKING:
     from servegate.enforcement import ProgramGate
@@ -209,6 +214,26 @@ class ServingStack(pulumi.ComponentResource):
             )
             for model in spec.models
         ]
+        targets = [
+            RolloutTarget(model, model.canary.rollout_steps(), served.rollout)
+            for model, served in zip(spec.models, self.models, strict=True)
+            if served.rollout is not None and model.canary is not None
+        ]
+        self.progressive_delivery: ProgressiveDelivery | None = None
+        if targets:
+            self.progressive_delivery = ProgressiveDelivery(
+                f"{name}-rollouts",
+                ProgressiveDeliveryArgs(
+                    targets=targets,
+                    namespace=MODELS_NAMESPACE,
+                    objectives=Objectives.of(spec.sla),
+                    gateway=gateway,
+                    prometheus_url=PROMETHEUS_URL,
+                    registry=spec.registry,
+                    node_selector=dict(SYSTEM_NODE_LABELS),
+                ),
+                after(created[namespaces.ARGO_ROLLOUTS], *self.models),
+            )
         gateway_deps: list[pulumi.Resource] = [
             created[GATEWAY_NAMESPACE],
             created[namespaces.ENVOY_GATEWAY],
@@ -256,6 +281,9 @@ class ServingStack(pulumi.ComponentResource):
                 proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
                 ai_gateway_namespace=AI_GATEWAY_NAMESPACE,
                 keda_namespace=KEDA_NAMESPACE,
+                argo_rollouts_namespace=(
+                    namespaces.ARGO_ROLLOUTS if self.progressive_delivery else None
+                ),
                 gateway_name=gateway.gateway_name,
                 listener_port=LISTENER_PORT,
                 internet_facing=spec.gateway.internet_facing,

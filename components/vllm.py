@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import catalog, iam, k8s_labels, versions
+from components import canary_analysis, catalog, iam, k8s_labels, versions
 from components.component_kit import DeclaresResources
 from components.component_kit import problem as _problem
 from components.config import (
@@ -106,6 +106,9 @@ class VllmDeploymentArgs:
     """Issuer URL of that provider, with or without ``https://``."""
     models_kms_key_arn: Input[str] | None = None
     """KMS key encrypting the models bucket; grants kms:Decrypt via S3 when set."""
+    analysed: bool = False
+    """The canary rolls out progressively under analysis (Argo Rollouts takes over the
+    Deployment, whose template carries the canary's version) instead of a static split."""
 
     @classmethod
     def for_model(
@@ -136,6 +139,7 @@ class VllmDeploymentArgs:
             oidc_provider_arn=oidc_provider_arn,
             oidc_provider_url=oidc_provider_url,
             models_kms_key_arn=models_kms_key_arn,
+            analysed=spec.analysed(model),
         )
 
     def image(self, reference: str) -> str:
@@ -251,6 +255,17 @@ def s3_read_policy(sources: list[WeightSource], kms_key_arn: str | None, region:
 
 
 @dataclass(frozen=True)
+class RolloutWorkload:
+    """The Deployment an analysed canary's Rollout takes over, and how it may scale."""
+
+    deployment_name: Output[str]
+    selector: dict[str, str]
+    replicas: int
+    """The model's replica floor."""
+    progress_deadline_seconds: int
+
+
+@dataclass(frozen=True)
 class _Track:
     """What differs between the stable and the canary server of one model."""
 
@@ -268,6 +283,8 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
     service_name: Output[str]
     canary_service_name: Output[str] | None
     canary_weight: int
+    rollout: RolloutWorkload | None
+    """What an analysed canary's Rollout takes over; None for a static split or no canary."""
     served_model_name: str
     deployment_name: Output[str]
     model_name: str
@@ -302,17 +319,31 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 )
             )
 
+        # Both sources: under a Rollout the stable revision's pods still read the model's.
         self._service_account = self._irsa(name, base, args, tracks)
 
+        # An analysed canary is the Deployment's next version: the Rollout that takes the
+        # Deployment over rolls it out in steps and keeps the previous one as its stable.
+        served = stable
+        if args.analysed and model.canary:
+            served = _Track("stable", base, tracks[1].source, tracks[1].image, floor)
         stable_deployment, stable_service = self._serve(
-            name, stable, ResourceOptions(parent=self, ignore_changes=["spec.replicas"])
+            name, served, ResourceOptions(parent=self, ignore_changes=["spec.replicas"])
         )
-        self._scaled_object(name, stable, stable_deployment, floor)
+        self.rollout = None
+        if args.analysed and model.canary:
+            self.rollout = RolloutWorkload(
+                deployment_name=stable_deployment.metadata.name,
+                selector=k8s_labels.model_server_selector(model.name, "stable"),
+                replicas=floor,
+                progress_deadline_seconds=self._progress_deadline(),
+            )
+        self._scaled_object(name, stable, stable_deployment, floor, rollout=self.rollout)
         self._service_monitor(name, base)
 
         self.canary_service_name = None
         self.canary_weight = 0
-        if model.canary:
+        if model.canary and self.rollout is None:
             _, canary_service = self._serve(
                 f"{name}-canary", tracks[1], ResourceOptions(parent=self)
             )
@@ -389,7 +420,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         labels = k8s_labels.model_server(self._model.name, track.track)
         selector = k8s_labels.model_server_selector(self._model.name, track.track)
         annotations = {"servegate.io/model-source": track.source}
-        budget = self._model.startup_budget_seconds + WEIGHT_FETCH_ALLOWANCE_SECONDS
+        budget = self._progress_deadline()
         wait = f"{math.ceil(budget / 60) + 5}m"
         deployment = self._own(
             k8s.apps.v1.Deployment(
@@ -455,6 +486,10 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             )
         )
         return deployment, service
+
+    def _progress_deadline(self) -> int:
+        """Seconds a new replica may take to become ready: loading plus fetching weights."""
+        return self._model.startup_budget_seconds + WEIGHT_FETCH_ALLOWANCE_SECONDS
 
     def _pod_spec(self, track: _Track, selector: dict[str, str]) -> k8s.core.v1.PodSpecArgs:
         model, args = self._model, self._args
@@ -684,9 +719,17 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         )
 
     def _scaled_object(
-        self, name: str, track: _Track, deployment: k8s.apps.v1.Deployment, floor: int
+        self,
+        name: str,
+        track: _Track,
+        deployment: k8s.apps.v1.Deployment,
+        floor: int,
+        rollout: RolloutWorkload | None = None,
     ) -> None:
-        """KEDA scales the stable track on vLLM's request queue, within [floor, max]."""
+        """KEDA scales the stable track on vLLM's request queue, within [floor, max]: its
+        Deployment, or the Rollout that took the Deployment over (of the same name; the
+        controller keeps the Deployment at zero, and KEDA scaling it would run pods outside
+        the analysis)."""
         model = self._model
         query = (
             f'sum(vllm:num_requests_waiting{{model_name="{model.served_model_name}",'
@@ -703,7 +746,15 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                     labels=k8s_labels.model_server(model.name, track.track),
                 ),
                 spec={
-                    "scaleTargetRef": {"name": deployment.metadata.name},
+                    "scaleTargetRef": (
+                        {"name": deployment.metadata.name}
+                        if rollout is None
+                        else {
+                            "apiVersion": canary_analysis.ARGO_API,
+                            "kind": "Rollout",
+                            "name": deployment.metadata.name,
+                        }
+                    ),
                     "minReplicaCount": floor,
                     "maxReplicaCount": max(model.replicas.max, floor),
                     "pollingInterval": 15,

@@ -179,15 +179,7 @@ def _model_section(
     lines += ["", "### Capacity and disruption", ""]
     lines += _capacity(spec, model, objects)
     lines += ["", "### Canary, analysis and rollback", ""]
-    canary = next(m for m in spec.models if m.name == model).canary
-    if canary is None:
-        lines.append("- No canary is declared: every request goes to the stable track.")
-    else:
-        lines.append(
-            f"- Canary {canary.version} takes a fixed {canary.weight} % of the traffic. No "
-            "automated analysis or rollback is declared: a regression is caught by the "
-            "burn-rate alerts and rolled back by hand (set the weight to 0 and apply)."
-        )
+    lines += _canary(spec, model, objects)
     lines += ["", "### Error budget", ""]
     budget = [
         rule
@@ -205,6 +197,66 @@ def _model_section(
     if not budget:
         lines.append("- No remaining-budget rule is planned for this model.")
     lines.append("")
+    return lines
+
+
+def _canary(spec: StackSpec, model: str, objects: list[Manifest]) -> list[str]:
+    """The model's planned Rollout and analysis, or its static split."""
+    rollout = next(
+        (
+            m
+            for m in objects
+            if m.kind == "Rollout"
+            and m.body.get("metadata", {}).get("labels", {}).get("servegate.io/model") == model
+        ),
+        None,
+    )
+    canary = next(m for m in spec.models if m.name == model).canary
+    if rollout is None:
+        if canary is None:
+            return ["- No canary is declared: every request goes to the stable track."]
+        return [
+            f"- Canary {canary.version} takes a fixed {canary.weight} % of the traffic. No "
+            "automated analysis or rollback is declared: a regression is caught by the "
+            "burn-rate alerts and rolled back by hand (set the weight to 0 and apply)."
+        ]
+    strategy = rollout.body["spec"]["strategy"]["canary"]
+    steps = strategy.get("steps", [])
+    weights = [str(step["setWeight"]) for step in steps if "setWeight" in step]
+    names = {
+        ref["templateName"]
+        for step in steps
+        for ref in step.get("analysis", {}).get("templates", [])
+    }
+    version = f"Canary {canary.version}" if canary else "A new version"
+    lines = [
+        f"- {version} rolls out under Argo Rollouts (Rollout {rollout.name}, taking over "
+        f"Deployment {rollout.body['spec'].get('workloadRef', {}).get('name')}) in steps of "
+        f"{' → '.join(weights)} % of the model's replicas, then 100 %; after each step an "
+        f"analysis ({', '.join(sorted(names))}) must pass before the next.",
+        "- Rollback is automatic: a failed measurement fails the analysis and the controller "
+        "aborts the rollout, scaling the canary away so all traffic returns to the stable "
+        "version; a canary that does not become ready within "
+        f"{rollout.body['spec'].get('progressDeadlineSeconds')} s is aborted too.",
+        "- Missing data (no series, or no traffic) is inconclusive: the rollout pauses at its "
+        "step and never promotes until someone resumes or aborts it.",
+        "",
+        "| analysis metric | passes while | measurements | query |",
+        "|---|---|---|---|",
+    ]
+    for template in objects:
+        if template.kind != "AnalysisTemplate" or template.name not in names:
+            continue
+        for metric in template.body["spec"].get("metrics", []):
+            query = metric.get("provider", {}).get("prometheus", {}).get("query", "")
+            # A pipe ends a Markdown table cell; the regexes of the queries have some.
+            cell = _one_line(query).replace("|", "\\|")
+            lines.append(
+                f"| {metric['name']} | `{metric.get('successCondition', '')}` | "
+                f"{metric.get('count')} every {metric.get('interval')}, "
+                f"failureLimit {metric.get('failureLimit', 0)} | "
+                f"`{cell}` |"
+            )
     return lines
 
 

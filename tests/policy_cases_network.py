@@ -2,13 +2,15 @@
 
 Same contract as tests/policy_cases_residency_sla_cost.py: each case edits the compliant
 prod-ca preview in place and returns the one resource its rule must fire on. prod-ca runs
-three model-server Deployments in llm-serving; the namespace cases move the canary to a
-namespace of its own, so that exactly one workload is judged there.
+two model-server Deployments in llm-serving (its canary is llama-8b's next version, rolled
+out by Argo Rollouts); the namespace cases move mixtral-8x7b's to a namespace of its own, so
+that exactly one workload is judged there.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from tests.policy_cases_residency_sla_cost import (
     DEPLOYMENT,
@@ -18,6 +20,7 @@ from tests.policy_cases_residency_sla_cost import (
     Target,
     _add_step,
     _find,
+    _labels,
     _model_server,
     _target,
 )
@@ -26,7 +29,9 @@ NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 ADDON = "aws:eks/addon:Addon"
 CLUSTER = "aws:eks/cluster:Cluster"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 CANARY_NAMESPACE = "llm-canary"
+MOVED_MODEL = "mixtral-8x7b"
 
 
 def _find_policy(doc: Doc, namespace: str, name: str) -> State:
@@ -37,12 +42,18 @@ def _find_policy(doc: Doc, namespace: str, name: str) -> State:
     return _find(doc, NETWORK_POLICY, matches)
 
 
+def _of_model(model: str) -> Callable[[State], bool]:
+    server = _model_server()
+    return lambda state: server(state) and _labels(state).get("servegate.io/model") == model
+
+
 def _canary_alone(doc: Doc, policy_types: list[str]) -> State:
-    """The canary Deployment in a namespace of its own whose one policy denies by default in
+    """A model's Deployment in a namespace of its own whose one policy denies by default in
     ``policy_types`` only."""
-    canary = _find(doc, DEPLOYMENT, _model_server("canary"))
-    budget = _find(doc, PDB, _model_server("canary"))  # SLA-004 wants it beside the pods
-    for moved in (canary, budget):
+    canary = _find(doc, DEPLOYMENT, _of_model(MOVED_MODEL))
+    budget = _find(doc, PDB, _of_model(MOVED_MODEL))  # SLA-004 wants it beside the pods
+    scaler = _find(doc, SCALED_OBJECT, _of_model(MOVED_MODEL))  # and SLA-002 its autoscaler
+    for moved in (canary, budget, scaler):
         moved["inputs"]["metadata"]["namespace"] = CANARY_NAMESPACE
     deny = _find_policy(doc, "llm-serving", "default-deny")
     _add_step(

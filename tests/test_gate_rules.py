@@ -18,6 +18,7 @@ from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_budget import BUDGET_CASES, BUDGET_KEY
+from tests.policy_cases_canary import CANARY_CASES
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
@@ -58,6 +59,7 @@ CASES = {
     **SECRETS_CASES,
     **POD_SECURITY_CASES,
     **BUDGET_CASES,
+    **CANARY_CASES,
 }
 VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS, **POD_SECURITY_VARIANTS}
 runner = CliRunner()

@@ -132,8 +132,10 @@ def test_every_service_monitor_selects_a_service_with_its_port(stack: str) -> No
 def test_a_dangling_reference_is_reported() -> None:
     objects = manifests(stacks.inventory("prod-ca"))
     scaled = next(m for m in objects if m.kind == "ScaledObject")
+    target = scaled.body["spec"]["scaleTargetRef"]
+    # A Deployment by default; an analysed canary's autoscaler scales its Rollout.
     assert references(scaled) == [
-        ("Deployment", scaled.namespace, scaled.body["spec"]["scaleTargetRef"]["name"])
+        (target.get("kind", "Deployment"), scaled.namespace, target["name"])
     ]
     known = index(objects)
     assert references(scaled)[0] in known

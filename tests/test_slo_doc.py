@@ -79,3 +79,21 @@ def test_statement_states_the_error_budget_policy_from_the_planned_rules() -> No
             'slo="availability"} / 0.001' in budget
         )
     assert "14.4x | 2.0% of a 30-day budget" in text
+
+
+def test_prod_ca_statement_states_the_analysis_and_the_rollback_rule() -> None:
+    spec = stacks.spec("prod-ca")
+    text = sla_statement(spec, manifests(stacks.inventory("prod-ca")))
+    llama = text[text.index("## Model llama-8b") : text.index("## Model mixtral-8x7b")]
+    assert "rolls out under Argo Rollouts (Rollout vllm-llama-8b" in llama
+    assert "steps of 5 → 25 → 50 % of the model's replicas" in llama
+    assert "Rollback is automatic" in llama
+    assert "never promotes" in llama
+    # Each metric's bound as the rendered AnalysisTemplate states it.
+    assert "| error-ratio | `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.001` |" in llama
+    assert (
+        "| ttft-slow-ratio | `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05` |" in llama
+    )
+    assert 'envoy_response_code=~"5..\\|429"' in llama
+    mixtral = text[text.index("## Model mixtral-8x7b") :]
+    assert "No canary is declared" in mixtral

@@ -72,7 +72,8 @@ def test_the_stack_holds_every_kind(stack: str) -> None:
 @pytest.mark.parametrize("stack", stacks.SHIPPED)
 def test_counts_follow_the_config(stack: str) -> None:
     spec = stacks.spec(stack)
-    tracks = len(spec.models) + sum(1 for m in spec.models if m.canary)
+    # An analysed canary is the next version of its model's one Deployment (under a Rollout).
+    tracks = len(spec.models) + sum(1 for m in spec.models if m.canary and not spec.analysed(m))
     assert len(_model_objects(stack, DEPLOYMENT)) == tracks
     assert len(_model_objects(stack, SERVICE)) == tracks
     assert len(_model_objects(stack, PDB)) == tracks
@@ -88,22 +89,23 @@ def test_counts_follow_the_config(stack: str) -> None:
     assert len(private) == spec.network.az_count
 
 
-def test_prod_ca_has_two_models_and_a_weighted_canary() -> None:
+def test_prod_ca_has_two_models_and_an_analysed_canary() -> None:
     deployments = _model_objects("prod-ca", DEPLOYMENT)
     tracks = sorted(
         (_labels(d)["servegate.io/model"], _labels(d)["servegate.io/track"]) for d in deployments
     )
-    assert tracks == [("llama-8b", "canary"), ("llama-8b", "stable"), ("mixtral-8x7b", "stable")]
+    assert tracks == [("llama-8b", "stable"), ("mixtral-8x7b", "stable")]
+    (rollout,) = stacks.of_type("prod-ca", "kubernetes:argoproj.io/v1alpha1:Rollout")
+    assert rollout["props"]["spec"]["workloadRef"]["name"] == "vllm-llama-8b"
     (route,) = stacks.of_type(
         "prod-ca", "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
     )
-    weights = sorted(
-        ref.get("weight")
+    # The Rollout moves the traffic by replicas: the route sends each model to one backend.
+    weights = [
+        [ref.get("weight") for ref in rule["backendRefs"]]
         for rule in route["props"]["spec"]["rules"]
-        for ref in rule["backendRefs"]
-        if len(rule["backendRefs"]) > 1
-    )
-    assert weights == [10, 90]
+    ]
+    assert weights == [[100], [100]]
 
 
 @pytest.mark.parametrize("stack", stacks.SHIPPED)

@@ -56,6 +56,15 @@ def _create(spec: StackSpec, model: ModelSpec) -> VllmDeployment:
     )
 
 
+def _static_canary(spec: StackSpec) -> StackSpec:
+    """``spec`` with its first model's canary on a static weighted split (no analysis)."""
+    model = spec.models[0]
+    assert model.canary is not None
+    canary = model.canary.model_copy(update={"analysis": False})
+    models = [model.model_copy(update={"canary": canary}), *spec.models[1:]]
+    return spec.model_copy(update={"models": models})
+
+
 def _settled(component: VllmDeployment) -> pulumi.Output[list[Any]]:
     """Resolves once every child of the component has been registered with the mocks."""
     return pulumi.Output.all(*(r.urn for r in component.declared))
@@ -152,7 +161,7 @@ def test_images_are_pinned_and_pulled_through_the_stacks_mirror(
 def test_air_gapped_stack_loads_weights_from_s3_offline(
     mocks: RecordingMocks,
 ) -> pulumi.Output[None]:
-    spec = load_stack("prod-ca")
+    spec = _static_canary(load_stack("prod-ca"))
     model = spec.models[0]
     component = _create(spec, model)
 
@@ -370,7 +379,7 @@ def test_service_and_service_monitor_expose_http_and_metrics(
 def test_canary_runs_beside_stable_with_its_own_source_and_weight(
     mocks: RecordingMocks,
 ) -> pulumi.Output[None]:
-    spec = load_stack("prod-ca")
+    spec = _static_canary(load_stack("prod-ca"))
     model = spec.models[0]
     canary = model.canary
     assert canary is not None
@@ -436,5 +445,59 @@ def test_core_objects_are_valid_kubernetes(
         assert len(objects) >= 4
         for obj in objects:
             kubernetes_validate.validate(obj, version, strict=True)
+
+    return _settled(component).apply(check)
+
+
+@pulumi.runtime.test
+def test_an_analysed_canary_is_the_deployments_next_version_under_a_rollout(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    model = spec.models[0]
+    canary = model.canary
+    assert canary is not None and spec.analysed(model)
+    component = _create(spec, model)
+
+    def check(values: list[Any]) -> None:
+        (deployment,) = _track(mocks, DEPLOYMENT, "stable")
+        # The Rollout rolls out the Deployment's template: the canary's version.
+        annotations = deployment["metadata"]["annotations"]
+        assert annotations["servegate.io/model-source"] == canary.source
+        assert canary.source in _pod(deployment)["initContainers"][0]["args"]
+        # No second track: traffic moves by the Rollout's replica counts behind one Service.
+        assert _track(mocks, DEPLOYMENT, "canary") == []
+        assert _track(mocks, SERVICE, "canary") == []
+        assert component.canary_service_name is None
+        assert component.canary_weight == 0
+        # KEDA scales the Rollout, never the Deployment the controller keeps at zero.
+        (scaled,) = mocks.of_type(SCALED_OBJECT)
+        assert scaled.inputs["spec"]["scaleTargetRef"] == {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "name": values[1],
+        }
+        assert component.rollout is not None
+        assert component.rollout.replicas == 2
+
+    return pulumi.Output.all(_settled(component), component.deployment_name).apply(check)
+
+
+@pulumi.runtime.test
+def test_the_role_still_reads_the_stable_source_under_a_rollout(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    spec = load_stack("prod-ca")
+    model = spec.models[0]
+    assert model.canary is not None
+    component = _create(spec, model)
+
+    def check(_: list[Any]) -> None:
+        (policy,) = mocks.of_type(ROLE_POLICY)
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        objects = next(s for s in statements if s["Action"] == ["s3:GetObject"])["Resource"]
+        # The stable revision's pods fetch the model's weights again when they restart.
+        for source in (model.source, model.canary.source):
+            assert f"arn:aws:s3:::{source.removeprefix('s3://')}/*" in objects
 
     return _settled(component).apply(check)

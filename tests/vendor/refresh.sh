@@ -52,6 +52,10 @@ eso() {  # chart version (the chart's CRDs are deploy/crds/bundle.yaml, packaged
   v crds external-secrets/external-secrets "helm-chart-$1" deploy/crds/bundle.yaml --kinds ExternalSecret,SecretStore --chart external-secrets --chart-version "$1"
   v values external-secrets/external-secrets "helm-chart-$1" deploy/charts/external-secrets/values.yaml --chart external-secrets --chart-version "$1"
 }
+argo_rollouts() {  # chart version (the chart ships the CRDs of its appVersion under templates/crds)
+  v crds argoproj/argo-helm "argo-rollouts-$1" charts/argo-rollouts/templates/crds/ --kinds Rollout,AnalysisTemplate --chart argo-rollouts --chart-version "$1"
+  v values argoproj/argo-helm "argo-rollouts-$1" charts/argo-rollouts/values.yaml --chart argo-rollouts --chart-version "$1"
+}
 
 # The pins of components/data/versions.yaml.
 eg v1.8.3 charts/gateway-helm/charts/crds/crds
@@ -61,3 +65,4 @@ keda 2.20.2
 dcgm 4.8.2 4.5.3-4.8.2
 device_plugin 0.20.0
 eso 2.9.0
+argo_rollouts 2.41.0

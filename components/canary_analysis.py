@@ -1,0 +1,140 @@
+"""A model's progressive rollout and its analysis on the SLO, as plain data.
+
+Argo Rollouts (components/progressive_delivery.py) moves a model to its canary's version in
+the canary's ``steps`` and, after each step, runs an AnalysisRun of the model's
+AnalysisTemplate: one Prometheus metric per gateway SLI, built by the same functions that
+build the SLO rules (components/slo_rules.py), so the analysis and the burn-rate alerts
+measure one thing. Each metric holds the SLO itself:
+
+- availability: the share of failed responses at most the error budget (1 - objective);
+- time to first token and end-to-end latency: the share of requests slower than the SLA's
+  p95 threshold at most 1 - 0.95, i.e. the p95 within the threshold.
+
+A measurement above its bound fails the metric and the run (``failureLimit: 0``); a failed
+run aborts the Rollout, which scales the canary away and leaves all traffic on the stable
+version: the rollback needs nobody. No data (an empty result: no series) or no traffic
+(``NaN``: nothing answered in the window) meets neither condition: the measurement is
+inconclusive and the Rollout pauses at its step (``inconclusiveLimit: 0``), never promotes
+(docs/features/analysis.md at argoproj/argo-rollouts v1.9.1, "Inconclusive Runs" and
+"Empty array"; utils/evaluate/evaluate.go: neither condition true is Inconclusive).
+
+Both tracks answer through the model's one route rule (Envoy AI Gateway v1.1.0 puts a rule's
+backends into one Envoy cluster), so the gateway SLIs are the model's: a canary taking a
+share ``w`` of the traffic and failing a share ``f`` of it adds ``w * f`` to the model's
+error ratio. The analysis therefore holds the whole model to its SLO while the canary
+serves, the promise clients see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components import slo_rules
+from components.config import ModelSpec
+from components.gateway_telemetry import GatewayTelemetry
+from components.slo_rules import Objectives
+
+ANALYSIS_WINDOW = "5m"
+"""Rate window of each measurement: the canary's share must be in it before it counts."""
+MEASUREMENT_INTERVAL = "1m"
+MEASUREMENTS = 5
+"""Measurements per step: a step passes after this many in a row within the SLO."""
+FAILURE_LIMIT = 0
+"""Failed measurements a run tolerates: none, so one breach of the SLO rolls back."""
+INCONCLUSIVE_LIMIT = 0
+"""Inconclusive measurements (no data) a run tolerates before it pauses the Rollout."""
+QUERY_TIMEOUT_SECONDS = 30
+ARGO_API = "argoproj.io/v1alpha1"
+"""API of the Rollout and AnalysisTemplate kinds (the CRDs of the pinned argo-rollouts chart)."""
+
+
+@dataclass(frozen=True)
+class AnalysisMetric:
+    """One SLI of a model's analysis and the most it may measure."""
+
+    name: str
+    description: str
+    query: str
+    maximum: float
+    """The largest passing value (a share of requests, 0 to 1)."""
+
+    @property
+    def success_condition(self) -> str:
+        return f"len(result) > 0 && !isNaN(result[0]) && result[0] <= {_number(self.maximum)}"
+
+    @property
+    def failure_condition(self) -> str:
+        return f"len(result) > 0 && !isNaN(result[0]) && result[0] > {_number(self.maximum)}"
+
+
+def _number(value: float) -> str:
+    return f"{round(value, 10):g}"
+
+
+def analysis_metrics(
+    objectives: Objectives, model: ModelSpec, gateway: GatewayTelemetry
+) -> tuple[AnalysisMetric, ...]:
+    """The model's gateway SLIs with the SLO's bounds, as the SLO rules measure them."""
+    window = ANALYSIS_WINDOW
+    metrics = [
+        AnalysisMetric(
+            "error-ratio",
+            f"share of failed responses, at most the error budget of {objectives.availability}%",
+            slo_rules.error_ratio_expr(gateway, model, window),
+            objectives.error_budget,
+        )
+    ]
+    for sli in slo_rules.latency_slis(objectives.latency):
+        metrics.append(
+            AnalysisMetric(
+                f"{sli.name}-slow-ratio",
+                f"share of requests slower than {_number(sli.threshold_seconds)} s "
+                f"({sli.name} p{round(slo_rules.LATENCY_OBJECTIVE * 100)})",
+                slo_rules.slow_ratio_expr(gateway, model, sli, window),
+                1 - slo_rules.LATENCY_OBJECTIVE,
+            )
+        )
+    return tuple(metrics)
+
+
+def analysis_template_spec(
+    metrics: tuple[AnalysisMetric, ...], prometheus_url: str
+) -> dict[str, Any]:
+    """``spec`` of the model's AnalysisTemplate (argoproj.io/v1alpha1)."""
+    return {
+        "metrics": [
+            {
+                "name": metric.name,
+                "initialDelay": ANALYSIS_WINDOW,
+                "interval": MEASUREMENT_INTERVAL,
+                "count": MEASUREMENTS,
+                "failureLimit": FAILURE_LIMIT,
+                "inconclusiveLimit": INCONCLUSIVE_LIMIT,
+                "successCondition": metric.success_condition,
+                "failureCondition": metric.failure_condition,
+                "provider": {
+                    "prometheus": {
+                        "address": prometheus_url,
+                        "query": metric.query,
+                        "timeout": QUERY_TIMEOUT_SECONDS,
+                    }
+                },
+            }
+            for metric in metrics
+        ]
+    }
+
+
+def canary_steps(steps: tuple[int, ...], template: str) -> list[dict[str, Any]]:
+    """Rollout steps: each share below 100 %, then an analysis that must pass to go on.
+
+    After the last analysed share the Rollout promotes the canary to all replicas.
+    """
+    out: list[dict[str, Any]] = []
+    for weight in steps:
+        if weight >= 100:
+            break
+        out.append({"setWeight": weight})
+        out.append({"analysis": {"templates": [{"templateName": template}]}})
+    return out
