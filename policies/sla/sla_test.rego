@@ -193,3 +193,84 @@ _gateway_monitor := kit.resource("kubernetes:monitoring.coreos.com/v1:PodMonitor
 		"podMetricsEndpoints": [{"port": "metrics", "path": "/stats/prometheus"}],
 	},
 })
+
+
+# -- builders several rules' tests share (moved here so each rule's tests load alone) --
+
+# Builders of an analysed canary (also used by the SLA-022 and SLA-023 tests): a Rollout taking
+# over llama-8b's Deployment in steps 5/25/50, each analysed by an AnalysisTemplate holding the
+# gateway SLIs to _declared's SLO (99.9 %: budget 0.001; TTFT 1.5 s; end to end 20 s), its
+# queries shaped as components/slo_rules.py builds them.
+
+_rollout_type := "kubernetes:argoproj.io/v1alpha1:Rollout"
+
+_template_type := "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
+
+_guarded(op, bound) := concat("", ["len(result) > 0 && !isNaN(result[0]) && result[0] ", op, " ", bound])
+
+_analysis_metric(name, query, bound) := {
+	"name": name, "interval": "1m", "count": 5, "failureLimit": 0, "inconclusiveLimit": 0,
+	"successCondition": _guarded("<=", bound), "failureCondition": _guarded(">", bound),
+	"provider": {"prometheus": {"address": "http://prometheus:9090", "query": query}},
+}
+
+_error_query := concat("", [
+	"(sum(rate(envoy_cluster_upstream_rq{envoy_response_code=~\"5..|429\"}[5m])) or vector(0))",
+	" / sum(rate(envoy_cluster_upstream_rq{envoy_response_code!=\"499\"}[5m]))",
+])
+
+_slow_query(metric, below, above, fraction) := concat("", [
+	"1 - ((sum(rate(", metric, "_bucket{le=\"", below, "\"}[5m])) + (sum(rate(", metric,
+	"_bucket{le=\"", above, "\"}[5m])) - sum(rate(", metric, "_bucket{le=\"", below,
+	"\"}[5m]))) * ", fraction, ") / sum(rate(", metric, "_count[5m])))",
+])
+
+# 1.0 + 0.333333 * (2.5 - 1.0) = 1.4999995 s; 10.24 + 0.953125 * 10.24 = 20 s.
+_ttft_query := _slow_query("gen_ai_server_time_to_first_token_seconds", "1.0", "2.5", "0.333333")
+
+_e2e_query := _slow_query("gen_ai_server_request_duration_seconds", "10.24", "20.48", "0.953125")
+
+_analysis_metrics := [
+	_analysis_metric("error-ratio", _error_query, "0.001"),
+	_analysis_metric("ttft-slow-ratio", _ttft_query, "0.05"),
+	_analysis_metric("e2e-slow-ratio", _e2e_query, "0.05"),
+]
+
+_template_with(metrics) := kit.resource(_template_type, "llama-8b-analysis", {
+	"metadata": {"name": "vllm-llama-8b-slo", "namespace": "serving"},
+	"spec": {"metrics": metrics},
+})
+
+_template := _template_with(_analysis_metrics)
+
+_analysed_steps := [
+	{"setWeight": 5}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
+	{"setWeight": 25}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
+	{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
+]
+
+_rollout_with(canary, replicas) := kit.resource(_rollout_type, "llama-8b-rollout", {
+	"metadata": {"name": "vllm-llama-8b", "namespace": "serving"},
+	"spec": {
+		"replicas": replicas,
+		"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama-8b", "scaleDown": "onsuccess"},
+		"strategy": {"canary": canary},
+	},
+})
+
+_rollout_steps(steps) := _rollout_with({"maxSurge": 1, "maxUnavailable": 0, "steps": steps}, 2)
+
+_rollout := _rollout_steps(_analysed_steps)
+
+# The canary alone: each rule's own cases judge only it (rego-cpp evaluates every rule of the
+# package per query, with no caching, so the whole compliant stack is judged once, above).
+_canary_set := [_rollout, _template]
+
+_with_metric(i, field, value) := _template_with(json.patch(
+	_analysis_metrics,
+	[{"op": "add", "path": concat("", ["/", format_int(i, 10), "/", field]), "value": value}],
+))
+
+_rule_denials(rule_id, resources) := [d | some d in _denials(resources, _declared); d.rule_id == rule_id]
+
+_swap(resources, changed) := array.concat([r | some r in resources; r.urn != changed.urn], [changed])
