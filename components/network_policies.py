@@ -147,7 +147,7 @@ class NetworkPoliciesArgs:
     proxies_reach_internet: bool
     """The proxies fetch an OIDC issuer's signing keys (``gateway.auth: oidc``)."""
     argo_rollouts_namespace: str | None = None
-    """Argo Rollouts, when a model's canary is analysed (its controller queries Prometheus)."""
+    """Argo Rollouts' namespace (its controller queries Prometheus for canary analyses)."""
 
 
 def service_cluster_ip(service_cidr: str) -> str:
@@ -257,6 +257,23 @@ class Flows:
             a.ai_gateway_namespace: self.ai_gateway(),
             a.keda_namespace: self.keda(),
             a.monitoring_namespace: self.monitoring(),
+            **(
+                {a.argo_rollouts_namespace: self.argo_rollouts()}
+                if a.argo_rollouts_namespace
+                else {}
+            ),
+        }
+
+    def argo_rollouts(self) -> dict[str, dict[str, Any]]:
+        """The controller: the API server (Rollouts, ReplicaSets) and Prometheus (analyses)."""
+        return {
+            "rollouts-controller": policy(
+                ARGO_ROLLOUTS_CONTROLLER_PODS,
+                egress=[
+                    self.api_server(),
+                    {"to": [self.prometheus()], "ports": tcp(PROMETHEUS_PORT)},
+                ],
+            )
         }
 
     def models(self) -> dict[str, dict[str, Any]]:

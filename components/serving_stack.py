@@ -281,9 +281,8 @@ class ServingStack(pulumi.ComponentResource):
                 proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
                 ai_gateway_namespace=AI_GATEWAY_NAMESPACE,
                 keda_namespace=KEDA_NAMESPACE,
-                argo_rollouts_namespace=(
-                    namespaces.ARGO_ROLLOUTS if self.progressive_delivery else None
-                ),
+                # Every stack creates the namespace, so every stack isolates it.
+                argo_rollouts_namespace=namespaces.ARGO_ROLLOUTS,
                 gateway_name=gateway.gateway_name,
                 listener_port=LISTENER_PORT,
                 internet_facing=spec.gateway.internet_facing,

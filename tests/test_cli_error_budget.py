@@ -4,6 +4,7 @@ file fails closed (exit 2, one line naming the file)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from servegate.cli.main import app
 from tests import stacks
 from tests.policy_cases_budget import (
     BUDGET_KEY,
+    NEW_DIGEST,
     OLD_DIGEST,
     change,
     deployed,
@@ -114,16 +116,44 @@ def test_a_waiver_lets_the_change_through(project: Path) -> None:
     assert finding["waived"]
 
 
+def _with_static_canary(plan: dict[str, Any]) -> dict[str, Any]:
+    """A second llama-8b Deployment on the canary track beside the stable one (a static split;
+    prod-ca's own canary is analysed, so its model has one Deployment); returns its state."""
+    stable = model_server(plan, "stable")
+    step = next(s for s in plan["steps"] if s.get("newState") is stable)
+    clone = copy.deepcopy(step)
+    clone["urn"] = clone["urn"] + "-canary"
+    for state in (clone["newState"], clone["oldState"]):
+        state["urn"] = state["urn"] + "-canary"
+        inputs = state["inputs"]
+        inputs["metadata"]["name"] += "-canary"
+        for labels in (
+            inputs["metadata"]["labels"],
+            inputs["spec"]["template"]["metadata"]["labels"],
+        ):
+            labels["servegate.io/track"] = "canary"
+    plan["steps"].append(clone)
+    plan["changeSummary"]["same"] += 1
+    return dict(clone["newState"])
+
+
 def test_a_rollback_to_the_image_the_model_ran_passes(project: Path) -> None:
     plan = _plan()
-    canary = model_server(plan, "canary")
+    canary = _with_static_canary(plan)
+    canary = next(
+        s["newState"] for s in plan["steps"] if s.get("newState", {}).get("urn") == canary["urn"]
+    )
     stable_image = _vllm(model_server(plan, "stable"))["image"]
     old = _vllm({"inputs": change(plan, canary)})
-    # The canary runs a new image now; the plan puts it back on the stable track's image.
+    # The canary ran a new image; the plan puts it back on the stable track's image.
     old["image"] = with_image_digest(old["image"], OLD_DIGEST)
     assert _vllm(canary)["image"] == stable_image != old["image"]
+    code, report, output = _check(project, copy.deepcopy(plan), "--error-budget", str(FIXTURE))
+    assert code in (0, 1) and _sla_024(report) == [], output
+    # The same step to an image no server of the model ran is a change, and is blocked.
+    _vllm(canary)["image"] = with_image_digest(stable_image, NEW_DIGEST)
     code, report, output = _check(project, plan, "--error-budget", str(FIXTURE))
-    assert code == 0 and _sla_024(report) == [], output
+    assert [f["resource_urn"] for f in _sla_024(report)] == [canary["urn"]], output
 
 
 def test_adding_capacity_passes_and_removing_it_is_blocked(project: Path) -> None:

@@ -135,6 +135,15 @@ def _pods(stack: str) -> dict[str, Pod]:
         "keda-metrics": Pod(
             "keda", {"app.kubernetes.io/name": "keda-operator-metrics-apiserver"}, ip.next()
         ),
+        # Argo Rollouts chart 2.41.0 (prod-ca analyses its canary).
+        "argo-rollouts": Pod(
+            "argo-rollouts",
+            {
+                "app.kubernetes.io/name": "argo-rollouts",
+                "app.kubernetes.io/component": "rollouts-controller",
+            },
+            ip.next(),
+        ),
         "coredns": Pod("kube-system", {"k8s-app": "kube-dns"}, ip.next()),
         # Pods nobody allowed anything: one beside the stack, one inside each namespace.
         "stranger": Pod("default", {"app": "debug"}, ip.next()),
@@ -163,13 +172,20 @@ NEEDED = [
     ("eg-controller", "aieg-controller", 1063, "TCP"),
     ("keda-operator", "prometheus", 9090, "TCP"),
     ("keda-metrics", "keda-operator", 9666, "TCP"),
+    ("argo-rollouts", "prometheus", 9090, "TCP"),
     ("client", "proxy", 10443, "TCP"),
     ("api-server-eni", "aieg-controller", 9443, "TCP"),
     ("api-server-eni", "eg-controller", 9443, "TCP"),
     ("api-server-eni", "keda-metrics", 6443, "TCP"),
     ("api-server-eni", "prometheus-operator", 10250, "TCP"),
 ]
-CONTROLLERS = ["eg-controller", "aieg-controller", "keda-operator", "prometheus-operator"]
+CONTROLLERS = [
+    "eg-controller",
+    "aieg-controller",
+    "keda-operator",
+    "prometheus-operator",
+    "argo-rollouts",
+]
 EVERY_STACK_POD = ["vllm", "proxy", "ratelimit", "redis", "prometheus", "keda-operator"]
 
 # Flows nothing may use.
@@ -190,6 +206,8 @@ FORBIDDEN = [
     ("vllm", "proxy", 10443, "TCP"),
     ("vllm", "api-server-eni", 6443, "TCP"),
     ("proxy", "api-server-eni", 443, "TCP"),
+    ("argo-rollouts", "vllm", 8000, "TCP"),
+    ("stranger", "argo-rollouts", 8090, "TCP"),
 ]
 
 
@@ -208,6 +226,15 @@ def pods(stack: str) -> dict[str, Pod]:
     return _pods(stack)
 
 
+def _created_namespaces(stack: str) -> set[str]:
+    """The Namespaces the stack's plan creates."""
+    return {
+        m.body["metadata"]["name"]
+        for m in manifests(stacks.inventory(stack))
+        if m.kind == "Namespace"
+    }
+
+
 def test_every_servegate_namespace_denies_by_default(stack: str) -> None:
     deny_all = {
         body["metadata"]["namespace"]
@@ -217,7 +244,8 @@ def test_every_servegate_namespace_denies_by_default(stack: str) -> None:
         and not body["spec"].get("ingress")
         and not body["spec"].get("egress")
     }
-    assert deny_all == set(SERVEGATE_NAMESPACES)
+    assert set(SERVEGATE_NAMESPACES) <= _created_namespaces(stack)
+    assert deny_all == _created_namespaces(stack)
 
 
 def test_network_policies_validate_strictly(stack: str) -> None:
