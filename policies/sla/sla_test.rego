@@ -266,9 +266,11 @@ _rollout := _rollout_steps(_analysed_steps)
 # package per query, with no caching, so the whole compliant stack is judged once, above).
 _canary_set := [_rollout, _template]
 
-_with_metric(i, field, value) := _template_with(json.patch(
-	_analysis_metrics,
-	[{"op": "add", "path": concat("", ["/", format_int(i, 10), "/", field]), "value": value}],
+# Metric i with `field` set, by slicing: rego-cpp 1.5 rejects json.patch with a computed path as
+# not well-formed, and leaves a comprehension over an index inside a function empty.
+_with_metric(i, field, value) := _template_with(array.concat(
+	array.concat(array.slice(_analysis_metrics, 0, i), [object.union(_analysis_metrics[i], {field: value})]),
+	array.slice(_analysis_metrics, i + 1, count(_analysis_metrics)),
 ))
 
 _rule_denials(rule_id, resources) := [d | some d in _denials(resources, _declared); d.rule_id == rule_id]

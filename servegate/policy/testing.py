@@ -1,17 +1,16 @@
 """``servegate policies test``: run every ``test_*`` rule of the ``*_test.rego`` packages.
 
-Each test package is evaluated on its own, with the policies and its own test files loaded,
-as one query (``data.<package>``) within the engine's timeout: compiling dominates a query
-on regopy, so one query per package is far cheaper than one per test, and a package that
-does not compile, is slow, hangs or crashes the engine only fails itself. Policies that do
-not compile stop the run (EngineError).
+Each test file is evaluated on its own (see ``_units``): a rule's tests with the library, their
+rule file and the package's shared builders; the area's own test file with its whole area. One
+query per file within the engine's timeout, so a file that does not compile, is slow, hangs or
+crashes the engine only fails itself. Policies that do not compile stop the run (EngineError).
 
-A test passes when its rule is ``true``. When a package's query fails (a test raised an
-error), its tests are evaluated one by one so each error is charged to its own test; an
-erroring test fails. When the engine cannot evaluate a package at all (it crashed, timed
-out, or the test file does not compile), every test of that package fails with the reason.
+A test passes when its rule is ``true``. When a file's query fails (a test raised an error), its
+tests are evaluated one by one so each error is charged to its own test; an erroring test fails.
+When the engine cannot evaluate a file at all (it crashed, timed out, or the test file does not
+compile), every test of that file fails with the reason.
 
-Coverage comes from the engine when it can measure it (regorus), merged over the packages;
+Coverage comes from the engine when it can measure it (regorus, opa-go), merged over the files;
 it is reported for the policy files, not for the tests.
 """
 
@@ -47,9 +46,9 @@ _KIT_AREA = re.compile(r"\bdenials(?:_with_params)?\(\s*\"([a-z_][a-z0-9_]*)\"")
 COVERAGE_UNAVAILABLE = "coverage not available on this engine"
 NOTHING_MEASURED = "coverage not measured: no test package could be evaluated"
 
-# Seconds one test package may take, per engine. rego-cpp took 45-200 s for the largest
-# package here (audit_test, 2 cores shared with other jobs); regorus takes about a second.
-# A timeout only guards against a hang, so the budget is about three times the worst seen.
+# Seconds one test file may take, per engine. rego-cpp took up to about 40 s for a file here
+# (2 cores shared with other jobs); regorus takes well under a second. A timeout only guards
+# against a hang, so the budget is generous.
 PACKAGE_TIMEOUT_S = {"regorus": 60.0, "regopy": 600.0, "opa-go": 120.0, "opa": 60.0}
 DEFAULT_PACKAGE_TIMEOUT_S = 60.0
 
