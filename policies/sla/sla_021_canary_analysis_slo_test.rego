@@ -89,3 +89,21 @@ test_sla_021_passing_without_data_denied if {
 test_sla_021_a_rollout_without_analysis_is_left_to_sla_022 if {
 	count(_sla_021(_swap(_canary_set, _rollout_steps([{"setWeight": 5}, {"pause": {}}])))) == 0
 }
+
+test_sla_021_a_single_bucket_scaled_by_its_fraction_is_its_threshold if {
+	# 40.96 s x 0.48828125 = 20 s: the objective exactly.
+	scaled := concat("", [
+		"1 - ((sum(rate(gen_ai_server_request_duration_seconds_bucket{le=\"40.96\"}[5m])) * 0.48828125)",
+		" / sum(rate(gen_ai_server_request_duration_seconds_count[5m])))",
+	])
+	count(_sla_021(_swap(_canary_set, _with_metric(2, "provider", {"prometheus": {"query": scaled}})))) == 0
+}
+
+test_sla_021_an_error_bound_on_another_series_is_no_availability_check if {
+	other := "sum(rate(container_cpu_usage_seconds_total[5m]))"
+	denials := _sla_021(_swap(_canary_set, _with_metric(0, "provider", {"prometheus": {"query": other}})))
+	count(denials) == 1
+	some d in denials
+	contains(d.message, "availability")
+}
+

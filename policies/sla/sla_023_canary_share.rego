@@ -108,15 +108,9 @@ _cw_floor_option(n, w, total, surge) := [[floor((n * w) / 100), total]] if {
 	_cw_nonzero_or_allowed(n, w, surge)
 } else := []
 
-_cw_surge_options(n, w, surge) := array.concat(
-	[[ceil((n * w) / 100), n + 1]],
-	_cw_floor_surge_option(n, w, surge),
-) if surge > 0 else := []
-
-_cw_floor_surge_option(n, w, surge) := [[floor((n * w) / 100), n + 1]] if {
-	not _cw_tied(n + 1, w)
-	_cw_nonzero_or_allowed(n, w, surge)
-} else := []
+# (Argo's other surge candidate, floor(n * w / 100) canary pods of n + 1, is never the nearest:
+# dropped, it changed no share for 1-23 replicas, weights 1-99 % and maxSurge 0-5.)
+_cw_surge_options(n, w, surge) := [[ceil((n * w) / 100), n + 1]] if surge > 0 else := []
 
 _cw_nonzero_or_allowed(n, w, _) if floor((n * w) / 100) != 0
 

@@ -81,3 +81,17 @@ test_sla_023_not_judged_without_an_sla if {
 	resources := _swap(_canary_set, _canary_at([{"setWeight": 90}, _gate], 10, 1))
 	count([d | some d in _denials(resources, _no_sla); d.rule_id == "SLA-023"]) == 0
 }
+
+# Argo Rollouts without a traffic router (utils/replicaset/canary.go): the canary gets
+# ceil(replicas x weight) pods, the stable keeps replicas - floor(replicas x weight), within maxSurge.
+test_sla_023_one_replica_with_surge_splits_any_weight_in_half if {
+	# One canary pod beside the one stable pod: 50 %, whether the weight is 10 % or 75 %.
+	data.sla._cw_replica_share(1, 10, 1) == 50
+	data.sla._cw_replica_share(1, 75, 1) == 50
+}
+
+test_sla_023_one_replica_without_surge_moves_the_pod if {
+	data.sla._cw_replica_share(1, 0, 0) == 0
+	data.sla._cw_replica_share(1, 100, 0) == 100
+}
+
