@@ -17,13 +17,7 @@ classification_of(declared) := object.get(declared, ["tags", classification_tag]
 # the strictest minimum of the table, so a typo can never loosen the rule.
 minimum(table, classification) := object.get(table, classification, strictest(table))
 
-# Not max(): regopy 1.5.2 orders numbers as text in max and sort.
-strictest(table) := days if {
-	some days in table
-	every other in table {
-		days >= other
-	}
-}
+strictest(table) := data.lib.inventory.largest([days | some days in table])
 
 untaggable_types := {token | some token in data.params.tags.untaggable_types}
 

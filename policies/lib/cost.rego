@@ -81,7 +81,7 @@ _node_items contains item if {
 	count(rates) == count(types)
 	item := {
 		"kind": _node_kind(res), "urn": res.urn,
-		"min": cents((min(rates) * low) * _hours), "max": cents((max(rates) * high) * _hours),
+		"min": cents((inv.smallest(rates) * low) * _hours), "max": cents((inv.largest(rates) * high) * _hours),
 	}
 }
 
@@ -194,7 +194,7 @@ _prop_subnets(res) := count(listed) if {
 } else := 0
 
 # One ENI, so one billed Availability Zone, per subnet; undefined when unknown until apply.
-_subnet_count(res) := max([count(inv.dep_urns(res, "subnetIds")), _prop_subnets(res)]) if {
+_subnet_count(res) := inv.largest([count(inv.dep_urns(res, "subnetIds")), _prop_subnets(res)]) if {
 	not _subnets_unknown(res)
 }
 

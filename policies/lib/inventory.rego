@@ -47,6 +47,22 @@ has_role(res, role) if label(res.props, "servegate.io/role") == role
 # Kubernetes workloads' pod template spec.
 pod_spec(res) := object.get(res.props, ["spec", "template", "spec"], {})
 
+# The largest and the smallest number of a non-empty collection. Not max(), min() or sort() on
+# numbers: rego-cpp 1.5.2 orders numbers as text in them (max([9, 100]) is 9 there).
+largest(values) := n if {
+	some n in values
+	every other in values {
+		other <= n
+	}
+}
+
+smallest(values) := n if {
+	some n in values
+	every other in values {
+		other >= n
+	}
+}
+
 # Truthy for booleans and for the strings Pulumi sometimes carries.
 truthy(value) if value == true
 

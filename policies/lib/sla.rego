@@ -30,10 +30,10 @@ k8s_effect := {
 sla_declared(declared) if is_object(object.get(declared, "sla", null))
 
 # The replica floor: the highest tier the declared availability meets, else the default.
-replica_floor(declared) := max(floors) if {
+replica_floor(declared) := inv.largest(floors) if {
 	availability := declared.sla.availability
 	qualifying := [tier | some tier in data.params.sla.tiers; tier.availability <= availability]
-	best := max([tier.availability | some tier in qualifying])
+	best := inv.largest([tier.availability | some tier in qualifying])
 	floors := [tier.minReplicas | some tier in qualifying; tier.availability == best]
 } else := data.params.sla.default_min_replicas
 

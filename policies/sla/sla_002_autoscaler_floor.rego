@@ -50,7 +50,7 @@ _scales_stable_server(res) if {
 #     floor of the availability tier.
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
-	replica_floor := max([sla_lib.replica_floor(input.declared), 1])
+	replica_floor := inv.largest([sla_lib.replica_floor(input.declared), 1])
 	some [res, path, minimum] in _autoscalers(input)
 	minimum < replica_floor
 	_scales_stable_server(res)

@@ -36,7 +36,7 @@ _scaling_maxima := array.concat(
 )
 
 # The highest maximum of the autoscalers of each [namespace, target], computed once.
-_scaled_max := {target: max([n | some [ns, name, n] in _scaling_maxima; [ns, name] == target]) |
+_scaled_max := {target: inv.largest([n | some [ns, name, n] in _scaling_maxima; [ns, name] == target]) |
 	some target in {[ns, name] | some [ns, name, _] in _scaling_maxima}
 }
 

@@ -86,12 +86,16 @@ _ana_bound(metric) := to_number(found[0][1]) if {
 
 # The latency threshold a slow-share query measures: its one bucket bound, or the bound
 # scaled by the fraction below the first bucket, or two bounds interpolated by the fraction.
-# (`le=\W*`, not `le="`: rego-cpp 1.5 matches nothing with a quote in the pattern; and it sorts an
-# array, not the set: rego-cpp cannot index the result of sorting a set.)
+# (`le=\W*`, not `le="`: rego-cpp 1.5 matches nothing with a quote in the pattern; the bounds are
+# ordered with lib.inventory's smallest/largest: it orders numbers as text in sort().)
 _ana_threshold(query) := threshold if {
 	bounds := {to_number(m[1]) | some m in regex.find_all_string_submatch_n(`le=\W*([0-9.eE+]+)`, query, -1)}
 	fractions := [to_number(m[1]) | some m in regex.find_all_string_submatch_n(`\) \* ([0-9.eE+-]+)`, query, -1)]
-	threshold := _ana_interpolated(sort([bound | some bound in bounds]), fractions)
+	ordered := array.concat(
+		[data.lib.inventory.smallest(bounds)],
+		[data.lib.inventory.largest(bounds) | count(bounds) == 2],
+	)
+	threshold := _ana_interpolated(ordered, fractions)
 }
 
 _ana_interpolated(bounds, fractions) := bounds[0] if {

@@ -26,7 +26,7 @@ _cw_rollout_type := "kubernetes:argoproj.io/v1alpha1:Rollout"
 _cw_production(declared) if startswith(object.get(declared, "environment", ""), "prod")
 
 # Index of the first analysis step; the number of steps when there is none.
-_cw_gate(steps) := min(gates) if {
+_cw_gate(steps) := inv.smallest(gates) if {
 	gates := {i |
 		some i
 		step := steps[i]
@@ -83,13 +83,13 @@ _cw_replica_share(replicas, weight, surge) := (100 * best[0]) / best[1] if {
 	options := _cw_options(replicas, weight, surge)
 	count(options) > 0
 	deltas := [abs(((100 * o[0]) / o[1]) - weight) | some o in options]
-	nearest := min(deltas)
+	nearest := inv.smallest(deltas)
 	firsts := {i |
 		some i
 		d := deltas[i]
 		d == nearest
 	}
-	best := options[min(firsts)]
+	best := options[inv.smallest(firsts)]
 }
 
 _cw_options(n, w, surge) := array.concat(
@@ -156,7 +156,7 @@ deny contains v if {
 	is_number(replicas)
 	shares := [_cw_share(canary, replicas, w) | some w in _cw_weights(steps, _cw_gate(steps), replicas)]
 	count(shares) > 0
-	share := max(shares)
+	share := inv.largest(shares)
 	share > limit
 	v := inv.violation_with_limit(
 		"SLA-023", rollout,
