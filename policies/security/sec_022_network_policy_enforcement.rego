@@ -53,19 +53,33 @@ _sec_022_cni := data.params.network_policy.vpc_cni
 _sec_022_minimum_text := concat(".", [format_int(n, 10) | some n in _sec_022_cni.minimum_version])
 
 # The cluster's VPC CNI add-ons: tied to it by the clusterName input's dependency or value.
-_sec_022_addons(cluster) := [addon |
+_sec_022_addons(cluster) := object.get(_sec_022_cluster_addons, cluster.urn, [])
+
+# Each cluster's VPC CNI add-ons, joined once per query: the rule asks for them several times per
+# cluster, and scanning every add-on each time cost half a second at 10k resources.
+_sec_022_cluster_addons := {cluster.urn: [addon |
+	some [key, addon] in _sec_022_keyed_addons
+	key in {cluster.urn, _sec_022_name_key(inv.prop(cluster, "name"))}
+] |
+	some cluster in inv.resources(input, data.lib.security.cluster_type)
+}
+
+# [cluster key, add-on]: the cluster URNs an add-on depends on for clusterName, and its cluster name.
+_sec_022_keyed_addons := array.concat(
+	[[urn, addon] | some addon in _sec_022_cni_addons; some urn in inv.dep_urns(addon, "clusterName")],
+	[[_sec_022_name_key(name), addon] |
+		some addon in _sec_022_cni_addons
+		name := inv.prop(addon, "clusterName")
+		is_string(name)
+	],
+)
+
+_sec_022_name_key(name) := ["name", name]
+
+_sec_022_cni_addons := [addon |
 	some addon in inv.resources(input, "aws:eks/addon:Addon")
 	inv.prop(addon, "addonName") == _sec_022_cni.addon_name
-	_sec_022_of(addon, cluster)
 ]
-
-_sec_022_of(addon, cluster) if cluster.urn in inv.dep_urns(addon, "clusterName")
-
-_sec_022_of(addon, cluster) if {
-	name := inv.prop(addon, "clusterName")
-	is_string(name)
-	name == inv.prop(cluster, "name")
-}
 
 _sec_022_enforced(cluster) if {
 	some addon in _sec_022_addons(cluster)
