@@ -84,6 +84,11 @@ def test_sprintf_is_banned_but_not_in_comments_or_strings() -> None:
     assert checks(body) == [(5, "sprintf")]
 
 
+def test_max_and_min_are_banned_numbers_go_through_the_library() -> None:
+    body = "x := max([9, 100])\n\ny := min({1, 2})\n\nz := inv_max([1])\n"
+    assert checks(body) == [(5, "text-ordered-numbers"), (7, "text-ordered-numbers")]
+
+
 def test_deprecated_builtins_and_unused_imports() -> None:
     source = (
         "package demo\n\nimport data.lib.inventory as inv\nimport rego.v1\n\nx := any([true])\n"

@@ -38,7 +38,7 @@ deny contains v if {
 	capacity := sum([n | some ng in members; n := sla_lib.min_size(ng) * sla_lib.gpus_per_node(ng)])
 	demand := sum([n | some server in _placed_servers; server[0] == pool; n := replica_floor * server[1]])
 	demand > capacity
-	reported := min({ng.urn | some ng in members})
+	reported := inv.smallest({ng.urn | some ng in members})
 	some ng in members
 	ng.urn == reported
 	v := inv.violation(

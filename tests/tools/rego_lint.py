@@ -18,7 +18,10 @@ any. Neither binary is reachable from CI, so these checks are implemented on the
 - ``sprintf`` (this project's messages convention): messages are built with ``concat``,
   ``format_int`` and the ``lib.inventory`` helpers, because rego-cpp's ``sprintf`` quotes and
   formats differently from regorus and OPA; the call is banned everywhere, so no engine
-  difference can hide in an evidence path either.
+  difference can hide in an evidence path either;
+- ``text-ordered-numbers`` (this project's engines): ``max`` and ``min``; rego-cpp 1.5.2 orders
+  numbers as text in them (``max([9, 100])`` is 9), so numbers are compared with
+  ``lib.inventory``'s ``largest`` and ``smallest``.
 """
 
 from __future__ import annotations
@@ -99,6 +102,14 @@ def _calls(file: str, source: str, text: str) -> Iterable[Finding]:
             _line(source, match.start()),
             "sprintf",
             "build text with concat, format_int and the lib.inventory helpers, not sprintf",
+        )
+    for match in re.finditer(r"(?<![\w.])(max|min)\s*\(", text):
+        yield Finding(
+            file,
+            _line(source, match.start()),
+            "text-ordered-numbers",
+            f"{match.group(1)}() orders numbers as text on rego-cpp: use lib.inventory's "
+            "largest or smallest",
         )
     for name in DEPRECATED:
         for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\s*\(", text):
