@@ -134,15 +134,13 @@ def _with_static_canary(plan: dict[str, Any]) -> dict[str, Any]:
             labels["servegate.io/track"] = "canary"
     plan["steps"].append(clone)
     plan["changeSummary"]["same"] += 1
-    return dict(clone["newState"])
+    new_state: dict[str, Any] = clone["newState"]
+    return new_state
 
 
 def test_a_rollback_to_the_image_the_model_ran_passes(project: Path) -> None:
     plan = _plan()
     canary = _with_static_canary(plan)
-    canary = next(
-        s["newState"] for s in plan["steps"] if s.get("newState", {}).get("urn") == canary["urn"]
-    )
     stable_image = _vllm(model_server(plan, "stable"))["image"]
     old = _vllm({"inputs": change(plan, canary)})
     # The canary ran a new image; the plan puts it back on the stable track's image.

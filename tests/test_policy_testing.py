@@ -207,14 +207,16 @@ def test_a_package_that_crashes_the_engine_fails_by_name(tmp_path: Path) -> None
     assert (run.passed, run.failed, run.ok) == (1, 2, False)
 
 
-class _StoppingEngine(Engine):
-    """An engine whose evaluation of one package hits the deadline."""
+class _RegorusSpy(Engine):
+    """regorus, remembering which modules each evaluation loaded; with ``stuck``, an
+    evaluation of that package hits the deadline."""
 
     name = "fake"
 
-    def __init__(self, stuck: str) -> None:
-        self._stuck = stuck
+    def __init__(self, stuck: str | None = None) -> None:
+        self._stuck = f"data.{stuck}" if stuck else None
         self._inner = get_engine("regorus")
+        self.loads: list[tuple[set[str], list[str]]] = []
 
     @property
     def version(self) -> str:
@@ -229,17 +231,18 @@ class _StoppingEngine(Engine):
         *,
         coverage: bool = False,
     ) -> Evaluation:
-        stuck = f"data.{self._stuck}"
-        if any(query == stuck or f"{stuck}." in query for query in queries):
+        stuck = self._stuck
+        if stuck and any(query == stuck or f"{stuck}." in query for query in queries):
             raise EngineError(
                 "fake did not finish evaluating within 1s; the evaluation was stopped"
             )
+        self.loads.append((set(modules), queries))
         return self._inner.evaluate(modules, data, input_doc, queries, coverage=coverage)
 
 
 def test_a_package_that_times_out_fails_by_name_and_the_others_run(policies: Path) -> None:
     (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
-    run = run_bundle_tests(load_bundle(policies), _StoppingEngine("demo_test"))
+    run = run_bundle_tests(load_bundle(policies), _RegorusSpy("demo_test"))
     stuck, extra = _by_package(run)["demo_test"], _by_package(run)["demo_extra_test"]
     assert stuck.error == (
         "package demo_test could not be evaluated: "
@@ -269,7 +272,7 @@ def test_the_cli_output_names_packages_and_collapses_a_failed_package(
     policies: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (policies / "demo" / "demo_extra_test.rego").write_text(FAILING_TESTS)
-    run = run_bundle_tests(load_bundle(policies), _StoppingEngine("demo_test"))
+    run = run_bundle_tests(load_bundle(policies), _RegorusSpy("demo_test"))
     assert print_test_results(run) == 1
     lines = capsys.readouterr().out.splitlines()
     failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
@@ -291,35 +294,9 @@ def test_the_cli_output_names_packages_and_collapses_a_failed_package(
     assert lines[-1].startswith("1 passed, 6 failed in 2 packages (")
 
 
-class _RecordingEngine(Engine):
-    """regorus, remembering which modules each test query was evaluated with."""
-
-    name = "recording"
-
-    def __init__(self) -> None:
-        self._inner = get_engine("regorus")
-        self.loads: list[tuple[set[str], list[str]]] = []
-
-    @property
-    def version(self) -> str:
-        return "0"
-
-    def evaluate(
-        self,
-        modules: dict[str, str],
-        data: dict[str, Any],
-        input_doc: dict[str, Any],
-        queries: list[str],
-        *,
-        coverage: bool = False,
-    ) -> Evaluation:
-        self.loads.append((set(modules), queries))
-        return self._inner.evaluate(modules, data, input_doc, queries, coverage=coverage)
-
-
 def test_a_rules_tests_load_its_rule_file_alone_and_the_area_tests_the_whole_area() -> None:
     bundle = load_bundle(ROOT / "policies")
-    engine = _RecordingEngine()
+    engine = _RegorusSpy()
     run = run_bundle_tests(bundle, engine, packages=["sla_test"])
     assert run.ok
     loads = {

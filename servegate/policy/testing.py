@@ -267,7 +267,7 @@ def _units(
         for test_file in bundle.test_modules
         if (rule := _rule_file_of(bundle, test_file)) is not None
     }
-    package_files = list(dict.fromkeys(test.relative for test in tests))
+    loaded_rules = set(rule_files.values())
     by_id = {
         rule_id: path
         for path, source in bundle.modules.items()
@@ -283,7 +283,7 @@ def _units(
         # most of the text.
         own = {
             rel: bundle.test_modules[rel]
-            for rel in package_files
+            for rel in by_file
             if rel == relative or rel not in rule_files
         }
         rule = rule_files.get(relative)
@@ -293,7 +293,6 @@ def _units(
         areas = _areas_named(own.values()) - {folder}
         if rule is None:
             areas.add(folder)
-        loaded_rules = set(rule_files.values())
         # The rule files of the other rules the file's tests name ("SLA-013": a test that one
         # rule leaves a case to another).
         named = {
