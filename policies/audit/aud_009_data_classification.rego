@@ -16,9 +16,9 @@ _misclassified_tags := {tags |
 	not _classification_allowed(value)
 }
 
-_classification_allowed(value) if value in data.params.tags.data_classifications
+_classification_allowed(value) if value in data.params.classifications.order
 
-_classification_text := concat(", ", data.params.tags.data_classifications)
+_classification_text := concat(", ", data.params.classifications.order)
 
 # METADATA
 # title: The data classification is one of the known classes
@@ -31,7 +31,7 @@ _classification_text := concat(", ", data.params.tags.data_classifications)
 #   enforcement: mandatory
 #   scope: resource
 #   resource_types: ["aws:*"]
-#   parameters: [tags.data_classifications]
+#   parameters: [classifications.order]
 #   remediation: Set the data-classification tag to one of the classes in policies/data/tags.yaml.
 deny contains v if {
 	declared := audit_lib.classification_of(input.declared)
