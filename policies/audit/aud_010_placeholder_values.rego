@@ -1,4 +1,5 @@
-# AUD-010: no stand-in value (an example AWS account id, cost-center "unassigned") is left
+# AUD-010: no stand-in value (an example AWS account id, a placeholder image digest,
+# cost-center "unassigned") is left
 # in what the resources carry. `servegate new-stack` writes these where only the stack's
 # owner knows the real value; they come from policies/data/placeholders.yaml.
 package audit
@@ -48,12 +49,34 @@ _placeholder_tag(res, path, key, value) := inv.violation(
 	path, value,
 )
 
+# [resource, needle] for every judged resource whose properties carry one of `needles`: each
+# resource is serialised once for all of them.
+_carrying(resources, needles) := [[res, needle] |
+	some res in resources
+	text := json.marshal(object.get(res, "props", {}))
+	some needle in needles
+	contains(text, needle)
+	object.get(res, "custom", true) != false
+	inv.judged(res)
+]
+
+# Images run in workloads and chart releases only: a digest is looked for there.
+_image_resources := [res |
+	some type_token in _image_types
+	some res in inv.resources(input, type_token)
+]
+
+_image_types := object.keys(data.lib.inventory.workload_pod_spec_paths) | {
+	"kubernetes:core/v1:Pod",
+	"kubernetes:helm.sh/v3:Release",
+}
+
 # METADATA
 # title: No placeholder values are left in the stack
 # description: A scaffolded stack carries stand-ins until its owner replaces them. Images and
 #   charts from a registry in an example AWS account cannot be pulled, ARNs in an example
-#   account point at nothing the stack owns, and costs tagged with a placeholder cost center
-#   reach nobody's budget.
+#   account point at nothing the stack owns, an image pinned to a placeholder digest is in no
+#   registry, and costs tagged with a placeholder cost center reach nobody's budget.
 # custom:
 #   id: AUD-010
 #   area: audit
@@ -61,17 +84,13 @@ _placeholder_tag(res, path, key, value) := inv.violation(
 #   enforcement: advisory
 #   scope: resource
 #   resource_types: ["*"]
-#   parameters: [placeholders.account_ids, placeholders.tag_values]
+#   parameters: [placeholders.account_ids, placeholders.image_digests, placeholders.tag_values]
 #   remediation: Replace the example account id in the stack file (registry.images,
-#     registry.charts, any ARN) with the stack's AWS account, and set a real value for each
+#     registry.charts, any ARN) with the stack's AWS account, set each image's digest to the
+#     one the stack's mirror holds (models[].image), and set a real value for each
 #     placeholder tag in llm-serving:tags.
 deny contains v if {
-	some res in input.resources
-	text := json.marshal(object.get(res, "props", {}))
-	some account in data.params.placeholders.account_ids
-	contains(text, account)
-	object.get(res, "custom", true) != false
-	inv.judged(res)
+	some [res, account] in _carrying(input.resources, data.params.placeholders.account_ids)
 	place := _place_of(res, account)
 	v := inv.violation(
 		"AUD-010", res,
@@ -87,8 +106,24 @@ deny contains v if {
 	)
 }
 
-# A tag the resource sets itself. A resource inheriting an AWS provider's default tag is
-# reported once, on the provider, where the value is written (next body).
+deny contains v if {
+	some [res, digest] in _carrying(_image_resources, data.params.placeholders.image_digests)
+	place := _place_of(res, digest)
+	v := inv.violation(
+		"AUD-010", res,
+		concat("", [
+			res.name,
+			" pins an image to the placeholder digest ",
+			digest,
+			" in ",
+			place,
+			": no registry holds it, so the pods cannot start; set the digest of the image ",
+			"the stack's mirror holds (crane digest IMAGE) in the stack file",
+		]),
+		place, digest,
+	)
+}
+
 deny contains v if {
 	some key, placeholders in data.params.placeholders.tag_values
 	some res in input.resources

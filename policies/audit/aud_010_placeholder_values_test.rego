@@ -109,3 +109,21 @@ test_aud_010_placeholders_come_from_params if {
 	)
 	kit.fired(_deny_with(inventory, params), "AUD-010") == {deployment.urn}
 }
+
+_placeholder_digest := "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+test_aud_010_placeholder_image_digest_flagged if {
+	image := concat("", [_mirror("210987654321"), "/vllm/vllm-openai:v0.11.0@", _placeholder_digest])
+	deployment := _model_server(image)
+	denies := _deny(_inventory({"deployment": deployment}))
+	kit.only_on(denies, "AUD-010", {deployment.urn})
+	some v in denies
+	v.path == kit.evidence_path(["spec", "template", "spec", "containers", 1, "image"])
+	v.value == _placeholder_digest
+}
+
+test_aud_010_real_image_digest_passes if {
+	digest := "sha256:4f1b0f3c2d5e6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b"
+	image := concat("", [_mirror("210987654321"), "/vllm/vllm-openai:v0.11.0@", digest])
+	count(kit.fired(_deny(_inventory({"deployment": _model_server(image)})), "AUD-010")) == 0
+}

@@ -54,32 +54,22 @@ _aud011_allows(selector, name, value) if {
 	not value in object.get(fs, "notEquals", [])
 }
 
-# The bucket's name as an S3 ARN's resource part, when the plan knows it.
-_aud011_arn_part(bucket) := concat("", [":::", name, "/"]) if {
+# The bucket's name, when the plan knows it.
+_aud011_bucket_name(bucket) := name if {
 	name := object.get(bucket.props, "bucket", "")
 	is_string(name)
 	name != ""
 	name != data.lib.inventory.unknown_value
 }
 
+# The bucket an S3 object ARN (or ARN prefix) names: `arn:aws:s3:::NAME/...`.
+_aud011_arn_bucket(value) := found[0][1] if {
+	is_string(value)
+	found := regex.find_all_string_submatch_n(`:::([^/]+)/`, value, 1)
+	count(found) == 1
+}
+
 _aud011_arn_values(fs) := array.concat(object.get(fs, "equals", []), object.get(fs, "startsWiths", []))
-
-# The selector's resources.ARN condition selects the bucket's objects: no condition (every
-# bucket), a value computed from this bucket (its ARN is unknown until apply), or a value
-# naming it.
-_aud011_selects_bucket(selector, _) if count(_aud011_field(selector, "resources.ARN")) == 0
-
-_aud011_selects_bucket(selector, bucket) if {
-	some fs in _aud011_field(selector, "resources.ARN")
-	count(_aud011_arn_values(fs)) > 0
-	bucket.urn in _aud011_selector_deps
-}
-
-_aud011_selects_bucket(selector, bucket) if {
-	some fs in _aud011_field(selector, "resources.ARN")
-	some value in _aud011_arn_values(fs)
-	contains(value, _aud011_arn_part(bucket))
-}
 
 # Buckets the trails' selectors were computed from (deps.advancedEventSelectors).
 _aud011_selector_deps := {urn |
@@ -110,42 +100,94 @@ _aud011_basic_records(selector, "read") if object.get(selector, "readWriteType",
 
 _aud011_basic_records(selector, "delete") if object.get(selector, "readWriteType", "All") in {"All", "WriteOnly"}
 
-_aud011_basic_selects(trail, resource, bucket) if {
+# [S3 object data resource values, kind recorded, trail] of every basic event selector.
+_aud011_basic_selections := [[values, kind, trail] |
+	some trail in _aud011_trails
+	some selector in object.get(trail.props, "eventSelectors", [])
+	some kind in ["read", "delete"]
+	_aud011_basic_records(selector, kind)
+	some resource in object.get(selector, "dataResources", [])
 	object.get(resource, "type", "") == "AWS::S3::Object"
-	some value in object.get(resource, "values", [])
-	_aud011_basic_value_selects(trail, value, bucket)
+	values := object.get(resource, "values", [])
+]
+
+# "arn:aws:s3" (every bucket), a value computed from a bucket, or one naming it.
+_aud011_basic_kinds_everywhere := {kind |
+	some [values, kind, _] in _aud011_basic_selections
+	some value in values
+	regex.match(`^arn:[a-z-]+:s3(:::)?$`, value)
 }
 
-# "arn:aws:s3" (every bucket), a value computed from this bucket, or one naming it.
-_aud011_basic_value_selects(_, value, _) if regex.match(`^arn:[a-z-]+:s3(:::)?$`, value)
+_aud011_basic_kinds_computed := {[urn, kind] |
+	some [values, kind, trail] in _aud011_basic_selections
+	count(values) > 0
+	some urn in data.lib.inventory.dep_urns(trail, "eventSelectors")
+}
 
-_aud011_basic_value_selects(trail, _, bucket) if bucket.urn in data.lib.inventory.dep_urns(trail, "eventSelectors")
-
-_aud011_basic_value_selects(_, value, bucket) if contains(value, _aud011_arn_part(bucket))
+_aud011_basic_kinds_named := {[name, kind] |
+	some [values, kind, _] in _aud011_basic_selections
+	some value in values
+	name := _aud011_arn_bucket(value)
+}
 
 # -- what is logged -------------------------------------------------------------------------
 
-_aud011_logged(bucket, kind) if {
+# A selector's resources.ARN condition selects a bucket's objects when there is none (every
+# bucket), when a value was computed from the bucket (its ARN is unknown until apply), or when
+# a value names it. The kinds each case records are collected once per evaluation, so a bucket
+# is judged against them instead of against every selector of every trail.
+_aud011_kinds_everywhere := {kind |
 	some selector in _aud011_data_selectors
-	_aud011_selects_bucket(selector, bucket)
+	count(_aud011_field(selector, "resources.ARN")) == 0
+	some kind in _aud011_kinds_recorded(selector)
+}
+
+_aud011_kinds_computed := {kind |
+	some selector in _aud011_data_selectors
+	some fs in _aud011_field(selector, "resources.ARN")
+	count(_aud011_arn_values(fs)) > 0
+	some kind in _aud011_kinds_recorded(selector)
+}
+
+# [bucket name, kind recorded] for every bucket a selector's resources.ARN condition names: a
+# set, so a bucket is looked up, not compared with every value of every trail.
+_aud011_kinds_named := {[name, kind] |
+	some selector in _aud011_data_selectors
+	some fs in _aud011_field(selector, "resources.ARN")
+	some value in _aud011_arn_values(fs)
+	name := _aud011_arn_bucket(value)
+	some kind in _aud011_kinds_recorded(selector)
+}
+
+_aud011_kinds_recorded(selector) := {kind |
+	some kind in ["read", "delete"]
 	_aud011_records(selector, kind)
 }
 
+_aud011_logged(_, kind) if kind in _aud011_kinds_everywhere
+
 _aud011_logged(bucket, kind) if {
-	some trail in _aud011_trails
-	some selector in object.get(trail.props, "eventSelectors", [])
-	_aud011_basic_records(selector, kind)
-	some resource in object.get(selector, "dataResources", [])
-	_aud011_basic_selects(trail, resource, bucket)
+	kind in _aud011_kinds_computed
+	bucket.urn in _aud011_selector_deps
 }
 
+_aud011_logged(bucket, kind) if [_aud011_bucket_name(bucket), kind] in _aud011_kinds_named
+
+_aud011_logged(_, kind) if kind in _aud011_basic_kinds_everywhere
+
+_aud011_logged(bucket, kind) if [bucket.urn, kind] in _aud011_basic_kinds_computed
+
+_aud011_logged(bucket, kind) if [_aud011_bucket_name(bucket), kind] in _aud011_basic_kinds_named
+
 # S3 server access logging to another bucket records every request, reads and deletes alike.
-_aud011_logged(bucket, _) if {
+_aud011_logged(bucket, _) if bucket.urn in _aud011_access_logged
+
+_aud011_access_logged contains urn if {
 	some type_token in _aud011_logging_types
 	some logging in data.lib.inventory.resources(input, type_token)
-	bucket.urn in data.lib.inventory.dep_urns(logging, "bucket")
 	data.lib.inventory.is_present(object.get(logging.props, "targetBucket", null))
-	not bucket.urn in data.lib.inventory.dep_urns(logging, "targetBucket")
+	some urn in data.lib.inventory.dep_urns(logging, "bucket")
+	not urn in data.lib.inventory.dep_urns(logging, "targetBucket")
 }
 
 _aud011_missing(bucket) := [kind |

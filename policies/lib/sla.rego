@@ -15,6 +15,29 @@ hpa_types := {"kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:a
 
 prometheus_rule_type := "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 
+analysis_template_type := "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
+
+_keyed_analysis_templates := [[[namespace(t), object_name(t)], t] |
+	some t in inv.resources(input, analysis_template_type)
+]
+
+# The AnalysisTemplates by [namespace, name], built once per evaluation, so a Rollout finds
+# its templates by lookup instead of scanning all of them (a scan per Rollout grew with the
+# square of the plan: 2.4 s of a 50k-resource plan). Names are unique in a cluster, but a plan
+# may hold several clusters: when two templates share a key, they are grouped by a scan.
+analysis_templates_by_key := {key: [t] | some [key, t] in _keyed_analysis_templates} if {
+	count({key | some [key, _] in _keyed_analysis_templates}) == count(_keyed_analysis_templates)
+} else := {key: [t | some [k, t] in _keyed_analysis_templates; k == key] |
+	some [key, _] in _keyed_analysis_templates
+}
+
+# The AnalysisTemplates of `ns` named in `names`, from `by_key` (analysis_templates_by_key).
+analysis_templates_named(by_key, ns, names) := [t |
+	some name in names
+	# A path of one key: an array second argument of object.get is a path, not a key.
+	some t in object.get(by_key, [[ns, name]], [])
+]
+
 karpenter_node_pool_type := "kubernetes:karpenter.sh/v1:NodePool"
 
 gpu_resource := "nvidia.com/gpu"

@@ -57,11 +57,11 @@ _sec_022_addons(cluster) := object.get(_sec_022_cluster_addons, cluster.urn, [])
 
 # Each cluster's VPC CNI add-ons, joined once per query: the rule asks for them several times per
 # cluster, and scanning every add-on each time cost half a second at 10k resources.
-_sec_022_cluster_addons := {cluster.urn: [addon |
-	some [key, addon] in _sec_022_keyed_addons
-	key in {cluster.urn, _sec_022_name_key(inv.prop(cluster, "name"))}
-] |
+# The keys are built once per cluster, not once per (cluster, add-on) pair.
+_sec_022_cluster_addons := {cluster.urn: addons |
 	some cluster in inv.resources(input, data.lib.security.cluster_type)
+	keys := {cluster.urn, _sec_022_name_key(inv.prop(cluster, "name"))}
+	addons := [addon | some [key, addon] in _sec_022_keyed_addons; key in keys]
 }
 
 # [cluster key, add-on]: the cluster URNs an add-on depends on for clusterName, and its cluster name.
@@ -83,6 +83,12 @@ _sec_022_cni_addons := [addon |
 
 _sec_022_enforced(cluster) if {
 	some addon in _sec_022_addons(cluster)
+	addon.urn in _sec_022_enforcing_addons
+}
+
+# Judged once per add-on: an add-on can serve several clusters (matched by name).
+_sec_022_enforcing_addons contains addon.urn if {
+	some addon in _sec_022_cni_addons
 	_sec_022_turned_on(addon)
 	_sec_022_recent_enough(addon)
 }

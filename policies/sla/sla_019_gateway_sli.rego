@@ -35,14 +35,14 @@ _sli_availability_rules(res) := [rule |
 	is_string(object.get(rule, "expr", null))
 ]
 
-_sli_models(res) := {model |
-	some rule in _sli_availability_rules(res)
+_sli_models(rules) := {model |
+	some rule in rules
 	model := object.get(rule, ["labels", "model"], "")
 	model != ""
 }
 
-_sli_exprs(res, model) := [rule.expr |
-	some rule in _sli_availability_rules(res)
+_sli_exprs(rules, model) := [rule.expr |
+	some rule in rules
 	object.get(rule, ["labels", "model"], "") == model
 ]
 
@@ -56,8 +56,8 @@ _sli_reads_gateway(exprs) if {
 	_sli_reads(exprs, metric)
 }
 
-_sli_reads_envoy(res) if {
-	some rule in _sli_availability_rules(res)
+_sli_reads_envoy(rules) if {
+	some rule in rules
 	contains(rule.expr, "envoy_")
 }
 
@@ -100,8 +100,9 @@ _sli_proxies_scraped if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
-	some model in _sli_models(res)
-	exprs := _sli_exprs(res, model)
+	rules := _sli_availability_rules(res)
+	some model in _sli_models(rules)
+	exprs := _sli_exprs(rules, model)
 	not _sli_reads_gateway(exprs)
 	v := inv.violation(
 		"SLA-019", res,
@@ -119,8 +120,9 @@ deny contains v if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
-	some model in _sli_models(res)
-	_sli_reads(_sli_exprs(res, model), _engine_outcome_metric)
+	rules := _sli_availability_rules(res)
+	some model in _sli_models(rules)
+	_sli_reads(_sli_exprs(rules, model), _engine_outcome_metric)
 	v := inv.violation(
 		"SLA-019", res,
 		concat("", [
@@ -137,7 +139,7 @@ deny contains v if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	some res in inv.resources(input, data.lib.sla.prometheus_rule_type)
-	_sli_reads_envoy(res)
+	_sli_reads_envoy(_sli_availability_rules(res))
 	not _sli_proxies_scraped
 	v := inv.violation(
 		"SLA-019", res,

@@ -21,8 +21,6 @@ import rego.v1
 
 _ana_rollout_type := "kubernetes:argoproj.io/v1alpha1:Rollout"
 
-_ana_template_type := "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
-
 # The share of requests a p95 objective lets be slower than its threshold.
 _ana_slow_share := 0.05
 
@@ -60,10 +58,8 @@ _ana_template_names(canary) := {name |
 
 # The metrics of the named templates in the Rollout's namespace, from `templates` (every
 # AnalysisTemplate of the plan, passed in: a pure function of its arguments).
-_ana_metrics(templates, namespace, names) := [metric |
+_ana_metrics(templates) := [metric |
 	some template in templates
-	sla_lib.namespace(template) == namespace
-	sla_lib.object_name(template) in names
 	metrics := object.get(template.props, ["spec", "metrics"], [])
 	is_array(metrics)
 	some metric in metrics
@@ -161,13 +157,13 @@ _ana_guards_no_data(metric) if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_ana_production(input.declared)
-	templates := inv.resources(input, _ana_template_type)
+	by_key := data.lib.sla.analysis_templates_by_key
 	some rollout in inv.resources(input, _ana_rollout_type)
 	canary := _ana_canary(rollout)
 	is_object(canary)
 	names := _ana_template_names(canary)
 	count(names) > 0
-	metrics := _ana_metrics(templates, sla_lib.namespace(rollout), names)
+	metrics := _ana_metrics(sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), names))
 	budget := 1 - (input.declared.sla.availability / 100)
 	not _ana_holds_availability(metrics, budget)
 	v := inv.violation(
@@ -187,13 +183,13 @@ deny contains v if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_ana_production(input.declared)
-	templates := inv.resources(input, _ana_template_type)
+	by_key := data.lib.sla.analysis_templates_by_key
 	some rollout in inv.resources(input, _ana_rollout_type)
 	canary := _ana_canary(rollout)
 	is_object(canary)
 	names := _ana_template_names(canary)
 	count(names) > 0
-	metrics := _ana_metrics(templates, sla_lib.namespace(rollout), names)
+	metrics := _ana_metrics(sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), names))
 	some sli in _ana_latency_slis
 	seconds := object.get(input.declared.sla, ["latency", sli.slo], null)
 	is_number(seconds)
@@ -220,12 +216,12 @@ deny contains v if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_ana_production(input.declared)
-	templates := inv.resources(input, _ana_template_type)
+	by_key := data.lib.sla.analysis_templates_by_key
 	some rollout in inv.resources(input, _ana_rollout_type)
 	canary := _ana_canary(rollout)
 	is_object(canary)
 	names := _ana_template_names(canary)
-	some metric in _ana_metrics(templates, sla_lib.namespace(rollout), names)
+	some metric in _ana_metrics(sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), names))
 	not _ana_guards_no_data(metric)
 	v := inv.violation(
 		"SLA-021", rollout,

@@ -107,3 +107,12 @@ test_sla_021_an_error_bound_on_another_series_is_no_availability_check if {
 	contains(d.message, "availability")
 }
 
+
+test_sla_021_a_template_of_another_namespace_does_not_count if {
+	elsewhere := kit.with_props(_template, {"metadata": {"name": "vllm-llama-8b-slo", "namespace": "other"}})
+	denials := _rule_denials("SLA-021", [_rollout, elsewhere])
+	count(denials) > 0
+	every d in denials {
+		d.urn == _rollout.urn
+	}
+}

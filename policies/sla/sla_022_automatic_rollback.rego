@@ -18,8 +18,6 @@ import rego.v1
 
 _rb_rollout_type := "kubernetes:argoproj.io/v1alpha1:Rollout"
 
-_rb_template_type := "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
-
 _rb_route_types := [
 	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute",
 	"kubernetes:aigateway.envoyproxy.io/v1alpha1:AIGatewayRoute",
@@ -67,10 +65,8 @@ _rb_rollout_dry(canary) := {name |
 }
 
 # [template, metric, why it cannot fail] over the named templates of the namespace.
-_rb_unfailing(templates, namespace, names, rollout_dry) := [[template, metric, why] |
+_rb_unfailing(templates, rollout_dry) := [[template, metric, why] |
 	some template in templates
-	sla_lib.namespace(template) == namespace
-	sla_lib.object_name(template) in names
 	dry := {object.get(e, "metricName", "") | some e in object.get(template.props, ["spec", "dryRun"], [])} | rollout_dry
 	metrics := object.get(template.props, ["spec", "metrics"], [])
 	is_array(metrics)
@@ -161,13 +157,12 @@ deny contains v if {
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_rb_production(input.declared)
-	templates := inv.resources(input, _rb_template_type)
+	by_key := data.lib.sla.analysis_templates_by_key
 	some rollout in inv.resources(input, _rb_rollout_type)
 	canary := object.get(rollout.props, ["spec", "strategy", "canary"], null)
 	is_object(canary)
-	some [template, metric, why] in _rb_unfailing(
-		templates, sla_lib.namespace(rollout), _rb_names(canary), _rb_rollout_dry(canary),
-	)
+	templates := sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), _rb_names(canary))
+	some [template, metric, why] in _rb_unfailing(templates, _rb_rollout_dry(canary))
 	v := inv.violation(
 		"SLA-022", rollout,
 		concat("", [

@@ -98,3 +98,15 @@ test_sla_022_not_judged_without_an_sla_or_outside_production if {
 	dev := object.union(_declared, {"environment": "dev"})
 	count([d | some d in _denials(resources, dev); d.rule_id == "SLA-022"]) == 0
 }
+
+# Two templates of one namespace and name (two clusters' plans in one stack): both are judged,
+# and a template of another namespace is not.
+test_sla_022_every_template_of_the_rollouts_name_is_judged if {
+	twin := kit.with_fields(_with_metric(0, "failureLimit", 5), {"urn": "urn:pulumi:test::servegate::twin"})
+	denials := _sla_022(array.concat(_canary_set, [twin]))
+	count(denials) == 1
+	some d in denials
+	contains(d.message, "failureLimit reaching its count")
+	elsewhere := kit.with_props(twin, {"metadata": {"name": "vllm-llama-8b-slo", "namespace": "other"}})
+	count(_sla_022(array.concat(_canary_set, [elsewhere]))) == 0
+}
