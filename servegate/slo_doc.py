@@ -43,6 +43,10 @@ _THRESHOLD = re.compile(r">\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
 _MODEL_LABEL = "servegate.io/model"
 _SLI_WINDOW = "rate5m"
 """The SLIs the statement shows per model: the 5-minute recordings."""
+_STATED_KINDS = frozenset(
+    {"PrometheusRule", "Deployment", "PodDisruptionBudget", "ScaledObject", "Rollout",
+     "AnalysisTemplate"}
+)  # fmt: skip
 _Records = dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]]
 
 
@@ -61,7 +65,13 @@ def statement_of_plan(spec: StackSpec, inventory: Mapping[str, Any]) -> SlaState
     PrometheusRule that measures it (a plan without one has nothing to state)."""
     if spec.sla is None:
         return None
-    objects = manifests(dict(inventory))
+    # Only the kinds the statement reads: a plan of thousands of resources stays cheap.
+    stated = [
+        r
+        for r in inventory.get("resources", [])
+        if str(r.get("type", "")).rsplit(":", 1)[-1] in _STATED_KINDS
+    ]
+    objects = manifests({"resources": stated})
     if not any(m.kind == "PrometheusRule" for m in objects):
         return None
     return build_statement(spec, objects)
