@@ -206,7 +206,8 @@ _ana_guards_no_data(metric) if {
 # METADATA
 # title: A production canary's analysis holds every SLI to the SLO
 # description: A canary analysed on looser bounds than the SLO, on fewer SLIs than the SLA
-#   promises, or passing on missing data promotes a version that breaks the promise.
+#   promises, only on the whole model where the stable's traffic dilutes the canary's own
+#   latency, or passing on missing data promotes a version that breaks the promise.
 # custom:
 #   id: SLA-021
 #   area: sla
@@ -219,9 +220,12 @@ _ana_guards_no_data(metric) if {
 #   parameters: []
 #   remediation: Analyse each canary with an AnalysisTemplate measuring the gateway's
 #     availability (failed share at most the error budget), time to first token and
-#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), with success
-#     conditions that require data (len(result) > 0 && !isNaN(result[0])); the
-#     ProgressiveDelivery component renders them from the SLO rules.
+#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), plus both
+#     latency SLIs on the canary's pods alone (vLLM's histograms matched on
+#     rollouts_pod_template_hash="{{args.NAME}}", NAME passed by every analysis step with
+#     valueFrom.podTemplateHashValue Latest), with success conditions that require data
+#     (len(result) > 0 && !isNaN(result[0])); the ProgressiveDelivery component renders
+#     them from the SLO rules.
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_ana_production(input.declared)
