@@ -4,7 +4,8 @@ Argo Rollouts (components/progressive_delivery.py) moves a model to its canary's
 the canary's ``steps`` and, after each step, runs an AnalysisRun of the model's
 AnalysisTemplate: one Prometheus metric per gateway SLI, built by the same functions that
 build the SLO rules (components/slo_rules.py), so the analysis and the burn-rate alerts
-measure one thing. Each metric holds the SLO itself:
+measure one thing, and one per latency SLI of the canary's pods alone (below). Each metric
+holds the SLO itself:
 
 - availability: the share of failed responses at most the error budget (1 - objective);
 - time to first token and end-to-end latency: the share of requests slower than the SLA's
@@ -34,8 +35,9 @@ Two tracks of measurement, both against the same SLO bounds:
   (``podTargetLabels``, components/vllm.py), as ``rollouts_pod_template_hash``. A canary at
   5 % whose every request is slow moves the model's gateway p95 by little; it fails these.
   vLLM times a request from its arrival at the server, so the gateway's own time and the
-  network to the pod are not in them: they are the canary's share of the latency the SLO
-  bounds, never more.
+  network to the pod are not in them: a canary's vLLM latency is at most what the gateway
+  would measure for its requests, and passing these is necessary, not sufficient (the
+  gateway-level metrics still hold the whole).
 
 Not measured per track: the error ratio. The gateway counts responses per Envoy cluster
 and both tracks are one cluster, so no gateway series tells the canary's failures from the
