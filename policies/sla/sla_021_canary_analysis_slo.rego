@@ -182,7 +182,8 @@ _ana_passes_latest(analysis, name) if {
 
 # The argument names a query matches rollouts_pod_template_hash on (Argo Rollouts writes
 # {{args.NAME}} into the query when it starts the run; it trims spaces inside the braces).
-_ana_hash_matcher := `rollouts_pod_template_hash\s*=\s*\W\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}\W`
+# \W+ before the braces: the quote (rego-cpp keeps the backslash of an escaped quote).
+_ana_hash_matcher := `rollouts_pod_template_hash\s*=\s*\W+\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}\W`
 
 _ana_hash_args_read(query) := {m[1] | some m in regex.find_all_string_submatch_n(_ana_hash_matcher, query, -1)}
 
