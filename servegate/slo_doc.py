@@ -189,10 +189,12 @@ def _model(
             continue
         if name.endswith(f":{_SLI_WINDOW}") and "slo" in label_map:
             slis.append(
-                RecordedSli(name, label_map.get("sli", label_map["slo"]), _one_line(rule["expr"]))
+                RecordedSli(
+                    name, label_map.get("sli", label_map["slo"]), _one_line(rule.get("expr", ""))
+                )
             )
         elif name == BUDGET_REMAINING_RECORD:
-            budget.append(BudgetRule(label_map.get("window", ""), _one_line(rule["expr"])))
+            budget.append(BudgetRule(label_map.get("window", ""), _one_line(rule.get("expr", ""))))
     deployments = tuple(
         ReplicaSpread(
             name=m.name,
@@ -266,7 +268,7 @@ def _canary(spec: StackSpec, model: str, objects: list[Manifest]) -> CanaryPlan:
             success_condition=str(metric.get("successCondition", "")),
             failure_condition=str(metric.get("failureCondition", "")),
             count=_int(metric.get("count")),
-            interval=metric.get("interval"),
+            interval=None if metric.get("interval") is None else str(metric["interval"]),
             failure_limit=_int(metric.get("failureLimit")) or 0,
             inconclusive_limit=_int(metric.get("inconclusiveLimit")) or 0,
             query=_one_line(_dig(metric, "provider", "prometheus", "query") or ""),
