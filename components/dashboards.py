@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import gateway_telemetry as gw
-from components import slo_rules
+from components import slo_rules, vllm_metrics
 from components.gateway_telemetry import GatewayTelemetry
 from components.slo_rules import Objectives
 
@@ -326,7 +326,7 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
             "Time to first token",
             [
                 *_gateway_quantiles(gw.TIME_TO_FIRST_TOKEN, gateway),
-                *_quantiles("vllm:time_to_first_token_seconds"),
+                *_quantiles(vllm_metrics.TIME_TO_FIRST_TOKEN),
             ],
             {"unit": "s"},
         ),
@@ -334,7 +334,7 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
             "End-to-end latency",
             [
                 *_gateway_quantiles(gw.REQUEST_DURATION, gateway),
-                *_quantiles("vllm:e2e_request_latency_seconds"),
+                *_quantiles(vllm_metrics.E2E_REQUEST_LATENCY),
             ],
             {"unit": "s"},
         ),

@@ -14,6 +14,18 @@ GATEWAY_APP = "model-gateway"
 
 Track = Literal["stable", "canary"]
 
+ROLLOUT_POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
+"""Label Argo Rollouts puts on each ReplicaSet it creates and on that ReplicaSet's pods
+(DefaultRolloutUniqueLabelKey, pkg/apis/rollouts/v1alpha1/types.go at argoproj/argo-rollouts
+v1.9.1): during a canary step the new ReplicaSet's pods, the canary, carry its value."""
+
+
+def scraped_label(pod_label: str) -> str:
+    """The target label Prometheus Operator makes of a ServiceMonitor's ``podTargetLabels``
+    entry: every character not allowed in a Prometheus label name becomes ``_``
+    (sanitizeLabelName, pkg/prometheus/promcfg.go of prometheus-operator)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in pod_label)
+
 
 def common(app: str) -> dict[str, str]:
     """Labels on every object: which application it is and that servegate manages it."""

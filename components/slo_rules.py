@@ -217,9 +217,14 @@ def _matchers(*matchers: str) -> str:
     return "{" + ", ".join(matchers) + "}"
 
 
+def vllm_model_matcher(model: ModelSpec) -> str:
+    """The label matcher selecting ``model``'s series among vLLM's own metrics."""
+    return f'model_name="{_escape(model.served_model_name)}"'
+
+
 def _selector(model: ModelSpec, *extra: str) -> str:
     """A series selector for ``model``'s vLLM metrics plus ``extra`` matchers."""
-    return _matchers(f'model_name="{_escape(model.served_model_name)}"', *extra)
+    return _matchers(vllm_model_matcher(model), *extra)
 
 
 def _escape(value: str) -> str:
@@ -272,13 +277,20 @@ def slow_ratio_expr(
     gateway: GatewayTelemetry, model: ModelSpec, sli: LatencySli, window: str
 ) -> str:
     """PromQL for the share of ``model``'s successful requests slower than ``sli``'s threshold."""
-    threshold = sli.threshold_seconds
     base: tuple[str, ...] = (
         f'job="{gateway.job}"',
         f'{gw.MODEL_LABEL}="{_escape(model.served_model_name)}"',
     )
     if sli.marks_errors:
         base += (f'{gw.ERROR_LABEL}=""',)
+    return histogram_slow_ratio_expr(sli, base, window)
+
+
+def histogram_slow_ratio_expr(sli: LatencySli, matchers: Sequence[str], window: str) -> str:
+    """PromQL for the share of the observations of ``sli``'s histogram selected by
+    ``matchers`` above its threshold (linearly interpolated between two bucket bounds)."""
+    threshold = sli.threshold_seconds
+    base = tuple(matchers)
 
     def bucket(bound: float) -> str:
         selector = _matchers(*base, f'le="{_le(bound)}"')

@@ -803,6 +803,9 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 spec={
                     "selector": {"matchLabels": k8s_labels.model_selector(self._model.name)},
                     "namespaceSelector": {"matchNames": [self._namespace]},
+                    # Each series names the ReplicaSet of the pod it came from: a Rollout's
+                    # analysis measures its canary's pods by it (components/canary_analysis.py).
+                    "podTargetLabels": [k8s_labels.ROLLOUT_POD_TEMPLATE_HASH],
                     "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
                 },
                 opts=ResourceOptions(parent=self),

@@ -10,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from servegate.sla_statement import SlaStatement
+
 REPORT_SCHEMA = "servegate/report/v1"
 
 
@@ -316,6 +318,9 @@ class Report:
     # Where findings point in the repository (servegate.source_lines), by rule and by type.
     rule_locations: tuple[SourceLocation, ...] = ()
     type_locations: tuple[SourceLocation, ...] = ()
+    # The stack's SLA statement (servegate.slo_doc): None when the stack declares no SLA or
+    # the plan carries no PrometheusRule to state it from.
+    sla_statement: SlaStatement | None = None
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

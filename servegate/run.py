@@ -41,6 +41,7 @@ from servegate.plan.offline import OfflineRun, run_offline
 from servegate.plan.ops import DELETING_OPS
 from servegate.policy.bundle import PolicyBundle, load_bundle
 from servegate.report.writer import write_reports
+from servegate.slo_doc import statement_of_plan
 from servegate.source_lines import locate
 from servegate.waivers import DEFAULT_WAIVERS_PATH, DEFAULT_WARN_EXPIRY_DAYS, load_waivers
 
@@ -260,7 +261,12 @@ def gate(
     rule_locations, type_locations = locate(
         bundle.rules, report.findings, options.project_dir, spec.stack
     )
-    report = replace(report, rule_locations=rule_locations, type_locations=type_locations)
+    report = replace(
+        report,
+        rule_locations=rule_locations,
+        type_locations=type_locations,
+        sla_statement=statement_of_plan(spec, planned.inventory),
+    )
     if options.baseline is not None:
         report = with_baseline(report, load_baseline(options.baseline), str(options.baseline))
     with console.step("Writing reports"):

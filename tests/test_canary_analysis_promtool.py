@@ -6,6 +6,11 @@ model's route (10,000 requests a minute; stable and canary answer through its on
 as ``(<query>) > bool <bound>``: 1 is a failed measurement (the run fails, the Rollout aborts
 and rolls back), 0 a passing one. No series at all gives no sample: neither condition holds,
 the measurement is inconclusive and the Rollout pauses.
+
+The canary-track metrics read vLLM's own histograms of the canary's pods, selected by the
+pod-template hash Argo Rollouts passes each analysis (here ``CANARY``, written where the
+AnalysisRun would write it): a canary-only latency spike fails them while the model's
+gateway metrics, diluted by the stable's traffic, still pass.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import canary_analysis
+from components import canary_analysis, vllm_metrics
 from components import gateway_telemetry as gw
 from components.config import ModelSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -110,12 +115,14 @@ def _histogram(
 def _measure(
     workdir: Path, query: str, bound: float, series: list[dict[str, str]], expected: list[Any]
 ) -> None:
+    _run(workdir, f"({query}) > bool {bound!r}", series, expected)
+
+
+def _run(workdir: Path, expr: str, series: list[dict[str, str]], expected: list[Any]) -> None:
     test = {
         "interval": "1m",
         "input_series": series,
-        "promql_expr_test": [
-            {"expr": f"({query}) > bool {bound!r}", "eval_time": "25m", "exp_samples": expected}
-        ],
+        "promql_expr_test": [{"expr": expr, "eval_time": "25m", "exp_samples": expected}],
     }
     test_file = workdir / f"test-{abs(hash(yaml.safe_dump(test)))}.yaml"
     test_file.write_text(
@@ -139,10 +146,18 @@ def test_the_rendered_analysis_holds_every_gateway_sli_to_the_slo(
     spec: StackSpec, rendered: dict[str, tuple[str, float]]
 ) -> None:
     assert spec.sla is not None
-    assert set(rendered) == {"error-ratio", "ttft-slow-ratio", "e2e-slow-ratio"}
+    assert set(rendered) == {
+        "error-ratio",
+        "ttft-slow-ratio",
+        "e2e-slow-ratio",
+        "canary-ttft-slow-ratio",
+        "canary-e2e-slow-ratio",
+    }
     assert rendered["error-ratio"][1] == pytest.approx(1 - spec.sla.availability / 100)
     assert rendered["ttft-slow-ratio"][1] == pytest.approx(0.05)
     assert rendered["e2e-slow-ratio"][1] == pytest.approx(0.05)
+    assert rendered["canary-ttft-slow-ratio"][1] == pytest.approx(0.05)
+    assert rendered["canary-e2e-slow-ratio"][1] == pytest.approx(0.05)
 
 
 @pytest.mark.parametrize(
@@ -196,6 +211,112 @@ def test_a_slow_canary_fails_the_latency_analysis_and_a_fast_one_passes(
     query, bound = rendered[f"{sli}-slow-ratio"]
     series = _histogram(gateway, spec.models[0], metric, buckets, took)
     _measure(workdir, query, bound, series, expected)
+
+
+STABLE, CANARY = "5d8f7c9b4", "6c4b9d7f8"
+"""Pod-template hashes of the stable and the canary ReplicaSet."""
+CANARY_SLIS = [
+    ("ttft", gw.TIME_TO_FIRST_TOKEN, gw.TIME_TO_FIRST_TOKEN_BUCKETS,
+     vllm_metrics.TIME_TO_FIRST_TOKEN, vllm_metrics.TIME_TO_FIRST_TOKEN_BUCKETS),
+    ("e2e", gw.REQUEST_DURATION, gw.REQUEST_DURATION_BUCKETS,
+     vllm_metrics.E2E_REQUEST_LATENCY, vllm_metrics.E2E_REQUEST_LATENCY_BUCKETS),
+]  # fmt: skip
+
+
+def _pod_histogram(
+    model: ModelSpec,
+    metric: str,
+    buckets: Sequence[float],
+    pod_hash: str,
+    share: float,
+    took: Sequence[tuple[float, float]],
+) -> list[dict[str, str]]:
+    """vLLM's ``metric`` on the pods of one ReplicaSet serving ``share`` of the model's
+    requests, a share ``s`` of which took ``t`` seconds, for (s, t) in took."""
+    labels = {
+        "job": f"vllm-{model.name}",
+        "namespace": "serving",
+        "pod": f"vllm-{model.name}-{pod_hash}-0",
+        canary_analysis.CANARY_POD_LABEL: pod_hash,
+        "model_name": model.served_model_name,
+        "engine": "0",
+    }
+    series = [
+        _series(
+            f"{metric}_bucket",
+            {**labels, "le": repr(float(bound))},
+            _counter(share * sum(s for s, seconds in took if seconds <= bound)),
+        )
+        for bound in buckets
+    ]
+    series.append(_series(f"{metric}_bucket", {**labels, "le": "+Inf"}, _counter(share)))
+    series.append(_series(f"{metric}_count", labels, _counter(share)))
+    return series
+
+
+def _on_canary(query: str) -> str:
+    """The query as the AnalysisRun runs it: the canary's hash in place of its argument."""
+    assert canary_analysis.CANARY_HASH in query
+    return query.replace(canary_analysis.CANARY_HASH, CANARY)
+
+
+@pytest.mark.parametrize(("sli", "gw_metric", "gw_buckets", "metric", "buckets"), CANARY_SLIS)
+@pytest.mark.parametrize(
+    ("canary_took", "canary_expected"),
+    [
+        # A fifth of the canary's requests take 60 s: 4 % of the model's, within its p95.
+        ([(0.8, 0.2), (0.2, 60.0)], FAILS),
+        # The canary as fast as the stable.
+        ([(1.0, 0.2)], PASSES),
+    ],
+)
+def test_a_canary_only_latency_spike_fails_the_canary_metric_not_the_models(
+    spec: StackSpec,
+    gateway: GatewayTelemetry,
+    rendered: dict[str, tuple[str, float]],
+    workdir: Path,
+    sli: str,
+    gw_metric: str,
+    gw_buckets: Sequence[float],
+    metric: str,
+    buckets: Sequence[float],
+    canary_took: list[tuple[float, float]],
+    canary_expected: list[Any],
+) -> None:
+    model, canary_share = spec.models[0], 0.2
+    pods = _pod_histogram(model, metric, buckets, STABLE, 1 - canary_share, [(1.0, 0.2)])
+    pods += _pod_histogram(model, metric, buckets, CANARY, canary_share, canary_took)
+    query, bound = rendered[f"canary-{sli}-slow-ratio"]
+    _measure(workdir, _on_canary(query), bound, pods, canary_expected)
+    # The gateway sees both tracks as one: the model's share of slow requests.
+    model_took = [(1 - canary_share, 0.2)] + [(canary_share * s, t) for s, t in canary_took]
+    query, bound = rendered[f"{sli}-slow-ratio"]
+    series = _histogram(gateway, model, gw_metric, gw_buckets, model_took)
+    _measure(workdir, query, bound, series, PASSES)
+
+
+@pytest.mark.parametrize("sli", ["ttft", "e2e"])
+def test_a_canary_metric_without_the_canary_pods_series_has_no_sample(
+    spec: StackSpec, rendered: dict[str, tuple[str, float]], workdir: Path, sli: str
+) -> None:
+    # Only the stable's pods report (the canary's are not scraped, or lack the hash label).
+    [(_, _, _, metric, buckets)] = [entry for entry in CANARY_SLIS if entry[0] == sli]
+    pods = _pod_histogram(spec.models[0], metric, buckets, STABLE, 1.0, [(1.0, 0.2)])
+    query, bound = rendered[f"canary-{sli}-slow-ratio"]
+    _measure(workdir, _on_canary(query), bound, pods, [])
+
+
+def test_a_canary_metric_of_an_idle_canary_is_nan_and_cannot_promote(
+    spec: StackSpec, rendered: dict[str, tuple[str, float]], workdir: Path
+) -> None:
+    # The canary's pods are scraped but answered nothing in the window: 0 / 0.
+    model = spec.models[0]
+    metric, buckets = vllm_metrics.E2E_REQUEST_LATENCY, vllm_metrics.E2E_REQUEST_LATENCY_BUCKETS
+    pods = _pod_histogram(model, metric, buckets, CANARY, 0.0, [(1.0, 0.2)])
+    query, _ = rendered["canary-e2e-slow-ratio"]
+    test_query = f"count(({_on_canary(query)}) == ({_on_canary(query)}))"
+    # NaN equals nothing, itself included: the one sample is filtered out, leaving no result.
+    _run(workdir, test_query, pods, [])
 
 
 @pytest.mark.parametrize("name", ["error-ratio", "ttft-slow-ratio", "e2e-slow-ratio"])

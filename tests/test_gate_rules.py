@@ -19,6 +19,7 @@ from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_budget import BUDGET_CASES, BUDGET_KEY
 from tests.policy_cases_canary import CANARY_CASES
+from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
@@ -61,7 +62,12 @@ CASES = {
     **BUDGET_CASES,
     **CANARY_CASES,
 }
-VARIANTS = {**PLACEHOLDER_VARIANTS, **SECRETS_VARIANTS, **POD_SECURITY_VARIANTS}
+VARIANTS = {
+    **PLACEHOLDER_VARIANTS,
+    **SECRETS_VARIANTS,
+    **POD_SECURITY_VARIANTS,
+    **CANARY_TRACK_VARIANTS,
+}
 runner = CliRunner()
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from components import canary_analysis, k8s_labels, runbooks
 from components import gateway_telemetry as gw
-from components import runbooks
+from components.slo_rules import Objectives
 from servegate.k8s_manifests import helm_releases, manifests
 from tests import stacks
 from tests.metric_lists import VENDOR, Metric, load, resolve, series_read
@@ -115,6 +116,12 @@ def _queries(stack: str) -> Iterator[tuple[str, str]]:
                     assert query.startswith("label_values(")
                     metric = query.removeprefix("label_values(").split(",")[0]
                     yield f"dashboard {dashboard['uid']} variable {variable['name']}", metric
+        if m.kind == "AnalysisTemplate":
+            for metric in m.body["spec"]["metrics"]:
+                yield (
+                    f"AnalysisTemplate {m.name}/{metric['name']}",
+                    metric["provider"]["prometheus"]["query"],
+                )
         if m.kind == "ScaledObject":
             for trigger in m.body["spec"]["triggers"]:
                 if trigger["type"] == "prometheus":
@@ -125,10 +132,25 @@ def _queries(stack: str) -> Iterator[tuple[str, str]]:
                 yield f"runbook {book.alert}", check.command
 
 
+def _pod_target_labels(stack: str) -> frozenset[str]:
+    """Pod labels the stack's ServiceMonitors copy onto scraped series, as Prometheus
+    Operator names them (invalid characters become ``_``)."""
+    return frozenset(
+        k8s_labels.scraped_label(label)
+        for m in manifests(stacks.inventory(stack))
+        if m.kind == "ServiceMonitor"
+        for label in m.body["spec"].get("podTargetLabels", [])
+    )
+
+
 def problems(
-    expr: str, metrics: dict[str, Metric], records: dict[str, frozenset[str]]
+    expr: str,
+    metrics: dict[str, Metric],
+    records: dict[str, frozenset[str]],
+    scraped: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """What in ``expr`` reads a series or label that does not exist."""
+    """What in ``expr`` reads a series or label that does not exist (``scraped``: target
+    labels the scrape adds beyond the standard ones)."""
     found = []
     for series, labels in series_read(expr):
         if series in BUILT_IN:
@@ -140,7 +162,11 @@ def problems(
             if metric is None:
                 found.append(f"{series}: no such metric")
                 continue
-            unknown = {label for label in labels if not metric.allows(label, series)}
+            unknown = {
+                label
+                for label in labels
+                if label not in scraped and not metric.allows(label, series)
+            }
         found += [f"{series}: no label {label}" for label in sorted(unknown)]
     return found
 
@@ -151,7 +177,12 @@ def test_every_series_read_exists_at_the_pinned_versions(stack: str) -> None:
     queries = list(_queries(stack))
     kinds = {where.split()[0] for where, _ in queries}
     assert {"rule", "dashboard", "ScaledObject", "runbook"} <= kinds
-    wrong = [f"{where}: {p}" for where, expr in queries for p in problems(expr, metrics, records)]
+    scraped = _pod_target_labels(stack)
+    wrong = [
+        f"{where}: {p}"
+        for where, expr in queries
+        for p in problems(expr, metrics, records, scraped)
+    ]
     assert wrong == []
 
 
@@ -160,6 +191,17 @@ def test_latency_slis_interpolate_on_the_pinned_histogram_buckets(stack: str) ->
     metrics = load(_lists(stack)["envoy-ai-gateway"])
     assert metrics[gw.REQUEST_DURATION].buckets == gw.REQUEST_DURATION_BUCKETS
     assert metrics[gw.TIME_TO_FIRST_TOKEN].buckets == gw.TIME_TO_FIRST_TOKEN_BUCKETS
+
+
+def test_canary_analysis_reads_vllm_histograms_on_the_pinned_buckets() -> None:
+    metrics = load(_lists("prod-ca")["vllm"])
+    for sli in canary_analysis.canary_latency_slis(Objectives.of(None)):
+        assert metrics[sli.metric].type == "histogram"
+        assert metrics[sli.metric].buckets == sli.buckets
+    # The canary hash reaches the series only through the ServiceMonitor's podTargetLabels.
+    assert canary_analysis.CANARY_POD_LABEL in _pod_target_labels("prod-ca")
+    kinds = {where.split()[0] for where, _ in _queries("prod-ca")}
+    assert "AnalysisTemplate" in kinds
 
 
 def test_a_misspelt_metric_or_label_is_caught() -> None:

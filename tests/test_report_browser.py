@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from servegate.report.writer import write_reports
+from servegate.slo_doc import statement_of_plan
+from tests import stacks
 from tests.report_builders import XSS, failing_report
 from tests.tooling import require_tool
 
@@ -94,4 +97,38 @@ def test_script_named_resource_is_text_and_never_runs(page: webdriver.Chrome) ->
 
 def test_console_has_no_errors(page: webdriver.Chrome) -> None:
     severe = [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []
+
+
+@pytest.fixture(scope="module")
+def sla_page(
+    browser: webdriver.Chrome, tmp_path_factory: pytest.TempPathFactory
+) -> webdriver.Chrome:
+    """prod-ca's report with its SLA statement, built as the gate builds it."""
+    spec = stacks.spec("prod-ca")
+    report = replace(
+        failing_report(), sla_statement=statement_of_plan(spec, stacks.inventory("prod-ca"))
+    )
+    out = tmp_path_factory.mktemp("sla-report")
+    (html,) = write_reports(report, ["html"], out)
+    browser.get(Path(html).resolve().as_uri())
+    return browser
+
+
+def test_the_sla_statement_renders_every_model_and_alert(sla_page: webdriver.Chrome) -> None:
+    spec = stacks.spec("prod-ca")
+    heading = sla_page.find_element(By.ID, "sla-statement")
+    assert heading.is_displayed() and heading.text == "SLA statement"
+    models = sla_page.find_elements(By.CSS_SELECTOR, "section.sla-model")
+    assert [m.get_attribute("data-model") for m in models] == [m.name for m in spec.models]
+    assert all(m.is_displayed() for m in models)
+    rows = sla_page.find_elements(By.CSS_SELECTOR, "#sla-alerts tbody tr")
+    statement = statement_of_plan(spec, stacks.inventory("prod-ca"))
+    assert statement is not None
+    assert [r.get_attribute("data-alert") for r in rows] == [a.name for a in statement.alerts]
+    assert all(r.is_displayed() for r in rows)
+    # Each alert links to its runbook in the appendix, which the page holds.
+    first = rows[0].find_element(By.TAG_NAME, "a").get_attribute("href") or ""
+    assert sla_page.find_element(By.ID, first.rsplit("#", 1)[1]).tag_name == "section"
+    severe = [entry for entry in sla_page.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from servegate.cli.main import app
 from servegate.k8s_manifests import manifests
-from servegate.slo_doc import sla_statement
+from servegate.slo_doc import build_statement, render_statement_markdown, sla_statement
 from tests import stacks
 
 
@@ -97,3 +98,24 @@ def test_prod_ca_statement_states_the_analysis_and_the_rollback_rule() -> None:
     assert 'envoy_response_code=~"5..\\|429"' in llama
     mixtral = text[text.index("## Model mixtral-8x7b") :]
     assert "No canary is declared" in mixtral
+
+
+def test_prod_ca_statement_states_what_each_track_measures() -> None:
+    spec = stacks.spec("prod-ca")
+    text = sla_statement(spec, manifests(stacks.inventory("prod-ca")))
+    llama = text[text.index("## Model llama-8b") : text.index("## Model mixtral-8x7b")]
+    guarded = "`len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05`"
+    for metric in ("canary-ttft-slow-ratio", "canary-e2e-slow-ratio"):
+        assert f"| {metric} | {guarded} |" in llama
+    assert 'rollouts_pod_template_hash="{{args.canary-pod-template-hash}}"' in llama
+    assert "The error ratio is measured for the whole model only." in llama
+
+
+def test_the_markdown_is_rendered_from_the_statement_data() -> None:
+    spec = stacks.spec("prod-ca")
+    statement = build_statement(spec, manifests(stacks.inventory("prod-ca")))
+    # Change the data, not the objects: the text follows it.
+    renamed = replace(statement, stack="renamed", replica_floor=7)
+    text = render_statement_markdown(renamed)
+    assert text.startswith("# SLA statement: renamed\n")
+    assert "Replica floor per model: 7 " in text

@@ -16,6 +16,13 @@ import rego.v1
 # - time to first token and end-to-end latency: Envoy AI Gateway's histograms, the share
 #   slower than the query's threshold at most 5 % (the SLA states p95), the threshold (the
 #   bucket bound the query reads, interpolated as histogram_quantile does) at most the SLA's.
+# Both tracks answer through the model's one gateway route, so the gateway sees them as one
+# and a canary's own regression is diluted there by the stable's traffic. Each latency SLI
+# must therefore also be measured on the canary's pods alone: a metric reading vLLM's own
+# histogram of the pods whose rollouts_pod_template_hash (the label Argo Rollouts puts on a
+# ReplicaSet's pods, as the scrape copies it) is an analysis argument every analysed step
+# fills from the newest ReplicaSet (valueFrom.podTemplateHashValue: Latest), with the same
+# share and threshold bounds. (The error ratio has no per-track series at the gateway.)
 # A success condition that can hold on an empty result or NaN (no data, no traffic) passes
 # a step on nothing: it must require len(result) > 0 and !isNaN(result[0]).
 
@@ -32,6 +39,11 @@ _ana_availability_metrics := ["envoy_cluster_upstream_rq", "envoy_http_downstrea
 _ana_latency_slis := [
 	{"name": "time to first token", "metric": "gen_ai_server_time_to_first_token_seconds", "slo": "ttftP95Seconds"},
 	{"name": "end-to-end latency", "metric": "gen_ai_server_request_duration_seconds", "slo": "e2eP95Seconds"},
+]
+
+_ana_canary_latency_slis := [
+	{"name": "time to first token", "metric": "vllm:time_to_first_token_seconds", "slo": "ttftP95Seconds"},
+	{"name": "end-to-end latency", "metric": "vllm:e2e_request_latency_seconds", "slo": "e2eP95Seconds"},
 ]
 
 _ana_production(declared) if startswith(object.get(declared, "environment", ""), "prod")
@@ -128,6 +140,63 @@ _ana_holds_latency(metrics, sli, seconds) if {
 	_ana_threshold(query) <= seconds + _ana_tolerance
 }
 
+# Argument names every analysed step (and the background analysis) of the canary fills with
+# the newest ReplicaSet's pod-template hash: the canary's pods during its steps.
+_ana_latest_hash_args(canary) := {name |
+	some name in _ana_step_args(canary)
+	every analysis in _ana_analyses(canary) {
+		_ana_passes_latest(analysis, name)
+	}
+}
+
+_ana_analyses(canary) := array.concat(
+	[analysis |
+		steps := object.get(canary, "steps", [])
+		is_array(steps)
+		some step in steps
+		analysis := object.get(step, "analysis", null)
+		is_object(analysis)
+	],
+	[analysis |
+		analysis := object.get(canary, "analysis", null)
+		is_object(analysis)
+	],
+)
+
+_ana_step_args(canary) := {name |
+	some analysis in _ana_analyses(canary)
+	args := object.get(analysis, "args", [])
+	is_array(args)
+	some arg in args
+	name := object.get(arg, "name", "")
+	name != ""
+}
+
+_ana_passes_latest(analysis, name) if {
+	args := object.get(analysis, "args", [])
+	is_array(args)
+	some arg in args
+	object.get(arg, "name", "") == name
+	object.get(arg, ["valueFrom", "podTemplateHashValue"], "") == "Latest"
+}
+
+# The argument names a query matches rollouts_pod_template_hash on (Argo Rollouts writes
+# {{args.NAME}} into the query when it starts the run; it trims spaces inside the braces).
+# \W+ before the braces: the quote (rego-cpp keeps the backslash of an escaped quote).
+_ana_hash_matcher := `rollouts_pod_template_hash\s*=\s*\W+\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}\W`
+
+_ana_hash_args_read(query) := {m[1] | some m in regex.find_all_string_submatch_n(_ana_hash_matcher, query, -1)}
+
+_ana_holds_canary_latency(metrics, sli, seconds, hash_args) if {
+	some metric in metrics
+	query := _ana_query(metric)
+	contains(query, concat("", [sli.metric, "_bucket"]))
+	some name in _ana_hash_args_read(query)
+	name in hash_args
+	_ana_bound(metric) <= _ana_slow_share + _ana_tolerance
+	_ana_threshold(query) <= seconds + _ana_tolerance
+}
+
 _ana_guards_no_data(metric) if {
 	condition := object.get(metric, "successCondition", "")
 	contains(condition, "len(result) > 0")
@@ -138,7 +207,8 @@ _ana_guards_no_data(metric) if {
 # METADATA
 # title: A production canary's analysis holds every SLI to the SLO
 # description: A canary analysed on looser bounds than the SLO, on fewer SLIs than the SLA
-#   promises, or passing on missing data promotes a version that breaks the promise.
+#   promises, only on the whole model where the stable's traffic dilutes the canary's own
+#   latency, or passing on missing data promotes a version that breaks the promise.
 # custom:
 #   id: SLA-021
 #   area: sla
@@ -151,9 +221,12 @@ _ana_guards_no_data(metric) if {
 #   parameters: []
 #   remediation: Analyse each canary with an AnalysisTemplate measuring the gateway's
 #     availability (failed share at most the error budget), time to first token and
-#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), with success
-#     conditions that require data (len(result) > 0 && !isNaN(result[0])); the
-#     ProgressiveDelivery component renders them from the SLO rules.
+#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), plus both
+#     latency SLIs on the canary's pods alone (vLLM's histograms matched on
+#     rollouts_pod_template_hash="{{args.NAME}}", NAME passed by every analysis step with
+#     valueFrom.podTemplateHashValue Latest), with success conditions that require data
+#     (len(result) > 0 && !isNaN(result[0])); the ProgressiveDelivery component renders
+#     them from the SLO rules.
 deny contains v if {
 	sla_lib.sla_declared(input.declared)
 	_ana_production(input.declared)
@@ -204,6 +277,41 @@ deny contains v if {
 			" to the SLO: no metric reads ",
 			sli.metric,
 			" with at most ",
+			inv.text(_ana_slow_share),
+			" of requests slower than ",
+			inv.text(seconds),
+			" s",
+		]),
+		"spec.strategy.canary", sort(names),
+	)
+}
+
+deny contains v if {
+	sla_lib.sla_declared(input.declared)
+	_ana_production(input.declared)
+	by_key := data.lib.sla.analysis_templates_by_key
+	some rollout in inv.resources(input, _ana_rollout_type)
+	canary := _ana_canary(rollout)
+	is_object(canary)
+	names := _ana_template_names(canary)
+	count(names) > 0
+	metrics := _ana_metrics(sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), names))
+	hash_args := _ana_latest_hash_args(canary)
+	some sli in _ana_canary_latency_slis
+	seconds := object.get(input.declared.sla, ["latency", sli.slo], null)
+	is_number(seconds)
+	not _ana_holds_canary_latency(metrics, sli, seconds, hash_args)
+	v := inv.violation(
+		"SLA-021", rollout,
+		concat("", [
+			"the canary analysis of Rollout ",
+			sla_lib.object_name(rollout),
+			" does not measure the canary's own ",
+			sli.name,
+			": no metric reads ",
+			sli.metric,
+			" of the pods whose rollouts_pod_template_hash is an analysis argument every step ",
+			"fills with podTemplateHashValue: Latest, with at most ",
 			inv.text(_ana_slow_share),
 			" of requests slower than ",
 			inv.text(seconds),

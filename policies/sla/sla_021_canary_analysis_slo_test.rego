@@ -72,7 +72,7 @@ test_sla_021_missing_sli_denied if {
 
 test_sla_021_a_template_in_another_namespace_does_not_count if {
 	elsewhere := kit.with_patches(_template, [{"op": "replace", "path": "/props/metadata/namespace", "value": "other"}])
-	count(_sla_021(_swap(_canary_set, elsewhere))) == 3
+	count(_sla_021(_swap(_canary_set, elsewhere))) == 5
 }
 
 test_sla_021_passing_without_data_denied if {
@@ -115,4 +115,48 @@ test_sla_021_a_template_of_another_namespace_does_not_count if {
 	every d in denials {
 		d.urn == _rollout.urn
 	}
+}
+
+test_sla_021_a_canary_without_its_own_latency_metric_denied if {
+	gateway_only := [m | some m in _analysis_metrics; not startswith(m.name, "canary-ttft")]
+	denials := _sla_021(_swap(_canary_set, _template_with(gateway_only)))
+	count(denials) == 1
+	some d in denials
+	d.urn == _rollout.urn
+	contains(d.message, "does not measure the canary's own time to first token")
+	contains(d.message, "vllm:time_to_first_token_seconds")
+}
+
+test_sla_021_canary_metrics_need_the_newest_replica_sets_hash if {
+	# No argument passed: the queries' {{args...}} name nothing the steps fill.
+	bare := [{"setWeight": 5}, _analysis_step([])]
+	count(_sla_021(_swap(_canary_set, _rollout_steps(bare)))) == 2
+	# The stable's hash measures the stable, not the canary.
+	stable := [{"name": "canary-pod-template-hash", "valueFrom": {"podTemplateHashValue": "Stable"}}]
+	count(_sla_021(_swap(_canary_set, _rollout_steps([{"setWeight": 5}, _analysis_step(stable)])))) == 2
+	# One step left without it: that step's run would measure nothing of the canary.
+	some_steps := [{"setWeight": 5}, _analysis_step(_latest_hash), {"setWeight": 25}, _analysis_step([])]
+	count(_sla_021(_swap(_canary_set, _rollout_steps(some_steps)))) == 2
+	every_step := [{"setWeight": 5}, _analysis_step(_latest_hash), {"setWeight": 25}, _analysis_step(_latest_hash)]
+	count(_sla_021(_swap(_canary_set, _rollout_steps(every_step)))) == 0
+}
+
+test_sla_021_a_canary_metric_on_another_label_is_not_the_canary if {
+	pods := replace(_canary_e2e_query, "rollouts_pod_template_hash", "pod_template_hash")
+	denials := _sla_021(_swap(_canary_set, _with_metric(4, "provider", {"prometheus": {"query": pods}})))
+	count(denials) == 1
+	some d in denials
+	contains(d.message, "end-to-end latency")
+	spaced := replace(_canary_e2e_query, "{{args.canary-pod-template-hash}}", "{{ args.canary-pod-template-hash }}")
+	count(_sla_021(_swap(_canary_set, _with_metric(4, "provider", {"prometheus": {"query": spaced}})))) == 0
+}
+
+test_sla_021_a_looser_canary_threshold_or_share_denied if {
+	# 1.0 + 0.9 * 1.5 = 2.35 s on the canary's pods, above the 1.5 s objective.
+	slow := replace(_canary_ttft_query, "0.333333", "0.9")
+	denials := _sla_021(_swap(_canary_set, _with_metric(3, "provider", {"prometheus": {"query": slow}})))
+	count(denials) == 1
+	some d in denials
+	contains(d.message, "canary's own time to first token")
+	count(_sla_021(_swap(_canary_set, _with_metric(4, "failureCondition", _guarded(">", "0.2"))))) == 1
 }

@@ -230,10 +230,26 @@ _ttft_query := _slow_query("gen_ai_server_time_to_first_token_seconds", "1.0", "
 
 _e2e_query := _slow_query("gen_ai_server_request_duration_seconds", "10.24", "20.48", "0.953125")
 
+# The canary's pods alone: vLLM's histograms selected on the hash the steps pass (vLLM's
+# TTFT buckets also have 1.0 and 2.5; its end-to-end buckets have 20 s itself).
+_hash_matcher := "rollouts_pod_template_hash=\"{{args.canary-pod-template-hash}}\""
+
+_canary_ttft_query := replace(
+	_slow_query("vllm:time_to_first_token_seconds", "1.0", "2.5", "0.333333"),
+	"_bucket{", concat("", ["_bucket{", _hash_matcher, ", "]),
+)
+
+_canary_e2e_query := concat("", [
+	"1 - (sum(rate(vllm:e2e_request_latency_seconds_bucket{", _hash_matcher, ", le=\"20.0\"}[5m]))",
+	" / sum(rate(vllm:e2e_request_latency_seconds_count{", _hash_matcher, "}[5m])))",
+])
+
 _analysis_metrics := [
 	_analysis_metric("error-ratio", _error_query, "0.001"),
 	_analysis_metric("ttft-slow-ratio", _ttft_query, "0.05"),
 	_analysis_metric("e2e-slow-ratio", _e2e_query, "0.05"),
+	_analysis_metric("canary-ttft-slow-ratio", _canary_ttft_query, "0.05"),
+	_analysis_metric("canary-e2e-slow-ratio", _canary_e2e_query, "0.05"),
 ]
 
 _template_with(metrics) := kit.resource(_template_type, "llama-8b-analysis", {
@@ -243,10 +259,14 @@ _template_with(metrics) := kit.resource(_template_type, "llama-8b-analysis", {
 
 _template := _template_with(_analysis_metrics)
 
+_latest_hash := [{"name": "canary-pod-template-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}]
+
+_analysis_step(args) := {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}], "args": args}}
+
 _analysed_steps := [
-	{"setWeight": 5}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
-	{"setWeight": 25}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
-	{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "vllm-llama-8b-slo"}]}},
+	{"setWeight": 5}, _analysis_step(_latest_hash),
+	{"setWeight": 25}, _analysis_step(_latest_hash),
+	{"setWeight": 50}, _analysis_step(_latest_hash),
 ]
 
 _rollout_with(canary, replicas) := kit.resource(_rollout_type, "llama-8b-rollout", {

@@ -44,6 +44,16 @@ def md_code(value: Any) -> Markup:
     return Markup(f"<code>{md_escape(value)}</code>")
 
 
+def md_code_span(value: Any) -> Markup:
+    """``value`` as a Markdown code span, verbatim (PromQL, record names), on one line."""
+    return Markup(f"`{_LINE_BREAKS.sub(' ', str(value))}`")
+
+
+def md_code_cell(value: Any) -> Markup:
+    """A code span inside a Markdown table cell: a pipe would end the cell, so it is escaped."""
+    return md_code_span(str(value).replace("|", "\\|"))
+
+
 def urn_name(urn: str) -> str:
     """The resource name: the last ``::`` segment of a Pulumi URN."""
     return urn.rsplit("::", 1)[-1]
@@ -116,5 +126,7 @@ def markdown_environment() -> Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["code"] = md_code
+    env.filters["code_span"] = md_code_span
+    env.filters["code_cell"] = md_code_cell
     env.filters["md"] = md_escape
     return _common(env)
