@@ -16,9 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import k8s_labels, namespaces, versions
+from components import k8s_labels, namespaces, ratelimit_redis, versions
 from components.component_kit import DeclaresResources, problem
 from components.config import PROJECT, GatewaySpec, RateLimitSpec, RegistrySpec
+from components.ratelimit_redis import REDIS_PORT
 from components.vllm import VLLM_PORT, VllmDeployment
 
 # Envoy AI Gateway v1.1 (aigateway.envoyproxy.io/v1beta1) is built against Envoy Gateway
@@ -49,13 +50,14 @@ REQUEST_TIMEOUT = "300s"
 # in Envoy Gateway's (where the rate-limit service runs), with the same value.
 REDIS_AUTH_SECRET = "ratelimit-redis-auth"
 REDIS_AUTH_KEY = "password"
-REDIS_PORT = 6379
 # A user above 10000 (never one of the node's, Checkov CKV_K8S_40) rather than the image's
 # "redis" (999): redis-server writes only to the emptyDir, which any user may write.
 REDIS_UID = 10001
 # The password reaches the server as a file of the Secret, never as an environment variable
 # (env is visible to anything that can read the pod's process environment).
 REDIS_AUTH_DIR = "/etc/redis-auth"
+# The server's certificate, key and CA (components.ratelimit_redis.SERVER_SECRET).
+REDIS_TLS_DIR = "/etc/redis-tls"
 
 # What the access log records: who asked which model, the outcome and its cost; never a
 # request or response body, and never the credential header.
@@ -97,34 +99,44 @@ class ModelGatewayArgs:
 
 
 def redis_auth_env(secret: str) -> list[dict[str, Any]]:
-    """The rate-limit service's Redis password (envoyproxy/ratelimit reads ``REDIS_AUTH``).
+    """The rate-limit service's Redis password (envoyproxy/ratelimit reads ``REDIS_AUTH``)
+    and the CA it verifies the Redis server against (``REDIS_TLS_CACERT``).
 
     Envoy Gateway v1.8's ``RateLimitRedisSettings`` has only ``url`` and ``tls``; the
-    password reaches the service as an env var of ``rateLimitDeployment.container``.
+    password and the CA's path reach the service as env vars of
+    ``rateLimitDeployment.container``.
     """
     return [
         {
             "name": "REDIS_AUTH",
             "valueFrom": {"secretKeyRef": {"name": secret, "key": REDIS_AUTH_KEY}},
-        }
+        },
+        *ratelimit_redis.rate_limit_tls_env(),
     ]
 
 
 def gateway_helm_values(
-    registry: RegistrySpec, redis_url: Input[str], redis_auth_secret: str
+    registry: RegistrySpec,
+    redis_url: Input[str],
+    redis_auth_secret: str,
+    client_cert_digest: Input[str] | None = None,
 ) -> dict[str, Any]:
-    """Envoy Gateway values: the AI Gateway extension, Backend API and Redis-backed limits."""
+    """Envoy Gateway values: the AI Gateway extension, Backend API and Redis-backed limits
+    over TLS (the rate-limit pods roll when ``client_cert_digest`` changes)."""
+    rate_limit_deployment: dict[str, Any] = {
+        "container": {"env": redis_auth_env(redis_auth_secret)}
+    }
+    if client_cert_digest is not None:
+        rate_limit_deployment["pod"] = {
+            "annotations": {ratelimit_redis.CERT_DIGEST_ANNOTATION: client_cert_digest}
+        }
     values: dict[str, Any] = {
         "config": {
             "envoyGateway": {
                 "gateway": {"controllerName": CONTROLLER_NAME},
                 "provider": {
                     "type": "Kubernetes",
-                    "kubernetes": {
-                        "rateLimitDeployment": {
-                            "container": {"env": redis_auth_env(redis_auth_secret)}
-                        }
-                    },
+                    "kubernetes": {"rateLimitDeployment": rate_limit_deployment},
                 },
                 "logging": {"level": {"default": "info"}},
                 "extensionApis": {"enableEnvoyPatchPolicy": True, "enableBackend": True},
@@ -147,7 +159,15 @@ def gateway_helm_values(
                         }
                     },
                 },
-                "rateLimit": {"backend": {"type": "Redis", "redis": {"url": redis_url}}},
+                "rateLimit": {
+                    "backend": {
+                        "type": "Redis",
+                        "redis": {
+                            "url": redis_url,
+                            "tls": ratelimit_redis.rate_limit_tls_settings(),
+                        },
+                    }
+                },
             }
         }
     }
@@ -274,17 +294,33 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
         self._namespace, self._models_namespace = args.namespace, args.models_namespace
         labels = k8s_labels.gateway()
 
-        redis_url = self._redis(name)
+        redis_url, certificates = self._redis(name)
         eg = self._release(
             f"{name}-envoy-gateway",
             "eg",
             ENVOY_GATEWAY,
             ENVOY_GATEWAY_NAMESPACE,
-            gateway_helm_values(args.registry, redis_url, REDIS_AUTH_SECRET),
+            gateway_helm_values(
+                args.registry,
+                redis_url,
+                REDIS_AUTH_SECRET,
+                ratelimit_redis.cert_digest(certificates.client.cert_pem),
+            ),
         )
         # The rate-limit service runs in Envoy Gateway's namespace and reads the password
-        # from a Secret there (env valueFrom needs the pod's own namespace).
+        # and its client certificate from Secrets there (a pod reads its own namespace's).
         self._redis_auth_secret(name, "ratelimit", ENVOY_GATEWAY_NAMESPACE, [eg])
+        self._own(
+            ratelimit_redis.tls_secret(
+                f"{name}-redis-tls-ratelimit",
+                ratelimit_redis.CLIENT_SECRET,
+                ENVOY_GATEWAY_NAMESPACE,
+                certificates.client,
+                certificates.ca_cert_pem,
+                k8s_labels.common(k8s_labels.GATEWAY_APP),
+                ResourceOptions(parent=self, depends_on=[eg]),
+            )
+        )
         # CRDs only: nothing to wait on, so no atomic rollback either.
         crds = self._release(
             f"{name}-ai-gateway-crds", "aieg-crd", AI_GATEWAY_CRDS, AI_GATEWAY_NAMESPACE, None
@@ -567,30 +603,58 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             )
         )
 
-    def _redis(self, name: str) -> str:
+    def _redis(self, name: str) -> tuple[str, ratelimit_redis.RedisCertificates]:
         """A single in-cluster Redis for rate-limit counters (losing them only resets budgets).
 
-        It requires the password of :data:`REDIS_AUTH_SECRET`, runs as the image's non-root
-        user with a read-only root filesystem (its working directory is an emptyDir), and
-        reports ready only when an authenticated PING answers.
+        It serves TLS only (the plaintext port is off) with a certificate for its Service's
+        names, requires a client certificate of its CA and the password of
+        :data:`REDIS_AUTH_SECRET`, runs as a non-root user with a read-only root filesystem
+        (its working directory is an emptyDir), and reports ready only when an authenticated
+        PING over TLS answers. Returns its address and the certificates.
         """
         self._redis_password: Output[str] = Output.secret(secrets.token_urlsafe(32))
         self._redis_auth_secret(name, "redis", self._namespace)
+        service_name = f"{name}-ratelimit-redis"
+        service_dns = [
+            f"{service_name}.{self._namespace}.svc.cluster.local",
+            f"{service_name}.{self._namespace}.svc",
+            f"{service_name}.{self._namespace}",
+            service_name,
+        ]
+        certificates = ratelimit_redis.issue_certificates(
+            name, service_dns, ResourceOptions(parent=self)
+        )
+        self.declared.extend(certificates.resources)
+        self._own(
+            ratelimit_redis.tls_secret(
+                f"{name}-redis-tls-server",
+                ratelimit_redis.SERVER_SECRET,
+                self._namespace,
+                certificates.server,
+                certificates.ca_cert_pem,
+                k8s_labels.common(k8s_labels.GATEWAY_APP),
+                ResourceOptions(parent=self),
+            )
+        )
         # Not labelled with the gateway role: it is not on the request path (limits fail open).
         selector = {
             **k8s_labels.common(k8s_labels.GATEWAY_APP),
             "app.kubernetes.io/component": "ratelimit-redis",
         }
         redis_labels = selector
-        service_name = f"{name}-ratelimit-redis"
         password_file = f"{REDIS_AUTH_DIR}/{REDIS_AUTH_KEY}"
-        # redis-cli reads REDISCLI_AUTH, so the probe never puts the password on a command line.
+        cert, key, ca = (
+            f"{REDIS_TLS_DIR}/{file}"
+            for file in (ratelimit_redis.CERT_KEY, ratelimit_redis.KEY_KEY, ratelimit_redis.CA_KEY)
+        )
+        # redis-cli reads REDISCLI_AUTH, so the probe never puts the password on a command line;
+        # it verifies the server against the CA and presents the server's own certificate.
         ping = k8s.core.v1.ExecActionArgs(
             command=[
                 "sh",
                 "-c",
-                f'REDISCLI_AUTH="$(cat {password_file})" redis-cli -h 127.0.0.1 ping '
-                "| grep -q PONG",
+                f'REDISCLI_AUTH="$(cat {password_file})" redis-cli --tls --cacert {ca} '
+                f"--cert {cert} --key {key} -h 127.0.0.1 -p {REDIS_PORT} ping | grep -q PONG",
             ]
         )
         self._own(
@@ -601,7 +665,14 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                     replicas=1,
                     selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                     template=k8s.core.v1.PodTemplateSpecArgs(
-                        metadata=k8s.meta.v1.ObjectMetaArgs(labels=redis_labels),
+                        metadata=k8s.meta.v1.ObjectMetaArgs(
+                            labels=redis_labels,
+                            annotations={
+                                ratelimit_redis.CERT_DIGEST_ANNOTATION: ratelimit_redis.cert_digest(
+                                    certificates.server.cert_pem
+                                )
+                            },
+                        ),
                         spec=k8s.core.v1.PodSpecArgs(
                             automount_service_account_token=False,
                             security_context=k8s.core.v1.PodSecurityContextArgs(
@@ -620,15 +691,20 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                     # The password comes from the Secret's file, never the spec.
                                     # Counters only: no persistence, bounded memory.
                                     command=["sh", "-c"],
+                                    # TLS only: "--port 0" closes the plaintext listener, and
+                                    # clients need a certificate of the CA (tls-auth-clients).
                                     args=[
                                         "exec redis-server --requirepass "
                                         f'"$(cat {password_file})" '
+                                        f"--port 0 --tls-port {REDIS_PORT} "
+                                        f"--tls-cert-file {cert} --tls-key-file {key} "
+                                        f"--tls-ca-cert-file {ca} --tls-auth-clients yes "
                                         "--save '' --appendonly no --maxmemory 200mb "
                                         "--dir /data"
                                     ],
                                     ports=[
                                         k8s.core.v1.ContainerPortArgs(
-                                            name="redis", container_port=REDIS_PORT
+                                            name="redis-tls", container_port=REDIS_PORT
                                         )
                                     ],
                                     readiness_probe=k8s.core.v1.ProbeArgs(
@@ -662,6 +738,9 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                         k8s.core.v1.VolumeMountArgs(
                                             name="auth", mount_path=REDIS_AUTH_DIR, read_only=True
                                         ),
+                                        k8s.core.v1.VolumeMountArgs(
+                                            name="tls", mount_path=REDIS_TLS_DIR, read_only=True
+                                        ),
                                     ],
                                 )
                             ],
@@ -684,6 +763,14 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                                         default_mode=0o440,
                                     ),
                                 ),
+                                k8s.core.v1.VolumeArgs(
+                                    name="tls",
+                                    secret=k8s.core.v1.SecretVolumeSourceArgs(
+                                        secret_name=ratelimit_redis.SERVER_SECRET,
+                                        # The key is group-readable by fs_group only.
+                                        default_mode=0o440,
+                                    ),
+                                ),
                             ],
                         ),
                     ),
@@ -700,11 +787,12 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                     selector=selector,
                     ports=[
                         k8s.core.v1.ServicePortArgs(
-                            name="redis", port=REDIS_PORT, target_port="redis"
+                            name="redis-tls", port=REDIS_PORT, target_port="redis-tls"
                         )
                     ],
                 ),
                 opts=ResourceOptions(parent=self),
             )
         )
-        return f"{service_name}.{self._namespace}.svc.cluster.local:{REDIS_PORT}"
+        # The host the rate-limit service dials is the name its TLS check expects.
+        return f"{service_dns[0]}:{REDIS_PORT}", certificates

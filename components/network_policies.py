@@ -47,6 +47,7 @@ import pulumi_kubernetes as k8s
 
 from components import gateway_telemetry as gw
 from components import k8s_labels
+from components.ratelimit_redis import REDIS_PORT
 from components.vllm import VLLM_PORT
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -55,7 +56,6 @@ KUBE_SYSTEM = "kube-system"
 KUBE_DNS_PODS = {"k8s-app": "kube-dns"}
 DNS_PORT = 53
 HTTPS_PORT = 443
-REDIS_PORT = 6379
 PROMETHEUS_PORT = 9090
 # Envoy Gateway v1.8.3 (module docstring).
 EG_CONTROLLER_PODS = {

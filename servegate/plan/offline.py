@@ -9,9 +9,11 @@ variables) are gone when it returns and runs do not see each other.
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import json
 import logging
+import secrets
 import sysconfig
 import threading
 import time
@@ -200,6 +202,25 @@ class _RecordingMonitor(mocks.MockMonitor):
             self.recorded.append(resource)
 
 
+# The PEM outputs the TLS provider computes (and the components read), per resource type.
+_TLS_PEM_OUTPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "tls:index/privateKey:PrivateKey": (
+        ("privateKeyPem", "PRIVATE KEY"),
+        ("publicKeyPem", "PUBLIC KEY"),
+    ),
+    "tls:index/certRequest:CertRequest": (("certRequestPem", "CERTIFICATE REQUEST"),),
+    "tls:index/selfSignedCert:SelfSignedCert": (("certPem", "CERTIFICATE"),),
+    "tls:index/locallySignedCert:LocallySignedCert": (("certPem", "CERTIFICATE"),),
+}
+
+
+def mock_pem(label: str) -> str:
+    """A PEM block of fresh random bytes: each run's made-up key or certificate differs, so
+    none can be mistaken for, or reused as, real key material."""
+    body = base64.b64encode(secrets.token_bytes(48)).decode()
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
 class _EchoMocks(mocks.Mocks):
     """Outputs echo inputs; ids, ARNs and the outputs components read are made up."""
 
@@ -228,6 +249,8 @@ class _EchoMocks(mocks.Mocks):
             outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
         if args.typ == "aws:eks/nodeGroup:NodeGroup":
             outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
+        for key, label in _TLS_PEM_OUTPUTS.get(args.typ, ()):
+            outputs.setdefault(key, mock_pem(label))
         return f"{args.name}-id", outputs
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

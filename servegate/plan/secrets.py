@@ -23,9 +23,13 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 # Properties whose every value is a secret whether or not the program marked it:
-# Kubernetes Secret payloads.
+# Kubernetes Secret payloads and the TLS provider's private keys (inputs and outputs).
 _SECRET_VALUED_PROPERTIES: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Secret": ("data", "stringData"),
+    "tls:index/privateKey:PrivateKey": ("privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"),
+    "tls:index/selfSignedCert:SelfSignedCert": ("privateKeyPem",),
+    "tls:index/certRequest:CertRequest": ("privateKeyPem",),
+    "tls:index/locallySignedCert:LocallySignedCert": ("caPrivateKeyPem",),
 }
 
 

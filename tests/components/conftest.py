@@ -14,6 +14,7 @@ import pulumi
 import pytest
 
 from servegate.gate_env import AUDIT_LOG_ENV
+from servegate.plan import offline
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -51,6 +52,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             outputs.setdefault("latestVersion", 1)
+        for key, label in offline._TLS_PEM_OUTPUTS.get(args.typ, ()):
+            outputs.setdefault(key, offline.mock_pem(label))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

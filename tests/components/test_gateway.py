@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import pulumi
 import pytest
 
+from components import ratelimit_redis
 from components.config import ConfigError, StackSpec, load_stack
 from components.gateway import (
     AI_GATEWAY,
@@ -38,6 +40,7 @@ API_KEYS_SECRET = "gw-api-keys"
 # How the Pulumi engine marks a secret value in recorded inputs.
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+REDIS_SECRETS = {REDIS_AUTH_SECRET, ratelimit_redis.SERVER_SECRET, ratelimit_redis.CLIENT_SECRET}
 
 
 def _create(spec: StackSpec) -> tuple[ModelGateway, list[VllmDeployment]]:
@@ -202,8 +205,8 @@ def test_api_keys_guard_the_gateway_with_the_key_sources_secret(
         assert auth["sanitize"] is True
         assert auth["credentialRefs"] == [{"group": "", "kind": "Secret", "name": API_KEYS_SECRET}]
         # The gateway declares no API-key Secret of its own (components.api_keys does);
-        # its only Secrets are the Redis password's.
-        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == {REDIS_AUTH_SECRET}
+        # its only Secrets are the Redis password's and certificates.
+        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == REDIS_SECRETS
 
     return _settled(gateway, models).apply(check)
 
@@ -234,7 +237,11 @@ def test_redis_requires_a_password_the_rate_limit_service_reads_from_a_secret(
     gateway, models = _create(spec)
 
     def check(_: list[Any]) -> None:
-        secrets = {s.inputs["metadata"]["namespace"]: s.inputs for s in mocks.of_type(SECRET)}
+        secrets = {
+            s.inputs["metadata"]["namespace"]: s.inputs
+            for s in mocks.of_type(SECRET)
+            if s.inputs["metadata"]["name"] == REDIS_AUTH_SECRET
+        }
         assert set(secrets) == {GATEWAY_NS, ENVOY_GATEWAY_NAMESPACE}
         passwords = {ns: _secret_value(s["stringData"])["password"] for ns, s in secrets.items()}
         # One generated password, recorded as a Pulumi secret, the same in both namespaces.
@@ -246,12 +253,10 @@ def test_redis_requires_a_password_the_rate_limit_service_reads_from_a_secret(
         ]
         kubernetes = release["values"]["config"]["envoyGateway"]["provider"]["kubernetes"]
         env = kubernetes["rateLimitDeployment"]["container"]["env"]
-        assert env == [
-            {
-                "name": "REDIS_AUTH",
-                "valueFrom": {"secretKeyRef": {"name": REDIS_AUTH_SECRET, "key": "password"}},
-            }
-        ]
+        assert env[0] == {
+            "name": "REDIS_AUTH",
+            "valueFrom": {"secretKeyRef": {"name": REDIS_AUTH_SECRET, "key": "password"}},
+        }
         (deployment,) = [
             d.inputs
             for d in mocks.of_type("kubernetes:apps/v1:Deployment")
@@ -302,7 +307,7 @@ def test_oidc_auth_validates_jwts_from_the_issuer(mocks: RecordingMocks) -> pulu
         (provider,) = policy["jwt"]["providers"]
         assert provider["issuer"] == issuer
         assert provider["remoteJWKS"]["uri"].startswith(issuer + "/")
-        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == {REDIS_AUTH_SECRET}
+        assert {s.inputs["metadata"]["name"] for s in mocks.of_type(SECRET)} == REDIS_SECRETS
 
     return _settled(gateway, models).apply(check)
 
@@ -421,5 +426,133 @@ def test_route_has_one_rule_per_model_and_splits_canary_traffic_by_weight(
                 service, namespace = host.removesuffix(".svc.cluster.local").split(".")
                 assert namespace == MODELS_NS and service in services
                 assert endpoint["fqdn"]["port"] == 8000
+
+    return _settled(gateway, models).apply(check)
+
+
+@pulumi.runtime.test
+def test_redis_serves_tls_only_and_the_rate_limit_service_verifies_it(
+    mocks: RecordingMocks,
+) -> pulumi.Output[None]:
+    gateway, models = _create(load_stack("prod-ca"))
+
+    def check(_: list[Any]) -> None:
+        tls_secrets = {
+            s.inputs["metadata"]["name"]: s.inputs
+            for s in mocks.of_type(SECRET)
+            if s.inputs["metadata"]["name"] != REDIS_AUTH_SECRET
+        }
+        server, client = (
+            tls_secrets[ratelimit_redis.SERVER_SECRET],
+            tls_secrets[ratelimit_redis.CLIENT_SECRET],
+        )
+        # Envoy Gateway's certificateRef takes a kubernetes.io/tls Secret in its own namespace.
+        assert server["metadata"]["namespace"] == GATEWAY_NS
+        assert client["metadata"]["namespace"] == ENVOY_GATEWAY_NAMESPACE
+        pems = {}
+        for name, secret in tls_secrets.items():
+            assert secret["type"] == "kubernetes.io/tls"
+            pems[name] = _secret_value(secret["stringData"])
+            assert set(pems[name]) == {"tls.crt", "tls.key", "ca.crt"}
+            assert pems[name]["tls.key"].startswith("-----BEGIN PRIVATE KEY-----")
+        # One CA, two different key pairs.
+        assert (
+            pems[ratelimit_redis.SERVER_SECRET]["ca.crt"]
+            == (pems[ratelimit_redis.CLIENT_SECRET]["ca.crt"])
+        )
+        assert (
+            pems[ratelimit_redis.SERVER_SECRET]["tls.key"]
+            != (pems[ratelimit_redis.CLIENT_SECRET]["tls.key"])
+        )
+        # Every private key the TLS provider takes as an input is recorded as a secret.
+        for typ, key in [
+            ("tls:index/certRequest:CertRequest", "privateKeyPem"),
+            ("tls:index/locallySignedCert:LocallySignedCert", "caPrivateKeyPem"),
+            ("tls:index/selfSignedCert:SelfSignedCert", "privateKeyPem"),
+        ]:
+            for resource in mocks.of_type(typ):
+                assert _secret_value(resource.inputs[key]).startswith("-----BEGIN PRIVATE KEY")
+
+        (release,) = [
+            r.inputs
+            for r in mocks.of_type(RELEASE)
+            if r.inputs["chart"].endswith("/" + ENVOY_GATEWAY.chart)
+        ]
+        eg = release["values"]["config"]["envoyGateway"]
+        redis = eg["rateLimit"]["backend"]["redis"]
+        assert redis["tls"] == {
+            "certificateRef": {"kind": "Secret", "name": ratelimit_redis.CLIENT_SECRET}
+        }
+        host, port = redis["url"].rsplit(":", 1)
+        deployment = eg["provider"]["kubernetes"]["rateLimitDeployment"]
+        env = {e["name"]: e for e in deployment["container"]["env"]}
+        # EG mounts the certificateRef Secret at /redis-certs (resource.go at v1.8.3) and sets
+        # no CA variable; envoyproxy/ratelimit reads REDIS_TLS_CACERT (settings.go).
+        assert env["REDIS_TLS_CACERT"] == {
+            "name": "REDIS_TLS_CACERT",
+            "value": "/redis-certs/ca.crt",
+        }
+        assert "REDIS_TLS_SKIP_HOSTNAME_VERIFICATION" not in env
+        client_cert = pems[ratelimit_redis.CLIENT_SECRET]["tls.crt"]
+        assert deployment["pod"]["annotations"] == {
+            ratelimit_redis.CERT_DIGEST_ANNOTATION: hashlib.sha256(client_cert.encode()).hexdigest()
+        }
+
+        # The server certificate names the host the service dials; the client's names nobody.
+        requests = {
+            r.inputs["subject"]["commonName"]: r.inputs
+            for r in mocks.of_type("tls:index/certRequest:CertRequest")
+        }
+        assert host in requests[host]["dnsNames"]
+        assert "dnsNames" not in requests["envoy-ratelimit"]
+        uses = sorted(
+            r.inputs["allowedUses"]
+            for r in mocks.of_type("tls:index/locallySignedCert:LocallySignedCert")
+        )
+        assert uses == [
+            ["digital_signature", "key_encipherment", "client_auth"],
+            ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+        ]
+
+        (redis_deployment,) = [
+            d.inputs
+            for d in mocks.of_type("kubernetes:apps/v1:Deployment")
+            if "redis" in d.inputs["metadata"]["name"]
+        ]
+        template = redis_deployment["spec"]["template"]
+        server_cert = pems[ratelimit_redis.SERVER_SECRET]["tls.crt"]
+        assert template["metadata"]["annotations"] == {
+            ratelimit_redis.CERT_DIGEST_ANNOTATION: hashlib.sha256(server_cert.encode()).hexdigest()
+        }
+        (container,) = template["spec"]["containers"]
+        args = container["args"][0]
+        assert f"--port 0 --tls-port {port} " in args
+        for flag, file in [
+            ("--tls-cert-file", "tls.crt"),
+            ("--tls-key-file", "tls.key"),
+            ("--tls-ca-cert-file", "ca.crt"),
+        ]:
+            assert f"{flag} /etc/redis-tls/{file} " in args
+        assert "--tls-auth-clients yes" in args
+        assert container["ports"] == [{"name": "redis-tls", "containerPort": int(port)}]
+        [tls_volume] = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
+        assert tls_volume["secret"]["secretName"] == ratelimit_redis.SERVER_SECRET
+        for probe in ("readinessProbe", "livenessProbe"):
+            command = " ".join(container[probe]["exec"]["command"])
+            assert (
+                "redis-cli --tls --cacert /etc/redis-tls/ca.crt --cert /etc/redis-tls/tls.crt"
+                in (command)
+            )
+            assert f"-p {port} ping" in command
+        # No key material in the workload itself: only file paths.
+        assert "PRIVATE KEY" not in json.dumps(redis_deployment)
+        (service,) = [
+            s.inputs
+            for s in mocks.of_type("kubernetes:core/v1:Service")
+            if s.inputs["metadata"]["name"] == host.split(".")[0]
+        ]
+        assert service["spec"]["ports"] == [
+            {"name": "redis-tls", "port": int(port), "targetPort": "redis-tls"}
+        ]
 
     return _settled(gateway, models).apply(check)
