@@ -41,6 +41,7 @@ from tests.policy_cases_pod_security import (
     POD_SECURITY_VARIANTS,
     hardened_pod_undone,
 )
+from tests.policy_cases_redis_tls import REDIS_TLS_VARIANTS
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
@@ -67,6 +68,7 @@ VARIANTS = {
     **SECRETS_VARIANTS,
     **POD_SECURITY_VARIANTS,
     **CANARY_TRACK_VARIANTS,
+    **REDIS_TLS_VARIANTS,
 }
 runner = CliRunner()
 

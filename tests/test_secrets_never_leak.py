@@ -244,3 +244,52 @@ def test_random_secret_stack_config_never_leaks_offline(project: Path, value: st
     assert inventory.exit_code == 0
     _assert_absent(_outputs(project), value)
     assert value not in result.output and value not in inventory.output
+
+
+def test_generated_tls_keys_reach_their_secrets_but_no_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Redis CA's and certificates' private keys (made up by the mock engine, as the TLS
+    provider would compute them) reach the kubernetes.io/tls Secrets as Pulumi secrets; no
+    report, audit line, terminal line or inventory has any of them."""
+    keys: list[str] = []
+    sent: list[dict[str, Any]] = []
+    record = offline._EchoMocks.new_resource
+
+    def new_resource(self: Any, args: Any) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = record(self, args)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            keys.append(outputs["privateKeyPem"])
+        if args.typ == "kubernetes:core/v1:Secret" and args.inputs["type"] == "kubernetes.io/tls":
+            sent.append(args.inputs)
+        return resource_id, outputs
+
+    monkeypatch.setattr(offline._EchoMocks, "new_resource", new_resource)
+    result = runner.invoke(
+        app, ["-C", str(project), "preview", "-s", "prod-ca", "--format", FORMATS]
+    )
+    assert result.exit_code == 0, result.output
+    # A CA, the Redis server's and the rate-limit service's keys, each in a Secret (the CA's in
+    # none: it only signs).
+    assert len(set(keys)) == 3
+    in_secrets = set()
+    for secret in sent:
+        assert secret["stringData"][SECRET_SIG_KEY] == SECRET_SIG
+        in_secrets.add(secret["stringData"]["value"]["tls.key"])
+    assert len(in_secrets) == 2 and in_secrets < set(keys)
+    # The base64 body alone, too: a leak may have lost the PEM armour or line breaks.
+    bodies = [key.splitlines()[1] for key in keys]
+    _assert_absent(_outputs(project), *keys, *bodies)
+    for value in (*keys, *bodies):
+        assert value not in result.output
+
+    # The inventory runs the program again: the mock engine makes that run's keys afresh.
+    keys.clear()
+    inventory = runner.invoke(app, ["-C", str(project), "inventory", "-s", "prod-ca"])
+    assert inventory.exit_code == 0, inventory.output
+    assert len(set(keys)) == 3
+    for key in keys:
+        assert key.splitlines()[1] not in inventory.output
+    resources = json.loads(inventory.output)["resources"]
+    csrs = [r for r in resources if r["type"] == "tls:index/certRequest:CertRequest"]
+    assert len(csrs) == 2 and all(r["props"]["privateKeyPem"] == "[secret]" for r in csrs)

@@ -59,12 +59,39 @@ _sec041_requires_auth(container) if contains(_sec041_words(container), "requirep
 
 _sec041_requires_auth(container) if contains(_sec041_words(container), "aclfile")
 
+# Envoy Gateway's RateLimitRedisSettings.tls (v1.8): present, even empty, turns TLS on
+# (REDIS_TLS=true); its certificateRef adds the client certificate.
+_sec041_tls_path := "values.config.envoyGateway.rateLimit.backend.redis.tls"
+
+_sec041_uses_tls(release) if is_object(object.get(release.props, split(_sec041_tls_path, "."), null))
+
+# envoyproxy/ratelimit parses REDIS_TLS_SKIP_HOSTNAME_VERIFICATION with Go's strconv.ParseBool.
+_sec041_true_words := {"1", "t", "T", "true", "TRUE", "True"}
+
+_sec041_skips_verification(release) if {
+	env := object.get(release.props, split(_sec041_container_path, "."), [])
+	some var in env
+	object.get(var, "name", "") == "REDIS_TLS_SKIP_HOSTNAME_VERIFICATION"
+	object.get(var, "value", "") in _sec041_true_words
+}
+
+# The server listens on a TLS port and its plaintext port is off ("port 0"): flags on the
+# command line, as a config file's content cannot be seen in a plan.
+_sec041_serves_tls_only(container) if {
+	words := _sec041_words(container)
+	regex.match(`(^| )--tls-port [1-9]`, words)
+	regex.match(`(^| )--port 0( |$)`, words)
+}
+
 # METADATA
-# title: The rate-limit Redis requires authentication
+# title: The rate-limit Redis requires authentication and TLS
 # description: Global rate limits (tokens per minute per client) live as counters in Redis.
 #   A Redis without a password lets any pod that reaches it reset or inflate any client's
-#   budget, or read who calls the gateway how often. The Redis server must require a password
-#   or ACL users, and Envoy Gateway's rate-limit service must send one (REDIS_AUTH).
+#   budget, or read who calls the gateway how often; without TLS the password and the counters
+#   cross the pod network in the clear. The Redis server must require a password or ACL users
+#   and serve TLS only (plaintext port 0), and Envoy Gateway's rate-limit service must send the
+#   password (REDIS_AUTH) over TLS (rateLimit.backend.redis.tls) without skipping the server
+#   name check.
 # custom:
 #   id: SEC-041
 #   area: security
@@ -75,10 +102,13 @@ _sec041_requires_auth(container) if contains(_sec041_words(container), "aclfile"
 #     "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job",
 #     "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod"]
 #   parameters: []
-#   remediation: Start redis-server with --requirepass from a Secret (an env var, never a literal
-#     in the spec) or with --aclfile, and set REDIS_AUTH from the same Secret in Envoy Gateway's
-#     config.envoyGateway.provider.kubernetes.rateLimitDeployment.container.env (the ModelGateway
-#     component does both).
+#   remediation: Start redis-server with --requirepass from a Secret (an env var or file, never a
+#     literal in the spec) or with --aclfile, and with --port 0 --tls-port 6379 and its
+#     --tls-cert-file, --tls-key-file and --tls-ca-cert-file. In Envoy Gateway's config.envoyGateway
+#     set rateLimit.backend.redis.tls.certificateRef to a kubernetes.io/tls Secret holding a client
+#     certificate and ca.crt, and in provider.kubernetes.rateLimitDeployment.container.env set
+#     REDIS_AUTH from the password Secret and REDIS_TLS_CACERT=/redis-certs/ca.crt, without
+#     REDIS_TLS_SKIP_HOSTNAME_VERIFICATION (the ModelGateway component does all of this).
 deny contains v if {
 	some release in data.lib.inventory.resources(input, _sec041_release_type)
 	_sec041_redis_backed(release)
@@ -111,6 +141,60 @@ deny contains v if {
 			"] ",
 			container.image,
 			") that accepts clients without a password; start it with --requirepass from a Secret or --aclfile",
+		]),
+		concat(".", [base, field, format_int(i, 10), "args"]), object.get(container, "args", null),
+	)
+}
+
+deny contains v if {
+	some release in data.lib.inventory.resources(input, _sec041_release_type)
+	_sec041_redis_backed(release)
+	not _sec041_uses_tls(release)
+	v := data.lib.inventory.violation(
+		"SEC-041", release,
+		concat("", [
+			"Helm release ",
+			release.name,
+			" runs Envoy Gateway's rate-limit service against Redis without TLS; set ",
+			"rateLimit.backend.redis.tls with a certificateRef to a kubernetes.io/tls Secret",
+		]),
+		_sec041_tls_path, null,
+	)
+}
+
+deny contains v if {
+	some release in data.lib.inventory.resources(input, _sec041_release_type)
+	_sec041_redis_backed(release)
+	_sec041_skips_verification(release)
+	v := data.lib.inventory.violation(
+		"SEC-041", release,
+		concat("", [
+			"Helm release ",
+			release.name,
+			" turns off the rate-limit service's check of the Redis server's name ",
+			"(REDIS_TLS_SKIP_HOSTNAME_VERIFICATION); remove it and give the server a ",
+			"certificate for the host in rateLimit.backend.redis.url",
+		]),
+		_sec041_container_path, object.get(release.props, split(_sec041_container_path, "."), null),
+	)
+}
+
+deny contains v if {
+	some [res, spec, base] in data.lib.workloads.pods
+	some [field, i, container] in data.lib.workloads.containers(spec)
+	_sec041_redis_server(container)
+	not _sec041_serves_tls_only(container)
+	v := data.lib.inventory.violation(
+		"SEC-041", res,
+		concat("", [
+			res.name,
+			" runs a Redis server (",
+			field,
+			"[",
+			format_int(i, 10),
+			"] ",
+			container.image,
+			") that accepts plaintext clients; start it with --port 0 and --tls-port",
 		]),
 		concat(".", [base, field, format_int(i, 10), "args"]), object.get(container, "args", null),
 	)
