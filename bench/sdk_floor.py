@@ -36,8 +36,9 @@ PACKAGES = (
     "pulumi_kubernetes.meta.v1",
     "pulumi_kubernetes.policy.v1",
     "pulumi_kubernetes.yaml",
+    "pulumi_tls",
 )
-SDK_PREFIXES = ("pulumi", "pulumi_aws", "pulumi_kubernetes")
+SDK_PREFIXES = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_tls")
 
 
 def is_sdk_module(name: str) -> bool:
