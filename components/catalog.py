@@ -208,3 +208,18 @@ def placeholders() -> dict[str, Any]:
     """Stand-in values a scaffolded stack carries until replaced (AUD-010's parameters)."""
     raw: dict[str, Any] = _load(POLICY_DATA / "placeholders.yaml")
     return raw
+
+
+@cache
+def classification_order() -> tuple[str, ...]:
+    """Compliance's data classifications, least to most restrictive (classifications.yaml)."""
+    raw: dict[str, Any] = _load(POLICY_DATA / "classifications.yaml")
+    return tuple(str(name) for name in raw["order"])
+
+
+@cache
+def external_endpoints() -> dict[str, dict[str, Any]]:
+    """Known external model endpoints by hostname -> where they process data
+    (policies/data/external_endpoints.yaml)."""
+    raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "external_endpoints.yaml")["endpoints"]
+    return raw

@@ -37,6 +37,9 @@ KNOWN_KEYS = (
     "tags",
     "budget",
     "enforcement",
+    "dataClassifications",
+    "externalBackends",
+    "routes",
 )
 # Secret config read by the components themselves (never part of the spec or any report).
 # The gateway's API keys, a JSON object of client id -> key (apiKeys.source pulumi-config).
@@ -423,6 +426,17 @@ class ApiKeysSpec(_Spec):
 class GatewaySpec(_Spec):
     """The one OpenAI-compatible entry point."""
 
+    client_classifications: dict[
+        Annotated[str, Field(pattern=CLIENT_ID, max_length=63)], str
+    ] = Field(
+        default_factory=dict,
+        description=(
+            "Client id (API-key client, or the OIDC subject) -> the lowest data classification "
+            "its requests may claim in the x-data-classification header; requests of other "
+            "clients, and requests without the header, are routed as the most restrictive class."
+        ),
+    )
+
     hostname: str = Field(description="DNS name clients use.")
     internet_facing: bool = Field(default=False, description="Public load balancer.")
     replicas: int = Field(default=2, ge=1, le=20)
@@ -450,6 +464,140 @@ class AuditSpec(_Spec):
     object_lock_days: int = Field(default=365, ge=1, le=3653)
 
 
+# Envoy AI Gateway v1.1.0's APISchema enum (api/v1alpha1/shared_types.go, VersionedAPISchema.Name;
+# api/v1beta1 uses the same type), read 2026-12-01.
+AI_GATEWAY_SCHEMAS = (
+    "OpenAI",
+    "Cohere",
+    "AWSBedrock",
+    "AzureOpenAI",
+    "GCPVertexAI",
+    "GCPAnthropic",
+    "Anthropic",
+    "AWSAnthropic",
+)
+# Schemas served by Amazon Bedrock's runtime endpoint: the endpoint is an AWS region.
+AWS_SCHEMAS = frozenset({"AWSBedrock", "AWSAnthropic"})
+# Schemas whose credentials servegate cannot source (GCP service accounts or federation).
+UNSUPPORTED_SCHEMAS = frozenset({"GCPVertexAI", "GCPAnthropic"})
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
+# Secrets Manager: a name (letters, digits, /_+=.@-) or a secret's ARN.
+_SECRET_REF = re.compile(r"^(arn:aws[-a-z]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[\w/+=.@-]{1,512}$")
+# Keys under which a credential would be written into the config itself.
+_LITERAL_KEYS = frozenset({"apiKey", "api_key", "key", "token", "value", "password", "secretValue"})
+
+
+def bedrock_hostname(region: str) -> str:
+    """Amazon Bedrock's runtime endpoint in ``region`` (the name its interface endpoint serves)."""
+    return f"bedrock-runtime.{region}.amazonaws.com"
+
+
+class BackendCredentialsSpec(_Spec):
+    """Where an external backend's credential comes from; never the credential itself."""
+
+    source: Literal["secrets-manager", "pod-identity"] = Field(
+        description=(
+            "secrets-manager: an AWS Secrets Manager secret holding the API key, synced into the "
+            "cluster by External Secrets Operator; pod-identity (Amazon Bedrock): the gateway "
+            "proxies' EKS Pod Identity role, allowed to invoke the backend's models only."
+        )
+    )
+    secret: str | None = Field(
+        default=None,
+        description="secrets-manager: the secret's name or ARN in the stack's region.",
+    )
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_REF.match(value):
+            raise ValueError(f"{value!r} is not a Secrets Manager secret name or ARN")
+        return value
+
+
+class ExternalBackendSpec(_Spec):
+    """A model API outside the cluster that the gateway may route to."""
+
+    name: str = Field(pattern=_NAME, max_length=40)
+    schema_: str = Field(
+        alias="schema",
+        description=f"The API it speaks (Envoy AI Gateway schema): {', '.join(AI_GATEWAY_SCHEMAS)}.",
+    )
+    endpoint: str = Field(
+        description="Its hostname, or for AWSBedrock/AWSAnthropic the AWS region of Bedrock."
+    )
+    connectivity: Literal["privatelink", "internet"] = Field(
+        description=(
+            "privatelink: an interface VPC endpoint in the stack's VPC (Bedrock in the stack's "
+            "region); internet: over the internet (through the egress firewall when sovereign)."
+        )
+    )
+    classifications: Annotated[list[str], Field(min_length=1)] = Field(
+        description="The data classifications it may receive."
+    )
+    credentials: BackendCredentialsSpec
+    models: Annotated[dict[str, str], Field(min_length=1)] = Field(
+        description="Model name clients send -> the backend's own model id."
+    )
+    processing_region: str | None = Field(
+        default=None,
+        description=(
+            "Where it processes data (an AWS-style region); required when the endpoint is not "
+            "in policies/data/external_endpoints.yaml, and reported as a declared claim."
+        ),
+    )
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _no_literal(cls, value: object) -> object:
+        if isinstance(value, str) or (
+            isinstance(value, Mapping) and _LITERAL_KEYS & set(map(str, value))
+        ):
+            raise ValueError(
+                "a credential written into the config is not allowed; use source: secrets-manager "
+                "with secret: <name or ARN>, or source: pod-identity for Amazon Bedrock"
+            )
+        return value
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        if value not in AI_GATEWAY_SCHEMAS:
+            raise ValueError(
+                f"{value!r} is not an Envoy AI Gateway schema ({', '.join(AI_GATEWAY_SCHEMAS)})"
+            )
+        if value in UNSUPPORTED_SCHEMAS:
+            raise ValueError(f"{value!r} needs GCP credentials, which servegate does not render")
+        return value
+
+    @property
+    def on_bedrock(self) -> bool:
+        return self.schema_ in AWS_SCHEMAS
+
+    @property
+    def hostname(self) -> str:
+        """The host the gateway connects to."""
+        return bedrock_hostname(self.endpoint) if self.on_bedrock else self.endpoint
+
+    @property
+    def region(self) -> str | None:
+        """The AWS region of a Bedrock endpoint; None for other endpoints."""
+        return self.endpoint if self.on_bedrock else None
+
+
+class RouteSpec(_Spec):
+    """One model name clients send and the backends that serve it, first choice first."""
+
+    model: str = Field(min_length=1, description="The model name clients send.")
+    backends: Annotated[list[str], Field(min_length=1)] = Field(
+        description=(
+            "Names of models[] (self-hosted) and externalBackends[], in priority order: each "
+            "later one is a fallback of the ones before it."
+        )
+    )
+
+
 class BudgetSpec(_Spec):
     """Monthly spending ceiling."""
 
@@ -474,6 +622,15 @@ class StackSpec(_Spec):
     audit: AuditSpec = Field(default_factory=AuditSpec)
     tags: dict[str, str]
     budget: BudgetSpec | None = None
+    data_classifications: list[str] | None = Field(
+        default=None,
+        description=(
+            "The stack's data classifications, least to most restrictive, each from "
+            "policies/data/classifications.yaml; default all of them."
+        ),
+    )
+    external_backends: list[ExternalBackendSpec] = Field(default_factory=list)
+    routes: list[RouteSpec] = Field(default_factory=list)
     enforcement: Literal["on", "off"] = Field(
         default=ENFORCEMENT_ON,
         description="In-program policy enforcement; off is reported by AUD-012 in every gate.",
@@ -514,6 +671,18 @@ class StackSpec(_Spec):
         """An image reference as pulled: through the stack's registry mirror when one is set."""
         return self.registry.image(reference)
 
+    @property
+    def classifications(self) -> tuple[str, ...]:
+        """The stack's data classifications, least to most restrictive."""
+        if self.data_classifications is not None:
+            return tuple(self.data_classifications)
+        return catalog.classification_order()
+
+    @property
+    def most_restrictive(self) -> str:
+        """The class a request without a (trusted) classification is routed as."""
+        return self.classifications[-1]
+
     def declared(self) -> dict[str, Any]:
         """The facts a stack declares about itself, as the policy input's ``declared``."""
         return {
@@ -532,6 +701,9 @@ class StackSpec(_Spec):
                 else None
             ),
             "budget": {"monthlyUsd": self.budget.monthly_usd} if self.budget else None,
+            # The classes the stack routes (least to most restrictive); unclassified requests
+            # are routed as the last one.
+            "dataClassifications": list(self.classifications),
             # AUD-012 reports "off": a plain `pulumi up` of this stack is judged by nothing.
             "enforcement": self.enforcement,
             "tags": dict(self.tags),
@@ -675,10 +847,149 @@ def _api_key_problems(spec: StackSpec, secrets_set: Collection[str]) -> Iterator
             )
 
 
+def _classification_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+    known = catalog.classification_order()
+    key = f"{PROJECT}:dataClassifications"
+    declared = spec.data_classifications
+    if declared is not None:
+        unknown = [c for c in declared if c not in known]
+        if not declared:
+            yield ConfigProblem(key=key, message="needs at least one classification")
+        elif unknown:
+            yield ConfigProblem(
+                key=key,
+                message=(
+                    f"{unknown[0]!r} is not a classification of policies/data/"
+                    f"classifications.yaml ({', '.join(known)})"
+                ),
+            )
+        elif [known.index(c) for c in declared] != sorted({known.index(c) for c in declared}):
+            yield ConfigProblem(
+                key=key,
+                message=(
+                    "must list each classification once, least to most restrictive "
+                    f"({' < '.join(known)})"
+                ),
+            )
+    classes = spec.classifications
+    for client, cls in spec.gateway.client_classifications.items():
+        if cls not in classes:
+            yield ConfigProblem(
+                key=f"{PROJECT}:gateway.clientClassifications.{client}",
+                message=f"{cls!r} is not a classification of this stack ({', '.join(classes)})",
+            )
+
+
+def _backend_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+    classes = spec.classifications
+    known_endpoints = catalog.external_endpoints()
+    model_names = {m.name for m in spec.models}
+    seen: set[str] = set()
+    for index, backend in enumerate(spec.external_backends):
+        key = f"{PROJECT}:externalBackends[{index}]"
+        if backend.name in seen or backend.name in model_names:
+            yield ConfigProblem(
+                key=f"{key}.name",
+                message=(
+                    f"{backend.name!r} is already the name of a backend or model of this stack"
+                ),
+            )
+        seen.add(backend.name)
+        if backend.on_bedrock:
+            if not _AWS_REGION.match(backend.endpoint):
+                yield ConfigProblem(
+                    key=f"{key}.endpoint",
+                    message=f"{backend.endpoint!r} is not an AWS region ({backend.schema_} "
+                    "endpoints are the region of Amazon Bedrock, e.g. ca-central-1)",
+                )
+            if backend.credentials.source != "pod-identity":
+                yield ConfigProblem(
+                    key=f"{key}.credentials.source",
+                    message=f"{backend.schema_} signs requests with AWS credentials: use pod-identity",
+                )
+        elif not _HOSTNAME.match(backend.endpoint):
+            yield ConfigProblem(
+                key=f"{key}.endpoint",
+                message=f"{backend.endpoint!r} is not a hostname (e.g. api.openai.com)",
+            )
+        if backend.connectivity == "privatelink" and (
+            not backend.on_bedrock or backend.endpoint != spec.region
+        ):
+            yield ConfigProblem(
+                key=f"{key}.connectivity",
+                message=(
+                    "privatelink is an interface endpoint of an AWS service in the stack's region "
+                    f"({spec.region}): Amazon Bedrock there, or use internet"
+                ),
+            )
+        creds = backend.credentials
+        if creds.source == "pod-identity" and not backend.on_bedrock:
+            yield ConfigProblem(
+                key=f"{key}.credentials.source",
+                message="pod-identity is for Amazon Bedrock; use secrets-manager with secret",
+            )
+        if creds.source == "secrets-manager" and not creds.secret:
+            yield ConfigProblem(
+                key=f"{key}.credentials.secret",
+                message="is required when source is secrets-manager (a secret name or ARN)",
+            )
+        if creds.source == "pod-identity" and creds.secret:
+            yield ConfigProblem(
+                key=f"{key}.credentials.secret", message="is for source secrets-manager only"
+            )
+        for cls in backend.classifications:
+            if cls not in classes:
+                yield ConfigProblem(
+                    key=f"{key}.classifications",
+                    message=f"{cls!r} is not a classification of this stack ({', '.join(classes)})",
+                )
+        if backend.processing_region is None and backend.hostname not in known_endpoints:
+            yield ConfigProblem(
+                key=f"{key}.processingRegion",
+                message=(
+                    f"is required: {backend.hostname} is not in policies/data/"
+                    "external_endpoints.yaml (declare where it processes data, e.g. eu-west-1)"
+                ),
+            )
+        elif backend.processing_region is not None and not _AWS_REGION.match(
+            backend.processing_region
+        ):
+            yield ConfigProblem(
+                key=f"{key}.processingRegion",
+                message=f"{backend.processing_region!r} is not a region (e.g. eu-west-1)",
+            )
+    by_name = {b.name: b for b in spec.external_backends}
+    routed: set[str] = set()
+    for index, route in enumerate(spec.routes):
+        key = f"{PROJECT}:routes[{index}]"
+        if route.model in routed:
+            yield ConfigProblem(key=f"{key}.model", message=f"{route.model!r} has a route already")
+        routed.add(route.model)
+        if len(set(route.backends)) != len(route.backends):
+            yield ConfigProblem(key=f"{key}.backends", message="lists a backend twice")
+        for name in route.backends:
+            backend = by_name.get(name)
+            if backend is None and name not in model_names:
+                allowed = ", ".join([m.name for m in spec.models] + list(by_name))
+                yield ConfigProblem(
+                    key=f"{key}.backends",
+                    message=f"{name!r} is not a model or external backend of this stack ({allowed})",
+                )
+            elif backend is not None and route.model not in backend.models:
+                yield ConfigProblem(
+                    key=f"{key}.backends",
+                    message=(
+                        f"external backend {name!r} has no model {route.model!r} in its models"
+                    ),
+                )
+
+
 def _cross_field_problems(
     spec: StackSpec, secrets_set: Collection[str] = ()
 ) -> Iterator[ConfigProblem]:
     yield from _api_key_problems(spec, secrets_set)
+    yield from _classification_problems(spec)
+    yield from _backend_problems(spec)
     known_zones = catalog.zones()
     zone = spec.residency.zone
     if zone not in known_zones:

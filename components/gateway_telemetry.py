@@ -85,8 +85,9 @@ class GatewayTelemetry:
     gateway_name: str
     route_name: str
     """Name of the AIGatewayRoute (and of the HTTPRoute generated from it)."""
-    route_models: tuple[str, ...]
-    """Model names in the order of the route's rules: rule ``i`` serves ``route_models[i]``."""
+    route_models: tuple[tuple[str, ...], ...]
+    """Per rule of the route, in order, the self-hosted models (``models[].name``) it routes
+    to: rule ``i`` reaches ``route_models[i]`` (components.routing plans the rules)."""
     scrape_namespace: str
     """Namespace of the PodMonitor that scrapes the proxies."""
     scrape_name: str = "servegate-gateway"
@@ -97,9 +98,13 @@ class GatewayTelemetry:
         return f"{self.scrape_namespace}/{self.scrape_name}"
 
     def cluster(self, model: str) -> str:
-        """Envoy's cluster name for the route rule that serves ``model``."""
-        index = self.route_models.index(model)
-        return f"httproute/{self.gateway_namespace}/{self.route_name}/rule/{index}"
+        """Envoy's cluster name for the route rules that reach ``model``: one rule's cluster,
+        or ``rule/(i|j)`` when several rules (classifications, fallbacks) reach it."""
+        indexes = [str(i) for i, models in enumerate(self.route_models) if model in models]
+        if not indexes:
+            raise ValueError(f"no rule of route {self.route_name} reaches model {model!r}")
+        rule = indexes[0] if len(indexes) == 1 else f"({'|'.join(indexes)})"
+        return f"httproute/{self.gateway_namespace}/{self.route_name}/rule/{rule}"
 
     def clusters(self, model: str) -> str:
         """Regex matching the cluster of ``model``'s rule, or the cluster of each of its

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/../.."
 v() { python -m tests.vendor.vendor "$@"; }
 
 EG_KINDS=Backend,BackendTrafficPolicy,ClientTrafficPolicy,EnvoyProxy,SecurityPolicy
-GWAPI_KINDS=Gateway,GatewayClass
+GWAPI_KINDS=Gateway,GatewayClass,BackendTLSPolicy
 AIEG_CRDS=manifests/charts/ai-gateway-crds-helm/templates
-AIEG_KINDS=AIGatewayRoute,AIServiceBackend
+AIEG_KINDS=AIGatewayRoute,AIServiceBackend,BackendSecurityPolicy
 KPS_CRDS=charts/kube-prometheus-stack/charts/crds/crds
 PROM_KINDS=ServiceMonitor,PodMonitor,PrometheusRule,Prometheus
 KEDA_KINDS=ScaledObject
