@@ -119,6 +119,25 @@ def eso_values(registry: RegistrySpec) -> dict[str, Any]:
     return values
 
 
+def operator_release(
+    resource_name: str, registry: RegistrySpec, opts: ResourceOptions
+) -> k8s.helm.v3.Release:
+    """External Secrets Operator (pinned chart); one per stack, whichever component needs it."""
+    return k8s.helm.v3.Release(
+        resource_name,
+        k8s.helm.v3.ReleaseArgs(
+            name="external-secrets",
+            version=ESO_CHART.version,
+            namespace=ESO_NAMESPACE,
+            create_namespace=True,
+            atomic=True,
+            values=eso_values(registry),
+            **ESO_CHART.release_source(registry.charts),
+        ),
+        opts,
+    )
+
+
 @dataclass(frozen=True)
 class GatewayApiKeysArgs:
     """Inputs of :class:`GatewayApiKeys`."""
@@ -217,19 +236,7 @@ class GatewayApiKeys(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        operator = k8s.helm.v3.Release(
-            f"{name}-operator",
-            k8s.helm.v3.ReleaseArgs(
-                name="external-secrets",
-                version=ESO_CHART.version,
-                namespace=ESO_NAMESPACE,
-                create_namespace=True,
-                atomic=True,
-                values=eso_values(args.registry),
-                **ESO_CHART.release_source(args.registry.charts),
-            ),
-            child,
-        )
+        operator = operator_release(f"{name}-operator", args.registry, child)
         account = k8s.core.v1.ServiceAccount(
             f"{name}-reader",
             metadata=self._metadata(service_account, {"eks.amazonaws.com/role-arn": role.arn}),

@@ -7,6 +7,7 @@ that header) sends each request to its model's stable Service, or to its canary 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from components import k8s_labels, namespaces, ratelimit_redis, versions
 from components.component_kit import DeclaresResources, problem
 from components.config import PROJECT, GatewaySpec, RateLimitSpec, RegistrySpec
 from components.ratelimit_redis import REDIS_PORT
+from components.routing import Hop, RouteRule
 from components.vllm import VLLM_PORT, VllmDeployment
 
 # Envoy AI Gateway v1.1 (aigateway.envoyproxy.io/v1beta1) is built against Envoy Gateway
@@ -42,6 +44,8 @@ LISTENER_PORT = 443
 
 CLIENT_ID_HEADER = "x-servegate-client"
 MODEL_HEADER = "x-ai-eg-model"
+# The classification a client claims for a request (components.routing says when it counts).
+CLASSIFICATION_HEADER = "x-data-classification"
 AI_GATEWAY_METADATA = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
 # Streaming generations run long; Envoy AI Gateway's 60 s default would cut them off.
@@ -77,6 +81,13 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
     "duration_ms": "%DURATION%",
     "upstream_host": "%UPSTREAM_HOST%",
     "total_tokens": f"%DYNAMIC_METADATA({AI_GATEWAY_METADATA}:{TOTAL_TOKENS_KEY})%",
+    # The class the client claimed, and the route rule that matched (whose class the request
+    # was routed as: a rule per model and class, or the model's catch-all).
+    "classification": f"%REQ({CLASSIFICATION_HEADER.upper()})%",
+    "route": "%ROUTE_NAME%",
+    # The AIServiceBackend that served it ("<namespace>/<name>"), as Envoy AI Gateway v1.1.0's
+    # external processor records it (internal/extproc/processor_impl.go).
+    "backend": f"%DYNAMIC_METADATA({AI_GATEWAY_METADATA}:ai_service_backend_name)%",
 }
 
 
@@ -96,6 +107,12 @@ class ModelGatewayArgs:
     """Namespace of the models' Services."""
     api_keys_secret: str | None = None
     """The Secret of client id -> ``Bearer <key>`` (components.api_keys); api-key auth needs it."""
+    rules: Sequence[RouteRule] | None = None
+    """The route's rules (components.routing.plan_routes); default one per model, all classes."""
+    external_backends: Mapping[str, str] | None = None
+    """External backend name -> its AIServiceBackend's name (components.external_backends)."""
+    proxy_service_account: str | None = None
+    """A fixed service account for the proxies (the Bedrock role's Pod Identity needs one)."""
 
 
 def redis_auth_env(secret: str) -> list[dict[str, Any]]:
@@ -186,7 +203,9 @@ def ai_gateway_helm_values(registry: RegistrySpec) -> dict[str, Any]:
     }
 
 
-def envoy_proxy_spec(gateway: GatewaySpec, registry: RegistrySpec) -> dict[str, Any]:
+def envoy_proxy_spec(
+    gateway: GatewaySpec, registry: RegistrySpec, service_account: str | None = None
+) -> dict[str, Any]:
     """EnvoyProxy: replicas, PDB, an AWS NLB (internal unless internet-facing), JSON access log."""
     scheme = "internet-facing" if gateway.internet_facing else "internal"
     container: dict[str, Any] = {
@@ -218,6 +237,11 @@ def envoy_proxy_spec(gateway: GatewaySpec, registry: RegistrySpec) -> dict[str, 
                     },
                 },
                 "envoyPDB": {"minAvailable": 1},
+                **(
+                    {"envoyServiceAccount": {"name": service_account}}
+                    if service_account
+                    else {}
+                ),
                 "envoyService": {
                     "type": "LoadBalancer",
                     "annotations": {
@@ -267,6 +291,21 @@ def rate_limit_spec(limits: RateLimitSpec) -> dict[str, Any]:
             ]
         },
     }
+
+
+def default_rules(models: Sequence[VllmDeployment]) -> list[RouteRule]:
+    """One rule per self-hosted model, on its served name alone (no external backends)."""
+    return [
+        RouteRule(
+            model.served_model_name, None, "", None, (Hop(model.model_name, False, 0, None),)
+        )
+        for model in models
+    ]
+
+
+def claimants_pattern(clients: Sequence[str]) -> str:
+    """An RE2 pattern matching exactly these client ids (the whole header value)."""
+    return "^(" + "|".join(re.escape(client) for client in clients) + ")$"
 
 
 def _gateway_ref(name: str) -> dict[str, str]:
@@ -348,7 +387,12 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             )
 
         gateway_name = name
-        custom("proxy", EG_API, "EnvoyProxy", envoy_proxy_spec(gateway, args.registry))
+        custom(
+            "proxy",
+            EG_API,
+            "EnvoyProxy",
+            envoy_proxy_spec(gateway, args.registry, args.proxy_service_account),
+        )
         # GatewayClass is cluster-scoped: its own metadata, without a namespace.
         self._own(
             k8s.apiextensions.CustomResource(
@@ -399,8 +443,13 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             "client-traffic",
             EG_API,
             "ClientTrafficPolicy",
-            # Envoy's 32 KiB default buffer is smaller than long prompts the AI Gateway parses.
-            {"targetRefs": [_gateway_ref(gateway_name)], "connection": {"bufferLimit": "50Mi"}},
+            {
+                "targetRefs": [_gateway_ref(gateway_name)],
+                # Envoy's 32 KiB default buffer is smaller than long prompts the AI Gateway parses.
+                "connection": {"bufferLimit": "50Mi"},
+                # Before any filter: only the gateway's auth sets the client id a route trusts.
+                "headers": {"earlyRequestHeaders": {"remove": [CLIENT_ID_HEADER]}},
+            },
         )
         custom(
             "auth",
@@ -418,7 +467,13 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             },
         )
 
-        rules = [self._rule(name, model, labels, after_charts) for model in args.models]
+        self._served = {
+            model.model_name: self._model_backends(name, model, labels, after_charts)
+            for model in args.models
+        }
+        self._external = dict(args.external_backends or {})
+        plan = args.rules if args.rules is not None else default_rules(args.models)
+        rules = [self._rule(rule) for rule in plan]
         custom(
             "route",
             AI_GATEWAY_API,
@@ -492,38 +547,57 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             }
         }
 
-    def _rule(
-        self,
-        name: str,
-        model: VllmDeployment,
-        labels: dict[str, str],
-        opts: ResourceOptions,
-    ) -> dict[str, Any]:
-        """Backends of one model and the route rule sending its traffic to them."""
+    def _model_backends(
+        self, name: str, model: VllmDeployment, labels: dict[str, str], opts: ResourceOptions
+    ) -> list[tuple[str, int]]:
+        """The AIServiceBackends of one self-hosted model, with their canary weights."""
         refs = [
-            {
-                "name": self._backend(name, model.model_name, model.service_name, labels, opts),
-                "weight": 100 - model.canary_weight,
-            }
+            (
+                self._backend(name, model.model_name, model.service_name, labels, opts),
+                100 - model.canary_weight,
+            )
         ]
         if model.canary_service_name is not None:
             refs.append(
-                {
-                    "name": self._backend(
+                (
+                    self._backend(
                         name, f"{model.model_name}-canary", model.canary_service_name, labels, opts
                     ),
-                    "weight": model.canary_weight,
+                    model.canary_weight,
+                )
+            )
+        return refs
+
+    def _refs(self, hop: Hop) -> list[dict[str, Any]]:
+        """The backendRefs of one hop of a rule's chain, at the hop's priority."""
+        override = {"modelNameOverride": hop.model_override} if hop.model_override else {}
+        if hop.external:
+            return [{"name": self._external[hop.backend], "priority": hop.priority, **override}]
+        return [
+            {"name": backend, "weight": weight, "priority": hop.priority, **override}
+            for backend, weight in self._served[hop.backend]
+        ]
+
+    def _rule(self, rule: RouteRule) -> dict[str, Any]:
+        """One route rule: its model (and claimed class, and who may claim it) -> its chain."""
+        headers: list[dict[str, str]] = [
+            {"type": "Exact", "name": MODEL_HEADER, "value": rule.model}
+        ]
+        if rule.classification is not None:
+            headers.append(
+                {"type": "Exact", "name": CLASSIFICATION_HEADER, "value": rule.classification}
+            )
+        if rule.claimants is not None:
+            headers.append(
+                {
+                    "type": "RegularExpression",
+                    "name": CLIENT_ID_HEADER,
+                    "value": claimants_pattern(rule.claimants),
                 }
             )
         return {
-            "matches": [
-                {
-                    "headers": [
-                        {"type": "Exact", "name": MODEL_HEADER, "value": model.served_model_name}
-                    ]
-                }
-            ],
-            "backendRefs": refs,
+            "matches": [{"headers": headers}],
+            "backendRefs": [ref for hop in rule.hops for ref in self._refs(hop)],
             "timeouts": {"request": REQUEST_TIMEOUT},
         }
 

@@ -27,6 +27,10 @@ INTERFACE_ENDPOINT_SERVICES = (
     "autoscaling",  # cluster autoscaling of node groups
 )
 TIER_TAG = "servegate.io/tier"
+# The interface endpoint service of Amazon Bedrock's runtime API (com.amazonaws.<region>.<this>).
+PRIVATELINK_SERVICE = "bedrock-runtime"
+# Network Firewall rule group capacity: a domain list uses one unit per domain and protocol.
+FIREWALL_RULE_CAPACITY = 100
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,35 @@ class SovereignNetworkArgs:
     """The gateway's load balancer is public, so public subnets are needed."""
     flow_log_retention_days: int
     """Retention of the flow logs, a value CloudWatch Logs accepts."""
+    privatelink_services: tuple[str, ...] = ()
+    """More interface endpoints (e.g. ``bedrock-runtime``): the privatelink external backends."""
+    egress_allowlist: tuple[str, ...] = ()
+    """Hostnames internet backends are reached at: when set, the private subnets reach the
+    internet only through an AWS Network Firewall allowing TLS/HTTP to exactly these."""
 
     @classmethod
     def of(cls, spec: StackSpec) -> SovereignNetworkArgs:
         """The parts of a validated stack the network reads."""
+        internet = sorted(
+            {b.hostname for b in spec.external_backends if b.connectivity == "internet"}
+        )
+        firewalled = spec.residency.sovereign and not spec.residency.air_gapped
         return cls(
             region=spec.region,
             network=spec.network,
             air_gapped=spec.residency.air_gapped,
             internet_facing_gateway=spec.gateway.internet_facing,
             flow_log_retention_days=log_retention_days(spec.audit),
+            privatelink_services=tuple(
+                sorted(
+                    {
+                        PRIVATELINK_SERVICE
+                        for b in spec.external_backends
+                        if b.connectivity == "privatelink"
+                    }
+                )
+            ),
+            egress_allowlist=tuple(internet) if firewalled else (),
         )
 
 
@@ -62,6 +85,7 @@ class SubnetPlan:
 
     private: list[str]
     public: list[str]
+    firewall: list[str]
 
 
 def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
@@ -74,9 +98,13 @@ def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
     """
     quarters = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=2))
     public_blocks = list(quarters[3].subnets(prefixlen_diff=2))
+    # The egress firewall's endpoints need a subnet of their own per zone: the last public
+    # piece, which at most three zones leave unused.
+    firewall_blocks = list(public_blocks[3].subnets(prefixlen_diff=2))
     return SubnetPlan(
         private=[str(block) for block in quarters[:az_count]],
         public=[str(block) for block in public_blocks[:az_count]],
+        firewall=[str(block) for block in firewall_blocks[:az_count]],
     )
 
 
@@ -149,11 +177,20 @@ class SovereignNetwork(pulumi.ComponentResource):
         )
 
         self.internet_gateway: aws.ec2.InternetGateway | None = None
+        self.public_route_table: aws.ec2.RouteTable | None = None
         if needs_public:
             # NAT gateways route through the internet gateway, so egress needs it too.
             self._public_routes(name, zones, child)
         nat_gateways = self._nat_gateways(name, zones, child) if egress else []
-        private_route_tables = self._private_routes(name, zones, nat_gateways, child)
+        self.firewall: aws.networkfirewall.Firewall | None = None
+        firewall_endpoints: list[pulumi.Output[str]] = []
+        if egress and args.egress_allowlist:
+            firewall_endpoints = self._egress_firewall(
+                name, args, zones, blocks, nat_gateways, child
+            )
+        private_route_tables = self._private_routes(
+            name, zones, nat_gateways, firewall_endpoints, child
+        )
         self._endpoints(name, args, private_route_tables, child)
         self.flow_log_group = self._flow_logs(name, args, child)
 
@@ -179,6 +216,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         table = aws.ec2.RouteTable(
             f"{name}-public", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"}, opts=child
         )
+        self.public_route_table = table
         aws.ec2.Route(
             f"{name}-public-default",
             route_table_id=table.id,
@@ -224,6 +262,7 @@ class SovereignNetwork(pulumi.ComponentResource):
         name: str,
         zones: list[str],
         nat_gateways: list[aws.ec2.NatGateway],
+        firewall_endpoints: Sequence[pulumi.Output[str]],
         child: pulumi.ResourceOptions,
     ) -> list[aws.ec2.RouteTable]:
         tables = []
@@ -234,7 +273,16 @@ class SovereignNetwork(pulumi.ComponentResource):
                 tags={"Name": f"{name}-private-{zone}"},
                 opts=child,
             )
-            if nat_gateways:
+            if firewall_endpoints:
+                # Through the egress firewall's endpoint in the zone, then its NAT gateway.
+                aws.ec2.Route(
+                    f"{name}-private-{zone}-default",
+                    route_table_id=table.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    vpc_endpoint_id=firewall_endpoints[index],
+                    opts=child,
+                )
+            elif nat_gateways:
                 aws.ec2.Route(
                     f"{name}-private-{zone}-default",
                     route_table_id=table.id,
@@ -287,7 +335,7 @@ class SovereignNetwork(pulumi.ComponentResource):
             opts=child,
         )
         subnet_ids = [subnet.id for subnet in self.private_subnets]
-        for service in INTERFACE_ENDPOINT_SERVICES:
+        for service in (*INTERFACE_ENDPOINT_SERVICES, *args.privatelink_services):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=self.vpc.id,
@@ -299,6 +347,110 @@ class SovereignNetwork(pulumi.ComponentResource):
                 tags={"Name": f"{name}-{service}"},
                 opts=child,
             )
+
+    def _egress_firewall(
+        self,
+        name: str,
+        args: SovereignNetworkArgs,
+        zones: list[str],
+        blocks: SubnetPlan,
+        nat_gateways: list[aws.ec2.NatGateway],
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Output[str]]:
+        """AWS Network Firewall between the private subnets and their NAT gateways: stateful,
+        strict order, TLS (SNI) and HTTP (Host) to exactly the allow-listed hostnames, every
+        other established flow dropped. Returns each zone's firewall endpoint id."""
+        rules = aws.networkfirewall.RuleGroup(
+            f"{name}-egress-allowlist",
+            name=f"{name}-egress-allowlist",
+            capacity=FIREWALL_RULE_CAPACITY,
+            type="STATEFUL",
+            description="Hostnames of the stack's internet model backends",
+            rule_group={
+                "rules_source": {
+                    "rules_source_list": {
+                        "generated_rules_type": "ALLOWLIST",
+                        "target_types": ["TLS_SNI", "HTTP_HOST"],
+                        "targets": list(args.egress_allowlist),
+                    }
+                },
+                "stateful_rule_options": {"rule_order": "STRICT_ORDER"},
+            },
+            opts=child,
+        )
+        policy = aws.networkfirewall.FirewallPolicy(
+            f"{name}-egress",
+            name=f"{name}-egress",
+            firewall_policy={
+                "stateless_default_actions": ["aws:forward_to_sfe"],
+                "stateless_fragment_default_actions": ["aws:forward_to_sfe"],
+                "stateful_engine_options": {"rule_order": "STRICT_ORDER"},
+                "stateful_default_actions": ["aws:drop_established", "aws:alert_established"],
+                "stateful_rule_group_references": [{"resource_arn": rules.arn, "priority": 1}],
+            },
+            opts=child,
+        )
+        subnets = [
+            aws.ec2.Subnet(
+                f"{name}-firewall-{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=block,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-firewall-{zone}", TIER_TAG: "firewall"},
+                opts=child,
+            )
+            for zone, block in zip(zones, blocks.firewall, strict=True)
+        ]
+        self.firewall = aws.networkfirewall.Firewall(
+            f"{name}-egress",
+            name=f"{name}-egress",
+            vpc_id=self.vpc.id,
+            firewall_policy_arn=policy.arn,
+            subnet_mappings=[{"subnet_id": subnet.id} for subnet in subnets],
+            delete_protection=True,
+            opts=child,
+        )
+        statuses = self.firewall.firewall_statuses
+
+        def endpoint(zone: str) -> pulumi.Output[str]:
+            return statuses.apply(
+                lambda status: next(
+                    state.attachments[0].endpoint_id
+                    for state in status[0].sync_states
+                    if state.availability_zone == zone
+                )
+            )
+
+        endpoints = [endpoint(zone) for zone in zones]
+        for index, (zone, subnet) in enumerate(zip(zones, subnets, strict=True)):
+            table = aws.ec2.RouteTable(
+                f"{name}-firewall-{zone}",
+                vpc_id=self.vpc.id,
+                tags={"Name": f"{name}-firewall-{zone}"},
+                opts=child,
+            )
+            aws.ec2.Route(
+                f"{name}-firewall-{zone}-default",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat_gateways[index].id,
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-firewall-{zone}", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+        # Replies come back through the same zone's firewall endpoint (symmetric routing).
+        assert self.public_route_table is not None  # egress always has public routes
+        for index, (zone, block) in enumerate(zip(zones, blocks.private, strict=True)):
+            aws.ec2.Route(
+                f"{name}-public-to-private-{zone}",
+                route_table_id=self.public_route_table.id,
+                destination_cidr_block=block,
+                vpc_endpoint_id=endpoints[index],
+                opts=child,
+            )
+        return endpoints
 
     def _flow_logs(
         self, name: str, args: SovereignNetworkArgs, child: pulumi.ResourceOptions

@@ -108,6 +108,11 @@ KEDA_METRICS_SERVER_PORT = 6443
 KEDA_WEBHOOK_PORT = 9443
 REDIS_PODS = {"app.kubernetes.io/component": "ratelimit-redis"}
 MODEL_SERVER_PODS = {"app.kubernetes.io/name": k8s_labels.MODEL_SERVER_APP}
+# The EKS Pod Identity agent serves credentials on this node-local address and port
+# (aws/eks-pod-identity-agent, the address the pod identity webhook injects as
+# AWS_CONTAINER_CREDENTIALS_FULL_URI).
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+POD_IDENTITY_AGENT_PORT = 80
 DEFAULT_DENY = "default-deny"
 ALLOW_DNS = "allow-dns"
 
@@ -145,7 +150,12 @@ class NetworkPoliciesArgs:
     models_reach_internet: bool
     """A model downloads its weights from the internet (an ``hf://`` source)."""
     proxies_reach_internet: bool
-    """The proxies fetch an OIDC issuer's signing keys (``gateway.auth: oidc``)."""
+    """The proxies fetch an OIDC issuer's signing keys (``gateway.auth: oidc``), or call an
+    ``internet`` external backend (through the egress firewall when sovereign)."""
+    proxies_reach_vpc_endpoints: bool = False
+    """The proxies call a ``privatelink`` external backend at its interface endpoint (in the VPC)."""
+    proxies_use_pod_identity: bool = False
+    """The proxies take AWS credentials from the node's EKS Pod Identity agent (Bedrock)."""
     argo_rollouts_namespace: str | None = None
     """Argo Rollouts' namespace (its controller queries Prometheus for canary analyses)."""
 
@@ -339,6 +349,16 @@ class Flows:
                     {"to": [pods(same, EG_CONTROLLER_PODS)], "ports": tcp(EG_XDS_PORT)},
                     {"to": [pods(same, EG_RATELIMIT_PODS)], "ports": tcp(RATELIMIT_GRPC_PORT)},
                     *([self.internet()] if a.proxies_reach_internet else []),
+                    *(
+                        [{"to": [cidr(a.vpc_cidr)], "ports": tcp(HTTPS_PORT)}]
+                        if a.proxies_reach_vpc_endpoints
+                        else []
+                    ),
+                    *(
+                        [{"to": [cidr(POD_IDENTITY_AGENT)], "ports": tcp(POD_IDENTITY_AGENT_PORT)}]
+                        if a.proxies_use_pod_identity
+                        else []
+                    ),
                 ],
             ),
             "ratelimit": policy(

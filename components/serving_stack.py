@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import namespaces
+from components import catalog, namespaces
 from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
@@ -22,7 +22,9 @@ from components.gateway import (
     ModelGateway,
     ModelGatewayArgs,
 )
+from components.external_backends import ExternalBackends, ExternalBackendsArgs
 from components.gateway_telemetry import GatewayTelemetry
+from components.routing import RouteRule, plan_routes
 from components.gpu_pool import (
     GpuNodePool,
     GpuNodePoolArgs,
@@ -53,6 +55,17 @@ GATEWAY_NAMESPACE = namespaces.GATEWAY
 MONITORING_NAMESPACE = namespaces.MONITORING
 
 
+def route_plan(spec: StackSpec) -> tuple[RouteRule, ...]:
+    """The gateway route's rules: per model name and classification, and each catch-all."""
+    return plan_routes(
+        spec.models,
+        spec.external_backends,
+        spec.routes,
+        spec.classifications,
+        spec.gateway.client_classifications,
+    )
+
+
 def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
     """How the gateway of the ServingStack ``name`` shows up in its metrics."""
     gateway_name = f"{name}-gateway"
@@ -60,10 +73,13 @@ def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
         proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
         gateway_namespace=GATEWAY_NAMESPACE,
         gateway_name=gateway_name,
-        # ModelGateway names its AIGatewayRoute "<name>-route" and gives it one rule per
-        # model, in the order of spec.models (tests/components/test_serving_stack.py).
+        # ModelGateway names its AIGatewayRoute "<name>-route" and gives it the rules of
+        # route_plan, in order (tests/components/test_serving_stack.py).
         route_name=f"{gateway_name}-route",
-        route_models=tuple(model.name for model in spec.models),
+        route_models=tuple(
+            tuple(hop.backend for hop in rule.hops if not hop.external)
+            for rule in route_plan(spec)
+        ),
         scrape_namespace=MONITORING_NAMESPACE,
     )
 
@@ -258,6 +274,33 @@ class ServingStack(pulumi.ComponentResource):
             )
             api_keys_secret = self.api_keys.secret_name
             gateway_deps.append(self.api_keys)
+        bedrock = any(b.credentials.source == "pod-identity" for b in spec.external_backends)
+        proxy_account = f"{gateway.gateway_name}-proxy" if bedrock else None
+        self.external_backends: ExternalBackends | None = None
+        if spec.external_backends:
+            eso_installed = spec.gateway.auth == "api-key" and (
+                spec.gateway.api_keys is not None and spec.gateway.api_keys.source == "secrets-manager"
+            )
+            self.external_backends = ExternalBackends(
+                f"{gateway.gateway_name}-external",
+                ExternalBackendsArgs(
+                    backends=spec.external_backends,
+                    gateway_name=gateway.gateway_name,
+                    namespace=GATEWAY_NAMESPACE,
+                    known_endpoints=frozenset(catalog.external_endpoints()),
+                    region=spec.region,
+                    registry=spec.registry,
+                    install_operator=not eso_installed,
+                    kms_key_arn=self.cluster.kms_key.arn,
+                    oidc_provider_arn=self.cluster.oidc_provider_arn,
+                    oidc_provider_url=self.cluster.oidc_provider_url,
+                    cluster_name=self.cluster.cluster_name,
+                    proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
+                    proxy_service_account=f"{gateway.gateway_name}-proxy",
+                ),
+                after(*gateway_deps),
+            )
+            gateway_deps.append(self.external_backends)
         self.gateway = ModelGateway(
             gateway.gateway_name,
             ModelGatewayArgs(
@@ -267,6 +310,11 @@ class ServingStack(pulumi.ComponentResource):
                 namespace=GATEWAY_NAMESPACE,
                 models_namespace=MODELS_NAMESPACE,
                 api_keys_secret=api_keys_secret,
+                rules=route_plan(spec),
+                external_backends=(
+                    self.external_backends.names if self.external_backends else None
+                ),
+                proxy_service_account=proxy_account,
             ),
             after(*gateway_deps),
         )
@@ -294,7 +342,12 @@ class ServingStack(pulumi.ComponentResource):
                     for model in spec.models
                     for source in (model.source, *([model.canary.source] if model.canary else []))
                 ),
-                proxies_reach_internet=spec.gateway.auth == "oidc",
+                proxies_reach_internet=spec.gateway.auth == "oidc"
+                or any(b.connectivity == "internet" for b in spec.external_backends),
+                proxies_reach_vpc_endpoints=any(
+                    b.connectivity == "privatelink" for b in spec.external_backends
+                ),
+                proxies_use_pod_identity=bedrock,
             ),
             after(*created.values(), self.gateway, self.monitoring),
         )
