@@ -86,6 +86,7 @@ class SubnetPlan:
     private: list[str]
     public: list[str]
     firewall: list[str]
+    endpoints: list[str]
 
 
 def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
@@ -98,13 +99,15 @@ def plan_subnets(cidr: str, az_count: int) -> SubnetPlan:
     """
     quarters = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=2))
     public_blocks = list(quarters[3].subnets(prefixlen_diff=2))
-    # The egress firewall's endpoints need a subnet of their own per zone: the last public
-    # piece, which at most three zones leave unused.
-    firewall_blocks = list(public_blocks[3].subnets(prefixlen_diff=2))
+    # The last public piece (at most three zones leave it unused) holds small subnets of
+    # their own per zone: the egress firewall's endpoints, and the interface endpoints of
+    # external model backends (so the gateway's egress names them and nothing else).
+    spare = list(public_blocks[3].subnets(prefixlen_diff=3))
     return SubnetPlan(
         private=[str(block) for block in quarters[:az_count]],
         public=[str(block) for block in public_blocks[:az_count]],
-        firewall=[str(block) for block in firewall_blocks[:az_count]],
+        firewall=[str(block) for block in spare[:az_count]],
+        endpoints=[str(block) for block in spare[4 : 4 + az_count]],
     )
 
 
@@ -191,7 +194,10 @@ class SovereignNetwork(pulumi.ComponentResource):
         private_route_tables = self._private_routes(
             name, zones, nat_gateways, firewall_endpoints, child
         )
-        self._endpoints(name, args, private_route_tables, child)
+        self.backend_endpoint_cidrs: list[str] = (
+            list(blocks.endpoints) if args.privatelink_services else []
+        )
+        self._endpoints(name, args, zones, blocks, private_route_tables, child)
         self.flow_log_group = self._flow_logs(name, args, child)
 
         self.private_subnet_ids: pulumi.Output[list[str]] = pulumi.Output.all(
@@ -300,6 +306,8 @@ class SovereignNetwork(pulumi.ComponentResource):
         self,
         name: str,
         args: SovereignNetworkArgs,
+        zones: list[str],
+        blocks: SubnetPlan,
         private_route_tables: list[aws.ec2.RouteTable],
         child: pulumi.ResourceOptions,
     ) -> None:
@@ -334,8 +342,22 @@ class SovereignNetwork(pulumi.ComponentResource):
             description="HTTPS from inside the VPC",
             opts=child,
         )
-        subnet_ids = [subnet.id for subnet in self.private_subnets]
-        for service in (*INTERFACE_ENDPOINT_SERVICES, *args.privatelink_services):
+        private_ids = [subnet.id for subnet in self.private_subnets]
+        backend_ids = [
+            aws.ec2.Subnet(
+                f"{name}-backend-endpoints-{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=block,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-backend-endpoints-{zone}", TIER_TAG: "backend-endpoints"},
+                opts=child,
+            ).id
+            for zone, block in zip(zones, self.backend_endpoint_cidrs, strict=False)
+        ]
+        services = [(s, private_ids) for s in INTERFACE_ENDPOINT_SERVICES]
+        services += [(s, backend_ids) for s in args.privatelink_services]
+        for service, subnet_ids in services:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=self.vpc.id,

@@ -152,8 +152,9 @@ class NetworkPoliciesArgs:
     proxies_reach_internet: bool
     """The proxies fetch an OIDC issuer's signing keys (``gateway.auth: oidc``), or call an
     ``internet`` external backend (through the egress firewall when sovereign)."""
-    proxies_reach_vpc_endpoints: bool = False
-    """The proxies call a ``privatelink`` external backend at its interface endpoint (in the VPC)."""
+    backend_endpoint_cidrs: Sequence[str] = ()
+    """The subnets of the ``privatelink`` external backends' interface endpoints (only those
+    endpoints live there): the proxies call the backends there."""
     proxies_use_pod_identity: bool = False
     """The proxies take AWS credentials from the node's EKS Pod Identity agent (Bedrock)."""
     argo_rollouts_namespace: str | None = None
@@ -350,8 +351,13 @@ class Flows:
                     {"to": [pods(same, EG_RATELIMIT_PODS)], "ports": tcp(RATELIMIT_GRPC_PORT)},
                     *([self.internet()] if a.proxies_reach_internet else []),
                     *(
-                        [{"to": [cidr(a.vpc_cidr)], "ports": tcp(HTTPS_PORT)}]
-                        if a.proxies_reach_vpc_endpoints
+                        [
+                            {
+                                "to": [cidr(block) for block in a.backend_endpoint_cidrs],
+                                "ports": tcp(HTTPS_PORT),
+                            }
+                        ]
+                        if a.backend_endpoint_cidrs
                         else []
                     ),
                     *(

@@ -344,9 +344,7 @@ class ServingStack(pulumi.ComponentResource):
                 ),
                 proxies_reach_internet=spec.gateway.auth == "oidc"
                 or any(b.connectivity == "internet" for b in spec.external_backends),
-                proxies_reach_vpc_endpoints=any(
-                    b.connectivity == "privatelink" for b in spec.external_backends
-                ),
+                backend_endpoint_cidrs=tuple(self.network.backend_endpoint_cidrs),
                 proxies_use_pod_identity=bedrock,
             ),
             after(*created.values(), self.gateway, self.monitoring),
