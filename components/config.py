@@ -426,15 +426,16 @@ class ApiKeysSpec(_Spec):
 class GatewaySpec(_Spec):
     """The one OpenAI-compatible entry point."""
 
-    client_classifications: dict[
-        Annotated[str, Field(pattern=CLIENT_ID, max_length=63)], str
-    ] = Field(
-        default_factory=dict,
-        description=(
-            "Client id (API-key client, or the OIDC subject) -> the lowest data classification "
-            "its requests may claim in the x-data-classification header; requests of other "
-            "clients, and requests without the header, are routed as the most restrictive class."
-        ),
+    client_classifications: dict[Annotated[str, Field(pattern=CLIENT_ID, max_length=63)], str] = (
+        Field(
+            default_factory=dict,
+            description=(
+                "Client id (API-key client, or the OIDC subject) -> the lowest data classification "
+                "its requests may claim in the x-data-classification header; requests of other "
+                "clients, and requests without the header, are routed as the most restrictive "
+                "class."
+            ),
+        )
     )
 
     hostname: str = Field(description="DNS name clients use.")
@@ -483,7 +484,9 @@ UNSUPPORTED_SCHEMAS = frozenset({"GCPVertexAI", "GCPAnthropic"})
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
 # Secrets Manager: a name (letters, digits, /_+=.@-) or a secret's ARN.
-_SECRET_REF = re.compile(r"^(arn:aws[-a-z]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[\w/+=.@-]{1,512}$")
+_SECRET_REF = re.compile(
+    r"^(arn:aws[-a-z]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[\w/+=.@-]{1,512}$"
+)
 # Keys under which a credential would be written into the config itself.
 _LITERAL_KEYS = frozenset({"apiKey", "api_key", "key", "token", "value", "password", "secretValue"})
 
@@ -522,7 +525,7 @@ class ExternalBackendSpec(_Spec):
     name: str = Field(pattern=_NAME, max_length=40)
     schema_: str = Field(
         alias="schema",
-        description=f"The API it speaks (Envoy AI Gateway schema): {', '.join(AI_GATEWAY_SCHEMAS)}.",
+        description=f"The API it speaks (Envoy AI Gateway): {', '.join(AI_GATEWAY_SCHEMAS)}.",
     )
     endpoint: str = Field(
         description="Its hostname, or for AWSBedrock/AWSAnthropic the AWS region of Bedrock."
@@ -905,7 +908,9 @@ def _backend_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
             if backend.credentials.source != "pod-identity":
                 yield ConfigProblem(
                     key=f"{key}.credentials.source",
-                    message=f"{backend.schema_} signs requests with AWS credentials: use pod-identity",
+                    message=(
+                        f"{backend.schema_} signs requests with AWS credentials: use pod-identity"
+                    ),
                 )
         elif not _HOSTNAME.match(backend.endpoint):
             yield ConfigProblem(
@@ -968,14 +973,16 @@ def _backend_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
         if len(set(route.backends)) != len(route.backends):
             yield ConfigProblem(key=f"{key}.backends", message="lists a backend twice")
         for name in route.backends:
-            backend = by_name.get(name)
-            if backend is None and name not in model_names:
+            listed = by_name.get(name)
+            if listed is None and name not in model_names:
                 allowed = ", ".join([m.name for m in spec.models] + list(by_name))
                 yield ConfigProblem(
                     key=f"{key}.backends",
-                    message=f"{name!r} is not a model or external backend of this stack ({allowed})",
+                    message=(
+                        f"{name!r} is not a model or external backend of this stack ({allowed})"
+                    ),
                 )
-            elif backend is not None and route.model not in backend.models:
+            elif listed is not None and route.model not in listed.models:
                 yield ConfigProblem(
                     key=f"{key}.backends",
                     message=(

@@ -17,7 +17,7 @@ tests/vendor/crds):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +156,11 @@ def bedrock_invoke_policy(region: str, account: str, model_ids: Sequence[str]) -
     )
 
 
+def _invoke_policy(region: str, models: Sequence[str]) -> Callable[[str], str]:
+    """The invoke policy, once the stack key's ARN (naming the account) is known."""
+    return lambda key: bedrock_invoke_policy(region, iam.account_of(key), models)
+
+
 def pod_identity_trust() -> str:
     """Trust of a role EKS Pod Identity hands to pods (pods.eks.amazonaws.com)."""
     return iam.document(
@@ -245,7 +250,12 @@ class ExternalBackends(pulumi.ComponentResource):
         opts: ResourceOptions,
     ) -> k8s.apiextensions.CustomResource:
         created = k8s.apiextensions.CustomResource(
-            resource, api_version=api_version, kind=kind, metadata=metadata, spec=dict(spec), opts=opts
+            resource,
+            api_version=api_version,
+            kind=kind,
+            metadata=metadata,
+            spec=dict(spec),
+            opts=opts,
         )
         self._own(created)
         return created
@@ -272,7 +282,12 @@ class ExternalBackends(pulumi.ComponentResource):
             child,
         )
         self._custom(
-            f"{name}-tls", GATEWAY_API, "BackendTLSPolicy", meta(name), tls_policy_spec(backend, name), child
+            f"{name}-tls",
+            GATEWAY_API,
+            "BackendTLSPolicy",
+            meta(name),
+            tls_policy_spec(backend, name),
+            child,
         )
         self._custom(
             f"{name}-credentials",
@@ -378,9 +393,7 @@ class ExternalBackends(pulumi.ComponentResource):
                     f"{name}-bedrock-{backend.name}",
                     role=role.id,
                     policy=Output.from_input(args.kms_key_arn).apply(
-                        lambda key, r=region, m=models: bedrock_invoke_policy(
-                            r, iam.account_of(key), m
-                        )
+                        _invoke_policy(region, models)
                     ),
                     opts=child,
                 )

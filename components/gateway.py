@@ -237,11 +237,7 @@ def envoy_proxy_spec(
                     },
                 },
                 "envoyPDB": {"minAvailable": 1},
-                **(
-                    {"envoyServiceAccount": {"name": service_account}}
-                    if service_account
-                    else {}
-                ),
+                **({"envoyServiceAccount": {"name": service_account}} if service_account else {}),
                 "envoyService": {
                     "type": "LoadBalancer",
                     "annotations": {
@@ -296,9 +292,7 @@ def rate_limit_spec(limits: RateLimitSpec) -> dict[str, Any]:
 def default_rules(models: Sequence[VllmDeployment]) -> list[RouteRule]:
     """One rule per self-hosted model, on its served name alone (no external backends)."""
     return [
-        RouteRule(
-            model.served_model_name, None, "", None, (Hop(model.model_name, False, 0, None),)
-        )
+        RouteRule(model.served_model_name, None, "", None, (Hop(model.model_name, False, 0, None),))
         for model in models
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -436,13 +437,16 @@ class SovereignNetwork(pulumi.ComponentResource):
         statuses = self.firewall.firewall_statuses
 
         def endpoint(zone: str) -> pulumi.Output[str]:
-            return statuses.apply(
-                lambda status: next(
-                    state.attachments[0].endpoint_id
-                    for state in status[0].sync_states
-                    if state.availability_zone == zone
+            def in_zone(status: Sequence[Any]) -> str:
+                return str(
+                    next(
+                        state.attachments[0].endpoint_id
+                        for state in status[0].sync_states or []
+                        if state.availability_zone == zone
+                    )
                 )
-            )
+
+            return statuses.apply(in_zone)
 
         endpoints = [endpoint(zone) for zone in zones]
         for index, (zone, subnet) in enumerate(zip(zones, subnets, strict=True)):

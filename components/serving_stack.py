@@ -15,6 +15,7 @@ from components.api_keys import GatewayApiKeys, GatewayApiKeysArgs
 from components.audit import AuditTrail, AuditTrailArgs, log_retention_days
 from components.cluster import SERVICE_CIDR, SYSTEM_NODE_LABELS, EksCluster, EksClusterArgs
 from components.config import StackSpec
+from components.external_backends import ExternalBackends, ExternalBackendsArgs
 from components.gateway import (
     AI_GATEWAY_NAMESPACE,
     ENVOY_GATEWAY_NAMESPACE,
@@ -22,9 +23,7 @@ from components.gateway import (
     ModelGateway,
     ModelGatewayArgs,
 )
-from components.external_backends import ExternalBackends, ExternalBackendsArgs
 from components.gateway_telemetry import GatewayTelemetry
-from components.routing import RouteRule, plan_routes
 from components.gpu_pool import (
     GpuNodePool,
     GpuNodePoolArgs,
@@ -44,6 +43,7 @@ from components.progressive_delivery import (
     ProgressiveDeliveryArgs,
     RolloutTarget,
 )
+from components.routing import RouteRule, plan_routes
 from components.slo_rules import Objectives, replica_prices
 from components.vllm import PROMETHEUS_URL, VllmDeployment, VllmDeploymentArgs
 
@@ -77,8 +77,7 @@ def gateway_telemetry(name: str, spec: StackSpec) -> GatewayTelemetry:
         # route_plan, in order (tests/components/test_serving_stack.py).
         route_name=f"{gateway_name}-route",
         route_models=tuple(
-            tuple(hop.backend for hop in rule.hops if not hop.external)
-            for rule in route_plan(spec)
+            tuple(hop.backend for hop in rule.hops if not hop.external) for rule in route_plan(spec)
         ),
         scrape_namespace=MONITORING_NAMESPACE,
     )
@@ -279,7 +278,8 @@ class ServingStack(pulumi.ComponentResource):
         self.external_backends: ExternalBackends | None = None
         if spec.external_backends:
             eso_installed = spec.gateway.auth == "api-key" and (
-                spec.gateway.api_keys is not None and spec.gateway.api_keys.source == "secrets-manager"
+                spec.gateway.api_keys is not None
+                and spec.gateway.api_keys.source == "secrets-manager"
             )
             self.external_backends = ExternalBackends(
                 f"{gateway.gateway_name}-external",

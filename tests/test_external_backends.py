@@ -1,0 +1,221 @@
+"""External backends and classification routing as the shipped stacks render them, and the
+config errors that reject a broken backend before anything renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from components import catalog
+from servegate.cli.main import app
+from tests import stacks
+
+ROUTE = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
+BACKEND = "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
+AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend"
+SECURITY = "kubernetes:aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy"
+TLS = "kubernetes:gateway.networking.k8s.io/v1:BackendTLSPolicy"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+runner = CliRunner()
+
+
+def _rules(stack: str) -> list[dict[str, Any]]:
+    (route,) = stacks.of_type(stack, ROUTE)
+    rules: list[dict[str, Any]] = route["props"]["spec"]["rules"]
+    return rules
+
+
+def _headers(rule: dict[str, Any]) -> dict[str, str]:
+    return {h["name"]: h["value"] for m in rule["matches"] for h in m["headers"]}
+
+
+def _external(stack: str) -> dict[str, str]:
+    """AIServiceBackend name -> the hostname its Backend points at, for external backends."""
+    hosts = {
+        b["props"]["metadata"]["name"]: b["props"]["spec"]["endpoints"][0]["fqdn"]["hostname"]
+        for b in stacks.of_type(stack, BACKEND)
+    }
+    return {name: host for name, host in hosts.items() if not host.endswith(".svc.cluster.local")}
+
+
+@pytest.mark.parametrize(
+    ("stack", "host"),
+    [
+        ("prod-ca", "bedrock-runtime.ca-central-1.amazonaws.com"),
+        ("prod-eu", "bedrock-runtime.eu-central-1.amazonaws.com"),
+        ("dev", "api.openai.com"),
+    ],
+)
+def test_each_stack_renders_its_backend_with_tls_and_credentials(stack: str, host: str) -> None:
+    (name,) = [n for n, h in _external(stack).items() if h == host]
+    (tls,) = [t for t in stacks.of_type(stack, TLS) if t["props"]["metadata"]["name"] == name]
+    assert tls["props"]["spec"]["validation"] == {
+        "hostname": host,
+        "wellKnownCACertificates": "System",
+    }
+    (policy,) = [
+        p for p in stacks.of_type(stack, SECURITY) if p["props"]["metadata"]["name"] == name
+    ]
+    spec = policy["props"]["spec"]
+    assert spec["targetRefs"][0]["name"] == name
+    if host.startswith("bedrock-runtime."):
+        assert spec == {
+            **spec,
+            "type": "AWSCredentials",
+            "awsCredentials": {"region": host.split(".")[1]},
+        }
+    else:
+        assert spec["type"] == "APIKey"
+        secret = spec["apiKey"]["secretRef"]["name"]
+        (synced,) = [
+            e
+            for e in stacks.of_type(stack, "kubernetes:external-secrets.io/v1:ExternalSecret")
+            if e["props"]["spec"]["target"]["name"] == secret
+        ]
+        assert synced["props"]["spec"]["data"] == [
+            {"secretKey": "apiKey", "remoteRef": {"key": "servegate/dev/external/openai"}}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "region"), [("prod-ca", "ca-central-1"), ("prod-eu", "eu-central-1")]
+)
+def test_privatelink_backends_get_an_interface_endpoint_with_private_dns(
+    stack: str, region: str
+) -> None:
+    (endpoint,) = [
+        e
+        for e in stacks.of_type(stack, ENDPOINT)
+        if e["props"]["serviceName"] == f"com.amazonaws.{region}.bedrock-runtime"
+    ]
+    assert endpoint["props"]["vpcEndpointType"] == "Interface"
+    assert endpoint["props"]["privateDnsEnabled"] is True
+
+
+def test_dev_is_not_sovereign_so_it_has_no_egress_firewall_and_no_bedrock_endpoint() -> None:
+    assert not stacks.of_type("dev", "aws:networkfirewall/firewall:Firewall")
+    assert not [
+        e for e in stacks.of_type("dev", ENDPOINT) if "bedrock" in e["props"]["serviceName"]
+    ]
+
+
+@pytest.mark.parametrize("stack", ["prod-ca", "prod-eu", "dev"])
+def test_in_zone_classes_never_reach_an_out_of_zone_backend(stack: str) -> None:
+    """Every rule a confidential or regulated request can match (its own, and the catch-all
+    that unclassified requests fall to) lists only backends processing in the stack's zone."""
+    spec = stacks.spec(stack)
+    known = catalog.external_endpoints()
+    external = _external(stack)
+    zone = spec.residency.zone
+    for rule in _rules(stack):
+        claimed = _headers(rule).get("x-data-classification")
+        if claimed not in (None, "confidential", "regulated"):
+            continue
+        for ref in rule["backendRefs"]:
+            if ref["name"] in external:
+                assert known[external[ref["name"]]]["zone"] == zone, (stack, rule)
+
+
+def test_dev_public_traffic_reaches_openai_and_nothing_else_does() -> None:
+    openai = [n for n, h in _external("dev").items() if h == "api.openai.com"]
+    reaching = [r for r in _rules("dev") if any(ref["name"] in openai for ref in r["backendRefs"])]
+    assert [_headers(r).get("x-data-classification") for r in reaching] == ["public"]
+    # Only the client mapped to public may claim it.
+    assert _headers(reaching[0])["x-servegate-client"] == "^(dev\\-team)$"
+
+
+def test_unclassified_requests_are_routed_as_the_most_restrictive_class() -> None:
+    rules = _rules("prod-ca")
+    catch_all = [r for r in rules if "x-data-classification" not in _headers(r)]
+    regulated = {
+        _headers(r)["x-ai-eg-model"]: r["backendRefs"]
+        for r in rules
+        if _headers(r).get("x-data-classification") == "regulated"
+    }
+    assert catch_all
+    for rule in catch_all:
+        headers = _headers(rule)
+        assert set(headers) == {"x-ai-eg-model"}
+        assert rule["backendRefs"] == regulated[headers["x-ai-eg-model"]]
+
+
+def test_bedrock_is_first_and_the_self_hosted_model_the_fallback_for_public_traffic() -> None:
+    (public,) = [
+        r
+        for r in _rules("prod-ca")
+        if _headers(r).get("x-ai-eg-model") == "titan-text-express"
+        and _headers(r).get("x-data-classification") == "public"
+    ]
+    assert [
+        (ref["name"], ref["priority"], ref.get("modelNameOverride"))
+        for ref in public["backendRefs"]
+    ] == [
+        ("prod-ca-gateway-bedrock-ca", 0, "amazon.titan-text-express-v1"),
+        ("prod-ca-gateway-llama-8b", 1, "meta-llama/Llama-3.1-8B-Instruct"),
+    ]
+
+
+def test_the_client_id_header_is_removed_before_auth_and_the_log_records_class_and_backend() -> (
+    None
+):
+    (client,) = stacks.of_type(
+        "prod-ca", "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
+    )
+    assert client["props"]["spec"]["headers"]["earlyRequestHeaders"] == {
+        "remove": ["x-servegate-client"]
+    }
+    (proxy,) = stacks.of_type("prod-ca", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")
+    fields = proxy["props"]["spec"]["telemetry"]["accessLog"]["settings"][0]["format"]["json"]
+    assert fields["classification"] == "%REQ(X-DATA-CLASSIFICATION)%"
+    assert fields["backend"] == "%DYNAMIC_METADATA(io.envoy.ai_gateway:ai_service_backend_name)%"
+    assert not any("BODY" in value for value in fields.values())
+
+
+def _invoke_with(project: Path, change: Any) -> tuple[int, str]:
+    path = project / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    change(document["config"]["llm-serving:externalBackends"][0])
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["-C", str(project), "preview", "-s", "dev"])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda b: b.update(credentials={"apiKey": "sk-not-a-real-key"}),
+            "llm-serving:externalBackends[0].credentials: a credential written into the config "
+            "is not allowed",
+        ),
+        (
+            lambda b: b.update(endpoint="llm.example.net"),
+            "llm-serving:externalBackends[0].processingRegion: is required: llm.example.net is "
+            "not in policies/data/external_endpoints.yaml",
+        ),
+        (
+            lambda b: b.update(schema="GCPVertexAI"),
+            "llm-serving:externalBackends[0].schema: 'GCPVertexAI' needs GCP credentials",
+        ),
+        (
+            lambda b: b.update(connectivity="privatelink"),
+            "llm-serving:externalBackends[0].connectivity: privatelink is an interface endpoint",
+        ),
+        (
+            lambda b: b.update(classifications=["secret"]),
+            "llm-serving:externalBackends[0].classifications: 'secret' is not a classification",
+        ),
+    ],
+)
+def test_broken_backends_exit_2_with_one_line_naming_the_key(
+    project: Path, change: Any, message: str
+) -> None:
+    code, output = _invoke_with(project, change)
+    assert code == 2, output
+    assert message in output
+    assert "sk-not-a-real-key" not in output
+    assert "Traceback" not in output
