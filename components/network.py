@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
 
 from components import catalog, iam
 from components.audit import log_retention_days
@@ -78,6 +79,14 @@ class SovereignNetworkArgs:
             ),
             egress_allowlist=tuple(internet) if firewalled else (),
         )
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of an output object; Output.all hands nested outputs over as plain dicts with
+    camelCase keys."""
+    if isinstance(value, dict):
+        return value.get(to_camel(name), value.get(name))
+    return getattr(value, name)
 
 
 @dataclass(frozen=True)
@@ -436,19 +445,23 @@ class SovereignNetwork(pulumi.ComponentResource):
         )
         statuses = self.firewall.firewall_statuses
 
-        def endpoint(zone: str) -> pulumi.Output[str]:
-            def in_zone(status: Sequence[Any]) -> str:
+        def endpoint(subnet: aws.ec2.Subnet) -> pulumi.Output[str]:
+            """The firewall's endpoint in ``subnet`` (one per subnet mapping)."""
+
+            def in_subnet(values: list[Any]) -> str:
+                status, subnet_id = values
                 return str(
                     next(
-                        state.attachments[0].endpoint_id
-                        for state in status[0].sync_states or []
-                        if state.availability_zone == zone
+                        _field(attachment, "endpoint_id")
+                        for state in _field(status[0], "sync_states") or []
+                        for attachment in _field(state, "attachments") or []
+                        if _field(attachment, "subnet_id") == subnet_id
                     )
                 )
 
-            return statuses.apply(in_zone)
+            return pulumi.Output.all(statuses, subnet.id).apply(in_subnet)
 
-        endpoints = [endpoint(zone) for zone in zones]
+        endpoints = [endpoint(subnet) for subnet in subnets]
         for index, (zone, subnet) in enumerate(zip(zones, subnets, strict=True)):
             table = aws.ec2.RouteTable(
                 f"{name}-firewall-{zone}",

@@ -48,6 +48,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
             # documentation block (RFC 5737) outside every VPC stands in for them.
             outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
+        if args.typ == "aws:networkfirewall/firewall:Firewall":
+            # AWS reports one endpoint per subnet mapping once the firewall is created.
+            outputs.setdefault(
+                "firewallStatuses",
+                [
+                    {
+                        "syncStates": [
+                            {
+                                "attachments": [
+                                    {"subnetId": m["subnetId"], "endpointId": f"vpce-{i}"}
+                                ]
+                            }
+                            for i, m in enumerate(outputs.get("subnetMappings", []))
+                        ]
+                    }
+                ],
+            )
         if args.typ == "aws:eks/nodeGroup:NodeGroup":
             outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":

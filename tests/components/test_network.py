@@ -159,3 +159,74 @@ def test_children_are_named_under_the_component(mocks: RecordingMocks, stack: st
     children = [r for r in mocks.resources if r.typ != "servegate:index:SovereignNetwork"]
     assert children
     assert all(r.name.startswith("net-") for r in children)
+
+
+FIREWALL = "aws:networkfirewall/firewall:Firewall"
+RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
+FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
+OPENAI = {
+    "name": "openai",
+    "schema": "OpenAI",
+    "endpoint": "api.openai.com",
+    "connectivity": "internet",
+    "classifications": ["public"],
+    "credentials": {"source": "secrets-manager", "secret": "servegate/x/openai"},
+    "models": {"gpt-4o-mini": "gpt-4o-mini"},
+}
+
+
+def with_backends(stack: str, backends: list[dict[str, Any]], **residency: Any) -> StackSpec:
+    config = read_stack_config(stack_file(stack))
+    config["llm-serving:externalBackends"] = backends
+    config.pop("llm-serving:routes", None)
+    config["llm-serving:residency"] = {**config["llm-serving:residency"], **residency}
+    return parse_spec(stack, config)
+
+
+def test_internet_backends_of_a_sovereign_stack_go_through_an_allow_list_firewall(
+    mocks: RecordingMocks,
+) -> None:
+    spec = with_backends("prod-ca", [OPENAI], airGapped=False)
+    build(spec)
+    (group,) = mocks.of_type(RULE_GROUP)
+    assert group.inputs["type"] == "STATEFUL"
+    assert group.inputs["ruleGroup"]["rulesSource"]["rulesSourceList"] == {
+        "generatedRulesType": "ALLOWLIST",
+        "targetTypes": ["TLS_SNI", "HTTP_HOST"],
+        "targets": ["api.openai.com"],
+    }
+    (policy,) = mocks.of_type(FIREWALL_POLICY)
+    assert "aws:drop_established" in policy.inputs["firewallPolicy"]["statefulDefaultActions"]
+    (firewall,) = mocks.of_type(FIREWALL)
+    assert len(firewall.inputs["subnetMappings"]) == spec.network.az_count
+    # The private subnets' default route leads to the firewall, never straight to a NAT.
+    private_defaults = [
+        r.inputs
+        for r in mocks.of_type(ROUTE)
+        if r.name.startswith("net-private-") and r.inputs["destinationCidrBlock"] == "0.0.0.0/0"
+    ]
+    assert len(private_defaults) == spec.network.az_count
+    assert all("vpcEndpointId" in r and "natGatewayId" not in r for r in private_defaults)
+
+
+def test_no_firewall_without_internet_backends_or_outside_sovereign_stacks(
+    mocks: RecordingMocks,
+) -> None:
+    build(with_backends("dev", [OPENAI]))
+    assert mocks.of_type(FIREWALL) == []
+
+
+def test_privatelink_backends_get_their_own_endpoint_subnets(mocks: RecordingMocks) -> None:
+    spec = load_stack("prod-ca")
+    network = build(spec)
+    (bedrock,) = [
+        r.inputs
+        for r in mocks.of_type(ENDPOINT)
+        if r.inputs["serviceName"] == f"com.amazonaws.{spec.region}.bedrock-runtime"
+    ]
+    assert bedrock["privateDnsEnabled"] is True
+    own = tier(mocks, "backend-endpoints")
+    assert sorted(s["cidrBlock"] for s in own) == sorted(network.backend_endpoint_cidrs)
+    plan = plan_subnets(spec.network.cidr, spec.network.az_count)
+    blocks = [ipaddress.IPv4Network(b) for b in plan.private + plan.public + plan.endpoints]
+    assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1 :])
