@@ -917,8 +917,10 @@ def _backend_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                 key=f"{key}.endpoint",
                 message=f"{backend.endpoint!r} is not a hostname (e.g. api.openai.com)",
             )
+        # A region outside the zone is reported once, as aws:region (its root cause).
+        region_ok = spec.region in catalog.zones().get(spec.residency.zone, [])
         if backend.connectivity == "privatelink" and (
-            not backend.on_bedrock or backend.endpoint != spec.region
+            not backend.on_bedrock or (region_ok and backend.endpoint != spec.region)
         ):
             yield ConfigProblem(
                 key=f"{key}.connectivity",

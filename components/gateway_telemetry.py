@@ -97,20 +97,27 @@ class GatewayTelemetry:
         """The ``job`` label Prometheus Operator gives targets of the PodMonitor."""
         return f"{self.scrape_namespace}/{self.scrape_name}"
 
-    def cluster(self, model: str) -> str:
-        """Envoy's cluster name for the route rules that reach ``model``: one rule's cluster,
-        or ``rule/(i|j)`` when several rules (classifications, fallbacks) reach it."""
-        indexes = [str(i) for i, models in enumerate(self.route_models) if model in models]
+    def rules_of(self, model: str) -> list[int]:
+        """Indexes of the route rules that reach ``model`` (its catch-all first)."""
+        indexes = [i for i, models in enumerate(self.route_models) if model in models]
         if not indexes:
             raise ValueError(f"no rule of route {self.route_name} reaches model {model!r}")
-        rule = indexes[0] if len(indexes) == 1 else f"({'|'.join(indexes)})"
-        return f"httproute/{self.gateway_namespace}/{self.route_name}/rule/{rule}"
+        return indexes
+
+    def cluster(self, model: str, rule: int | None = None) -> str:
+        """Envoy's cluster name for a route rule reaching ``model`` (default its first)."""
+        index = self.rules_of(model)[0] if rule is None else rule
+        return f"httproute/{self.gateway_namespace}/{self.route_name}/rule/{index}"
 
     def clusters(self, model: str) -> str:
-        """Regex matching the cluster of ``model``'s rule, or the cluster of each of its
-        backends: Envoy Gateway splits a rule into ``<rule cluster>/backend/<j>`` clusters
-        when its backends need different settings (internal/ir/xds.go,
-        NeedsClusterPerSetting), e.g. per-backend filters."""
+        """Regex matching the cluster of every rule reaching ``model`` (its catch-all and the
+        rules per classification), or the cluster of each of their backends: Envoy Gateway
+        splits a rule into ``<rule cluster>/backend/<j>`` clusters when its backends need
+        different settings (internal/ir/xds.go, NeedsClusterPerSetting), e.g. per-backend
+        filters."""
+        indexes = [str(i) for i in self.rules_of(model)]
+        rule = indexes[0] if len(indexes) == 1 else f"({'|'.join(indexes)})"
+        base = f"httproute/{self.gateway_namespace}/{self.route_name}/rule/"
         # PromQL unescapes its string literals: a backslash pair there is one regex escape.
-        literal = self.cluster(model).replace(".", "\\\\.")
+        literal = base.replace(".", "\\\\.") + rule
         return f"{literal}(/backend/[0-9]+)?"

@@ -19,8 +19,10 @@ from servegate.k8s_manifests import Manifest, helm_releases, manifests
 from tests import stacks
 
 MODEL_HEADER = "x-ai-eg-model"
+# rule/<i>, or rule/(<i>|<j>|...) when several rules (per classification) reach the model.
 _CLUSTER = re.compile(
-    r'envoy_cluster_name=~"httproute/([^/"]+)/([^/"]+)/rule/(\d+)\(/backend/\[0-9\]\+\)\?"'
+    r'envoy_cluster_name=~"httproute/([^/"]+)/([^/"]+)/rule/(\d+|\([\d|]+\))'
+    r'\(/backend/\[0-9\]\+\)\?"'
 )
 
 
@@ -37,19 +39,29 @@ def _served_model(rule: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("stack", stacks.SHIPPED)
 def test_model_slis_name_the_route_rule_that_serves_the_model(stack: str) -> None:
+    """Each model's SLI names exactly the route rules that reach its backend: its catch-all
+    (matching its served name) and every rule per classification or model name routing to it."""
     spec = stacks.spec(stack)
     objects = manifests(stacks.inventory(stack))
     route = _one(objects, "AIGatewayRoute")
-    served_by_rule = [_served_model(rule) for rule in route.body["spec"]["rules"]]
+    rules = route.body["spec"]["rules"]
+    gateway = route.name.removesuffix("-route")
     served = {model.name: model.served_model_name for model in spec.models}
     checked = set()
     for group in _one(objects, "PrometheusRule").body["spec"]["groups"]:
         for rule in group["rules"]:
             model = rule.get("labels", {}).get("model")
-            for namespace, name, index in _CLUSTER.findall(rule["expr"]):
+            for namespace, name, indexes in _CLUSTER.findall(rule["expr"]):
                 assert (namespace, name) == (route.namespace, route.name), rule["expr"]
                 assert model is not None
-                assert served_by_rule[int(index)] == served[model], (model, index)
+                named = [int(i) for i in indexes.strip("()").split("|")]
+                reaching = [
+                    i
+                    for i, r in enumerate(rules)
+                    if any(ref["name"] == f"{gateway}-{model}" for ref in r["backendRefs"])
+                ]
+                assert named == reaching, (model, named)
+                assert _served_model(rules[named[0]]) == served[model], (model, named)
                 checked.add(model)
     assert checked == set(served)
 

@@ -95,6 +95,8 @@ def test_backends_reach_a_port_of_their_service(stack: str) -> None:
             continue
         for endpoint in backend.body["spec"]["endpoints"]:
             fqdn = endpoint["fqdn"]
+            if not fqdn["hostname"].endswith(".svc.cluster.local"):
+                continue  # an external backend (tests/test_external_backends.py)
             service, namespace = fqdn["hostname"].split(".")[:2]
             target = known.get(("Service", namespace, service))
             ports = [p["port"] for p in target.body["spec"]["ports"]] if target else []
