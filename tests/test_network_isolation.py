@@ -15,6 +15,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from components.network import plan_subnets
 from servegate.k8s_manifests import manifests
 from tests import stacks
 from tests.network_policy_sim import Cluster, External, Pod, Policy, selects
@@ -420,3 +421,23 @@ def test_match_expressions() -> None:
     assert selects({"matchExpressions": [{"key": "y", "operator": "DoesNotExist"}]}, labels)
     assert not selects({"matchExpressions": [{"key": "y", "operator": "Exists"}]}, labels)
     assert selects({}, labels)
+
+
+def test_proxies_reach_external_backends_only_where_they_are(
+    cluster: Cluster, pods: dict[str, Pod], stack: str
+) -> None:
+    """Bedrock over PrivateLink: its interface endpoint's own subnets on 443 and the node's Pod
+    Identity agent on 80; an internet backend: 443 outside the VPC, and nothing else."""
+    spec = stacks.spec(stack)
+    proxy = pods["proxy"]
+    privatelink = any(b.connectivity == "privatelink" for b in spec.external_backends)
+    internet = any(b.connectivity == "internet" for b in spec.external_backends)
+    endpoint_subnets = plan_subnets(spec.network.cidr, spec.network.az_count).endpoints
+    for block in endpoint_subnets:
+        address = str(next(ipaddress.IPv4Network(block).hosts()))
+        assert cluster.allows(proxy, External(address), 443) is privatelink
+        assert not cluster.allows(proxy, External(address), 80)
+    assert cluster.allows(proxy, External("169.254.170.23"), 80) is privatelink
+    reaches_internet = internet or spec.gateway.auth == "oidc"
+    assert cluster.allows(proxy, External(INTERNET_ADDRESS), 443) is reaches_internet
+    assert not cluster.allows(proxy, External(INTERNET_ADDRESS), 80)
