@@ -993,12 +993,37 @@ def _backend_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
                 )
 
 
+def _route_size_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+    # Imported here: routing reads these specs.
+    from components.routing import MAX_RULES, plan_routes
+
+    rules = plan_routes(
+        spec.models,
+        spec.external_backends,
+        spec.routes,
+        spec.classifications,
+        spec.gateway.client_classifications,
+    )
+    if len(rules) > MAX_RULES:
+        yield ConfigProblem(
+            key=f"{PROJECT}:routes",
+            message=(
+                f"the gateway route needs {len(rules)} rules (a catch-all per model name and one "
+                "per classification routed differently); Envoy AI Gateway v1.1.0 allows "
+                f"{MAX_RULES}: serve fewer model names or declare fewer classifications"
+            ),
+        )
+
+
 def _cross_field_problems(
     spec: StackSpec, secrets_set: Collection[str] = ()
 ) -> Iterator[ConfigProblem]:
     yield from _api_key_problems(spec, secrets_set)
     yield from _classification_problems(spec)
-    yield from _backend_problems(spec)
+    problems = list(_backend_problems(spec))
+    yield from problems
+    if not problems:
+        yield from _route_size_problems(spec)
     known_zones = catalog.zones()
     zone = spec.residency.zone
     if zone not in known_zones:

@@ -11,7 +11,9 @@ client's mapping, and never less.
 A backend receives a class only when it may: a self-hosted model receives every class of the
 stack, an external backend the classes it declares. Each rule lists the backends of its model's
 chain (``routes[]``, or the default chain) that may receive its class, in chain order: the
-first is tried first (priority 0), each later one is a fallback.
+first is tried first (priority 0), each later one is a fallback. A class whose backends are the
+catch-all's gets no rule of its own (its requests reach the same backends through the
+catch-all), which keeps the route within Envoy AI Gateway's rule limit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from components.config import ExternalBackendSpec, ModelSpec, RouteSpec
+
+MAX_RULES = 15
+"""AIGatewayRoute ``spec.rules`` maxItems in Envoy AI Gateway v1.1.0 (its CRD, vendored)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ class RouteRule:
     routed_as: str
     """The class whose backends it lists."""
     claimants: tuple[str, ...] | None
-    """Client ids whose claim of ``classification`` is honoured; None: any client's."""
+    """Client ids whose claim of ``classification`` is honoured; None for the catch-all. (The
+    most restrictive class always routes like the catch-all, so it never has a rule.)"""
     hops: tuple[Hop, ...]
 
 
@@ -96,9 +102,7 @@ def plan_routes(
                 chosen.append(Hop(name, False, len(chosen), None if served == model else served))
         return tuple(chosen)
 
-    def claimants(cls: str) -> tuple[str, ...] | None:
-        if cls == most_restrictive:
-            return None  # claiming the most restrictive class can never lower a request
+    def claimants(cls: str) -> tuple[str, ...]:
         rank = classifications.index(cls)
         return tuple(
             sorted(c for c, floor in client_floors.items() if classifications.index(floor) <= rank)
@@ -106,14 +110,17 @@ def plan_routes(
 
     chains = default_chains(models, backends, routes)
     rules: list[RouteRule] = []
+    catch_alls: dict[str, tuple[Hop, ...]] = {}
     for model, chain in chains.items():
-        catch_all = hops(model, chain, most_restrictive)
-        if catch_all:
-            rules.append(RouteRule(model, None, most_restrictive, None, catch_all))
+        catch_alls[model] = hops(model, chain, most_restrictive)
+        if catch_alls[model]:
+            rules.append(RouteRule(model, None, most_restrictive, None, catch_alls[model]))
     for model, chain in chains.items():
         for cls in classifications:
             allowed = claimants(cls)
             chosen = hops(model, chain, cls)
-            if chosen and allowed != ():
+            # A class routed like the catch-all needs no rule of its own: its requests fall
+            # to the catch-all (Envoy AI Gateway v1.1.0 allows only MAX_RULES per route).
+            if chosen and allowed != () and chosen != catch_alls[model]:
                 rules.append(RouteRule(model, cls, cls, allowed, chosen))
     return tuple(rules)

@@ -128,19 +128,27 @@ def test_dev_public_traffic_reaches_openai_and_nothing_else_does() -> None:
     assert _headers(reaching[0])["x-servegate-client"] == "^(dev\\-team)$"
 
 
-def test_unclassified_requests_are_routed_as_the_most_restrictive_class() -> None:
-    rules = _rules("prod-ca")
-    catch_all = [r for r in rules if "x-data-classification" not in _headers(r)]
-    regulated = {
-        _headers(r)["x-ai-eg-model"]: r["backendRefs"]
-        for r in rules
-        if _headers(r).get("x-data-classification") == "regulated"
+@pytest.mark.parametrize("stack", ["prod-ca", "prod-eu", "dev"])
+def test_unclassified_requests_are_routed_as_the_most_restrictive_class(stack: str) -> None:
+    """The catch-all (the model header alone) lists exactly the backends that may receive the
+    most restrictive class: self-hosted models, and external ones declaring that class."""
+    spec = stacks.spec(stack)
+    strictest = spec.most_restrictive
+    refused = {
+        f"{stack}-gateway-{b.name}"
+        for b in spec.external_backends
+        if strictest not in b.classifications
     }
+    catch_all = [r for r in _rules(stack) if "x-data-classification" not in _headers(r)]
     assert catch_all
     for rule in catch_all:
-        headers = _headers(rule)
-        assert set(headers) == {"x-ai-eg-model"}
-        assert rule["backendRefs"] == regulated[headers["x-ai-eg-model"]]
+        assert set(_headers(rule)) == {"x-ai-eg-model"}
+        assert not refused & {ref["name"] for ref in rule["backendRefs"]}
+    # Every model name clients may send without a class still has a catch-all when some
+    # backend may take its most restrictive traffic.
+    assert {_headers(r)["x-ai-eg-model"] for r in catch_all} >= {
+        m.served_model_name for m in spec.models
+    }
 
 
 def test_bedrock_is_first_and_the_self_hosted_model_the_fallback_for_public_traffic() -> None:
@@ -219,3 +227,18 @@ def test_broken_backends_exit_2_with_one_line_naming_the_key(
     assert message in output
     assert "sk-not-a-real-key" not in output
     assert "Traceback" not in output
+
+
+def test_a_route_beyond_the_ai_gateway_rule_limit_is_a_config_error(project: Path) -> None:
+    path = project / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(path.read_text())
+    config = document["config"]
+    backend = config["llm-serving:externalBackends"][0]
+    backend["classifications"] = ["public", "internal", "confidential"]
+    backend["models"] = {f"model-{i}": f"gpt-{i}" for i in range(6)}
+    config["llm-serving:gateway"]["clientClassifications"] = {"dev-team": "public"}
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["-C", str(project), "preview", "-s", "dev"])
+    assert result.exit_code == 2, result.output
+    assert "llm-serving:routes: the gateway route needs 19 rules" in result.output
+    assert "Envoy AI Gateway v1.1.0 allows 15" in result.output
