@@ -1019,8 +1019,8 @@ def _cross_field_problems(
     spec: StackSpec, secrets_set: Collection[str] = ()
 ) -> Iterator[ConfigProblem]:
     yield from _api_key_problems(spec, secrets_set)
-    yield from _classification_problems(spec)
-    problems = list(_backend_problems(spec))
+    # The route can be planned only from valid classifications and backends.
+    problems = [*_classification_problems(spec), *_backend_problems(spec)]
     yield from problems
     if not problems:
         yield from _route_size_problems(spec)

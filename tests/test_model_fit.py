@@ -206,6 +206,9 @@ def _case_config(case: FitCase) -> dict[str, Any]:
         model["quantization"] = case.quantization
     config[f"{PREFIX}models"] = [model]
     config[f"{PREFIX}budget"] = {"monthlyUsd": 2_000_000}
+    # The case is the one model: no route or external backend naming prod-ca's own models.
+    config.pop(f"{PREFIX}routes", None)
+    config.pop(f"{PREFIX}externalBackends", None)
     return config
 
 
