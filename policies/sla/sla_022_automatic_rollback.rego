@@ -106,14 +106,20 @@ _rb_unbounded(metric) := "has a negative failureLimit: it never fails" if {
 } else := ""
 
 # Backend references of a route rule with a positive weight (an absent weight is 1).
+# The refs sharing the rule's traffic: those of the first priority (Envoy AI Gateway tries
+# higher priorities only as fallbacks when those fail, which is no split).
 _rb_weighted(rule) := [ref |
 	refs := object.get(rule, "backendRefs", [])
 	is_array(refs)
+	first := inv.smallest([_rb_priority(r) | some r in refs])
 	some ref in refs
+	_rb_priority(ref) == first
 	weight := object.get(ref, "weight", 1)
 	is_number(weight)
 	weight > 0
 ]
+
+_rb_priority(ref) := object.get(ref, "priority", 0)
 
 # METADATA
 # title: A production canary rolls back automatically when it fails its analysis
