@@ -225,13 +225,12 @@ ai_backends := result if {
 
 # -- routes ----------------------------------------------------------------------------------------
 
-# The value an Exact (the default) header match requires, or null.
-_header_value(match, header) := value if {
+# The values Exact (the default) header matches require, by lower-case header name.
+_exact_headers(match) := {lower(h.name): h.value |
 	some h in object.get(match, "headers", [])
-	lower(object.get(h, "name", "")) == header
+	is_string(object.get(h, "name", null))
 	object.get(h, "type", "Exact") == "Exact"
-	value := h.value
-} else := null
+}
 
 # A rule's matches (a rule without matches matches every request).
 _matches(rule) := object.get(rule, "matches", []) if count(object.get(rule, "matches", [])) > 0
@@ -245,9 +244,14 @@ _ref_entry(j, ref, model, ns, all_ai) := {
 	"index": j,
 	"name": object.get(ref, "name", ""),
 	"priority": object.get(ref, "priority", 0),
-	"model_id": object.get(ref, "modelNameOverride", model),
+	"model_id": _model_id(ref, model),
 	"backend": _ref_backend(ref, ns, all_ai),
 }
+
+# (Not object.get with the model as its default: rego-cpp 1.5.2 left that undefined.)
+_model_id(ref, _) := ref.modelNameOverride if is_string(ref.modelNameOverride)
+
+_model_id(ref, model) := model if not is_string(object.get(ref, "modelNameOverride", null))
 
 _ref_backend(ref, ns, all_ai) := object.union(_cluster_service, {"key": "", "schema": "", "hosts": []}) if {
 	_inference_pool(ref)
@@ -262,41 +266,52 @@ _ref_backend(ref, ns, all_ai) := object.union(_cluster_service, {"key": "", "sch
 # refs, and the smallest priority (the primary step; higher ones are fallbacks).
 routes := result if {
 	all_ai := ai_backends
-	result := {entry |
+	rules := [[res, i, rule] |
 		some type_token in route_types
 		some res in inv.resources(input, type_token)
-		ns := namespace(res)
 		rule_list := object.get(res.props, ["spec", "rules"], [])
 		some i
 		rule := rule_list[i]
+	]
+	result := [entry |
+		some [res, i, rule] in rules
 		some match in _matches(rule)
-		model := _model(match)
-		class := _header_value(match, classification_header)
-		ref_list := object.get(rule, "backendRefs", [])
-		refs := [_ref_entry(j, ref, model, ns, all_ai) | some j; ref := ref_list[j]]
-		count(refs) > 0
-		entry := {
-			"res": res,
-			"rule": i,
-			"model": model,
-			"class": _class(class),
-			"unclassified": _is_null(class),
-			"refs": refs,
-			"primary": inv.smallest([r.priority | some r in refs]),
-		}
-	}
+		entry := _route_entry(res, i, rule, match, all_ai)
+	]
 }
 
-_model(match) := value if {
-	value := _header_value(match, model_header)
-	value != null
-} else := ""
+# (Built by functions of their arguments: rego-cpp 1.5.2 left some entries of a single
+# comprehension doing all of this undefined.)
+_route_entry(res, i, rule, match, all_ai) := {
+	"res": res,
+	"rule": i,
+	"model": model,
+	"class": _class(class),
+	"unclassified": _unclassified(class),
+	"refs": refs,
+	"primary": inv.smallest([r.priority | some r in refs]),
+} if {
+	headers := _exact_headers(match)
+	model := object.get(headers, model_header, "")
+	class := object.get(headers, classification_header, "")
+	refs := _refs(object.get(rule, "backendRefs", []), model, namespace(res), all_ai)
+	count(refs) > 0
+}
 
-_is_null(value) := true if value == null
-else := false
+# (The call in the body, not the head: rego-cpp 1.5.2 left a head calling it undefined.)
+_refs(ref_list, model, ns, all_ai) := [entry |
+	some j
+	ref := ref_list[j]
+	entry := _ref_entry(j, ref, model, ns, all_ai)
+]
 
-_class(value) := most_restrictive if value == null
-else := value
+_unclassified("") := true
+
+_unclassified(value) := false if value != ""
+
+_class("") := most_restrictive
+
+_class(value) := value if value != ""
 
 # Whether a backend may receive a classification: it declares it, and, when the stack is
 # sovereign and the zone keeps the class in the zone, every place it sends requests is in it.
