@@ -326,7 +326,10 @@ firewall_for(group) := [
 		"statefulRuleGroupReferences": [{"resourceArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}],
 	}}), {"deps": {"firewallPolicy": [group.urn]}}),
 	with_fields(
-		resource("aws:networkfirewall/firewall:Firewall", "egress", {"firewallPolicyArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}),
+		resource(
+			"aws:networkfirewall/firewall:Firewall", "egress",
+			{"firewallPolicyArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"},
+		),
 		{"deps": {"firewallPolicyArn": [urn("aws:networkfirewall/firewallPolicy:FirewallPolicy", "egress")]}},
 	),
 ]
@@ -358,10 +361,13 @@ external_secret(name, target) := gateway_object("kubernetes:external-secrets.io/
 	"data": [{"secretKey": "apiKey", "remoteRef": {"key": concat("/", ["servegate", target])}}],
 }})
 
-tls_policy(backend, hostname) := gateway_object("kubernetes:gateway.networking.k8s.io/v1:BackendTLSPolicy", backend, {"spec": {
-	"targetRefs": [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": backend}],
-	"validation": {"hostname": hostname, "wellKnownCACertificates": "System"},
-}})
+tls_policy(backend, hostname) := gateway_object(
+	"kubernetes:gateway.networking.k8s.io/v1:BackendTLSPolicy", backend,
+	{"spec": {
+		"targetRefs": [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": backend}],
+		"validation": {"hostname": hostname, "wellKnownCACertificates": "System"},
+	}},
+)
 
 # An external backend the way the contract renders it: Backend, AIServiceBackend, TLS policy.
 external_backend(name, hostname, schema, annotations) := [

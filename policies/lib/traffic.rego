@@ -317,7 +317,7 @@ _class(value) := value if value != ""
 # sovereign and the zone keeps the class in the zone, every place it sends requests is in it.
 declares(backend, class) if class in backend.classes
 
-zone_allows(backend, class, declared) if not class in kept_in_zone(declared)
+zone_allows(_, class, declared) if not class in kept_in_zone(declared)
 
 zone_allows(backend, class, declared) if {
 	class in kept_in_zone(declared)
@@ -329,7 +329,10 @@ zone_allows(backend, class, declared) if {
 # The first place of a backend outside the zone (for messages).
 outside_place(backend, declared) := [p | some p in backend.places; not in_zone(p, declared)][0]
 
-ref_path(entry, ref) := concat(".", ["spec.rules", format_int(entry.rule, 10), "backendRefs", format_int(ref.index, 10)])
+ref_path(entry, ref) := concat(".", [
+	"spec.rules", format_int(entry.rule, 10),
+	"backendRefs", format_int(ref.index, 10),
+])
 
 # How a message names a route entry: "model m, class c".
 entry_text(entry) := concat("", ["model ", _model_text(entry.model), ", ", _class_text(entry)])

@@ -82,7 +82,8 @@ test_res_012_unknown_endpoint_without_a_declared_region_denied if {
 
 test_res_012_declared_processing_region_judged_as_declared if {
 	in_zone := object.union(_t012_all, {"servegate.io/processing-region": "ca-central-1"})
-	count(_t012_fired(_t012_regulated_to("llm-co", "api.llm.example.com", in_zone, 0), kit.traffic_declared(true, false))) == 0
+	allowed := _t012_regulated_to("llm-co", "api.llm.example.com", in_zone, 0)
+	count(_t012_fired(allowed, kit.traffic_declared(true, false))) == 0
 	outside := object.union(_t012_all, {"servegate.io/processing-region": "us-west-2"})
 	stack := _t012_regulated_to("llm-co", "api.llm.example.com", outside, 0)
 	some d in kit.denials("residency", kit.inventory(stack, kit.traffic_declared(true, false)))

@@ -47,7 +47,10 @@ test_res_013_external_backend_without_a_declaration_receives_nothing if {
 }
 
 test_res_013_self_hosted_backend_may_narrow_its_declaration if {
-	narrowed := kit.traffic_backend("llama", "llama.llm-serving.svc.cluster.local", {"servegate.io/classifications": "public"})
+	narrowed := kit.traffic_backend(
+		"llama", "llama.llm-serving.svc.cluster.local",
+		{"servegate.io/classifications": "public"},
+	)
 	stack := kit.with_resources(_t013_stack, [narrowed])
 	_t013_fired(stack, kit.traffic_declared(true, true)) == {[kit.ai_route([]).urn, "spec.rules.0.backendRefs.0"]}
 }

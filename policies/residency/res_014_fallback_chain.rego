@@ -24,12 +24,11 @@ import rego.v1
 #   remediation: Remove the fallback, or fall back to a backend that declares the classification
 #     and processes requests in the zone (another self-hosted model, an in-zone managed API).
 deny contains v if {
-	sovereign := _r014_sovereign(input.declared)
 	some entry in data.lib.traffic.routes
 	not entry.unclassified
 	some ref in entry.refs
 	ref.priority > entry.primary
-	reason := _r014_refused(ref.backend, entry.class, input.declared, sovereign)
+	reason := _r014_refused(ref.backend, entry.class, input.declared)
 	v := inv.violation(
 		"RES-014", entry.res,
 		concat("", [
@@ -40,17 +39,15 @@ deny contains v if {
 	)
 }
 
-_r014_sovereign(declared) := true if data.lib.residency.sovereign(declared)
-else := false
-
-_r014_refused(backend, class, _, _) := concat("", ["declares only ", inv.text(backend.classes)]) if {
+_r014_refused(backend, class, _) := concat("", ["declares only ", inv.text(backend.classes)]) if {
 	not traffic.declares(backend, class)
 }
 
-_r014_refused(backend, class, declared, true) := concat("", [
+_r014_refused(backend, class, declared) := concat("", [
 	"processes requests in ", traffic.place_text(traffic.outside_place(backend, declared)),
 	", outside zone ", traffic.zone(declared), "; the zone keeps ", class, " in it",
 ]) if {
+	data.lib.residency.sovereign(declared)
 	traffic.declares(backend, class)
 	not traffic.zone_allows(backend, class, declared)
 }

@@ -40,7 +40,8 @@ test_res_014_message_names_the_priority_and_the_place if {
 	d.rule_id == "RES-014"
 	d.message == concat("", [
 		"AIGatewayRoute llm-route falls back (priority 5) for model llama, classification regulated to backend openai, ",
-		"which processes requests in United States (external_endpoints.yaml), outside zone ca; the zone keeps regulated in it",
+		"which processes requests in United States (external_endpoints.yaml), outside zone ca; ",
+		"the zone keeps regulated in it",
 	])
 }
 

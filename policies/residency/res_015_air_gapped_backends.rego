@@ -3,7 +3,6 @@ package residency
 
 import data.lib.inventory as inv
 import data.lib.residency as residency_lib
-import data.lib.traffic as traffic
 import rego.v1
 
 # METADATA

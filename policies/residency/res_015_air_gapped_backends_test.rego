@@ -44,8 +44,9 @@ test_res_015_endpoint_without_private_dns_denied if {
 	public_dns := kit.with_patches(kit.vpc_endpoint("bedrock-runtime", "ca-central-1"), [
 		{"op": "replace", "path": "/props/privateDnsEnabled", "value": false},
 	])
-	bedrock := kit.traffic_backend("bedrock", "bedrock-runtime.ca-central-1.amazonaws.com", {"servegate.io/classifications": "public,internal"})
-	_t015_fired(kit.with_resources(_t015_stack, [public_dns]), kit.traffic_declared(true, true)) == {[bedrock.urn, "spec.endpoints.0"]}
+	bedrock := kit.traffic_backend("bedrock", "bedrock-runtime.ca-central-1.amazonaws.com", {})
+	stack := kit.with_resources(_t015_stack, [public_dns])
+	_t015_fired(stack, kit.traffic_declared(true, true)) == {[bedrock.urn, "spec.endpoints.0"]}
 }
 
 test_res_015_gateway_endpoint_type_is_no_private_dns if {
@@ -77,7 +78,8 @@ test_res_015_unix_socket_is_local if {
 
 test_res_015_ai_backend_to_an_undeclared_backend_denied if {
 	dangling := kit.ai_service_backend("openai", "OpenAI")
-	_t015_fired(array.concat(_t015_stack, [dangling]), kit.traffic_declared(true, true)) == {[dangling.urn, "spec.backendRef"]}
+	stack := array.concat(_t015_stack, [dangling])
+	_t015_fired(stack, kit.traffic_declared(true, true)) == {[dangling.urn, "spec.backendRef"]}
 }
 
 test_res_015_ai_backend_to_a_cluster_service_allowed if {

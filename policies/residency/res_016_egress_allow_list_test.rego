@@ -9,7 +9,10 @@ _t016_public := {"servegate.io/classifications": "public"}
 _t016_openai := kit.traffic_backend("openai", "api.openai.com", _t016_public)
 
 _t016_with_egress(generated, targets) := array.concat(
-	array.concat(kit.traffic_stack("ca-central-1"), kit.external_backend("openai", "api.openai.com", "OpenAI", _t016_public)),
+	array.concat(
+		kit.traffic_stack("ca-central-1"),
+		kit.external_backend("openai", "api.openai.com", "OpenAI", _t016_public),
+	),
 	array.concat([_t016_group(generated, targets)], kit.firewall_for(_t016_group(generated, targets))),
 )
 
@@ -79,7 +82,8 @@ test_res_016_parent_domain_denied if {
 test_res_016_broad_allow_list_denied_in_an_air_gapped_stack_too if {
 	stack := _t016_with_egress("ALLOWLIST", [".amazonaws.com"])
 	group := _t016_group("ALLOWLIST", [])
-	_t016_fired(stack, kit.traffic_declared(true, true)) == {[group.urn, "ruleGroup.rulesSource.rulesSourceList.targets.0"]}
+	finding := [group.urn, "ruleGroup.rulesSource.rulesSourceList.targets.0"]
+	_t016_fired(stack, kit.traffic_declared(true, true)) == {finding}
 }
 
 test_res_016_denylist_denied if {

@@ -57,7 +57,8 @@ test_res_017_profile_inside_a_zone_allowed if {
 	# A zone whose regions hold every destination of the geography (the data's jp list).
 	stack := _t017_with_model("ap-northeast-1", "jp.anthropic.claude-sonnet-4-20250514-v1:0")
 	declared := {"residency": {"zone": "jp", "sovereign": true, "airGapped": true}}
-	params := object.union(data.params, {"zones": object.union(data.params.zones, {"zones": {"jp": ["ap-northeast-1", "ap-northeast-3"]}})})
+	zones := object.union(data.params.zones, {"zones": {"jp": ["ap-northeast-1", "ap-northeast-3"]}})
+	params := object.union(data.params, {"zones": zones})
 	count({d | some d in _t017_denials_with(stack, declared, params); d.rule_id == "RES-017"}) == 0
 }
 

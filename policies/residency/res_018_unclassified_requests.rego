@@ -24,11 +24,10 @@ import rego.v1
 #   remediation: Route each model's catch-all rule to its self-hosted model (or a backend allowed
 #     for the most restrictive class), and send less restricted classes through their own rules.
 deny contains v if {
-	sovereign := _r018_sovereign(input.declared)
 	some entry in data.lib.traffic.routes
 	entry.unclassified
 	some ref in entry.refs
-	reason := _r018_refused(ref.backend, entry.class, input.declared, sovereign)
+	reason := _r018_refused(ref.backend, entry.class, input.declared)
 	v := inv.violation(
 		"RES-018", entry.res,
 		concat("", [
@@ -39,17 +38,15 @@ deny contains v if {
 	)
 }
 
-_r018_sovereign(declared) := true if data.lib.residency.sovereign(declared)
-else := false
-
-_r018_refused(backend, class, _, _) := concat("", ["declares only ", inv.text(backend.classes)]) if {
+_r018_refused(backend, class, _) := concat("", ["declares only ", inv.text(backend.classes)]) if {
 	not traffic.declares(backend, class)
 }
 
-_r018_refused(backend, class, declared, true) := concat("", [
+_r018_refused(backend, class, declared) := concat("", [
 	"processes requests in ", traffic.place_text(traffic.outside_place(backend, declared)),
 	", outside zone ", traffic.zone(declared),
 ]) if {
+	data.lib.residency.sovereign(declared)
 	traffic.declares(backend, class)
 	not traffic.zone_allows(backend, class, declared)
 }

@@ -12,9 +12,15 @@ _sec042_secret_refs := [
 	["azureAPIKey.secretRef", ["azureAPIKey", "secretRef"]],
 	["anthropicAPIKey.secretRef", ["anthropicAPIKey", "secretRef"]],
 	["awsCredentials.credentialsFile.secretRef", ["awsCredentials", "credentialsFile", "secretRef"]],
-	["awsCredentials.oidcExchangeToken.oidc.clientSecret", ["awsCredentials", "oidcExchangeToken", "oidc", "clientSecret"]],
+	[
+		"awsCredentials.oidcExchangeToken.oidc.clientSecret",
+		["awsCredentials", "oidcExchangeToken", "oidc", "clientSecret"],
+	],
 	["azureCredentials.clientSecretRef", ["azureCredentials", "clientSecretRef"]],
-	["azureCredentials.oidcExchangeToken.oidc.clientSecret", ["azureCredentials", "oidcExchangeToken", "oidc", "clientSecret"]],
+	[
+		"azureCredentials.oidcExchangeToken.oidc.clientSecret",
+		["azureCredentials", "oidcExchangeToken", "oidc", "clientSecret"],
+	],
 	["gcpCredentials.credentialsFile.secretRef", ["gcpCredentials", "credentialsFile", "secretRef"]],
 ]
 
@@ -78,12 +84,18 @@ deny contains v if {
 	reason := _sec042_unsafe(secret, synced, literal)
 	v := inv.violation(
 		"SEC-042", policy,
-		concat("", ["BackendSecurityPolicy ", policy.name, " takes its credential from Secret ", secret[0], "/", secret[1], ", ", reason]),
+		concat("", [
+			"BackendSecurityPolicy ", policy.name, " takes its credential from Secret ",
+			secret[0], "/", secret[1], ", ", reason,
+		]),
 		path, secret[1],
 	)
 }
 
-_sec042_unsafe(secret, synced, literal) := "which the stack fills with a literal value; sync it from a secret store with an ExternalSecret" if {
+_sec042_unsafe(secret, synced, literal) := concat("", [
+	"which the stack fills with a literal value; ",
+	"sync it from a secret store with an ExternalSecret",
+]) if {
 	secret in literal
 } else := "which no ExternalSecret syncs from a secret store" if {
 	not secret in synced

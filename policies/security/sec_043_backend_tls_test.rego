@@ -6,7 +6,7 @@ import rego.v1
 
 _t043_stack := kit.traffic_stack("ca-central-1")
 
-_t043_bedrock := kit.traffic_backend("bedrock", "bedrock-runtime.ca-central-1.amazonaws.com", {"servegate.io/classifications": "public,internal"})
+_t043_bedrock := kit.traffic_backend("bedrock", "bedrock-runtime.ca-central-1.amazonaws.com", {})
 
 _t043_tls := kit.tls_policy("bedrock", "bedrock-runtime.ca-central-1.amazonaws.com")
 
@@ -33,7 +33,9 @@ test_sec_043_backend_without_tls_policy_denied if {
 }
 
 test_sec_043_policy_for_another_hostname_denied if {
-	wrong := kit.with_patches(_t043_tls, [{"op": "replace", "path": "/props/spec/validation/hostname", "value": "example.com"}])
+	wrong := kit.with_patches(_t043_tls, [
+		{"op": "replace", "path": "/props/spec/validation/hostname", "value": "example.com"},
+	])
 	_t043_fired(kit.with_resources(_t043_stack, [wrong])) == _t043_finding
 }
 
@@ -48,7 +50,9 @@ test_sec_043_policy_without_a_trusted_ca_denied if {
 }
 
 test_sec_043_skipping_verification_denied if {
-	skipping := kit.with_patches(_t043_bedrock, [{"op": "add", "path": "/props/spec/tls", "value": {"insecureSkipVerify": true}}])
+	skipping := kit.with_patches(_t043_bedrock, [
+		{"op": "add", "path": "/props/spec/tls", "value": {"insecureSkipVerify": true}},
+	])
 	_t043_fired(kit.with_resources(_t043_stack, [skipping])) == {[_t043_bedrock.urn, "spec.tls.insecureSkipVerify"]}
 }
 

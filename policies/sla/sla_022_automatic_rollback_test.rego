@@ -93,11 +93,14 @@ test_sla_022_static_weighted_split_denied if {
 
 test_sla_022_a_fallback_by_priority_is_no_split if {
 	# Envoy AI Gateway sends to priority 1 only when priority 0 fails.
-	fallback := _route_with([{"name": "llama", "weight": 100, "priority": 0}, {"name": "bedrock", "weight": 100, "priority": 1}])
+	fallback := _route_with([
+		{"name": "llama", "weight": 100, "priority": 0},
+		{"name": "bedrock", "weight": 100, "priority": 1},
+	])
 	count(_sla_022([fallback])) == 0
 	# Two refs of the first priority still split it, whatever follows.
-	split := _route_with([{"name": "a", "priority": 1}, {"name": "b", "priority": 1}, {"name": "c", "priority": 2}])
-	count(_sla_022([split])) == 1
+	shared := _route_with([{"name": "a", "priority": 1}, {"name": "b", "priority": 1}, {"name": "c", "priority": 2}])
+	count(_sla_022([shared])) == 1
 	count(_sla_022([_route_with([{"name": "a", "priority": 3}, {"name": "b"}])])) == 0
 }
 
