@@ -84,7 +84,9 @@ def _k8s(doc: Doc, type_token: str, name: str, kind: str, body: dict[str, Any]) 
     )
 
 
-def _aws(doc: Doc, type_token: str, name: str, inputs: dict[str, Any], deps: dict[str, list[str]]) -> State:
+def _aws(
+    doc: Doc, type_token: str, name: str, inputs: dict[str, Any], deps: dict[str, list[str]]
+) -> State:
     like = _find(doc, VPC_ENDPOINT)
     state = _add_step(doc, like, type_token, name, inputs)
     state["propertyDependencies"] = deps
@@ -125,7 +127,9 @@ def external_backend(
             "BackendTLSPolicy",
             {
                 "spec": {
-                    "targetRefs": [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": name}],
+                    "targetRefs": [
+                        {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": name}
+                    ],
                     "validation": {"hostname": hostname, "wellKnownCACertificates": "System"},
                 }
             },
@@ -156,7 +160,7 @@ def irsa_credentials(doc: Doc, target: str) -> State:
 
 
 def synced_api_key(doc: Doc, target: str) -> State:
-    """An API key in a Secret that an ExternalSecret syncs from the stack's Secrets Manager store."""
+    """An API key in a Secret an ExternalSecret syncs from the stack's Secrets Manager store."""
     store = _find(doc, SECRET_STORE)
     secret = f"{target}-api-key"
     _k8s(
@@ -166,9 +170,14 @@ def synced_api_key(doc: Doc, target: str) -> State:
         "ExternalSecret",
         {
             "spec": {
-                "secretStoreRef": {"kind": "SecretStore", "name": store["inputs"]["metadata"]["name"]},
+                "secretStoreRef": {
+                    "kind": "SecretStore",
+                    "name": store["inputs"]["metadata"]["name"],
+                },
                 "target": {"name": secret, "creationPolicy": "Owner"},
-                "data": [{"secretKey": "apiKey", "remoteRef": {"key": f"servegate/prod-ca/{secret}"}}],
+                "data": [
+                    {"secretKey": "apiKey", "remoteRef": {"key": f"servegate/prod-ca/{secret}"}}
+                ],
             }
         },
     )
@@ -183,7 +192,13 @@ def bedrock_endpoint(doc: Doc, service_region: str = REGION) -> State:
         "serviceName": f"com.amazonaws.{service_region}.bedrock-runtime",
         "tags": {"Name": "prod-ca-net-bedrock-runtime"},
     }
-    return _aws(doc, VPC_ENDPOINT, "prod-ca-net-bedrock-runtime", inputs, like.get("propertyDependencies", {}))
+    return _aws(
+        doc,
+        VPC_ENDPOINT,
+        "prod-ca-net-bedrock-runtime",
+        inputs,
+        like.get("propertyDependencies", {}),
+    )
 
 
 def bedrock(doc: Doc, classes: str = "public,internal") -> tuple[State, State]:
@@ -269,7 +284,9 @@ def res_013(doc: Doc) -> Target:
 def res_014(doc: Doc) -> Target:
     # Regulated llama traffic falls back from the self-hosted model to api.openai.com.
     openai(doc, "public,internal,confidential,regulated")
-    return _target(add_rule(doc, LLAMA, "regulated", [ref(_self_hosted(doc, LLAMA), 0), ref("openai", 1)]))
+    return _target(
+        add_rule(doc, LLAMA, "regulated", [ref(_self_hosted(doc, LLAMA), 0), ref("openai", 1)])
+    )
 
 
 def res_015(doc: Doc) -> Target:
@@ -324,7 +341,11 @@ def _egress_firewall(doc: Doc, group: State) -> None:
         doc,
         FIREWALL,
         "prod-ca-egress",
-        {"name": "prod-ca-egress", "firewallPolicyArn": "arn:unknown", "vpcId": "prod-ca-net-vpc-id"},
+        {
+            "name": "prod-ca-egress",
+            "firewallPolicyArn": "arn:unknown",
+            "vpcId": "prod-ca-net-vpc-id",
+        },
         {"firewallPolicyArn": [policy["urn"]], "vpcId": [vpc["urn"]]},
     )
 
@@ -368,7 +389,9 @@ def sec_042(doc: Doc) -> Target:
 def sec_043(doc: Doc) -> Target:
     # Bedrock without a BackendTLSPolicy: the gateway would not verify its certificate.
     bedrock_endpoint(doc)
-    backend, _ = external_backend(doc, "bedrock", BEDROCK_HOST, "AWSBedrock", "public,internal", tls=False)
+    backend, _ = external_backend(
+        doc, "bedrock", BEDROCK_HOST, "AWSBedrock", "public,internal", tls=False
+    )
     irsa_credentials(doc, "bedrock")
     return _target(backend)
 
@@ -402,7 +425,12 @@ def _fixed_013(doc: Doc) -> None:
 
 def _fixed_014(doc: Doc) -> None:
     # Regulated falls back from one self-hosted model to the other, both in the cluster.
-    add_rule(doc, LLAMA, "regulated", [ref(_self_hosted(doc, LLAMA), 0), ref(_self_hosted(doc, MIXTRAL), 1)])
+    add_rule(
+        doc,
+        LLAMA,
+        "regulated",
+        [ref(_self_hosted(doc, LLAMA), 0), ref(_self_hosted(doc, MIXTRAL), 1)],
+    )
 
 
 def _fixed_015(doc: Doc) -> None:
@@ -441,7 +469,12 @@ def _fixed_017(doc: Doc) -> None:
 
 def _fixed_018(doc: Doc) -> None:
     bedrock(doc)
-    add_rule(doc, MIXTRAL, "public", [ref("bedrock", 0, BEDROCK_MODEL), ref(_self_hosted(doc, MIXTRAL), 1)])
+    add_rule(
+        doc,
+        MIXTRAL,
+        "public",
+        [ref("bedrock", 0, BEDROCK_MODEL), ref(_self_hosted(doc, MIXTRAL), 1)],
+    )
 
 
 def _fixed_sec_042(doc: Doc) -> None:
@@ -465,3 +498,18 @@ CORRECTED: dict[str, Callable[[Doc], Any]] = {
     "SEC-042": _fixed_sec_042,
     "SEC-043": _fixed_sec_043,
 }
+
+
+def all_traffic_violations(doc: Doc) -> set[str]:
+    """One plan breaking most traffic rules at once (the engines' parity test): the rules it
+    breaks."""
+    res_012(doc)  # api.openai.com, regulated llama traffic to it (and RES-015)
+    res_016(doc)
+    res_017(doc)  # Bedrock over PrivateLink, a US profile for public llama traffic
+    add_rule(doc, MIXTRAL, "confidential", [ref("bedrock", 0, BEDROCK_MODEL)])
+    add_rule(doc, MIXTRAL, "regulated", [ref(_self_hosted(doc, MIXTRAL), 0), ref("openai", 1)])
+    state = route(doc)
+    for rule in state["inputs"]["spec"]["rules"]:
+        if [h["value"] for h in rule["matches"][0]["headers"]] == [LLAMA]:
+            rule["backendRefs"] = [ref(rule["backendRefs"][0]["name"], 0), ref("openai", 1)]
+    return {"RES-012", "RES-013", "RES-014", "RES-015", "RES-016", "RES-017", "RES-018"}

@@ -89,7 +89,8 @@ def test_no_geography_fits_a_sovereign_zone_unless_every_destination_is_in_it() 
         inside = [
             prefix
             for prefix, geography in geographies.items()
-            if geography["destinations"] != "any" and set(geography["destinations"]) <= set(zones[zone])
+            if geography["destinations"] != "any"
+            and set(geography["destinations"]) <= set(zones[zone])
         ]
         assert inside == [], zone
 
