@@ -50,19 +50,24 @@ def test_external_endpoints_have_a_known_place() -> None:
     for pattern in data["regional"]:
         assert pattern["prefix"].endswith(".") and pattern["suffix"].startswith(".")
         assert pattern["service"]
-    for hostname, entry in data["fixed"].items():
+    zones = _zones()
+    for hostname, entry in data["endpoints"].items():
         assert hostname == hostname.lower() and "." in hostname and "*" not in hostname
-        assert entry["service"] and entry["area"]
-        assert entry["zone"] is None or entry["zone"] in _zones(), hostname
+        assert entry["provider"] and entry["area"] and "https://" in entry["source"]
+        assert entry["zone"] is None or entry["zone"] in zones, hostname
+        if entry["region"] is not None:
+            # A regional endpoint's zone is the zone holding its region.
+            holding = [zone for zone, regions in zones.items() if entry["region"] in regions]
+            assert holding == ([entry["zone"]] if entry["zone"] else []), hostname
     for entry in data["declared_only"]:
         assert entry["suffix"].startswith(".") and entry["service"]
     # No hostname is both fixed and one that must declare its region.
     suffixes = tuple(entry["suffix"] for entry in data["declared_only"])
-    assert not [h for h in data["fixed"] if h.endswith(suffixes)]
+    assert not [h for h in data["endpoints"] if h.endswith(suffixes)]
 
 
 def test_api_openai_com_processes_in_the_united_states() -> None:
-    entry = _load("external_endpoints.yaml")["fixed"]["api.openai.com"]
+    entry = _load("external_endpoints.yaml")["endpoints"]["api.openai.com"]
     assert entry["zone"] == "us"
 
 

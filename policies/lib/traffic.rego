@@ -97,12 +97,16 @@ declared_only(hostname) if {
 }
 
 # Where an endpoint host processes requests: {"kind": "cluster"} (a cluster Service), "area"
-# (a fixed area of external_endpoints.yaml, with its zone or null), "region" (a regional
-# endpoint), "declared" (the Backend's processing-region annotation, unverified) or "unknown".
+# (an endpoint of external_endpoints.yaml without a region: its zone or null), "region" (a
+# regional endpoint, listed or by pattern), "declared" (the Backend's processing-region annotation, unverified) or "unknown".
 place(hostname, annotations) := {"kind": "cluster"} if {
 	endswith(hostname, in_cluster_suffix)
+} else := {"kind": "region", "region": entry.region} if {
+	entry := data.params.external_endpoints.endpoints[hostname]
+	is_string(entry.region)
 } else := {"kind": "area", "zone": entry.zone, "area": entry.area} if {
-	entry := data.params.external_endpoints.fixed[hostname]
+	entry := data.params.external_endpoints.endpoints[hostname]
+	not is_string(entry.region)
 } else := {"kind": "region", "region": region} if {
 	not declared_only(hostname)
 	region := regional_region(hostname)
