@@ -98,7 +98,8 @@ declared_only(hostname) if {
 
 # Where an endpoint host processes requests: {"kind": "cluster"} (a cluster Service), "area"
 # (an endpoint of external_endpoints.yaml without a region: its zone or null), "region" (a
-# regional endpoint, listed or by pattern), "declared" (the Backend's processing-region annotation, unverified) or "unknown".
+# regional endpoint, listed or by pattern), "declared" (the Backend's processing-region
+# annotation, unverified) or "unknown".
 place(hostname, annotations) := {"kind": "cluster"} if {
 	endswith(hostname, in_cluster_suffix)
 } else := {"kind": "region", "region": entry.region} if {
