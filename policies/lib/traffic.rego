@@ -248,10 +248,16 @@ _inference_pool(ref) if object.get(ref, "kind", "") == "InferencePool"
 _ref_entry(j, ref, model, ns, all_ai) := {
 	"index": j,
 	"name": object.get(ref, "name", ""),
-	"priority": object.get(ref, "priority", 0),
+	"priority": _priority(ref),
 	"model_id": _model_id(ref, model),
 	"backend": _ref_backend(ref, ns, all_ai),
 }
+
+# A priority that is not a number is read as the default, 0 (as SLA-022 reads it).
+_priority(ref) := priority if {
+	priority := object.get(ref, "priority", 0)
+	is_number(priority)
+} else := 0
 
 # (Not object.get with the model as its default: rego-cpp 1.5.2 left that undefined.)
 _model_id(ref, _) := ref.modelNameOverride if is_string(ref.modelNameOverride)

@@ -77,3 +77,10 @@ test_res_014_catch_all_is_not_judged_here if {
 	chain := _t014_chain("", [kit.backend_ref("llama", 0), kit.backend_ref("openai", 1)])
 	count(_t014_fired(chain, kit.traffic_declared(true, false))) == 0
 }
+
+test_res_014_a_priority_that_is_no_number_is_the_first if {
+	chain := _t014_chain("regulated", [{"name": "openai", "priority": "high"}, kit.backend_ref("llama", 1)])
+	count(_t014_fired(chain, kit.traffic_declared(true, false))) == 0
+	fallback := _t014_chain("regulated", [kit.backend_ref("llama", 0), {"name": "openai", "priority": "low"}])
+	count(_t014_fired(fallback, kit.traffic_declared(true, false))) == 0
+}

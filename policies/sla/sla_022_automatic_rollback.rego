@@ -105,13 +105,14 @@ _rb_unbounded(metric) := "has a negative failureLimit: it never fails" if {
 	limit >= runs
 } else := ""
 
-# Backend references of a route rule with a positive weight (an absent weight is 1).
-# The refs sharing the rule's traffic: those of the first priority (Envoy AI Gateway tries
-# higher priorities only as fallbacks when those fail, which is no split).
+# Backend references of a route rule that share its traffic: a positive weight (an absent
+# weight is 1) at the rule's first-tried priority. Envoy AI Gateway v1.1 sends a request to a
+# higher priority only when every lower one fails (a fallback, not a split); an absent
+# priority is 0 (AIGatewayRoute backendRefs[].priority).
 _rb_weighted(rule) := [ref |
 	refs := object.get(rule, "backendRefs", [])
 	is_array(refs)
-	first := inv.smallest([_rb_priority(r) | some r in refs])
+	first := data.lib.inventory.smallest([_rb_priority(r) | some r in refs])
 	some ref in refs
 	_rb_priority(ref) == first
 	weight := object.get(ref, "weight", 1)
@@ -119,7 +120,10 @@ _rb_weighted(rule) := [ref |
 	weight > 0
 ]
 
-_rb_priority(ref) := object.get(ref, "priority", 0)
+_rb_priority(ref) := priority if {
+	priority := object.get(ref, "priority", 0)
+	is_number(priority)
+} else := 0
 
 # METADATA
 # title: A production canary rolls back automatically when it fails its analysis

@@ -91,17 +91,20 @@ test_sla_022_static_weighted_split_denied if {
 	count(_sla_022([_route_with([{"name": "a"}, {"name": "b"}])])) == 1
 }
 
-test_sla_022_a_fallback_by_priority_is_no_split if {
-	# Envoy AI Gateway sends to priority 1 only when priority 0 fails.
+test_sla_022_priority_fallback_is_not_a_split if {
+	# A fallback at a higher priority takes traffic only when the first one fails.
 	fallback := _route_with([
-		{"name": "llama", "weight": 100, "priority": 0},
-		{"name": "bedrock", "weight": 100, "priority": 1},
+		{"name": "bedrock", "priority": 0},
+		{"name": "llama", "weight": 100, "priority": 1},
 	])
 	count(_sla_022([fallback])) == 0
-	# Two refs of the first priority still split it, whatever follows.
-	shared := _route_with([{"name": "a", "priority": 1}, {"name": "b", "priority": 1}, {"name": "c", "priority": 2}])
+	# Two backends at the first-tried priority still split it.
+	shared := _route_with([
+		{"name": "llama", "weight": 90, "priority": 1},
+		{"name": "llama-v2", "weight": 10, "priority": 1},
+		{"name": "bedrock", "priority": 2},
+	])
 	count(_sla_022([shared])) == 1
-	count(_sla_022([_route_with([{"name": "a", "priority": 3}, {"name": "b"}])])) == 0
 }
 
 test_sla_022_not_judged_without_an_sla_or_outside_production if {
