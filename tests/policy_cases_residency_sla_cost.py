@@ -197,25 +197,6 @@ def res_009(doc: Doc) -> Target:
     return _target(proxy)
 
 
-def res_010(doc: Doc) -> Target:
-    # A new Backend no route uses: the existing AIServiceBackends stay in-cluster.
-    backend = _find(doc, "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend")
-    namespace = backend["inputs"]["metadata"].get("namespace", "default")
-    external = _add_step(
-        doc,
-        backend,
-        backend["type"],
-        "openai",
-        {
-            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
-            "kind": "Backend",
-            "metadata": {"name": "openai", "namespace": namespace, "labels": _labels(backend)},
-            "spec": {"endpoints": [{"fqdn": {"hostname": "api.openai.com", "port": 443}}]},
-        },
-    )
-    return _target(external)
-
-
 # -- SLA ---------------------------------------------------------------------------------------
 
 
@@ -340,7 +321,6 @@ RESIDENCY_SLA_COST_CASES: dict[str, PolicyCase] = {
     "RES-007": res_007,
     "RES-008": res_008,
     "RES-009": res_009,
-    "RES-010": res_010,
     "SLA-001": sla_001,
     "SLA-002": sla_002,
     "SLA-003": sla_003,

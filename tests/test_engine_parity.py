@@ -24,6 +24,7 @@ from tests import stacks
 from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
+from tests.policy_cases_traffic import all_traffic_violations
 
 
 def _all_violations() -> tuple[dict[str, Any], set[str]]:
@@ -42,6 +43,17 @@ def _all_violations() -> tuple[dict[str, Any], set[str]]:
 @pytest.fixture(scope="module")
 def violating_inventory() -> tuple[dict[str, Any], set[str]]:
     plan, applied = _all_violations()
+    return _inventory(plan), applied
+
+
+@pytest.fixture(scope="module")
+def traffic_inventory() -> tuple[dict[str, Any], set[str]]:
+    plan = copy.deepcopy(stacks.preview_document("prod-ca"))
+    broken = all_traffic_violations(plan)
+    return _inventory(plan), broken
+
+
+def _inventory(plan: dict[str, Any]) -> dict[str, Any]:
     parsed = parse_preview(plan, "violations.json")
     spec = stacks.spec("prod-ca")
     inventory = build_inventory(
@@ -53,7 +65,7 @@ def violating_inventory() -> tuple[dict[str, Any], set[str]]:
         stack_region=spec.region,
         config=read_stack_config(stack_file("prod-ca", catalog.PROJECT_ROOT)),
     )
-    return inventory, applied
+    return inventory
 
 
 def test_every_engine_finds_the_same_violations_with_the_same_words(
@@ -71,5 +83,23 @@ def test_every_engine_finds_the_same_violations_with_the_same_words(
     assert len(applied) >= 35
     fired = {rule_id for rule_id, *_ in found["regorus"]}
     assert len(fired) >= 30
+    assert found["opa-go"] == found["regorus"]
+    assert found["regopy"] == found["regorus"]
+
+
+def test_every_engine_judges_gateway_traffic_the_same_way(
+    traffic_inventory: tuple[dict[str, Any], set[str]],
+) -> None:
+    """The traffic-residency rules (lib.traffic's joins, their messages) on every engine."""
+    inventory, broken = traffic_inventory
+    bundle = load_bundle(catalog.PROJECT_ROOT / "policies")
+    found = {}
+    for name in ("regorus", "regopy", "opa-go"):
+        findings = evaluate(inventory, bundle=bundle, engine=get_engine(name, timeout_s=600))
+        found[name] = sorted(
+            (f.rule_id, f.resource_urn, f.evidence.path, f.message, json.dumps(f.evidence.value))
+            for f in findings
+        )
+    assert {rule_id for rule_id, *_ in found["regorus"]} >= broken
     assert found["opa-go"] == found["regorus"]
     assert found["regopy"] == found["regorus"]

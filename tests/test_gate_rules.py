@@ -45,6 +45,9 @@ from tests.policy_cases_redis_tls import REDIS_TLS_VARIANTS
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
+from tests.policy_cases_traffic import CORRECTED as TRAFFIC_CORRECTED
+from tests.policy_cases_traffic import OVERLAPS as TRAFFIC_OVERLAPS
+from tests.policy_cases_traffic import TRAFFIC_CASES
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
 CASES = {
@@ -62,6 +65,7 @@ CASES = {
     **POD_SECURITY_CASES,
     **BUDGET_CASES,
     **CANARY_CASES,
+    **TRAFFIC_CASES,
 }
 VARIANTS = {
     **PLACEHOLDER_VARIANTS,
@@ -144,7 +148,18 @@ def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id
     assert code == (1 if mandatory else 0), output
     assert report["verdict"] == ("fail" if mandatory else "pass")
     # Only that rule, and the older rules judging the same field (OVERLAPS).
-    assert {f["rule_id"] for f in report["findings"]} - OVERLAPS.get(rule_id, set()) == {rule_id}
+    overlaps = OVERLAPS.get(rule_id, set()) | TRAFFIC_OVERLAPS.get(rule_id, set())
+    assert {f["rule_id"] for f in report["findings"]} - overlaps == {rule_id}
+
+
+@pytest.mark.parametrize("rule_id", sorted(TRAFFIC_CORRECTED))
+def test_a_corrected_traffic_plan_passes(project: Path, rule_id: str) -> None:
+    """The traffic cases' plans put right (the resources they add, compliant) pass the gate."""
+    plan = _compliant_plan()
+    TRAFFIC_CORRECTED[rule_id](plan)
+    code, report, output = _check(project, plan)
+    assert code == 0, output
+    assert report["findings"] == [], output
 
 
 def test_the_issue_copy_of_prod_ca_fails_on_each_pod_security_control(project: Path) -> None:

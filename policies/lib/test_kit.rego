@@ -253,3 +253,168 @@ rule_ids := {
 	"RES-011",
 	"SLA-020",
 }
+
+# -- the traffic-residency rules' kit (RES-012..RES-018, SEC-042, SEC-043) ----------------------
+# The shapes of the shared contract (docs/design.md, "Traffic residency"): Envoy Gateway
+# Backends, Envoy AI Gateway AIServiceBackends, one AIGatewayRoute, BackendSecurityPolicies,
+# BackendTLSPolicies, interface VPC endpoints and an AWS Network Firewall allow-list. Functions
+# only (see above); `gateway_namespace` is an argument where a test needs another.
+
+# A resource of the gateway's namespace (`props` without metadata).
+gateway_object(type_token, name, props) := resource(
+	type_token, name,
+	object.union(props, {"metadata": {"name": name, "namespace": "llm-gateway"}}),
+)
+
+# A Backend on one FQDN endpoint, with annotations (servegate.io/classifications ...).
+# (Its metadata written whole: rego-cpp 1.5.2's object.union does not merge nested objects.)
+traffic_backend(name, hostname, annotations) := resource("kubernetes:gateway.envoyproxy.io/v1alpha1:Backend", name, {
+	"metadata": {"name": name, "namespace": "llm-gateway", "annotations": annotations},
+	"spec": {"endpoints": [{"fqdn": {"hostname": hostname, "port": 443}}]},
+})
+
+ai_service_backend(name, schema) := gateway_object(
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend", name,
+	{"spec": {
+		"schema": {"name": schema},
+		"backendRef": {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": name},
+	}},
+)
+
+backend_ref(name, priority) := {"name": name, "priority": priority}
+
+# A route rule for `model` and `class` ("" for the model's catch-all, without a classification match).
+route_rule(model, "", refs) := {
+	"matches": [{"headers": [{"type": "Exact", "name": "x-ai-eg-model", "value": model}]}],
+	"backendRefs": refs,
+}
+
+route_rule(model, class, refs) := {
+	"matches": [{"headers": [
+		{"type": "Exact", "name": "x-ai-eg-model", "value": model},
+		{"type": "Exact", "name": "x-data-classification", "value": class},
+	]}],
+	"backendRefs": refs,
+} if class != ""
+
+ai_route(rules) := gateway_object(
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", "llm-route",
+	{"spec": {"parentRefs": [{"name": "llm-gateway"}], "rules": rules}},
+)
+
+# An interface endpoint with private DNS for com.amazonaws.<region>.<service>.
+vpc_endpoint(service, service_region) := resource("aws:ec2/vpcEndpoint:VpcEndpoint", service, {
+	"serviceName": concat(".", ["com.amazonaws", service_region, service]),
+	"vpcEndpointType": "Interface",
+	"privateDnsEnabled": true,
+	"vpcId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+})
+
+# A stateful domain-list rule group, the firewall policy using it and the firewall using that.
+firewall_rule_group(name, generated, targets) := resource("aws:networkfirewall/ruleGroup:RuleGroup", name, {
+	"type": "STATEFUL",
+	"capacity": 100,
+	"ruleGroup": {"rulesSource": {"rulesSourceList": {
+		"generatedRulesType": generated, "targetTypes": ["TLS_SNI", "HTTP_HOST"], "targets": targets,
+	}}},
+})
+
+firewall_for(group) := [
+	with_fields(resource("aws:networkfirewall/firewallPolicy:FirewallPolicy", "egress", {"firewallPolicy": {
+		"statelessDefaultActions": ["aws:forward_to_sfe"],
+		"statelessFragmentDefaultActions": ["aws:forward_to_sfe"],
+		"statefulRuleGroupReferences": [{"resourceArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}],
+	}}), {"deps": {"firewallPolicy": [group.urn]}}),
+	with_fields(
+		resource(
+			"aws:networkfirewall/firewall:Firewall", "egress",
+			{"firewallPolicyArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"},
+		),
+		{"deps": {"firewallPolicyArn": [urn("aws:networkfirewall/firewallPolicy:FirewallPolicy", "egress")]}},
+	),
+]
+
+# BackendSecurityPolicies: an API key from a Secret, or AWS credentials from the pod's role.
+api_key_policy(target, secret) := gateway_object(
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy", target,
+	{"spec": {
+		"targetRefs": [{"group": "aigateway.envoyproxy.io", "kind": "AIServiceBackend", "name": target}],
+		"type": "APIKey",
+		"apiKey": {"secretRef": {"name": secret}},
+	}},
+)
+
+irsa_policy(target, region_name) := gateway_object(
+	"kubernetes:aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy", target,
+	{"spec": {
+		"targetRefs": [{"group": "aigateway.envoyproxy.io", "kind": "AIServiceBackend", "name": target}],
+		"type": "AWSCredentials",
+		"awsCredentials": {"region": region_name},
+	}},
+)
+
+gateway_secret(name, props) := gateway_object("kubernetes:core/v1:Secret", name, props)
+
+external_secret(name, target) := gateway_object("kubernetes:external-secrets.io/v1:ExternalSecret", name, {"spec": {
+	"secretStoreRef": {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"},
+	"target": {"name": target},
+	"data": [{"secretKey": "apiKey", "remoteRef": {"key": concat("/", ["servegate", target])}}],
+}})
+
+tls_policy(backend, hostname) := gateway_object(
+	"kubernetes:gateway.networking.k8s.io/v1:BackendTLSPolicy", backend,
+	{"spec": {
+		"targetRefs": [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": backend}],
+		"validation": {"hostname": hostname, "wellKnownCACertificates": "System"},
+	}},
+)
+
+# An external backend the way the contract renders it: Backend, AIServiceBackend, TLS policy.
+external_backend(name, hostname, schema, annotations) := [
+	traffic_backend(name, hostname, annotations),
+	ai_service_backend(name, schema),
+	tls_policy(name, hostname),
+]
+
+# A self-hosted model's Backend (cluster DNS name of its Service) and AIServiceBackend.
+self_hosted_backend(name) := [
+	traffic_backend(name, concat("", [name, ".llm-serving.svc.cluster.local"]), {}),
+	ai_service_backend(name, "OpenAI"),
+]
+
+# prod-ca's hybrid serving: llama self-hosted for every class (and the catch-all), Bedrock in
+# ca-central-1 over PrivateLink with IRSA for public and internal, llama as its fallback.
+traffic_stack(bedrock_region) := array.concat(
+	array.concat(self_hosted_backend("llama"), external_backend(
+		"bedrock",
+		concat(".", ["bedrock-runtime", bedrock_region, "amazonaws.com"]),
+		"AWSBedrock",
+		{"servegate.io/classifications": "public,internal"},
+	)),
+	[
+		vpc_endpoint("bedrock-runtime", bedrock_region),
+		irsa_policy("bedrock", bedrock_region),
+		ai_route([
+			route_rule("llama", "regulated", [backend_ref("llama", 0)]),
+			route_rule("llama", "public", [
+				object.union(backend_ref("bedrock", 0), {"modelNameOverride": "meta.llama3-1-8b-instruct-v1:0"}),
+				backend_ref("llama", 1),
+			]),
+			route_rule("llama", "", [backend_ref("llama", 0)]),
+		]),
+	],
+)
+
+# The stack with its route's rules replaced.
+with_route_rules(resources, rules) := with_resources(resources, [ai_route(rules)])
+
+# The stack with the resources of the same URN as `changed` replaced, and `changed` added.
+with_resources(resources, changed) := array.concat(
+	[r | some r in resources; not r.urn in {c.urn | some c in changed}],
+	changed,
+)
+
+traffic_declared(sovereign, air_gapped) := {
+	"environment": "prod",
+	"residency": {"zone": "ca", "sovereign": sovereign, "airGapped": air_gapped},
+}
