@@ -160,7 +160,8 @@ def test_new_stack_placeholders_are_flagged_until_replaced(project: Path) -> Non
     findings = _aud_010(project, "prod-ca9")
     assert all(f["enforcement"] == "advisory" for f in findings)
     values = {f["evidence"]["value"] for f in findings}
-    assert values == {"111122223333", "unassigned"}
+    digest = catalog.placeholders()["image_digests"][0]  # a sovereign stack's vLLM image
+    assert values == {"111122223333", "unassigned", digest}
     kinds = {str(f["resource_type"]) for f in findings}
     assert "kubernetes:apps/v1:Deployment" in kinds  # the image host
     assert "kubernetes:helm.sh/v3:Release" in kinds  # the chart registry
@@ -168,9 +169,9 @@ def test_new_stack_placeholders_are_flagged_until_replaced(project: Path) -> Non
     # Replaced by the owner's values: nothing left to flag.
     path = project / "stacks" / "Pulumi.prod-ca9.yaml"
     path.write_text(
-        text.replace("111122223333", "210987654321").replace(
-            "cost-center: unassigned", "cost-center: cc-7001"
-        )
+        text.replace("111122223333", "210987654321")
+        .replace("cost-center: unassigned", "cost-center: cc-7001")
+        .replace(digest, "sha256:" + "5e" * 32)
     )
     assert _aud_010(project, "prod-ca9") == []
 
