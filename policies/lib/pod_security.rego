@@ -46,22 +46,41 @@ servegate_namespaces := {name |
 	inv.label(ns.props, "app.kubernetes.io/part-of") == "servegate"
 }
 
-# A workload runs a model server by what it runs (lib.workloads: image, command, serving flags or
-# a GPU request; the model-server label adds, never removes).
-model_server(res, _) if res.urn in data.lib.workloads.model_server_urns
+# [resource, pod spec, pod spec path] of every servegate-owned workload (labelled part of
+# servegate, in a servegate namespace, or running a model server), and of every workload the
+# restricted standard applies to (those, and every workload of a namespace enforcing it). The
+# sets they read are bound once before the loop: under the tests' `with`, rego-cpp re-evaluates
+# a rule at every reference, and a lookup per workload re-ran the model-server detection.
+owned_pods := [entry |
+	model_urns := data.lib.workloads.model_server_urns
+	owned_namespaces := servegate_namespaces
+	some entry in pods
+	_owned(entry[0], model_urns, owned_namespaces)
+]
 
-# servegate's own workloads: labelled part of servegate, in a namespace servegate creates, or a
-# model server.
-owned(res, _) if inv.label(res.props, "app.kubernetes.io/part-of") == "servegate"
+restricted_pods := [entry |
+	model_urns := data.lib.workloads.model_server_urns
+	owned_namespaces := servegate_namespaces
+	enforced_namespaces := restricted_namespaces
+	some entry in pods
+	_restricted(entry[0], model_urns, owned_namespaces, enforced_namespaces)
+]
 
-owned(res, _) if namespace_of(res) in servegate_namespaces
+# The model servers' entries, in the same shape.
+model_server_pods := [entry |
+	model_urns := data.lib.workloads.model_server_urns
+	some entry in pods
+	entry[0].urn in model_urns
+]
 
-owned(res, spec) if model_server(res, spec)
+_owned(res, _, _) if inv.label(res.props, "app.kubernetes.io/part-of") == "servegate"
 
-# The restricted profile applies to servegate's workloads and to every pod a restricted
-# namespace would admit.
-restricted(res, spec) if owned(res, spec)
+_owned(res, _, owned_namespaces) if namespace_of(res) in owned_namespaces
 
-restricted(res, _) if namespace_of(res) in restricted_namespaces
+_owned(res, model_urns, _) if res.urn in model_urns
+
+_restricted(res, model_urns, owned_namespaces, _) if _owned(res, model_urns, owned_namespaces)
+
+_restricted(res, _, _, enforced_namespaces) if namespace_of(res) in enforced_namespaces
 
 describe(res) := concat("", [res.type, " ", res.name])

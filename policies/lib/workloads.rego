@@ -27,17 +27,21 @@ containers(spec) := [[list, i, container] |
 
 # The model servers: the entries of `pods` that run one (see serves), or that our components
 # label as one. A label adds a workload; its absence never removes one.
+# The serving specs are bound once, before the loop: under the tests' `with`, rego-cpp
+# re-evaluates a rule at every reference, so a lookup per workload re-ran the detection of
+# every pod spec for each workload.
 model_servers := [entry |
+	serving := _serving_specs
 	some entry in pods
-	_model_server_entry(entry)
+	_model_server_entry(entry, serving)
 ]
 
 # URNs of the model servers, for rules that start from another resource (a Service, a PDB).
 model_server_urns := {entry[0].urn | some entry in model_servers}
 
-_model_server_entry(entry) if entry[1] in _serving_specs
+_model_server_entry(entry, serving) if entry[1] in serving
 
-_model_server_entry(entry) if _labelled(entry[0], entry[1])
+_model_server_entry(entry, _) if _labelled(entry[0], entry[1])
 
 # Workloads share pod specs (replicas, tracks, copies): each distinct spec is judged once. (A
 # lookup one level deep only: rego-cpp re-evaluates a referenced rule at every reference while a

@@ -46,8 +46,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	some [list, i, container] in pss.containers(spec)
 	drop := object.get(container, ["securityContext", "capabilities", "drop"], [])
 	not "ALL" in drop
@@ -66,8 +65,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	some [list, i, container] in pss.containers(spec)
 	capability_all := object.get(container, ["securityContext", "capabilities", "add"], [])
 	some j

@@ -43,8 +43,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	volume_all := object.get(spec, "volumes", [])
 	some i
 	volume := volume_all[i]

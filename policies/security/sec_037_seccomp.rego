@@ -61,8 +61,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	pod_profile := object.get(spec, ["securityContext", "seccompProfile", "type"], "")
 	some [list, i, container] in pss.containers(spec)
 	profile := object.get(container, ["securityContext", "seccompProfile", "type"], pod_profile)

@@ -26,8 +26,7 @@ import rego.v1
 #   remediation: Set allowPrivilegeEscalation false on every container, runAsNonRoot true and a
 #     non-zero runAsUser on the pod (or every container).
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	some [list, i, container] in pss.containers(spec)
 	escalation := object.get(container, ["securityContext", "allowPrivilegeEscalation"], null)
 	escalation != false
@@ -46,8 +45,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	pod_non_root := object.get(spec, ["securityContext", "runAsNonRoot"], null)
 	some [list, i, container] in pss.containers(spec)
 	non_root := object.get(container, ["securityContext", "runAsNonRoot"], pod_non_root)
@@ -67,8 +65,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	object.get(spec, ["securityContext", "runAsUser"], null) == 0
 	v := inv.violation(
 		"SEC-038", res,
@@ -81,8 +78,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.restricted(res, spec)
+	some [res, spec, base] in data.lib.pod_security.restricted_pods
 	some [list, i, container] in pss.containers(spec)
 	object.get(container, ["securityContext", "runAsUser"], null) == 0
 	v := inv.violation(

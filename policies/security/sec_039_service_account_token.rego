@@ -39,8 +39,7 @@ _pss_automount(res, spec) := value if {
 #   remediation: Set automountServiceAccountToken false on the model server's pod spec (or its
 #     ServiceAccount).
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.model_server(res, spec)
+	some [res, spec, base] in data.lib.pod_security.model_server_pods
 	_pss_automount(res, spec) != false
 	v := inv.violation(
 		"SEC-039", res,

@@ -29,10 +29,10 @@ _liveness_probes := ["readinessProbe", "livenessProbe"]
 #   remediation: Give each container a readinessProbe and a livenessProbe, and resources.requests
 #     for cpu and memory (init containers need the requests too).
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
+	model_urns := data.lib.workloads.model_server_urns
+	some [res, spec, base] in data.lib.pod_security.owned_pods
 	res.type in _serving_types
-	pss.owned(res, spec)
-	not pss.model_server(res, spec)
+	not res.urn in model_urns
 	container_all := object.get(spec, "containers", [])
 	some i
 	container := container_all[i]
@@ -46,8 +46,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some [res, spec, base] in data.lib.workloads.pods
-	pss.owned(res, spec)
+	some [res, spec, base] in data.lib.pod_security.owned_pods
 	some list in ["initContainers", "containers"]
 	container_all := object.get(spec, list, [])
 	some i
