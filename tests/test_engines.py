@@ -126,6 +126,23 @@ def test_undefined_function_is_an_error(engine_name: str) -> None:
 
 
 @pytest.mark.parametrize("engine_name", EMBEDDED)
+def test_several_queries_answer_each_and_name_the_one_that_fails(engine_name: str) -> None:
+    # regorus evaluates the queries together, then one by one when that fails.
+    modules = {
+        "a.rego": "package a\nimport rego.v1\nx := input.n + 1\ny := 2 if input.flag\n",
+        "b.rego": "package b\nimport rego.v1\nz := to_number(input.s)\n",
+    }
+    engine = get_engine(engine_name)
+    queries = ["data.a.x", "data.a.y", "data.b.z"]
+    both = engine.query(modules, {}, {"n": 1, "flag": True, "s": "3"}, queries)
+    assert both == {"data.a.x": 2, "data.a.y": 2, "data.b.z": 3}
+    undefined = engine.query(modules, {}, {"n": 1, "s": "3"}, queries)
+    assert undefined == {"data.a.x": 2, "data.a.y": None, "data.b.z": 3}
+    with pytest.raises(EngineError, match=r"data\.b\.z"):
+        engine.query(modules, {}, {"n": 1, "flag": True, "s": "three"}, queries)
+
+
+@pytest.mark.parametrize("engine_name", EMBEDDED)
 def test_runtime_error_is_an_error_not_an_empty_result(engine_name: str) -> None:
     modules = {
         "m.rego": 'package m\nimport rego.v1\ndeny contains {"rule_id": "M", "urn": "u",'
