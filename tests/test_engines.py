@@ -127,7 +127,6 @@ def test_undefined_function_is_an_error(engine_name: str) -> None:
 
 @pytest.mark.parametrize("engine_name", EMBEDDED)
 def test_several_queries_answer_each_and_name_the_one_that_fails(engine_name: str) -> None:
-    # regorus evaluates the queries together, then one by one when that fails.
     modules = {
         "a.rego": "package a\nimport rego.v1\nx := input.n + 1\ny := 2 if input.flag\n",
         "b.rego": "package b\nimport rego.v1\nz := to_number(input.s)\n",

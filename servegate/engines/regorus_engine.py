@@ -49,9 +49,6 @@ class RegorusEngine(EmbeddedEngine):
             raise EngineError(f"regorus rejected the input document: {reason}") from None
 
     def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-        together = self._evaluate_together(queries)
-        if together is not None:
-            return together, {}
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:
@@ -65,26 +62,6 @@ class RegorusEngine(EmbeddedEngine):
             if results:
                 values[query] = results[0]["expressions"][0]["value"]
         return values, errors
-
-    def _evaluate_together(self, queries: list[str]) -> dict[str, Any] | None:
-        """Every query in one evaluation, so the library's collections (the model servers,
-        the workloads, the resources by type) are built once for all packages instead of once
-        per package: 84 -> 48 ms CPU on prod-ca's plan (BENCHMARKS.md). None when that
-        evaluation fails or a query is undefined (the array then is too): the caller then
-        evaluates them one by one, which says which query failed."""
-        if len(queries) < 2:
-            return None
-        try:
-            answer = json.loads(self._engine.eval_query_as_json(f"[{', '.join(queries)}]"))
-        except RuntimeError:
-            return None
-        results = answer.get("result", [])
-        if not results:
-            return None
-        found = results[0]["expressions"][0]["value"]
-        if not isinstance(found, list) or len(found) != len(queries):
-            return None
-        return dict(zip(queries, found, strict=True))
 
     def coverage(self) -> tuple[FileCoverage, ...] | None:
         report = json.loads(self._engine.get_coverage_report_as_json())
