@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +139,71 @@ def operator_release(
 
 
 @dataclass(frozen=True)
+class SecretsReader:
+    """An IRSA role allowed to read some Secrets Manager secrets, the ServiceAccount carrying
+    it, and the External Secrets SecretStore that reads through it."""
+
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+    account: k8s.core.v1.ServiceAccount
+    store: k8s.apiextensions.CustomResource
+    store_name: str
+
+
+def secrets_reader(
+    name: str,
+    *,
+    namespace: str,
+    region: str,
+    oidc_provider: tuple[pulumi.Input[str], pulumi.Input[str]],
+    policy: pulumi.Input[str],
+    purpose: str,
+    metadata: Callable[[str, Mapping[str, pulumi.Input[str]] | None], k8s.meta.v1.ObjectMetaArgs],
+    parent: pulumi.Resource,
+    after: Sequence[pulumi.Resource] = (),
+) -> SecretsReader:
+    """``{name}-irsa``, ``{name}-read``, ``{name}-reader`` and ``{name}-store``: the reader of
+    the secrets ``policy`` allows (``iam.secrets_reader_policy``), for ``purpose``. The store
+    waits for ``after`` (the operator) and the role's policy."""
+    child = ResourceOptions(parent=parent)
+    service_account = f"{name}-reader"
+    role = aws.iam.Role(
+        f"{name}-irsa",
+        assume_role_policy=Output.all(*oidc_provider).apply(
+            lambda values: iam.irsa_trust(values[0], values[1], namespace, service_account)
+        ),
+        description=f"{namespace}/{service_account} (IRSA): reads {purpose}",
+        opts=child,
+    )
+    role_policy = aws.iam.RolePolicy(f"{name}-read", role=role.id, policy=policy, opts=child)
+    account = k8s.core.v1.ServiceAccount(
+        f"{name}-reader",
+        metadata=metadata(service_account, {"eks.amazonaws.com/role-arn": role.arn}),
+        # ESO requests this account's token itself (TokenRequest); no pod mounts it.
+        automount_service_account_token=False,
+        opts=child,
+    )
+    store_name = f"{name}-store"
+    store = k8s.apiextensions.CustomResource(
+        store_name,
+        api_version=ESO_API,
+        kind="SecretStore",
+        metadata=metadata(store_name, None),
+        spec={
+            "provider": {
+                "aws": {
+                    "service": "SecretsManager",
+                    "region": region,
+                    "auth": {"jwt": {"serviceAccountRef": {"name": service_account}}},
+                }
+            }
+        },
+        opts=ResourceOptions(parent=parent, depends_on=[*after, account, role_policy]),
+    )
+    return SecretsReader(role, role_policy, account, store, store_name)
+
+
+@dataclass(frozen=True)
 class GatewayApiKeysArgs:
     """Inputs of :class:`GatewayApiKeys`."""
 
@@ -218,55 +283,34 @@ class GatewayApiKeys(pulumi.ComponentResource):
             )
             for client, secrets_manager_name in names.items()
         ]
-        service_account = f"{name}-reader"
-        role = aws.iam.Role(
-            f"{name}-irsa",
-            assume_role_policy=Output.all(args.oidc_provider_arn, args.oidc_provider_url).apply(
-                lambda values: iam.irsa_trust(values[0], values[1], args.namespace, service_account)
-            ),
-            description=f"{args.namespace}/{service_account} (IRSA): reads the gateway API keys",
-            opts=child,
-        )
-        region = args.region
-        policy = aws.iam.RolePolicy(
-            f"{name}-read",
-            role=role.id,
-            policy=Output.all(args.kms_key_arn, *(s.arn for s in stored)).apply(
-                lambda values: iam.secrets_reader_policy(region, values[1:], values[0])
-            ),
-            opts=child,
-        )
         operator = operator_release(f"{name}-operator", args.registry, child)
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-reader",
-            metadata=self._metadata(service_account, {"eks.amazonaws.com/role-arn": role.arn}),
-            # ESO requests this account's token itself (TokenRequest); no pod mounts it.
-            automount_service_account_token=False,
-            opts=child,
-        )
-        after_operator = ResourceOptions(parent=self, depends_on=[operator, account, policy])
-        store = k8s.apiextensions.CustomResource(
-            f"{name}-store",
-            api_version=ESO_API,
-            kind="SecretStore",
-            metadata=self._metadata(f"{name}-store"),
-            spec={
-                "provider": {
-                    "aws": {
-                        "service": "SecretsManager",
-                        "region": region,
-                        "auth": {"jwt": {"serviceAccountRef": {"name": service_account}}},
-                    }
-                }
-            },
-            opts=after_operator,
+        reader = secrets_reader(
+            name,
+            namespace=args.namespace,
+            region=args.region,
+            oidc_provider=(args.oidc_provider_arn, args.oidc_provider_url),
+            policy=Output.all(args.kms_key_arn, *(s.arn for s in stored)).apply(
+                lambda values: iam.secrets_reader_policy(args.region, values[1:], values[0])
+            ),
+            purpose="the gateway API keys",
+            metadata=self._metadata,
+            parent=self,
+            after=[operator],
         )
         synced = k8s.apiextensions.CustomResource(
             f"{name}-sync",
             api_version=ESO_API,
             kind="ExternalSecret",
             metadata=self._metadata(f"{name}-sync"),
-            spec=external_secret_spec(f"{name}-store", self.secret_name, names),
-            opts=ResourceOptions(parent=self, depends_on=[store]),
+            spec=external_secret_spec(reader.store_name, self.secret_name, names),
+            opts=ResourceOptions(parent=self, depends_on=[reader.store]),
         )
-        self.declared += [*stored, role, policy, operator, account, store, synced]
+        self.declared += [
+            *stored,
+            reader.role,
+            reader.policy,
+            operator,
+            reader.account,
+            reader.store,
+            synced,
+        ]

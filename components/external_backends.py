@@ -27,7 +27,7 @@ import pulumi_kubernetes as k8s
 from pulumi import Output, ResourceOptions
 
 from components import iam, k8s_labels
-from components.api_keys import ESO_API, REFRESH_INTERVAL, operator_release
+from components.api_keys import ESO_API, REFRESH_INTERVAL, operator_release, secrets_reader
 from components.config import ExternalBackendSpec, RegistrySpec
 
 EG_API = "gateway.envoyproxy.io/v1alpha1"
@@ -306,58 +306,29 @@ class ExternalBackends(pulumi.ComponentResource):
         ExternalSecret per backend."""
         args = self._args
         secrets = [b.credentials.secret or "" for b in backends]
-        service_account = f"{name}-reader"
-        role = aws.iam.Role(
-            f"{name}-irsa",
-            assume_role_policy=Output.all(args.oidc_provider_arn, args.oidc_provider_url).apply(
-                lambda v: iam.irsa_trust(v[0], v[1], args.namespace, service_account)
-            ),
-            description=f"{args.namespace}/{service_account} (IRSA): reads external backends' keys",
-            opts=child,
-        )
+        after: list[pulumi.Resource] = []
+        if args.install_operator:
+            operator = operator_release(f"{name}-operator", args.registry, child)
+            self._own(operator)
+            after.append(operator)
         region = args.region
-        policy = aws.iam.RolePolicy(
-            f"{name}-read",
-            role=role.id,
+        reader = secrets_reader(
+            name,
+            namespace=args.namespace,
+            region=region,
+            oidc_provider=(args.oidc_provider_arn, args.oidc_provider_url),
             policy=Output.from_input(args.kms_key_arn).apply(
                 lambda key: iam.secrets_reader_policy(
                     region, [secret_arn(region, iam.account_of(key), s) for s in secrets], key
                 )
             ),
-            opts=child,
+            purpose="external backends' keys",
+            metadata=self._metadata,
+            parent=self,
+            after=after,
         )
-        after: list[pulumi.Resource] = [policy]
-        self._own(role)
-        self._own(policy)
-        if args.install_operator:
-            operator = operator_release(f"{name}-operator", args.registry, child)
-            self._own(operator)
-            after.append(operator)
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-reader",
-            metadata=self._metadata(service_account, {"eks.amazonaws.com/role-arn": role.arn}),
-            # ESO requests this account's token itself (TokenRequest); no pod mounts it.
-            automount_service_account_token=False,
-            opts=child,
-        )
-        self._own(account)
-        store_name = f"{name}-store"
-        store = self._custom(
-            store_name,
-            ESO_API,
-            "SecretStore",
-            self._metadata(store_name),
-            {
-                "provider": {
-                    "aws": {
-                        "service": "SecretsManager",
-                        "region": region,
-                        "auth": {"jwt": {"serviceAccountRef": {"name": service_account}}},
-                    }
-                }
-            },
-            ResourceOptions(parent=self, depends_on=[*after, account]),
-        )
+        for resource in (reader.role, reader.policy, reader.account, reader.store):
+            self._own(resource)
         for backend in backends:
             target = resource_name(args.gateway_name, backend.name)
             self._custom(
@@ -365,8 +336,8 @@ class ExternalBackends(pulumi.ComponentResource):
                 ESO_API,
                 "ExternalSecret",
                 self._metadata(f"{target}-key-sync"),
-                external_secret_spec(store_name, target, backend.credentials.secret or ""),
-                ResourceOptions(parent=self, depends_on=[store]),
+                external_secret_spec(reader.store_name, target, backend.credentials.secret or ""),
+                ResourceOptions(parent=self, depends_on=[reader.store]),
             )
 
     def _bedrock_role(
