@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,41 +150,15 @@ class SovereignNetwork(pulumi.ComponentResource):
         )
         self.vpc_id: pulumi.Output[str] = self.vpc.id
 
-        self.private_subnets = [
-            aws.ec2.Subnet(
-                f"{name}-private-{zone}",
-                vpc_id=self.vpc.id,
-                cidr_block=block,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": f"{name}-private-{zone}",
-                    TIER_TAG: "private",
-                    "kubernetes.io/role/internal-elb": "1",
-                },
-                opts=child,
-            )
-            for zone, block in zip(zones, blocks.private, strict=True)
-        ]
+        self.private_subnets = self._tier_subnets(
+            name, "private", zones, blocks.private, child, {"kubernetes.io/role/internal-elb": "1"}
+        )
+        # Only NAT gateways and load balancers live in the public subnets; both get their own
+        # addresses, so nothing is handed a public IP by default.
         self.public_subnets = (
-            [
-                aws.ec2.Subnet(
-                    f"{name}-public-{zone}",
-                    vpc_id=self.vpc.id,
-                    cidr_block=block,
-                    availability_zone=zone,
-                    # Only NAT gateways and load balancers live here; both get their own
-                    # addresses, so nothing is handed a public IP by default.
-                    map_public_ip_on_launch=False,
-                    tags={
-                        "Name": f"{name}-public-{zone}",
-                        TIER_TAG: "public",
-                        "kubernetes.io/role/elb": "1",
-                    },
-                    opts=child,
-                )
-                for zone, block in zip(zones, blocks.public, strict=True)
-            ]
+            self._tier_subnets(
+                name, "public", zones, blocks.public, child, {"kubernetes.io/role/elb": "1"}
+            )
             if needs_public
             else []
         )
@@ -354,16 +328,14 @@ class SovereignNetwork(pulumi.ComponentResource):
         )
         private_ids = [subnet.id for subnet in self.private_subnets]
         backend_ids = [
-            aws.ec2.Subnet(
-                f"{name}-backend-endpoints-{zone}",
-                vpc_id=self.vpc.id,
-                cidr_block=block,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-backend-endpoints-{zone}", TIER_TAG: "backend-endpoints"},
-                opts=child,
-            ).id
-            for zone, block in zip(zones, self.backend_endpoint_cidrs, strict=False)
+            subnet.id
+            for subnet in (
+                self._tier_subnets(
+                    name, "backend-endpoints", zones, self.backend_endpoint_cidrs, child
+                )
+                if self.backend_endpoint_cidrs
+                else []
+            )
         ]
         services = [(s, private_ids) for s in INTERFACE_ENDPOINT_SERVICES]
         services += [(s, backend_ids) for s in args.privatelink_services]
@@ -379,6 +351,29 @@ class SovereignNetwork(pulumi.ComponentResource):
                 tags={"Name": f"{name}-{service}"},
                 opts=child,
             )
+
+    def _tier_subnets(
+        self,
+        name: str,
+        tier: str,
+        zones: Sequence[str],
+        blocks: Sequence[str],
+        child: pulumi.ResourceOptions,
+        tags: Mapping[str, str] | None = None,
+    ) -> list[aws.ec2.Subnet]:
+        """One subnet of ``tier`` per zone, ``{name}-{tier}-{zone}``, handing out no public IP."""
+        return [
+            aws.ec2.Subnet(
+                f"{name}-{tier}-{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=block,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-{tier}-{zone}", TIER_TAG: tier, **(tags or {})},
+                opts=child,
+            )
+            for zone, block in zip(zones, blocks, strict=True)
+        ]
 
     def _egress_firewall(
         self,
@@ -422,18 +417,7 @@ class SovereignNetwork(pulumi.ComponentResource):
             },
             opts=child,
         )
-        subnets = [
-            aws.ec2.Subnet(
-                f"{name}-firewall-{zone}",
-                vpc_id=self.vpc.id,
-                cidr_block=block,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-firewall-{zone}", TIER_TAG: "firewall"},
-                opts=child,
-            )
-            for zone, block in zip(zones, blocks.firewall, strict=True)
-        ]
+        subnets = self._tier_subnets(name, "firewall", zones, blocks.firewall, child)
         self.firewall = aws.networkfirewall.Firewall(
             f"{name}-egress",
             name=f"{name}-egress",
