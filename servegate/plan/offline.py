@@ -221,6 +221,33 @@ def mock_pem(label: str) -> str:
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
 
 
+def add_reported_outputs(typ: str, name: str, outputs: dict[str, Any]) -> None:
+    """Outputs AWS computes and the components read (endpoint CIDRs, firewall endpoints,
+    Auto Scaling groups, TLS PEMs), added offline to ``outputs`` (the resource's inputs);
+    the test suite's mocks share them."""
+    if typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and (outputs.get("vpcEndpointType") == "Gateway"):
+        # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
+        # documentation block (RFC 5737) outside every VPC stands in for them.
+        outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
+    if typ == "aws:networkfirewall/firewall:Firewall":
+        # AWS reports one endpoint per subnet mapping once the firewall is created.
+        outputs.setdefault(
+            "firewallStatuses",
+            [
+                {
+                    "syncStates": [
+                        {"attachments": [{"subnetId": m["subnetId"], "endpointId": f"vpce-{i}"}]}
+                        for i, m in enumerate(outputs.get("subnetMappings", []))
+                    ]
+                }
+            ],
+        )
+    if typ == "aws:eks/nodeGroup:NodeGroup":
+        outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{name}"}]}])
+    for key, label in _TLS_PEM_OUTPUTS.get(typ, ()):
+        outputs.setdefault(key, mock_pem(label))
+
+
 class _EchoMocks(mocks.Mocks):
     """Outputs echo inputs; ids, ARNs and the outputs components read are made up."""
 
@@ -241,33 +268,7 @@ class _EchoMocks(mocks.Mocks):
             )
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             outputs.setdefault("url", f"oidc.eks.example/id/{args.name}")
-        if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and (
-            outputs.get("vpcEndpointType") == "Gateway"
-        ):
-            # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
-            # documentation block (RFC 5737) outside every VPC stands in for them.
-            outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
-        if args.typ == "aws:networkfirewall/firewall:Firewall":
-            # AWS reports one endpoint per subnet mapping once the firewall is created.
-            outputs.setdefault(
-                "firewallStatuses",
-                [
-                    {
-                        "syncStates": [
-                            {
-                                "attachments": [
-                                    {"subnetId": m["subnetId"], "endpointId": f"vpce-{i}"}
-                                ]
-                            }
-                            for i, m in enumerate(outputs.get("subnetMappings", []))
-                        ]
-                    }
-                ],
-            )
-        if args.typ == "aws:eks/nodeGroup:NodeGroup":
-            outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
-        for key, label in _TLS_PEM_OUTPUTS.get(args.typ, ()):
-            outputs.setdefault(key, mock_pem(label))
+        add_reported_outputs(args.typ, args.name, outputs)
         return f"{args.name}-id", outputs
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

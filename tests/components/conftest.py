@@ -42,35 +42,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.setdefault("url", "oidc.eks.example/id/X")
         if args.typ == "aws:s3/bucket:Bucket":
             outputs.setdefault("bucket", f"{args.name}-bucket")
-        if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and (
-            outputs.get("vpcEndpointType") == "Gateway"
-        ):
-            # EC2 reports the service's prefix-list CIDRs on a gateway endpoint; offline, one
-            # documentation block (RFC 5737) outside every VPC stands in for them.
-            outputs.setdefault("cidrBlocks", ["198.51.100.0/24"])
-        if args.typ == "aws:networkfirewall/firewall:Firewall":
-            # AWS reports one endpoint per subnet mapping once the firewall is created.
-            outputs.setdefault(
-                "firewallStatuses",
-                [
-                    {
-                        "syncStates": [
-                            {
-                                "attachments": [
-                                    {"subnetId": m["subnetId"], "endpointId": f"vpce-{i}"}
-                                ]
-                            }
-                            for i, m in enumerate(outputs.get("subnetMappings", []))
-                        ]
-                    }
-                ],
-            )
-        if args.typ == "aws:eks/nodeGroup:NodeGroup":
-            outputs.setdefault("resources", [{"autoscalingGroups": [{"name": f"eks-{args.name}"}]}])
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             outputs.setdefault("latestVersion", 1)
-        for key, label in offline._TLS_PEM_OUTPUTS.get(args.typ, ()):
-            outputs.setdefault(key, offline.mock_pem(label))
+        offline.add_reported_outputs(args.typ, args.name, outputs)
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
