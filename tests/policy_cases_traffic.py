@@ -18,12 +18,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.policy_cases_residency_sla_cost import (
+    NODE_GROUP,
     Doc,
     PolicyCase,
     State,
     Target,
     _add_step,
     _find,
+    _states,
     _target,
 )
 
@@ -39,6 +41,10 @@ VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
 FIREWALL = "aws:networkfirewall/firewall:Firewall"
+SERVICE = "kubernetes:core/v1:Service"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+EC2_ROUTE = "aws:ec2/route:Route"
 
 REGION = "ca-central-1"
 BEDROCK_HOST = f"bedrock-runtime.{REGION}.amazonaws.com"
@@ -52,6 +58,8 @@ CLASS_HEADER = "x-data-classification"
 OVERLAPS: dict[str, set[str]] = {
     "RES-012": {"RES-015"},
     "RES-014": {"RES-015"},
+    # The NAT gateway a route bypasses the firewall with is an internet path of the air gap.
+    "RES-026": {"RES-008"},
 }
 
 
@@ -331,6 +339,8 @@ def _egress_firewall(doc: Doc, group: State) -> None:
             "firewallPolicy": {
                 "statelessDefaultActions": ["aws:forward_to_sfe"],
                 "statelessFragmentDefaultActions": ["aws:forward_to_sfe"],
+                "statefulEngineOptions": {"ruleOrder": "STRICT_ORDER"},
+                "statefulDefaultActions": ["aws:drop_established", "aws:alert_established"],
                 "statefulRuleGroupReferences": [{"resourceArn": "arn:unknown"}],
             },
         },
@@ -396,6 +406,93 @@ def sec_043(doc: Doc) -> Target:
     return _target(backend)
 
 
+def _empty_allow_list(doc: Doc) -> State:
+    """The egress allow-list of a stack with no internet backend: it allows nothing."""
+    return _aws(
+        doc,
+        RULE_GROUP,
+        "prod-ca-egress-allow",
+        {
+            "name": "prod-ca-egress-allow",
+            "type": "STATEFUL",
+            "capacity": 100,
+            "ruleGroup": {
+                "rulesSource": {
+                    "rulesSourceList": {
+                        "generatedRulesType": "ALLOWLIST",
+                        "targetTypes": ["TLS_SNI", "HTTP_HOST"],
+                        "targets": [],
+                    }
+                }
+            },
+        },
+        {},
+    )
+
+
+def res_026(doc: Doc) -> Target:
+    # The firewall policy passes packets statelessly: they never meet the allow-list.
+    _egress_firewall(doc, _empty_allow_list(doc))
+    policy = _find(doc, FIREWALL_POLICY)
+    policy["inputs"]["firewallPolicy"]["statelessDefaultActions"] = ["aws:pass"]
+    return _target(policy)
+
+
+def res_026_route(doc: Doc) -> Target:
+    # A node subnet's default route goes to a NAT gateway, around the firewall.
+    _egress_firewall(doc, _empty_allow_list(doc))
+    node_subnets = {urn for state in _states(doc, NODE_GROUP) for urn in _deps(state, "subnetIds")}
+    association = _find(
+        doc,
+        ROUTE_TABLE_ASSOCIATION,
+        lambda state: bool(set(_deps(state, "subnetId")) & node_subnets),
+    )
+    nat = _aws(doc, NAT_GATEWAY, "prod-ca-nat", {"connectivityType": "public"}, {})
+    table_urn = _deps(association, "routeTableId")[0]
+    route = _aws(
+        doc,
+        EC2_ROUTE,
+        "prod-ca-private-default",
+        {
+            "destinationCidrBlock": "0.0.0.0/0",
+            "routeTableId": "prod-ca-private-id",
+            "natGatewayId": "prod-ca-nat-id",
+        },
+        {"routeTableId": [table_urn], "natGatewayId": [nat["urn"]]},
+    )
+    return _target(route)
+
+
+def res_012_external_name(doc: Doc) -> Target:
+    # Regulated llama traffic to a Backend on a cluster DNS name that is an alias (an
+    # ExternalName Service) of api.openai.com.
+    namespace = _namespace(doc)
+    _k8s(
+        doc,
+        SERVICE,
+        "relay",
+        "Service",
+        {"spec": {"type": "ExternalName", "externalName": "api.openai.com"}},
+    )
+    external_backend(
+        doc,
+        "relay",
+        f"relay.{namespace}.svc.cluster.local",
+        "OpenAI",
+        "public,internal,confidential,regulated",
+    )
+    # TLS verified against the host the alias reaches (SEC-043 judges that host).
+    tls = _find(doc, TLS_POLICY, lambda state: state["inputs"]["metadata"]["name"] == "relay")
+    tls["inputs"]["spec"]["validation"]["hostname"] = "api.openai.com"
+    synced_api_key(doc, "relay")
+    return _target(add_rule(doc, LLAMA, "regulated", [ref("relay", 0)]))
+
+
+def _deps(state: State, key: str) -> list[str]:
+    deps: list[str] = state.get("propertyDependencies", {}).get(key, [])
+    return deps
+
+
 TRAFFIC_CASES: dict[str, PolicyCase] = {
     "RES-012": res_012,
     "RES-013": res_013,
@@ -406,6 +503,12 @@ TRAFFIC_CASES: dict[str, PolicyCase] = {
     "RES-018": res_018,
     "SEC-042": sec_042,
     "SEC-043": sec_043,
+    "RES-026": res_026,
+}
+
+TRAFFIC_VARIANTS: dict[str, PolicyCase] = {
+    "RES-026 route around the firewall": res_026_route,
+    "RES-012 ExternalName alias": res_012_external_name,
 }
 
 
@@ -437,29 +540,10 @@ def _fixed_015(doc: Doc) -> None:
     bedrock(doc)
 
 
-def _fixed_016(doc: Doc) -> None:
-    # No internet backend, so no allow-list entry: the firewall allows nothing.
-    group = _aws(
-        doc,
-        RULE_GROUP,
-        "prod-ca-egress-allow",
-        {
-            "name": "prod-ca-egress-allow",
-            "type": "STATEFUL",
-            "capacity": 100,
-            "ruleGroup": {
-                "rulesSource": {
-                    "rulesSourceList": {
-                        "generatedRulesType": "ALLOWLIST",
-                        "targetTypes": ["TLS_SNI", "HTTP_HOST"],
-                        "targets": [],
-                    }
-                }
-            },
-        },
-        {},
-    )
-    _egress_firewall(doc, group)
+def _fixed_egress(doc: Doc) -> None:
+    # The firewall as SovereignNetwork renders it, no route around it, and (no internet
+    # backend) no allow-list entry: it allows nothing.
+    _egress_firewall(doc, _empty_allow_list(doc))
 
 
 def _fixed_017(doc: Doc) -> None:
@@ -492,11 +576,12 @@ CORRECTED: dict[str, Callable[[Doc], Any]] = {
     "RES-013": _fixed_013,
     "RES-014": _fixed_014,
     "RES-015": _fixed_015,
-    "RES-016": _fixed_016,
+    "RES-016": _fixed_egress,
     "RES-017": _fixed_017,
     "RES-018": _fixed_018,
     "SEC-042": _fixed_sec_042,
     "SEC-043": _fixed_sec_043,
+    "RES-026": _fixed_egress,
 }
 
 

@@ -3,6 +3,7 @@ config errors that reject a broken backend before anything renders."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,47 @@ def test_a_route_beyond_the_ai_gateway_rule_limit_is_a_config_error(project: Pat
     assert result.exit_code == 2, result.output
     assert "llm-serving:routes: the gateway route needs 19 rules" in result.output
     assert "Envoy AI Gateway v1.1.0 allows 15" in result.output
+
+
+def test_a_sovereign_stack_with_an_internet_backend_egresses_through_the_firewall(
+    project: Path,
+) -> None:
+    """prod-eu opened (sovereign, not air-gapped) with a SaaS backend for public traffic
+    renders the egress path, an AWS Network Firewall allowing exactly that host with the
+    nodes' default routes through it, and passes its own gate (RES-016, RES-026)."""
+    path = project / "stacks" / "Pulumi.prod-eu.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["config"]["llm-serving:residency"]["airGapped"] = False
+    document["config"]["llm-serving:externalBackends"].append(
+        {
+            "name": "openai",
+            "schema": "OpenAI",
+            "endpoint": "api.openai.com",
+            "connectivity": "internet",
+            "classifications": ["public"],
+            "credentials": {"source": "secrets-manager", "secret": "servegate/prod-eu/openai"},
+            "models": {"gpt-4o-mini": "gpt-4o-mini"},
+        }
+    )
+    path.write_text(yaml.safe_dump(document))
+    out = project / "reports" / "prod-eu"
+    saved = project / "plan.json"
+    result = runner.invoke(
+        app, ["-q", "-C", str(project), "preview", "-s", "prod-eu", "--save-plan", str(saved)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    judged = {r["rule_id"]: r["status"] for r in report["rule_status"]}
+    assert judged["RES-016"] == judged["RES-026"] == "passed"
+    states = [s.get("newState") or {} for s in json.loads(saved.read_text())["steps"]]
+    (group,) = [s for s in states if s.get("type") == "aws:networkfirewall/ruleGroup:RuleGroup"]
+    targets = group["inputs"]["ruleGroup"]["rulesSource"]["rulesSourceList"]["targets"]
+    assert targets == ["api.openai.com"]
+    defaults = [
+        s
+        for s in states
+        if s.get("type") == "aws:ec2/route:Route"
+        and "-private-" in s["urn"]
+        and s["inputs"].get("destinationCidrBlock") == "0.0.0.0/0"
+    ]
+    assert defaults and all("vpcEndpointId" in s["inputs"] for s in defaults)

@@ -47,7 +47,7 @@ from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_traffic import CORRECTED as TRAFFIC_CORRECTED
 from tests.policy_cases_traffic import OVERLAPS as TRAFFIC_OVERLAPS
-from tests.policy_cases_traffic import TRAFFIC_CASES
+from tests.policy_cases_traffic import TRAFFIC_CASES, TRAFFIC_VARIANTS
 from tests.policy_cases_versions import AS_OF, VERSION_CASES
 
 CASES = {
@@ -73,6 +73,7 @@ VARIANTS = {
     **POD_SECURITY_VARIANTS,
     **CANARY_TRACK_VARIANTS,
     **REDIS_TLS_VARIANTS,
+    **TRAFFIC_VARIANTS,
 }
 runner = CliRunner()
 

@@ -323,6 +323,8 @@ firewall_for(group) := [
 	with_fields(resource("aws:networkfirewall/firewallPolicy:FirewallPolicy", "egress", {"firewallPolicy": {
 		"statelessDefaultActions": ["aws:forward_to_sfe"],
 		"statelessFragmentDefaultActions": ["aws:forward_to_sfe"],
+		"statefulEngineOptions": {"ruleOrder": "STRICT_ORDER"},
+		"statefulDefaultActions": ["aws:drop_established", "aws:alert_established"],
 		"statefulRuleGroupReferences": [{"resourceArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}],
 	}}), {"deps": {"firewallPolicy": [group.urn]}}),
 	with_fields(

@@ -45,6 +45,8 @@ firewall_type := "aws:networkfirewall/firewall:Firewall"
 
 secret_type := "kubernetes:core/v1:Secret"
 
+service_type := "kubernetes:core/v1:Service"
+
 external_secret_types := [
 	"kubernetes:external-secrets.io/v1:ExternalSecret",
 	"kubernetes:external-secrets.io/v1beta1:ExternalSecret",
@@ -144,13 +146,13 @@ endpoint_host(endpoint) := endpoint.fqdn.hostname if is_string(endpoint.fqdn.hos
 else := endpoint.ip.address if is_string(endpoint.ip.address)
 else := "" if endpoint.unix
 
-endpoint_place(endpoint, _) := {"kind": "cluster"} if endpoint.unix
+endpoint_place(endpoint, _, _) := {"kind": "cluster"} if endpoint.unix
 
-endpoint_place(endpoint, annotations) := place(endpoint.fqdn.hostname, annotations) if {
+endpoint_place(endpoint, host, annotations) := place(host, annotations) if {
 	is_string(endpoint.fqdn.hostname)
 }
 
-endpoint_place(endpoint, _) := {"kind": "unknown"} if is_string(endpoint.ip.address)
+endpoint_place(endpoint, _, _) := {"kind": "unknown"} if is_string(endpoint.ip.address)
 
 # The classifications a Backend declares: the annotation's comma-separated list; a Backend of
 # this cluster without one may receive every classification, an external one none.
@@ -164,26 +166,57 @@ else := order if {
 	}
 } else := []
 
-# Every Backend of the plan: key, resource, its endpoints as [index, host, place], the places,
-# whether it is external (an endpoint outside this cluster) and its declared classifications.
-backends := [entry |
-	some res in inv.resources(input, backend_type)
-	annotations := object.get(res.props, ["metadata", "annotations"], {})
-	endpoint_list := object.get(res.props, ["spec", "endpoints"], [])
-	endpoints := [[i, endpoint_host(endpoint), endpoint_place(endpoint, annotations)] |
-		some i
-		endpoint := endpoint_list[i]
-	]
-	places := [p | some [_, _, p] in endpoints]
+# The ExternalName Services of the plan by namespace/name: the host their cluster DNS name is an
+# alias (CNAME) of, and their annotations. A Backend or AIServiceBackend that names one reaches
+# that host, wherever it is: a cluster DNS name alone proves nothing. (A Service the plan does
+# not declare is taken as what its name says, a Service of this cluster.)
+external_names := {key(namespace(res), name(res)): entry |
+	some res in inv.resources(input, service_type)
+	object.get(res.props, ["spec", "type"], "ClusterIP") == "ExternalName"
 	entry := {
-		"key": key(namespace(res), name(res)),
-		"res": res,
-		"endpoints": endpoints,
-		"places": places,
-		"external": _any_external(places),
-		"classes": declared_classes(annotations, places),
+		"host": object.get(res.props, ["spec", "externalName"], ""),
+		"annotations": object.get(res.props, ["metadata", "annotations"], {}),
 	}
-]
+}
+
+# The namespace/name key a cluster DNS name (<service>.<namespace>.svc.cluster.local) names.
+_cluster_key(host) := key(parts[1], parts[0]) if {
+	endswith(host, in_cluster_suffix)
+	parts := split(trim_suffix(host, in_cluster_suffix), ".")
+	count(parts) == 2
+}
+
+# The host an endpoint host reaches: an ExternalName Service's external host, or itself.
+resolved_host(host, externals) := externals[_cluster_key(host)].host if {
+	_cluster_key(host) in object.keys(externals)
+} else := host
+
+# Every Backend of the plan: key, resource, its endpoints as [index, host, place] (the host it
+# reaches, through an ExternalName Service if it names one), the places, whether it is external
+# (an endpoint outside this cluster) and its declared classifications.
+backends := result if {
+	externals := external_names
+	result := [entry |
+		some res in inv.resources(input, backend_type)
+		annotations := object.get(res.props, ["metadata", "annotations"], {})
+		endpoint_list := object.get(res.props, ["spec", "endpoints"], [])
+		endpoints := [[i, host, p] |
+			some i
+			endpoint := endpoint_list[i]
+			host := resolved_host(endpoint_host(endpoint), externals)
+			p := endpoint_place(endpoint, host, annotations)
+		]
+		places := [p | some [_, _, p] in endpoints]
+		entry := {
+			"key": key(namespace(res), name(res)),
+			"res": res,
+			"endpoints": endpoints,
+			"places": places,
+			"external": _any_external(places),
+			"classes": declared_classes(annotations, places),
+		}
+	]
+}
 
 _any_external(places) := true if {
 	some p in places
@@ -194,27 +227,43 @@ _unknown_backend := {"places": [{"kind": "unknown"}], "external": true, "classes
 
 _cluster_service := {"places": [{"kind": "cluster"}], "external": false, "classes": order, "endpoints": []}
 
-# What an AIServiceBackend's backendRef reaches: a Backend of the plan, a cluster Service
-# (Gateway API's default kind), or something the plan does not declare (unknown, external).
-_target(ref, ns, all_backends) := found if {
+# What an AIServiceBackend's backendRef reaches: a Backend of the plan, an ExternalName Service
+# of the plan (its external host), another cluster Service (Gateway API's default kind), or
+# something the plan does not declare (unknown, external).
+_target(ref, ns, all_backends, externals) := found if {
 	object.get(ref, "kind", "Service") == "Backend"
 	target_key := key(object.get(ref, "namespace", ns), object.get(ref, "name", ""))
 	found := [b | some b in all_backends; b.key == target_key][0]
+} else := _external_name_target(externals[target_key]) if {
+	object.get(ref, "kind", "Service") == "Service"
+	object.get(ref, "group", "") == ""
+	target_key := key(object.get(ref, "namespace", ns), object.get(ref, "name", ""))
+	target_key in object.keys(externals)
 } else := _cluster_service if {
 	object.get(ref, "kind", "Service") == "Service"
 	object.get(ref, "group", "") == ""
 } else := _unknown_backend
 
+_external_name_target(service) := {
+	"places": [p],
+	"external": _any_external([p]),
+	"classes": declared_classes(service.annotations, [p]),
+	"endpoints": [[0, service.host, p]],
+} if {
+	p := place(service.host, service.annotations)
+}
+
 # Every AIServiceBackend: key, resource, schema, and what its Backend is (as in `backends`, with
 # "backend_key" naming the Backend when the plan declares it).
 ai_backends := result if {
 	all_backends := backends
+	externals := external_names
 	result := [entry |
 		some type_token in ai_service_backend_types
 		some res in inv.resources(input, type_token)
 		ns := namespace(res)
 		ref := object.get(res.props, ["spec", "backendRef"], {})
-		target := _target(ref, ns, all_backends)
+		target := _target(ref, ns, all_backends, externals)
 		entry := {
 			"key": key(ns, name(res)),
 			"res": res,

@@ -143,3 +143,41 @@ test_res_012_deleted_backend_is_not_a_destination if {
 
 _t012_op(r) := "delete" if r.type == "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
 else := "create"
+
+# An ExternalName Service: its cluster DNS name is an alias of `host`.
+_t012_external_name(name, host) := kit.resource("kubernetes:core/v1:Service", name, {
+	"metadata": {"name": name, "namespace": "llm-gateway"},
+	"spec": {"type": "ExternalName", "externalName": host},
+})
+
+test_res_012_backend_on_an_external_name_service_is_where_its_alias_points if {
+	alias := concat("", ["relay", ".llm-gateway.svc.cluster.local"])
+	stack := array.concat(
+		_t012_regulated_to("relay", alias, _t012_all, 0),
+		[_t012_external_name("relay", "api.openai.com")],
+	)
+	_t012_fired(stack, kit.traffic_declared(true, false)) == _t012_finding
+	some d in kit.denials("residency", kit.inventory(stack, kit.traffic_declared(true, false)))
+	d.rule_id == "RES-012"
+	contains(d.message, "United States (external_endpoints.yaml)")
+}
+
+test_res_012_backend_on_a_cluster_ip_service_stays_in_the_cluster if {
+	alias := concat("", ["relay", ".llm-gateway.svc.cluster.local"])
+	cluster_ip := kit.with_patches(_t012_external_name("relay", "api.openai.com"), [
+		{"op": "replace", "path": "/props/spec", "value": {"type": "ClusterIP"}},
+	])
+	stack := array.concat(_t012_regulated_to("relay", alias, _t012_all, 0), [cluster_ip])
+	count(_t012_fired(stack, kit.traffic_declared(true, false))) == 0
+}
+
+test_res_012_ai_backend_on_an_external_name_service_is_where_its_alias_points if {
+	direct := kit.with_patches(kit.ai_service_backend("relay", "OpenAI"), [
+		{"op": "replace", "path": "/props/spec/backendRef", "value": {"name": "relay", "port": 443}},
+	])
+	stack := array.concat(
+		kit.with_route_rules(_t012_stack, [kit.route_rule("llama", "regulated", [kit.backend_ref("relay", 0)])]),
+		[direct, _t012_external_name("relay", "api.openai.com")],
+	)
+	_t012_fired(stack, kit.traffic_declared(true, false)) == _t012_finding
+}
