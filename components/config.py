@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -667,6 +668,17 @@ class StackSpec(_Spec):
             return model.canary.analysis
         return self.production and self.sla is not None
 
+    def egress_allowlist(self) -> tuple[str, ...]:
+        """The hosts a sovereign, non-air-gapped stack with internet backends reaches through
+        its egress firewall: those backends' hosts and, with OIDC, the issuer the gateway's
+        proxies fetch signing keys from. Empty when the stack has no egress firewall."""
+        internet = {b.hostname for b in self.external_backends if b.connectivity == "internet"}
+        if not internet or not self.residency.sovereign or self.residency.air_gapped:
+            return ()
+        if self.gateway.auth == "oidc" and self.gateway.oidc_issuer:
+            internet.add(urlsplit(self.gateway.oidc_issuer).hostname or "")
+        return tuple(sorted(internet - {""}))
+
     def pool(self, name: str) -> GpuPoolSpec:
         return next(p for p in self.gpu_pools if p.name == name)
 
@@ -728,16 +740,23 @@ def enforcement_setting(value: object) -> object:
     return value
 
 
-def air_gapped_source_problems(model: ModelSpec, key: str) -> list[ConfigProblem]:
-    """The model's sources an air-gapped stack cannot load (``hf://`` needs the internet)."""
+AIR_GAPPED = "air-gapped stacks load from s3:// or pvc://"
+FIREWALLED = (
+    "this sovereign stack reaches the internet only through its egress firewall, which allows "
+    "exactly its internet backends' hosts; load from s3:// or pvc://"
+)
+
+
+def air_gapped_source_problems(
+    model: ModelSpec, key: str, why: str = AIR_GAPPED
+) -> list[ConfigProblem]:
+    """The model's sources a stack without open internet egress cannot load (``hf://`` needs
+    the internet): an air-gapped one, or a firewalled one (``why``)."""
     sources = [("source", model.source)]
     if model.canary:
         sources.append(("canary.source", model.canary.source))
     return [
-        ConfigProblem(
-            key=f"{key}.{field}",
-            message=f"{source!r} needs the internet; air-gapped stacks load from s3:// or pvc://",
-        )
+        ConfigProblem(key=f"{key}.{field}", message=f"{source!r} needs the internet; {why}")
         for field, source in sources
         if source.startswith("hf://")
     ]
@@ -1110,6 +1129,8 @@ def _cross_field_problems(
             )
         if spec.residency.air_gapped:
             yield from air_gapped_source_problems(model, key)
+        elif spec.egress_allowlist():
+            yield from air_gapped_source_problems(model, key, FIREWALLED)
         if spec.residency.sovereign:
             yield from undigested_image_problems(model, key)
         model_pool = pools.get(model.pool)

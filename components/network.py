@@ -52,16 +52,13 @@ class SovereignNetworkArgs:
     privatelink_services: tuple[str, ...] = ()
     """More interface endpoints (e.g. ``bedrock-runtime``): the privatelink external backends."""
     egress_allowlist: tuple[str, ...] = ()
-    """Hostnames internet backends are reached at: when set, the private subnets reach the
-    internet only through an AWS Network Firewall allowing TLS/HTTP to exactly these."""
+    """Hostnames internet backends (and an OIDC issuer) are reached at: when set, the private
+    subnets reach the internet only through an AWS Network Firewall allowing TLS/HTTP to
+    exactly these (``StackSpec.egress_allowlist``)."""
 
     @classmethod
     def of(cls, spec: StackSpec) -> SovereignNetworkArgs:
         """The parts of a validated stack the network reads."""
-        internet = sorted(
-            {b.hostname for b in spec.external_backends if b.connectivity == "internet"}
-        )
-        firewalled = spec.residency.sovereign and not spec.residency.air_gapped
         return cls(
             region=spec.region,
             network=spec.network,
@@ -77,7 +74,7 @@ class SovereignNetworkArgs:
                     }
                 )
             ),
-            egress_allowlist=tuple(internet) if firewalled else (),
+            egress_allowlist=spec.egress_allowlist(),
         )
 
 

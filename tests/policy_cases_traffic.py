@@ -42,6 +42,7 @@ RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
 FIREWALL = "aws:networkfirewall/firewall:Firewall"
 SERVICE = "kubernetes:core/v1:Service"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 EC2_ROUTE = "aws:ec2/route:Route"
@@ -488,6 +489,22 @@ def res_012_external_name(doc: Doc) -> Target:
     return _target(add_rule(doc, LLAMA, "regulated", [ref("relay", 0)]))
 
 
+def sec_044(doc: Doc) -> Target:
+    # The proxies may connect to the internet on HTTPS, but the stack has no internet backend.
+    proxies = _find(
+        doc,
+        NETWORK_POLICY,
+        lambda state: state["inputs"]["metadata"]["name"] == "gateway-proxies",
+    )
+    proxies["inputs"]["spec"]["egress"].append(
+        {
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}],
+            "ports": [{"protocol": "TCP", "port": 443}],
+        }
+    )
+    return _target(proxies)
+
+
 def _deps(state: State, key: str) -> list[str]:
     deps: list[str] = state.get("propertyDependencies", {}).get(key, [])
     return deps
@@ -504,6 +521,7 @@ TRAFFIC_CASES: dict[str, PolicyCase] = {
     "SEC-042": sec_042,
     "SEC-043": sec_043,
     "RES-026": res_026,
+    "SEC-044": sec_044,
 }
 
 TRAFFIC_VARIANTS: dict[str, PolicyCase] = {

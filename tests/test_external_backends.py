@@ -245,15 +245,24 @@ def test_a_route_beyond_the_ai_gateway_rule_limit_is_a_config_error(project: Pat
     assert "Envoy AI Gateway v1.1.0 allows 15" in result.output
 
 
+@pytest.mark.parametrize(
+    ("oidc", "allowed"),
+    [(False, ["api.openai.com"]), (True, ["api.openai.com", "id.example.eu"])],
+)
 def test_a_sovereign_stack_with_an_internet_backend_egresses_through_the_firewall(
-    project: Path,
+    project: Path, oidc: bool, allowed: list[str]
 ) -> None:
     """prod-eu opened (sovereign, not air-gapped) with a SaaS backend for public traffic
-    renders the egress path, an AWS Network Firewall allowing exactly that host with the
-    nodes' default routes through it, and passes its own gate (RES-016, RES-026)."""
+    renders the egress path, an AWS Network Firewall allowing exactly that host (and, with
+    OIDC, the issuer the proxies fetch signing keys from) with the nodes' default routes
+    through it, and passes its own gate (RES-016, RES-026, SEC-044)."""
     path = project / "stacks" / "Pulumi.prod-eu.yaml"
     document = yaml.safe_load(path.read_text())
     document["config"]["llm-serving:residency"]["airGapped"] = False
+    if oidc:
+        gateway = document["config"]["llm-serving:gateway"]
+        gateway.pop("apiKeys")
+        gateway.update(auth="oidc", oidcIssuer="https://id.example.eu/realms/llm")
     document["config"]["llm-serving:externalBackends"].append(
         {
             "name": "openai",
@@ -274,11 +283,11 @@ def test_a_sovereign_stack_with_an_internet_backend_egresses_through_the_firewal
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     judged = {r["rule_id"]: r["status"] for r in report["rule_status"]}
-    assert judged["RES-016"] == judged["RES-026"] == "passed"
+    assert judged["RES-016"] == judged["RES-026"] == judged["SEC-044"] == "passed"
     states = [s.get("newState") or {} for s in json.loads(saved.read_text())["steps"]]
     (group,) = [s for s in states if s.get("type") == "aws:networkfirewall/ruleGroup:RuleGroup"]
     targets = group["inputs"]["ruleGroup"]["rulesSource"]["rulesSourceList"]["targets"]
-    assert targets == ["api.openai.com"]
+    assert targets == allowed
     defaults = [
         s
         for s in states
@@ -287,3 +296,29 @@ def test_a_sovereign_stack_with_an_internet_backend_egresses_through_the_firewal
         and s["inputs"].get("destinationCidrBlock") == "0.0.0.0/0"
     ]
     assert defaults and all("vpcEndpointId" in s["inputs"] for s in defaults)
+
+
+def test_a_firewalled_sovereign_stack_cannot_load_weights_from_the_hub(project: Path) -> None:
+    """With an internet backend the firewall allows only the backends' hosts, so an hf://
+    source would fail at start-up: a config error naming the key instead."""
+    path = project / "stacks" / "Pulumi.prod-eu.yaml"
+    document = yaml.safe_load(path.read_text())
+    config = document["config"]
+    config["llm-serving:residency"]["airGapped"] = False
+    config["llm-serving:models"][0]["source"] = "hf://mistralai/Mistral-7B-Instruct-v0.3"
+    config["llm-serving:externalBackends"][0].update(
+        name="openai",
+        schema="OpenAI",
+        endpoint="api.openai.com",
+        connectivity="internet",
+        credentials={"source": "secrets-manager", "secret": "servegate/prod-eu/openai"},
+        classifications=["public"],
+    )
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["-C", str(project), "preview", "-s", "prod-eu"])
+    assert result.exit_code == 2, result.output
+    assert (
+        "llm-serving:models[0].source: 'hf://mistralai/Mistral-7B-Instruct-v0.3' needs the "
+        "internet; this sovereign stack reaches the internet only through its egress firewall"
+    ) in result.output
+    assert "Traceback" not in result.output

@@ -437,6 +437,31 @@ egress_allowed := {target |
 	target := object.get(source_list, "targets", [])[_]
 }
 
+# The hosts of the stack's internet backends: external Backend endpoints that are not the
+# private DNS name of an interface VPC endpoint.
+internet_hosts(all_backends, private) := {host |
+	private_names := {h | some [h, _] in private}
+	some backend in all_backends
+	some [_, host, p] in backend.endpoints
+	p.kind != "cluster"
+	not host in private_names
+}
+
+security_policy_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
+
+# The hosts the gateway's proxies fetch JSON Web Key Sets from (SecurityPolicy jwt providers'
+# remoteJWKS URIs), when outside the cluster.
+jwks_hosts := {host |
+	some policy in inv.resources(input, security_policy_type)
+	some provider in object.get(policy.props, ["spec", "jwt", "providers"], [])
+	address := object.get(provider, ["remoteJWKS", "uri"], "")
+	is_string(address)
+	authority := split(split(address, "://")[1], "/")[0]
+	host := split(authority, ":")[0]
+	host != ""
+	not endswith(host, in_cluster_suffix)
+}
+
 # -- credentials --------------------------------------------------------------------------------
 
 # [namespace, name] of the Secrets an ExternalSecret fills from a secret store.

@@ -10,7 +10,8 @@ import rego.v1
 # description: A sovereign stack that is not air-gapped reaches an internet backend only through
 #   a declared egress path, an AWS Network Firewall whose policy uses a stateful ALLOWLIST
 #   domain list holding the backend's hostname. In every sovereign stack such an allow-list
-#   names exactly the stack's internet backends' hostnames, nothing broader -- a wildcard or
+#   names exactly the stack's internet backends' hostnames (and the issuers of the remote JWKS
+#   its proxies fetch), nothing broader -- a wildcard or
 #   leading-dot domain (".openai.com" admits every subdomain), a catch-all, a DENYLIST (which
 #   passes everything it does not list) or another host opens the path to more than the
 #   backends the residency rules judged.
@@ -50,7 +51,10 @@ deny contains v if {
 
 deny contains v if {
 	residency_lib.sovereign(input.declared)
-	internet := _r016_internet_hosts(data.lib.traffic.backends, data.lib.traffic.private_hosts)
+	# The hosts the stack reaches on the internet: its internet backends, and the JWKS issuers
+	# its proxies fetch signing keys from.
+	backends := data.lib.traffic.internet_hosts(data.lib.traffic.backends, data.lib.traffic.private_hosts)
+	internet := backends | data.lib.traffic.jwks_hosts
 	some group in inv.resources(input, data.lib.traffic.rule_group_type)
 	source_list := object.get(group.props, ["ruleGroup", "rulesSource", "rulesSourceList"], {})
 	object.get(source_list, "generatedRulesType", "") == "ALLOWLIST"
@@ -80,17 +84,9 @@ deny contains v if {
 	)
 }
 
-_r016_internet_hosts(backends, private_hosts) := {host |
-	private := {h | some [h, _] in private_hosts}
-	some backend in backends
-	some [_, host, p] in backend.endpoints
-	p.kind != "cluster"
-	not host in private
-}
-
 _r016_broader(target, internet) := "a wildcard admits every matching domain, not one backend" if {
 	_r016_wildcard(target)
-} else := "no internet backend of the stack has that hostname; list exactly the backends' hostnames" if {
+} else := "no internet backend or JWKS issuer of the stack has that hostname; list exactly their hostnames" if {
 	not target in internet
 }
 

@@ -99,3 +99,18 @@ test_res_016_open_stack_not_judged if {
 	stack := array.concat(_t016_with_egress("DENYLIST", [".openai.com"]), [_t016_openai])
 	count(_t016_fired(stack, kit.traffic_declared(false, false))) == 0
 }
+
+test_res_016_jwks_issuer_of_the_gateway_may_be_listed if {
+	jwt := kit.resource("kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "oidc", {
+		"metadata": {"name": "oidc", "namespace": "llm-gateway"},
+		"spec": {"jwt": {"providers": [{"name": "oidc", "remoteJWKS": {
+			"uri": "https://id.example.ca/realms/llm/.well-known/jwks.json",
+		}}]}},
+	})
+	stack := array.concat(_t016_with_egress("ALLOWLIST", ["api.openai.com", "id.example.ca"]), [jwt])
+	count(_t016_fired(stack, _t016_open_sovereign)) == 0
+	group := _t016_group("ALLOWLIST", [])
+	_t016_fired(_t016_with_egress("ALLOWLIST", ["api.openai.com", "id.example.ca"]), _t016_open_sovereign) == {
+		[group.urn, "ruleGroup.rulesSource.rulesSourceList.targets.1"],
+	}
+}
