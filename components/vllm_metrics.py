@@ -29,7 +29,10 @@ E2E_REQUEST_LATENCY_BUCKETS = (
 # ``method``, ``status``, ``handler`` (metrics.py ``default``), the status grouped to its class
 # ("2xx", "5xx": middleware.py, should_group_status_codes=True), a request that raises before its
 # response starts counted as 500 (read in 8.0.0 and 8.1.0 from PyPI). It carries no model label:
-# the model's series are told apart by the scrape's target labels.
+# the model's series are told apart by the scrape's target labels. A chat or completion request
+# whose client goes away before the answer (the gateway's timeout included) is answered with an
+# empty 200 (``with_cancellation``, vllm/entrypoints/serve/utils/api_utils.py): disconnects are
+# never 5xx here, and neither is a request the gateway gave up on.
 HTTP_REQUESTS = "http_requests_total"
 HTTP_STATUS_LABEL = "status"
 HTTP_SERVER_ERRORS = "5xx"
