@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import canary_analysis, vllm_metrics
+from components import canary_analysis, dashboards, vllm_metrics
 from components import gateway_telemetry as gw
 from components.config import ModelSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -438,3 +438,14 @@ def test_a_canary_answering_only_readiness_probes_is_idle_and_cannot_promote(
     probes_counted = query.replace(probe_filter, "")
     assert probes_counted != query
     _run(workdir, f"({probes_counted}) > bool 0.001", pods, PASSES)
+
+
+def test_the_debug_panel_shows_each_replica_sets_server_error_share(workdir: Path) -> None:
+    # What the canary's analysis measures, beside the stable's 0 (no 5xx series at all).
+    pods = _pod_requests(STABLE, 0.8, 0.0, probes=0.01) + _pod_requests(CANARY, 0.2, 0.004)
+    label = canary_analysis.CANARY_POD_LABEL
+    expected = [
+        {"labels": f'{{service="vllm-llama", {label}="{STABLE}"}}', "value": 0},
+        {"labels": f'{{service="vllm-llama", {label}="{CANARY}"}}', "value": 0.004},
+    ]
+    _run(workdir, dashboards.SERVER_ERROR_SHARE_BY_REPLICA_SET, pods, expected)
