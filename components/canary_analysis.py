@@ -158,7 +158,8 @@ def canary_error_ratio_expr(window: str) -> str:
     pods alone. The readiness probes' requests are left out: they would dilute the ratio.
     """
     pods = (CANARY_MATCHER, f'{vllm_metrics.HTTP_HANDLER_LABEL}!="{vllm_metrics.READINESS_PATH}"')
-    failed = "{" + ", ".join((*pods, _server_errors())) + "}"
+    status = f'{vllm_metrics.HTTP_STATUS_LABEL}="{vllm_metrics.HTTP_SERVER_ERRORS}"'
+    failed = "{" + ", ".join((*pods, status)) + "}"
     answered = "{" + ", ".join(pods) + "}"
     metric = vllm_metrics.HTTP_REQUESTS
     # "or vector(0)": the 5xx series exists from the first server error on; a canary that
@@ -167,10 +168,6 @@ def canary_error_ratio_expr(window: str) -> str:
         f"(sum(rate({metric}{failed}[{window}])) or vector(0))\n"
         f"/\nsum(rate({metric}{answered}[{window}]))"
     )
-
-
-def _server_errors() -> str:
-    return f'{vllm_metrics.HTTP_STATUS_LABEL}="{vllm_metrics.HTTP_SERVER_ERRORS}"'
 
 
 def canary_latency_slis(objectives: Objectives) -> tuple[LatencySli, ...]:
