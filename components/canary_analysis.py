@@ -4,7 +4,7 @@ Argo Rollouts (components/progressive_delivery.py) moves a model to its canary's
 the canary's ``steps`` and, after each step, runs an AnalysisRun of the model's
 AnalysisTemplate: one Prometheus metric per gateway SLI, built by the same functions that
 build the SLO rules (components/slo_rules.py), so the analysis and the burn-rate alerts
-measure one thing, and one per latency SLI of the canary's pods alone (below). Each metric
+measure one thing, and one per SLI of the canary's pods alone (below). Each metric
 holds the SLO itself:
 
 - availability: the share of failed responses at most the error budget (1 - objective);
@@ -26,25 +26,26 @@ Two tracks of measurement, both against the same SLO bounds:
   rule's backends into one Envoy cluster), so the gateway SLIs are the model's. A canary
   taking a share ``w`` of the traffic and failing a share ``f`` of it adds ``w * f`` to the
   model's error ratio: these metrics hold the promise clients see while the canary serves.
-- the canary's pods alone (``canary-ttft-slow-ratio``, ``canary-e2e-slow-ratio``): vLLM's own
-  histograms (components/vllm_metrics.py) of the pods whose ``rollouts-pod-template-hash``
-  label is the Rollout's newest ReplicaSet's. Each analysis step passes that hash as the
+- the canary's pods alone (``canary-error-ratio``, ``canary-ttft-slow-ratio``,
+  ``canary-e2e-slow-ratio``): vLLM's own metrics (components/vllm_metrics.py) of the pods whose
+  ``rollouts-pod-template-hash`` label is the Rollout's newest ReplicaSet's: the share of
+  requests its API server answered with a 5xx (``http_requests_total``, readiness probes left
+  out), and its latency histograms. Each analysis step passes that hash as the
   argument :data:`CANARY_HASH_ARG` (``valueFrom.podTemplateHashValue: Latest``,
   docs/features/analysis.md at argoproj/argo-rollouts v1.9.1, utils/analysis/factory.go) and
   the model's ServiceMonitor copies the pod label onto every scraped series
   (``podTargetLabels``, components/vllm.py), as ``rollouts_pod_template_hash``. A canary at
-  5 % whose every request is slow moves the model's gateway p95 by little; it fails these.
-  vLLM times a request from its arrival at the server, so the gateway's own time and the
-  network to the pod are not in them: a canary's vLLM latency is at most what the gateway
-  would measure for its requests, and passing these is necessary, not sufficient (the
-  gateway-level metrics still hold the whole).
+  5 % failing a tenth of its requests, or whose every request is slow, moves the model's
+  gateway SLIs by little; it fails these. vLLM sees a request from its arrival at the server,
+  so the gateway's own time and the network to the pod are not in them: passing these is
+  necessary, not sufficient (the gateway-level metrics still hold the whole).
 
-Not measured per track: the error ratio. The gateway counts responses per Envoy cluster
-and both tracks are one cluster, so no gateway series tells the canary's failures from the
-stable's; and vLLM's counters see only the requests that reached the server, not the 5xx
-Envoy answers itself (no healthy upstream, connect failure, timeout) or the 429s of the
-token limit, which are most of what the error budget counts. A failing canary is still
-caught through the model's error ratio, at ``w * f`` of the model's traffic.
+What the canary's error ratio does not see: failures Envoy answers itself for a request to a
+canary pod (connect failure, reset, the route's timeout on a hung server: Envoy resolves the
+model's Backend, the Service's cluster DNS name, to its ClusterIP, so the gateway's hosts are
+not pods), and a stream that breaks after its 200 status. Those count only in the model's
+error ratio, at ``w * f`` of the model's traffic. No canary series (hash label missing, pods
+not scraped) is inconclusive, as is an idle canary (no request in the window: ``NaN``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ CANARY_HASH = f"{{{{args.{CANARY_HASH_ARG}}}}}"
 """Where Argo Rollouts writes the argument into a query when it starts the AnalysisRun."""
 CANARY_POD_LABEL = k8s_labels.scraped_label(k8s_labels.ROLLOUT_POD_TEMPLATE_HASH)
 """The canary pods' hash label as the scraped vLLM series carry it."""
+CANARY_MATCHER = f'{CANARY_POD_LABEL}="{CANARY_HASH}"'
+"""Selects the series of the canary's pods (as the AnalysisRun fills in its hash)."""
 ARGO_API = "argoproj.io/v1alpha1"
 """API of the Rollout and AnalysisTemplate kinds (the CRDs of the pinned argo-rollouts chart)."""
 
@@ -103,7 +106,7 @@ def _number(value: float) -> str:
 def analysis_metrics(
     objectives: Objectives, model: ModelSpec, gateway: GatewayTelemetry
 ) -> tuple[AnalysisMetric, ...]:
-    """The model's gateway SLIs and its canary pods' latency SLIs with the SLO's bounds."""
+    """The model's gateway SLIs and its canary pods' SLIs with the SLO's bounds."""
     window = ANALYSIS_WINDOW
     slow_share = 1 - slo_rules.LATENCY_OBJECTIVE
     percentile = f"p{round(slo_rules.LATENCY_OBJECTIVE * 100)}"
@@ -125,7 +128,16 @@ def analysis_metrics(
                 slow_share,
             )
         )
-    canary = (slo_rules.vllm_model_matcher(model), f'{CANARY_POD_LABEL}="{CANARY_HASH}"')
+    metrics.append(
+        AnalysisMetric(
+            "canary-error-ratio",
+            f"share of the canary pods' requests answered with a server error, at most the "
+            f"error budget of {objectives.availability}% (vLLM)",
+            canary_error_ratio_expr(window),
+            objectives.error_budget,
+        )
+    )
+    canary = (slo_rules.vllm_model_matcher(model), CANARY_MATCHER)
     for sli in canary_latency_slis(objectives):
         metrics.append(
             AnalysisMetric(
@@ -137,6 +149,25 @@ def analysis_metrics(
             )
         )
     return tuple(metrics)
+
+
+def canary_error_ratio_expr(window: str) -> str:
+    """PromQL for the share of the canary pods' requests vLLM answered with a 5xx.
+
+    ``http_requests_total`` has no model label; the hash of the canary's ReplicaSet selects its
+    pods alone. The readiness probes' requests are left out: they would dilute the ratio.
+    """
+    pods = (CANARY_MATCHER, f'{vllm_metrics.HTTP_HANDLER_LABEL}!="{vllm_metrics.READINESS_PATH}"')
+    status = f'{vllm_metrics.HTTP_STATUS_LABEL}="{vllm_metrics.HTTP_SERVER_ERRORS}"'
+    failed = "{" + ", ".join((*pods, status)) + "}"
+    answered = "{" + ", ".join(pods) + "}"
+    metric = vllm_metrics.HTTP_REQUESTS
+    # "or vector(0)": the 5xx series exists from the first server error on; a canary that
+    # answered and never failed has none, and its ratio is 0, not missing.
+    return (
+        f"(sum(rate({metric}{failed}[{window}])) or vector(0))\n"
+        f"/\nsum(rate({metric}{answered}[{window}]))"
+    )
 
 
 def canary_latency_slis(objectives: Objectives) -> tuple[LatencySli, ...]:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import canary_analysis, slo_rules, vllm_metrics
 from components import gateway_telemetry as gw
-from components import slo_rules, vllm_metrics
 from components.gateway_telemetry import GatewayTelemetry
 from components.slo_rules import Objectives
 
@@ -319,6 +319,19 @@ def _quantiles(metric: str) -> list[_Query]:
     ]
 
 
+_HASH = canary_analysis.CANARY_POD_LABEL
+_SERVED = f'{vllm_metrics.HTTP_HANDLER_LABEL}!="{vllm_metrics.READINESS_PATH}"'
+_BY_REPLICA_SET = f"sum by (service, {_HASH}) (rate({vllm_metrics.HTTP_REQUESTS}"
+SERVER_ERROR_SHARE_BY_REPLICA_SET = (
+    f'({_BY_REPLICA_SET}{{{_SERVED}, {vllm_metrics.HTTP_STATUS_LABEL}="'
+    f'{vllm_metrics.HTTP_SERVER_ERRORS}"}}[5m]))\n'
+    f"or {_BY_REPLICA_SET}{{{_SERVED}}}[5m])) * 0)\n"
+    f"/ {_BY_REPLICA_SET}{{{_SERVED}}}[5m]))"
+)
+"""The share of requests each ReplicaSet's vLLM pods answered with a 5xx, 0 where none failed:
+during a rollout the canary's line is what its analysis measures (components/canary_analysis.py)."""
+
+
 def _debug(gateway: GatewayTelemetry) -> Dashboard:
     selector = '{model_name=~"$model_name"}'
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
@@ -368,6 +381,11 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
                 )
             ],
             {"unit": "reqps"},
+        ),
+        (
+            "Model-server 5xx share by ReplicaSet (a Rollout's canary-error-ratio)",
+            [_Query(SERVER_ERROR_SHARE_BY_REPLICA_SET, "{{service}} {{" + _HASH + "}}")],
+            {"unit": "percentunit"},
         ),
         (
             "Tokens per second",

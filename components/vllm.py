@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import canary_analysis, catalog, iam, k8s_labels, versions
+from components import canary_analysis, catalog, iam, k8s_labels, versions, vllm_metrics
 from components.component_kit import DeclaresResources
 from components.component_kit import problem as _problem
 from components.config import (
@@ -628,7 +628,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                         timeout_seconds=5,
                     ),
                     readiness_probe=k8s.core.v1.ProbeArgs(
-                        http_get=http_get(path="/v1/models", port="http"),
+                        http_get=http_get(path=vllm_metrics.READINESS_PATH, port="http"),
                         period_seconds=10,
                         failure_threshold=3,
                         timeout_seconds=5,

@@ -18,6 +18,15 @@ def sla_021_gateway_only(doc: Doc) -> Target:
     return _target(_find(doc, ROLLOUT))
 
 
+def sla_021_canary_errors_unmeasured(doc: Doc) -> Target:
+    # Nothing reads the canary's own server errors: a 20 % canary failing 0.4 % of its
+    # requests is 0.08 % of the model's, within prod-ca's 0.1 % budget at the gateway.
+    template = _find(doc, ANALYSIS_TEMPLATE)
+    spec = template["inputs"]["spec"]
+    spec["metrics"] = [m for m in spec["metrics"] if m["name"] != "canary-error-ratio"]
+    return _target(_find(doc, ROLLOUT))
+
+
 def sla_021_stable_hash(doc: Doc) -> Target:
     # The steps pass the stable ReplicaSet's hash: the "canary" metrics measure the stable.
     rollout = _find(doc, ROLLOUT)
@@ -30,4 +39,5 @@ def sla_021_stable_hash(doc: Doc) -> Target:
 CANARY_TRACK_VARIANTS: dict[str, PolicyCase] = {
     "SLA-021 gateway only": sla_021_gateway_only,
     "SLA-021 stable hash": sla_021_stable_hash,
+    "SLA-021 canary errors unmeasured": sla_021_canary_errors_unmeasured,
 }

@@ -7,10 +7,11 @@ as ``(<query>) > bool <bound>``: 1 is a failed measurement (the run fails, the R
 and rolls back), 0 a passing one. No series at all gives no sample: neither condition holds,
 the measurement is inconclusive and the Rollout pauses.
 
-The canary-track metrics read vLLM's own histograms of the canary's pods, selected by the
-pod-template hash Argo Rollouts passes each analysis (here ``CANARY``, written where the
-AnalysisRun would write it): a canary-only latency spike fails them while the model's
-gateway metrics, diluted by the stable's traffic, still pass.
+The canary-track metrics read vLLM's own metrics of the canary's pods (its HTTP counter and
+latency histograms), selected by the pod-template hash Argo Rollouts passes each analysis
+(here ``CANARY``, written where the AnalysisRun would write it): a canary-only error or
+latency spike fails them while the model's gateway metrics, diluted by the stable's
+traffic, still pass.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import canary_analysis, vllm_metrics
+from components import canary_analysis, dashboards, vllm_metrics
 from components import gateway_telemetry as gw
 from components.config import ModelSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -150,12 +151,14 @@ def test_the_rendered_analysis_holds_every_gateway_sli_to_the_slo(
         "error-ratio",
         "ttft-slow-ratio",
         "e2e-slow-ratio",
+        "canary-error-ratio",
         "canary-ttft-slow-ratio",
         "canary-e2e-slow-ratio",
     }
     assert rendered["error-ratio"][1] == pytest.approx(1 - spec.sla.availability / 100)
     assert rendered["ttft-slow-ratio"][1] == pytest.approx(0.05)
     assert rendered["e2e-slow-ratio"][1] == pytest.approx(0.05)
+    assert rendered["canary-error-ratio"][1] == pytest.approx(1 - spec.sla.availability / 100)
     assert rendered["canary-ttft-slow-ratio"][1] == pytest.approx(0.05)
     assert rendered["canary-e2e-slow-ratio"][1] == pytest.approx(0.05)
 
@@ -340,3 +343,109 @@ def test_an_empty_or_nan_result_meets_neither_condition() -> None:
         assert condition.startswith("len(result) > 0 && !isNaN(result[0]) && ")
     assert metric.success_condition.endswith("result[0] <= 0.001")
     assert metric.failure_condition.endswith("result[0] > 0.001")
+
+
+def _pod_requests(
+    pod_hash: str, share: float, failed: float, probes: float = 0.0
+) -> list[dict[str, str]]:
+    """vLLM's HTTP counter on the pods of one ReplicaSet serving ``share`` of the model's
+    requests, a share ``failed`` of them answered with a 5xx, plus ``probes`` (a share of the
+    model's request rate) readiness probes, all answered."""
+    labels = {
+        "job": "vllm-llama",
+        "namespace": "serving",
+        "service": "vllm-llama",
+        "pod": f"vllm-llama-{pod_hash}-0",
+        canary_analysis.CANARY_POD_LABEL: pod_hash,
+        "method": "POST",
+        vllm_metrics.HTTP_HANDLER_LABEL: "/v1/chat/completions",
+    }
+    status = vllm_metrics.HTTP_STATUS_LABEL
+    series = [
+        _series(
+            vllm_metrics.HTTP_REQUESTS, {**labels, status: "2xx"}, _counter(share * (1 - failed))
+        )
+    ]
+    if failed:
+        # The 5xx series exists only once the server has failed a request.
+        series.append(
+            _series(
+                vllm_metrics.HTTP_REQUESTS,
+                {**labels, status: vllm_metrics.HTTP_SERVER_ERRORS},
+                _counter(share * failed),
+            )
+        )
+    if probes:
+        probe = {
+            **labels,
+            "method": "GET",
+            vllm_metrics.HTTP_HANDLER_LABEL: vllm_metrics.READINESS_PATH,
+        }
+        series.append(
+            _series(vllm_metrics.HTTP_REQUESTS, {**probe, status: "2xx"}, _counter(probes))
+        )
+    return series
+
+
+@pytest.mark.parametrize(
+    ("canary_failed", "expected"),
+    [
+        # A 20 % canary failing 0.4 % of its requests: 4x the 0.1 % budget on its own track.
+        (0.004, FAILS),
+        # One failure in 10,000 of the canary's requests: within the budget.
+        (0.0001, PASSES),
+        # No server error at all: the 5xx series does not exist, the ratio is 0.
+        (0.0, PASSES),
+    ],
+)
+def test_a_canary_error_spike_with_a_healthy_stable_fails_the_canary_error_ratio(
+    spec: StackSpec,
+    gateway: GatewayTelemetry,
+    rendered: dict[str, tuple[str, float]],
+    workdir: Path,
+    canary_failed: float,
+    expected: list[Any],
+) -> None:
+    canary_share = 0.2
+    pods = _pod_requests(STABLE, 1 - canary_share, 0.0, probes=0.01)
+    pods += _pod_requests(CANARY, canary_share, canary_failed, probes=0.01)
+    query, bound = rendered["canary-error-ratio"]
+    _measure(workdir, _on_canary(query), bound, pods, expected)
+    # The gateway sees both tracks as one: 0.2 x 0.4 % = 0.08 % of the model's, within budget.
+    query, bound = rendered["error-ratio"]
+    model = _responses(gateway, spec.models[0], canary_share * canary_failed)
+    _measure(workdir, query, bound, model, PASSES)
+
+
+def test_the_canary_error_ratio_without_the_canary_pods_series_has_no_sample(
+    rendered: dict[str, tuple[str, float]], workdir: Path
+) -> None:
+    # Only the stable's pods report, one of them failing: nothing measures the canary.
+    query, bound = rendered["canary-error-ratio"]
+    _measure(workdir, _on_canary(query), bound, _pod_requests(STABLE, 1.0, 0.01), [])
+
+
+def test_a_canary_answering_only_readiness_probes_is_idle_and_cannot_promote(
+    rendered: dict[str, tuple[str, float]], workdir: Path
+) -> None:
+    # The canary's pods are scraped and probed but got no request in the window: 0 / 0.
+    pods = _pod_requests(CANARY, 0.0, 0.0, probes=0.01)
+    query = _on_canary(rendered["canary-error-ratio"][0])
+    # NaN equals nothing, itself included: the one sample is filtered out, leaving no result.
+    _run(workdir, f"count(({query}) == ({query}))", pods, [])
+    # Counted with the probes, the same canary would pass on them.
+    probe_filter = f', {vllm_metrics.HTTP_HANDLER_LABEL}!="{vllm_metrics.READINESS_PATH}"'
+    probes_counted = query.replace(probe_filter, "")
+    assert probes_counted != query
+    _run(workdir, f"({probes_counted}) > bool 0.001", pods, PASSES)
+
+
+def test_the_debug_panel_shows_each_replica_sets_server_error_share(workdir: Path) -> None:
+    # What the canary's analysis measures, beside the stable's 0 (no 5xx series at all).
+    pods = _pod_requests(STABLE, 0.8, 0.0, probes=0.01) + _pod_requests(CANARY, 0.2, 0.004)
+    label = canary_analysis.CANARY_POD_LABEL
+    expected = [
+        {"labels": f'{{service="vllm-llama", {label}="{STABLE}"}}', "value": 0},
+        {"labels": f'{{service="vllm-llama", {label}="{CANARY}"}}', "value": 0.004},
+    ]
+    _run(workdir, dashboards.SERVER_ERROR_SHARE_BY_REPLICA_SET, pods, expected)

@@ -190,6 +190,7 @@ def test_the_section_and_slo_doc_agree_on_alerts_and_thresholds() -> None:
         "error-ratio",
         "ttft-slow-ratio",
         "e2e-slow-ratio",
+        "canary-error-ratio",
         "canary-ttft-slow-ratio",
         "canary-e2e-slow-ratio",
     }

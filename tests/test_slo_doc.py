@@ -107,8 +107,14 @@ def test_prod_ca_statement_states_what_each_track_measures() -> None:
     guarded = "`len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05`"
     for metric in ("canary-ttft-slow-ratio", "canary-e2e-slow-ratio"):
         assert f"| {metric} | {guarded} |" in llama
+    budget = "`len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.001`"
+    assert f"| canary-error-ratio | {budget} |" in llama
     assert 'rollouts_pod_template_hash="{{args.canary-pod-template-hash}}"' in llama
-    assert "The error ratio is measured for the whole model only." in llama
+    assert (
+        'http_requests_total{rollouts_pod_template_hash="{{args.canary-pod-template-hash}}"'
+        in llama
+    )
+    assert "counts in the whole model's error ratio only" in llama
 
 
 def test_the_markdown_is_rendered_from_the_statement_data() -> None:

@@ -17,12 +17,14 @@ import rego.v1
 #   slower than the query's threshold at most 5 % (the SLA states p95), the threshold (the
 #   bucket bound the query reads, interpolated as histogram_quantile does) at most the SLA's.
 # Both tracks answer through the model's one gateway route, so the gateway sees them as one
-# and a canary's own regression is diluted there by the stable's traffic. Each latency SLI
-# must therefore also be measured on the canary's pods alone: a metric reading vLLM's own
-# histogram of the pods whose rollouts_pod_template_hash (the label Argo Rollouts puts on a
-# ReplicaSet's pods, as the scrape copies it) is an analysis argument every analysed step
-# fills from the newest ReplicaSet (valueFrom.podTemplateHashValue: Latest), with the same
-# share and threshold bounds. (The error ratio has no per-track series at the gateway.)
+# and a canary's own regression is diluted there by the stable's traffic. Each SLI must
+# therefore also be measured on the canary's pods alone, selected by their
+# rollouts_pod_template_hash (the label Argo Rollouts puts on a ReplicaSet's pods, as the
+# scrape copies it) matched on an analysis argument every analysed step fills from the newest
+# ReplicaSet (valueFrom.podTemplateHashValue: Latest): the error ratio from vLLM's HTTP counter
+# (its 5xx share at most the error budget; the gateway has no per-track series: it reaches
+# both tracks through one Service address) and each latency SLI from vLLM's own histogram, with
+# the same share and threshold bounds.
 # A success condition that can hold on an empty result or NaN (no data, no traffic) passes
 # a step on nothing: it must require len(result) > 0 and !isNaN(result[0]).
 
@@ -35,6 +37,11 @@ _ana_slow_share := 0.05
 _ana_tolerance := 0.00001
 
 _ana_availability_metrics := ["envoy_cluster_upstream_rq", "envoy_http_downstream_rq"]
+
+# vLLM's HTTP counter (prometheus-fastapi-instrumentator) and its server-error status class.
+_ana_canary_requests_metric := "http_requests_total"
+
+_ana_server_errors := `status\s*=\W+5xx\W`
 
 _ana_latency_slis := [
 	{"name": "time to first token", "metric": "gen_ai_server_time_to_first_token_seconds", "slo": "ttftP95Seconds"},
@@ -197,6 +204,16 @@ _ana_holds_canary_latency(metrics, sli, seconds, hash_args) if {
 	_ana_threshold(query) <= seconds + _ana_tolerance
 }
 
+_ana_holds_canary_errors(metrics, budget, hash_args) if {
+	some metric in metrics
+	query := _ana_query(metric)
+	contains(query, _ana_canary_requests_metric)
+	regex.match(_ana_server_errors, query)
+	some name in _ana_hash_args_read(query)
+	name in hash_args
+	_ana_bound(metric) <= budget + _ana_tolerance
+}
+
 _ana_guards_no_data(metric) if {
 	condition := object.get(metric, "successCondition", "")
 	contains(condition, "len(result) > 0")
@@ -208,7 +225,7 @@ _ana_guards_no_data(metric) if {
 # title: A production canary's analysis holds every SLI to the SLO
 # description: A canary analysed on looser bounds than the SLO, on fewer SLIs than the SLA
 #   promises, only on the whole model where the stable's traffic dilutes the canary's own
-#   latency, or passing on missing data promotes a version that breaks the promise.
+#   errors and latency, or passing on missing data promotes a version that breaks the promise.
 # custom:
 #   id: SLA-021
 #   area: sla
@@ -221,8 +238,9 @@ _ana_guards_no_data(metric) if {
 #   parameters: []
 #   remediation: Analyse each canary with an AnalysisTemplate measuring the gateway's
 #     availability (failed share at most the error budget), time to first token and
-#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), plus both
-#     latency SLIs on the canary's pods alone (vLLM's histograms matched on
+#     end-to-end latency (slow share at most 5 % at the SLA's thresholds), plus the error
+#     ratio (vLLM's http_requests_total, 5xx share at most the error budget) and both
+#     latency SLIs on the canary's pods alone (vLLM's series matched on
 #     rollouts_pod_template_hash="{{args.NAME}}", NAME passed by every analysis step with
 #     valueFrom.podTemplateHashValue Latest), with success conditions that require data
 #     (len(result) > 0 && !isNaN(result[0])); the ProgressiveDelivery component renders
@@ -316,6 +334,33 @@ deny contains v if {
 			" of requests slower than ",
 			inv.text(seconds),
 			" s",
+		]),
+		"spec.strategy.canary", sort(names),
+	)
+}
+
+deny contains v if {
+	sla_lib.sla_declared(input.declared)
+	_ana_production(input.declared)
+	by_key := data.lib.sla.analysis_templates_by_key
+	some rollout in inv.resources(input, _ana_rollout_type)
+	canary := _ana_canary(rollout)
+	is_object(canary)
+	names := _ana_template_names(canary)
+	count(names) > 0
+	metrics := _ana_metrics(sla_lib.analysis_templates_named(by_key, sla_lib.namespace(rollout), names))
+	budget := 1 - (input.declared.sla.availability / 100)
+	not _ana_holds_canary_errors(metrics, budget, _ana_latest_hash_args(canary))
+	v := inv.violation(
+		"SLA-021", rollout,
+		concat("", [
+			"the canary analysis of Rollout ",
+			sla_lib.object_name(rollout),
+			" does not measure the canary's own error ratio: no metric reads ",
+			_ana_canary_requests_metric,
+			" (status 5xx) of the pods whose rollouts_pod_template_hash is an analysis argument ",
+			"every step fills with podTemplateHashValue: Latest, with a failed share bound of at most ",
+			inv.text(budget),
 		]),
 		"spec.strategy.canary", sort(names),
 	)

@@ -72,7 +72,7 @@ test_sla_021_missing_sli_denied if {
 
 test_sla_021_a_template_in_another_namespace_does_not_count if {
 	elsewhere := kit.with_patches(_template, [{"op": "replace", "path": "/props/metadata/namespace", "value": "other"}])
-	count(_sla_021(_swap(_canary_set, elsewhere))) == 5
+	count(_sla_021(_swap(_canary_set, elsewhere))) == 6
 }
 
 test_sla_021_passing_without_data_denied if {
@@ -130,13 +130,13 @@ test_sla_021_a_canary_without_its_own_latency_metric_denied if {
 test_sla_021_canary_metrics_need_the_newest_replica_sets_hash if {
 	# No argument passed: the queries' {{args...}} name nothing the steps fill.
 	bare := [{"setWeight": 5}, _analysis_step([])]
-	count(_sla_021(_swap(_canary_set, _rollout_steps(bare)))) == 2
+	count(_sla_021(_swap(_canary_set, _rollout_steps(bare)))) == 3
 	# The stable's hash measures the stable, not the canary.
 	stable := [{"name": "canary-pod-template-hash", "valueFrom": {"podTemplateHashValue": "Stable"}}]
-	count(_sla_021(_swap(_canary_set, _rollout_steps([{"setWeight": 5}, _analysis_step(stable)])))) == 2
+	count(_sla_021(_swap(_canary_set, _rollout_steps([{"setWeight": 5}, _analysis_step(stable)])))) == 3
 	# One step left without it: that step's run would measure nothing of the canary.
 	some_steps := [{"setWeight": 5}, _analysis_step(_latest_hash), {"setWeight": 25}, _analysis_step([])]
-	count(_sla_021(_swap(_canary_set, _rollout_steps(some_steps)))) == 2
+	count(_sla_021(_swap(_canary_set, _rollout_steps(some_steps)))) == 3
 	every_step := [{"setWeight": 5}, _analysis_step(_latest_hash), {"setWeight": 25}, _analysis_step(_latest_hash)]
 	count(_sla_021(_swap(_canary_set, _rollout_steps(every_step)))) == 0
 }
@@ -159,4 +159,38 @@ test_sla_021_a_looser_canary_threshold_or_share_denied if {
 	some d in denials
 	contains(d.message, "canary's own time to first token")
 	count(_sla_021(_swap(_canary_set, _with_metric(4, "failureCondition", _guarded(">", "0.2"))))) == 1
+}
+
+test_sla_021_a_canary_without_its_own_error_metric_denied if {
+	latency_only := [m | some m in _analysis_metrics; m.name != "canary-error-ratio"]
+	denials := _sla_021(_swap(_canary_set, _template_with(latency_only)))
+	count(denials) == 1
+	some d in denials
+	d.urn == _rollout.urn
+	contains(d.message, "does not measure the canary's own error ratio")
+	contains(d.message, "http_requests_total")
+	contains(d.message, "at most 0.001")
+}
+
+test_sla_021_a_looser_canary_error_bound_denied if {
+	denials := _sla_021(_swap(_canary_set, _with_metric(5, "failureCondition", _guarded(">", "0.01"))))
+	count(denials) == 1
+	some d in denials
+	contains(d.message, "canary's own error ratio")
+}
+
+test_sla_021_a_canary_error_metric_not_on_server_errors_or_the_canary_denied if {
+	# Counting every answered request, or the 4xx class, measures no failure the budget counts.
+	all_requests := replace(_canary_error_query, ", status=\"5xx\"", "")
+	count(_sla_021(_swap(_canary_set, _with_metric(5, "provider", {"prometheus": {"query": all_requests}})))) == 1
+	client_errors := replace(_canary_error_query, "5xx", "4xx")
+	count(_sla_021(_swap(_canary_set, _with_metric(5, "provider", {"prometheus": {"query": client_errors}})))) == 1
+	not_five := replace(_canary_error_query, "status=", "status!=")
+	count(_sla_021(_swap(_canary_set, _with_metric(5, "provider", {"prometheus": {"query": not_five}})))) == 1
+	# The whole model's pods (no hash): the stable's requests dilute the canary's failures.
+	whole := replace(_canary_error_query, concat("", [_hash_matcher, ", "]), "")
+	count(_sla_021(_swap(_canary_set, _with_metric(5, "provider", {"prometheus": {"query": whole}})))) == 1
+	matcher := "status=~\"5xx\""
+	regex_status := replace(_canary_error_query, "status=\"5xx\"", matcher)
+	count(_sla_021(_swap(_canary_set, _with_metric(5, "provider", {"prometheus": {"query": regex_status}})))) == 0
 }

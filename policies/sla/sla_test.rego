@@ -244,12 +244,19 @@ _canary_e2e_query := concat("", [
 	" / sum(rate(vllm:e2e_request_latency_seconds_count{", _hash_matcher, "}[5m])))",
 ])
 
+# The canary's pods' server errors: vLLM's HTTP counter, readiness probes left out.
+_canary_error_query := concat("", [
+	"(sum(rate(http_requests_total{", _hash_matcher, ", handler!=\"/v1/models\", status=\"5xx\"}[5m]))",
+	" or vector(0)) / sum(rate(http_requests_total{", _hash_matcher, ", handler!=\"/v1/models\"}[5m]))",
+])
+
 _analysis_metrics := [
 	_analysis_metric("error-ratio", _error_query, "0.001"),
 	_analysis_metric("ttft-slow-ratio", _ttft_query, "0.05"),
 	_analysis_metric("e2e-slow-ratio", _e2e_query, "0.05"),
 	_analysis_metric("canary-ttft-slow-ratio", _canary_ttft_query, "0.05"),
 	_analysis_metric("canary-e2e-slow-ratio", _canary_e2e_query, "0.05"),
+	_analysis_metric("canary-error-ratio", _canary_error_query, "0.001"),
 ]
 
 _template_with(metrics) := kit.resource(_template_type, "llama-8b-analysis", {
