@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from servegate.flow import FlowView
 from servegate.sla_statement import SlaStatement
 
 REPORT_SCHEMA = "servegate/report/v1"
@@ -321,6 +322,11 @@ class Report:
     # The stack's SLA statement (servegate.slo_doc): None when the stack declares no SLA or
     # the plan carries no PrometheusRule to state it from.
     sla_statement: SlaStatement | None = None
+    # Where the plan sends requests, weights, logs, payloads and backups, as the policies
+    # computed it (servegate.flow; None when the bundle has no data.evidence.flow).
+    flow: FlowView | None = None
+    # Why the policies could not compute the view (one line; "" when they did or had none).
+    flow_error: str = ""
     schema: str = field(default=REPORT_SCHEMA)
 
     @property

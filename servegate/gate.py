@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from servegate.declared import declared_of
-from servegate.engines.base import Engine
+from servegate.engines.base import Engine, checked_results
 from servegate.errors import GateError
 from servegate.findings import (
     EngineInfo,
@@ -24,6 +24,7 @@ from servegate.findings import (
     Rule,
     verdict_of,
 )
+from servegate.flow import FLOW_MODULE, FLOW_QUERY, FlowView, flow_of
 from servegate.policy.bundle import PolicyBundle
 from servegate.rule_status import rule_statuses
 from servegate.waivers import DEFAULT_WARN_EXPIRY_DAYS, WaiverSet
@@ -37,8 +38,33 @@ def evaluate(
     ``Engine.query`` has checked every ``deny`` value: defined, a list of violation objects
     with string ``rule_id``, ``urn`` and ``message`` (``servegate.engines.base``).
     """
+    results = engine.query(bundle.modules, bundle.data, dict(inventory), list(bundle.queries))
+    return findings_of(results, bundle)
+
+
+def evaluate_with_flow(
+    inventory: Mapping[str, Any], *, bundle: PolicyBundle, engine: Engine
+) -> tuple[list[Finding], FlowView | None, str]:
+    """``evaluate``, and in the same evaluation the data-flow view the report draws
+    (``data.evidence.flow``, when the bundle has it): what the rules judged, not a copy.
+
+    The ``deny`` answers are checked exactly as ``Engine.query`` checks them (any failure
+    raises: the gate fails closed); the view is evidence, so its own failure is returned as
+    one line for the report to show, never a verdict.
+    """
+    if FLOW_MODULE not in bundle.modules:
+        return evaluate(inventory, bundle=bundle, engine=engine), None, ""
+    queries = [*bundle.queries, FLOW_QUERY]
+    evaluation = engine.evaluate(bundle.modules, bundle.data, dict(inventory), queries)
+    results = checked_results(evaluation, list(bundle.queries))
+    error = evaluation.errors.get(FLOW_QUERY, "")
+    flow = None if error else flow_of(evaluation.values.get(FLOW_QUERY))
+    return findings_of(results, bundle), flow, error
+
+
+def findings_of(results: Mapping[str, Any], bundle: PolicyBundle) -> list[Finding]:
+    """The findings of the ``deny`` answers, each joined with its rule, in report order."""
     queries = list(bundle.queries)
-    results = engine.query(bundle.modules, bundle.data, dict(inventory), queries)
     rules = {rule.id: rule for rule in bundle.rules}
     findings: dict[tuple[str, str, str, str], Finding] = {}
     for query in queries:
@@ -112,7 +138,8 @@ def judge(
 
     ``today`` is the date waivers are judged at (``--as-of``; default the date of ``now``).
     """
-    findings = waivers.apply(evaluate(inventory, bundle=bundle, engine=engine))
+    judged, flow, flow_error = evaluate_with_flow(inventory, bundle=bundle, engine=engine)
+    findings = waivers.apply(judged)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     problems = waivers.review(findings, today=today or moment.date(), warn_days=warn_expiry_days)
     stack = inventory.get("stack", {})
@@ -133,6 +160,8 @@ def judge(
         waivers_sha256=waivers.sha256,
         declared=declared_of(inventory),
         rule_status=rule_statuses(bundle.rules, findings, inventory),
+        flow=flow,
+        flow_error=flow_error,
     )
 
 

@@ -12,11 +12,18 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from servegate.engines import get_engine
+from servegate.flow import FlowView, PlaceStatus, store_rows
+from servegate.gate import evaluate_with_flow
+from servegate.policy.bundle import load_bundle
+from servegate.report.flow_svg import COLOURS
 from servegate.report.writer import write_reports
 from servegate.slo_doc import statement_of_plan
 from tests import stacks
 from tests.report_builders import XSS, failing_report
 from tests.tooling import require_tool
+
+POLICIES = Path(__file__).resolve().parents[1] / "policies"
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +139,86 @@ def test_the_sla_statement_renders_every_model_and_alert(sla_page: webdriver.Chr
     assert sla_page.find_element(By.ID, first.rsplit("#", 1)[1]).tag_name == "section"
     severe = [entry for entry in sla_page.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == []
+
+
+@pytest.fixture(scope="module")
+def flow_page(
+    browser: webdriver.Chrome, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[webdriver.Chrome, FlowView]:
+    """prod-ca's report with its data-flow view, evaluated as the gate evaluates it."""
+    engine = get_engine("regorus")
+    try:
+        _, flow, _ = evaluate_with_flow(
+            stacks.inventory("prod-ca"), bundle=load_bundle(POLICIES), engine=engine
+        )
+    finally:
+        engine.close()
+    assert flow is not None
+    out = tmp_path_factory.mktemp("flow-report")
+    (html,) = write_reports(replace(failing_report(), stack="prod-ca", flow=flow), ["html"], out)
+    browser.get(Path(html).resolve().as_uri())
+    return browser, flow
+
+
+def _rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def test_the_data_flow_picture_renders_its_nodes_and_colours(
+    flow_page: tuple[webdriver.Chrome, FlowView],
+) -> None:
+    page, flow = flow_page
+    svg = page.find_element(By.ID, "flow-diagram")
+    assert svg.is_displayed() and svg.size["width"] > 0 and svg.size["height"] > 0
+    nodes = page.find_elements(By.CSS_SELECTOR, "#flow-diagram g.flow-node")
+    by_kind: dict[str, set[str]] = {}
+    for node in nodes:
+        assert node.size["width"] > 0 and node.size["height"] > 0
+        by_kind.setdefault(str(node.get_attribute("data-kind")), set()).add(
+            str(node.get_attribute("data-name"))
+        )
+    assert "Request entry" in by_kind["source"]
+    assert by_kind["backend"] == {hop.backend for route in flow.routes for hop in route.hops}
+    assert by_kind["weights"] == {store.name for store in flow.weights} != set()
+    assert len(by_kind["logs"]) == len(store_rows(flow)["Logs and audit trail"]) > 0
+    # Every endpoint is filled with its compliance class's colour, which the legend shows.
+    for node in nodes:
+        status = str(node.get_attribute("data-status"))
+        if status == "none":
+            continue
+        rect = node.find_element(By.TAG_NAME, "rect")
+        assert rect.value_of_css_property("fill") == _rgb(COLOURS[PlaceStatus(status)][0])
+    legend = page.find_elements(By.CSS_SELECTOR, "#flow-legend g.flow-legend-item")
+    assert {item.get_attribute("data-status") for item in legend} == {s.value for s in PlaceStatus}
+    severe = [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []
+
+
+def test_the_route_table_shows_regulated_traffic_staying_in_the_zone(
+    flow_page: tuple[webdriver.Chrome, FlowView],
+) -> None:
+    page, flow = flow_page
+    verdict = page.find_element(By.ID, "flow-verdict")
+    assert verdict.is_displayed() and verdict.text == flow.verdict.text
+    assert verdict.get_attribute("data-ok") == "true"
+    rows = page.find_elements(By.CSS_SELECTOR, "#flow-routes tbody tr")
+    assert all(row.is_displayed() for row in rows)
+    kept = [row for row in rows if row.get_attribute("data-kept") == "true"]
+    assert kept and {row.get_attribute("data-class") for row in kept} == {"regulated"}
+    assert any(row.get_attribute("data-unclassified") == "true" for row in kept)
+    for row in kept:
+        assert row.get_attribute("data-allowed") == "true"
+        assert row.get_attribute("data-status") == "in-zone"
+        assert "in zone" in row.text
+    # Bedrock's public and internal rows list the self-hosted fallback after it.
+    for classification in ("public", "internal"):
+        chain = [
+            (row.get_attribute("data-role"), row.get_attribute("data-backend"))
+            for row in rows
+            if row.get_attribute("data-class") == classification
+        ]
+        assert chain == [
+            ("primary", "llm-gateway/prod-ca-gateway-bedrock-ca"),
+            ("fallback", "llm-gateway/prod-ca-gateway-llama-8b"),
+        ]

@@ -12,7 +12,9 @@ from markupsafe import Markup
 from components.dashboards import TITLES as DASHBOARD_TITLES
 from components.runbooks import RUNBOOKS
 from servegate.findings import Area, Finding, Report, Severity
+from servegate.flow import STATUS_TEXT, store_rows
 from servegate.report.catalog_doc import rules_by_area
+from servegate.report.flow_svg import render_svg
 from servegate.report.templating import html_environment
 from servegate.report.values import STATUSES, sort_key, status_of
 from servegate.report.view import build_view
@@ -28,6 +30,13 @@ _STATUS_ORDER = {status: index for index, status in enumerate(STATUSES)}
 # Up to this many findings every rule's section is open; above it they start closed, so a
 # plan with thousands of findings opens as one line per rule.
 OPEN_UP_TO = 200
+# What the stores table says for a lane the plan has nothing in.
+STORE_EMPTY = {
+    "Model weights": "no model weights",
+    "Logs and audit trail": "no log stores",
+    "Captured payloads": "no payload capture",
+    "Backups": "no backups",
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,10 @@ def render_html(report: Report) -> str:
         catalog=rules_by_area(view.rules.values()),
         runbooks=[RUNBOOKS[alert] for alert in sorted(RUNBOOKS)],
         dashboard_titles=DASHBOARD_TITLES,
+        flow_svg=render_svg(report.flow, report.stack) if report.flow else None,
+        status_text=STATUS_TEXT,
+        store_rows=store_rows(report.flow) if report.flow else {},
+        store_empty=STORE_EMPTY,
         script=Markup(script),
         script_hash=f"sha256-{digest}",
     )
