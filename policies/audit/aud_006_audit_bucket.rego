@@ -5,7 +5,6 @@ import data.lib.audit as audit_lib
 import data.lib.inventory as inv
 import rego.v1
 
-_bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 
 _versioning_types := {"aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"}
 
@@ -22,25 +21,6 @@ _min_object_lock(declared) := audit_lib.minimum(
 	data.params.retention.min_object_lock_days,
 	audit_lib.classification_of(declared),
 )
-
-_audit_purpose(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
-
-_audit_purpose(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
-
-_trail_buckets := {urn |
-	some trail in inv.resources(input, data.lib.audit.trail_type)
-	some urn in inv.dep_urns(trail, "s3BucketName")
-}
-
-_audit_buckets := [bucket |
-	some type_token in _bucket_types
-	some bucket in inv.resources(input, type_token)
-	_audit_bucket(bucket)
-]
-
-_audit_bucket(bucket) if _audit_purpose(bucket)
-
-_audit_bucket(bucket) if bucket.urn in _trail_buckets
 
 # Each audit-bucket piece is judged as a set of [verdict, bucket urn] pairs ("ok" or
 # "unknown"; a failing sub-resource adds none), built once and looked up per bucket.
@@ -158,7 +138,7 @@ _encryption_finding(bucket) := inv.undecided("AUD-006", bucket, "serverSideEncry
 #     a BucketVersioning (Enabled), a BucketObjectLockConfiguration with the required retention,
 #     an SSE configuration with aws:kms and a BucketPublicAccessBlock with all flags true.
 deny contains v if {
-	count(_audit_buckets) == 0
+	count(data.lib.audit.audit_buckets) == 0
 	v := inv.violation(
 		"AUD-006", inv.stack_resource(input),
 		concat("", [
@@ -170,14 +150,14 @@ deny contains v if {
 }
 
 deny contains v if {
-	some bucket in _audit_buckets
+	some bucket in data.lib.audit.audit_buckets
 	some piece in _audit_bucket_pieces
 	not ["ok", bucket.urn] in piece[1]
 	v := _piece_finding(bucket, piece)
 }
 
 deny contains v if {
-	some bucket in _audit_buckets
+	some bucket in data.lib.audit.audit_buckets
 	not inv.is_unknown(bucket, "objectLockEnabled")
 	not inv.truthy(inv.prop(bucket, "objectLockEnabled"))
 	v := inv.violation(
@@ -188,7 +168,7 @@ deny contains v if {
 }
 
 deny contains v if {
-	some bucket in _audit_buckets
+	some bucket in data.lib.audit.audit_buckets
 	not bucket.urn in data.lib.inventory.sse_kms_buckets
 	v := _encryption_finding(bucket)
 }

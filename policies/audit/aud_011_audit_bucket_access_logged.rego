@@ -4,27 +4,8 @@ import rego.v1
 
 _aud011_trail_type := "aws:cloudtrail/trail:Trail"
 
-_aud011_bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 
 _aud011_logging_types := {"aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"}
-
-# Audit buckets: where a trail delivers its log files, or tagged as the audit bucket.
-_aud011_delivery_buckets := {urn |
-	some trail in data.lib.inventory.resources(input, _aud011_trail_type)
-	some urn in data.lib.inventory.dep_urns(trail, "s3BucketName")
-}
-
-_aud011_audit_buckets := [bucket |
-	some type_token in _aud011_bucket_types
-	some bucket in data.lib.inventory.resources(input, type_token)
-	_aud011_audit_bucket(bucket)
-]
-
-_aud011_audit_bucket(bucket) if bucket.urn in _aud011_delivery_buckets
-
-_aud011_audit_bucket(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
-
-_aud011_audit_bucket(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
 
 # Trails that record anything: logging not switched off.
 _aud011_trails := [trail |
@@ -217,7 +198,7 @@ _aud011_missing(bucket) := [kind |
 deny contains v if {
 	# Without a recording trail AUD-001 fails the stack; this rule judges what is recorded.
 	count(_aud011_trails) > 0
-	some bucket in _aud011_audit_buckets
+	some bucket in data.lib.audit.audit_buckets
 	missing := _aud011_missing(bucket)
 	count(missing) > 0
 	v := data.lib.inventory.violation(

@@ -225,8 +225,8 @@ weights := result if {
 	result := [_weight_view(res, url, _fetch_regions(spec), buckets, regions, air_gapped) |
 		some [res, spec, spec_path] in data.lib.residency.model_servers
 		urls := {url |
-			some [_, value] in data.residency._weight_references(res, spec, spec_path)
-			some url in regex.find_n(data.residency._url, value, -1)
+			some [_, value] in data.lib.residency.weight_references(res, spec, spec_path)
+			some url in regex.find_n(data.lib.residency.url_pattern, value, -1)
 		}
 		some url in urls
 	]
@@ -315,7 +315,7 @@ _weight_place(url, _, _, _) := {"kind": "internet", "region": "", "text": "the i
 # Why RES-005 refuses the URL on an air-gapped stack ("" when it does not, or is not judged).
 _weight_problem(url, regions, air_gapped) := problem if {
 	air_gapped
-	problem := data.residency._weights_problem(url, regions)
+	problem := data.lib.residency.weights_problem(url, regions)
 } else := ""
 
 # -- logs and the audit trail ---------------------------------------------------------------------
@@ -326,7 +326,7 @@ logs := result if {
 	regions := data.lib.residency.zone_regions(input.declared)
 	groups := [_log_view("CloudWatch log group", res, regions) | some res in inv.resources(input, log_group_type)]
 	trails := [_log_view("CloudTrail trail", res, regions) | some res in inv.resources(input, data.lib.audit.trail_type)]
-	buckets := [_log_view("audit bucket", res, regions) | some res in data.audit._audit_buckets]
+	buckets := [_log_view("audit bucket", res, regions) | some res in data.lib.audit.audit_buckets]
 	result := array.concat(array.concat(groups, trails), buckets)
 }
 
@@ -383,7 +383,7 @@ _capture_place(region, regions) := named_region(region, regions) if {
 backups := result if {
 	regions := data.lib.residency.zone_regions(input.declared)
 	replicas := [_replica_view(res, dest, regions) |
-		some [res, dest] in data.residency._replication_rules(input)
+		some [res, dest] in data.lib.residency.replication_rules(input)
 	]
 	vaults := [{
 		"kind": "AWS Backup vault", "name": res.name, "urn": res.urn, "target": res.name,
@@ -401,7 +401,7 @@ _replica_view(res, dest, regions) := {
 	"target": b.name,
 	"place": region_view(b, regions),
 } if {
-	found := [b | some b in data.residency._destinations(input, res, dest)]
+	found := [b | some b in data.lib.residency.destinations(input, res, dest)]
 	count(found) > 0
 	b := found[0]
 } else := {

@@ -47,3 +47,24 @@ resources_tagged(values) := [res |
 	object.get(res, "custom", true) != false
 	inv.judged(res)
 ]
+
+# Audit buckets: where a trail delivers its log files, or tagged as the audit bucket (AUD-006,
+# AUD-011, the data-flow view).
+_audit_purpose(bucket) if object.get(object.get(bucket, "tags", {}), "servegate.io/purpose", "") == "audit"
+
+_audit_purpose(bucket) if object.get(bucket.props, ["tags", "servegate.io/purpose"], "") == "audit"
+
+_trail_buckets := {urn |
+	some trail in inv.resources(input, trail_type)
+	some urn in inv.dep_urns(trail, "s3BucketName")
+}
+
+audit_buckets := [bucket |
+	some type_token in data.lib.residency.bucket_types
+	some bucket in inv.resources(input, type_token)
+	_audit_bucket(bucket)
+]
+
+_audit_bucket(bucket) if _audit_purpose(bucket)
+
+_audit_bucket(bucket) if bucket.urn in _trail_buckets

@@ -123,3 +123,104 @@ server_containers := {[kind, containers] |
 	some kind in ["initContainers", "containers"]
 	containers := object.get(spec, kind, [])
 }
+
+# -- S3 replication (RES-003, the data-flow view) --------------------------------------------
+
+replication_type := "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+
+_bucket_name_of_arn(arn) := trim_prefix(split(arn, "/")[0], "arn:aws:s3:::") if {
+	is_string(arn)
+	startswith(arn, "arn:aws:s3:::")
+}
+
+# The stack's buckets a replication destination names: by ARN when known, else through the
+# rule's property dependencies (a new bucket's ARN is unknown until apply).
+destinations(doc, _, dest) := {b |
+	some t in bucket_types
+	some b in inv.resources(doc, t)
+	object.get(b.props, "bucket", "") == name
+} if {
+	name := _bucket_name_of_arn(dest)
+}
+
+destinations(doc, res, dest) := {b |
+	some t in bucket_types
+	some b in inv.resources(doc, t)
+	b.urn in targets
+} if {
+	dest == inv.unknown_value
+	source := {u | some u in object.get(res.deps, "bucket", [])}
+	targets := {u | some u in object.get(res.deps, "rules", []); not u in source}
+}
+
+resolved(doc, res, dest) if count(destinations(doc, res, dest)) > 0
+
+replication_rules(doc) := [[res, dest] |
+	some res in inv.resources(doc, replication_type)
+	rule_list := object.get(res.props, "rules", [])
+	rule := rule_list[_]
+	dest := object.get(rule, ["destination", "bucket"], null)
+]
+
+# -- model weights (RES-005, the data-flow view) --------------------------------------------
+
+# Something shaped like an AWS region name inside a bucket name or argument.
+_region_token := concat("", [
+	`(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|`,
+	`central|northeast|southeast|northwest|southwest)-[0-9]+`,
+])
+
+url_pattern := `[a-z][a-z0-9+.-]*://[^\s"',]+`
+
+# Every URL-looking string a model server names its weights with, as [path, value].
+weight_references(res, spec, spec_path) := array.concat(
+	[[path, value] |
+		some path in {"metadata.annotations", concat(".", [pod_metadata_path(spec_path), "annotations"])}
+		value := object.get(res.props, array.concat(split(path, "."), ["servegate.io/model-source"]), null)
+		is_string(value)
+	],
+	[[path, value] |
+		some kind in ["initContainers", "containers"]
+		containers := object.get(spec, kind, [])
+		some i in numbers.range(0, count(containers) - 1)
+		some field in ["command", "args"]
+		values := object.get(containers[i], field, [])
+		some j in numbers.range(0, count(values) - 1)
+		value := values[j]
+		is_string(value)
+		contains(value, "://")
+		path := concat(".", [spec_path, kind, format_int(i, 10), field, format_int(j, 10)])
+	],
+)
+
+_bucket_of_s3_url(url) := split(trim_prefix(url, "s3://"), "/")[0]
+
+_stack_bucket_names := {n |
+	some t in bucket_types
+	some b in inv.resources(input, t)
+	n := object.get(b.props, "bucket", "")
+	is_string(n)
+	n != inv.unknown_value
+}
+
+# Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
+weights_problem(url, _) := "needs the internet" if {
+	some scheme in ["hf://", "http://", "https://"]
+	startswith(url, scheme)
+}
+
+weights_problem(url, _) := "uses a scheme other than s3:// or pvc://" if {
+	not startswith(url, "s3://")
+	not startswith(url, "pvc://")
+	not startswith(url, "hf://")
+	not startswith(url, "http://")
+	not startswith(url, "https://")
+}
+
+weights_problem(url, regions) := "names a bucket outside the zone" if {
+	startswith(url, "s3://")
+	bucket := _bucket_of_s3_url(url)
+	some token in regex.find_n(_region_token, bucket, -1)
+	not token in regions
+	not bucket in _stack_bucket_names
+}

@@ -5,42 +5,6 @@ import data.lib.inventory as inv
 import data.lib.residency as residency_lib
 import rego.v1
 
-_replication_type := "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
-
-_bucket_name_of_arn(arn) := trim_prefix(split(arn, "/")[0], "arn:aws:s3:::") if {
-	is_string(arn)
-	startswith(arn, "arn:aws:s3:::")
-}
-
-# The stack's buckets a replication destination names: by ARN when known, else through the
-# rule's property dependencies (a new bucket's ARN is unknown until apply).
-_destinations(doc, _, dest) := {b |
-	some t in data.lib.residency.bucket_types
-	some b in inv.resources(doc, t)
-	object.get(b.props, "bucket", "") == name
-} if {
-	name := _bucket_name_of_arn(dest)
-}
-
-_destinations(doc, res, dest) := {b |
-	some t in data.lib.residency.bucket_types
-	some b in inv.resources(doc, t)
-	b.urn in targets
-} if {
-	dest == data.lib.inventory.unknown_value
-	source := {u | some u in object.get(res.deps, "bucket", [])}
-	targets := {u | some u in object.get(res.deps, "rules", []); not u in source}
-}
-
-_resolved(doc, res, dest) if count(_destinations(doc, res, dest)) > 0
-
-_replication_rules(doc) := [[res, dest] |
-	some res in inv.resources(doc, _replication_type)
-	rule_list := object.get(res.props, "rules", [])
-	rule := rule_list[_]
-	dest := object.get(rule, ["destination", "bucket"], null)
-]
-
 # METADATA
 # title: S3 replication stays inside the zone
 # description: Replicating a bucket copies its objects; the destination must be a bucket of this
@@ -57,8 +21,8 @@ _replication_rules(doc) := [[res, dest] |
 #   remediation: Replicate only to a bucket this stack creates in one of the zone's regions.
 deny contains v if {
 	regions := residency_lib.zone_regions(input.declared)
-	some [res, dest] in _replication_rules(input)
-	some b in _destinations(input, res, dest)
+	some [res, dest] in residency_lib.replication_rules(input)
+	some b in residency_lib.destinations(input, res, dest)
 	residency_lib.out_of_zone(b, regions)
 	v := inv.violation(
 		"RES-003", res,
@@ -80,8 +44,8 @@ deny contains v if {
 
 deny contains v if {
 	residency_lib.sovereign(input.declared)
-	some [res, dest] in _replication_rules(input)
-	not _resolved(input, res, dest)
+	some [res, dest] in residency_lib.replication_rules(input)
+	not residency_lib.resolved(input, res, dest)
 	v := inv.violation(
 		"RES-003", res,
 		concat("", [
@@ -96,7 +60,7 @@ deny contains v if {
 
 deny contains v if {
 	not residency_lib.sovereign(input.declared)
-	some [res, dest] in _replication_rules(input)
-	not _resolved(input, res, dest)
+	some [res, dest] in residency_lib.replication_rules(input)
+	not residency_lib.resolved(input, res, dest)
 	v := inv.undecided("RES-003", res, "rules.destination.bucket")
 }

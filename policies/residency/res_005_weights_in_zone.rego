@@ -5,38 +5,9 @@ import data.lib.inventory as inv
 import data.lib.residency as residency_lib
 import rego.v1
 
-# Something shaped like an AWS region name inside a bucket name or argument.
-_region_token := concat("", [
-	`(us|eu|ap|ca|sa|me|af|il|mx)(-gov|-iso[a-z]*)?-(north|south|east|west|`,
-	`central|northeast|southeast|northwest|southwest)-[0-9]+`,
-])
+_urls(text) := regex.find_n(residency_lib.url_pattern, text, -1)
 
-_url := `[a-z][a-z0-9+.-]*://[^\s"',]+`
-
-# Every URL-looking string a model server names its weights with, as [path, value].
-_weight_references(res, spec, spec_path) := array.concat(
-	[[path, value] |
-		some path in {"metadata.annotations", concat(".", [residency_lib.pod_metadata_path(spec_path), "annotations"])}
-		value := object.get(res.props, array.concat(split(path, "."), ["servegate.io/model-source"]), null)
-		is_string(value)
-	],
-	[[path, value] |
-		some kind in ["initContainers", "containers"]
-		containers := object.get(spec, kind, [])
-		some i in numbers.range(0, count(containers) - 1)
-		some field in ["command", "args"]
-		values := object.get(containers[i], field, [])
-		some j in numbers.range(0, count(values) - 1)
-		value := values[j]
-		is_string(value)
-		contains(value, "://")
-		path := concat(".", [spec_path, kind, format_int(i, 10), field, format_int(j, 10)])
-	],
-)
-
-_urls(text) := regex.find_n(_url, text, -1)
-
-# Every string _weight_references could yield, gathered without building paths (a superset:
+# Every string residency_lib.weight_references could yield, gathered without building paths (a superset:
 # it only decides whether any server needs the full look), each string's URLs judged once.
 _weight_strings contains value if {
 	some [res, _, spec_path] in data.lib.residency.model_servers
@@ -63,39 +34,7 @@ _foreign_weight_strings := {value |
 	regions := residency_lib.zone_regions(input.declared)
 	some value in _weight_strings
 	some url in _urls(value)
-	_weights_problem(url, regions)
-}
-
-_bucket_of_s3_url(url) := split(trim_prefix(url, "s3://"), "/")[0]
-
-_stack_bucket_names := {n |
-	some t in data.lib.residency.bucket_types
-	some b in inv.resources(input, t)
-	n := object.get(b.props, "bucket", "")
-	is_string(n)
-	n != data.lib.inventory.unknown_value
-}
-
-# Why a weights URL is not allowed on an air-gapped stack; undefined when it is allowed.
-_weights_problem(url, _) := "needs the internet" if {
-	some scheme in ["hf://", "http://", "https://"]
-	startswith(url, scheme)
-}
-
-_weights_problem(url, _) := "uses a scheme other than s3:// or pvc://" if {
-	not startswith(url, "s3://")
-	not startswith(url, "pvc://")
-	not startswith(url, "hf://")
-	not startswith(url, "http://")
-	not startswith(url, "https://")
-}
-
-_weights_problem(url, regions) := "names a bucket outside the zone" if {
-	startswith(url, "s3://")
-	bucket := _bucket_of_s3_url(url)
-	some token in regex.find_n(_region_token, bucket, -1)
-	not token in regions
-	not bucket in _stack_bucket_names
+	residency_lib.weights_problem(url, regions)
 }
 
 # Some model server's init container copies weights from a region outside the zone.
@@ -145,10 +84,10 @@ deny contains v if {
 	count(_foreign_weight_strings) > 0
 	regions := residency_lib.zone_regions(input.declared)
 	some [res, spec, spec_path] in data.lib.residency.model_servers
-	some [path, value] in _weight_references(res, spec, spec_path)
+	some [path, value] in residency_lib.weight_references(res, spec, spec_path)
 	value in _foreign_weight_strings
 	some url in _urls(value)
-	problem := _weights_problem(url, regions)
+	problem := residency_lib.weights_problem(url, regions)
 	v := inv.violation(
 		"RES-005", res,
 		concat("", [
