@@ -118,10 +118,10 @@ traces_pipelines(config) := [[id, pipelines[id]] |
 ]
 
 # The regexes a pipeline's redaction processors mask.
-masked_patterns(config, pipeline) := {regex |
+masked_patterns(config, pipeline) := {pattern |
 	some id in object.get(pipeline, "processors", [])
 	component_type(id) == "redaction"
-	some regex in object.get(config, ["processors", id, "blocked_values"], [])
+	some pattern in object.get(config, ["processors", id, "blocked_values"], [])
 }
 
 # Required patterns (policies/data/pii_patterns.yaml) a pipeline does not mask.
