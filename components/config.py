@@ -1083,6 +1083,8 @@ def _capture_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
         return
     key = f"{PROJECT}:observability.payloadSampling"
     zone = spec.residency.zone
+    if zone not in catalog.zones():
+        return  # reported once, as residency.zone
     longest = catalog.max_capture_retention_days(zone)
     if spec.residency.sovereign and longest is None:
         yield ConfigProblem(
