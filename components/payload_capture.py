@@ -92,9 +92,7 @@ def collector_config(
     return {
         "extensions": {"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
         "receivers": {
-            "otlp": {
-                "protocols": {"http": {"endpoint": f"${{env:MY_POD_IP}}:{OTLP_HTTP_PORT}"}}
-            }
+            "otlp": {"protocols": {"http": {"endpoint": f"${{env:MY_POD_IP}}:{OTLP_HTTP_PORT}"}}}
         },
         "processors": {
             "memory_limiter": {
@@ -423,4 +421,3 @@ def _network_policies(args: PayloadCaptureArgs) -> list[tuple[str, str, Any]]:
 def extproc_values(sampling: PayloadSamplingSpec) -> dict[str, Any]:
     """The ai-gateway-helm values fragment: ``{"extProc": {"extraEnvVars": [...]}}``."""
     return {"extProc": {"extraEnvVars": extproc_env(sampling)}}
-

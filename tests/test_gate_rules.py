@@ -19,12 +19,12 @@ from tests.policy_cases_audit_security import AUDIT_SECURITY_CASES
 from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_budget import BUDGET_CASES, BUDGET_KEY
 from tests.policy_cases_canary import CANARY_CASES
+from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
 from tests.policy_cases_capture import (
     CAPTURE_CASES,
     CAPTURE_VARIANTS,
     traces_without_payloads_anywhere,
 )
-from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES

@@ -64,7 +64,9 @@ def _redacted_spans() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
 
 def _texts(span: dict[str, Any]) -> dict[str, str]:
     return {
-        a["key"]: a["value"]["stringValue"] for a in span["attributes"] if "stringValue" in a["value"]
+        a["key"]: a["value"]["stringValue"]
+        for a in span["attributes"]
+        if "stringValue" in a["value"]
     }
 
 
