@@ -20,7 +20,7 @@ import rego.v1
 #   area: residency
 #   severity: critical
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:helm.sh/v3:Release", "aws:s3/bucket:Bucket"]
 #   parameters: ["pii_patterns.patterns", "pii_patterns.payload_capture", "classifications.order"]
 #   remediation: Put a redaction processor with every blocked_values pattern of

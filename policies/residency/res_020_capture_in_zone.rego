@@ -18,7 +18,7 @@ import rego.v1
 #   area: residency
 #   severity: critical
 #   enforcement: mandatory
-#   scope: resource
+#   scope: stack
 #   resource_types: ["kubernetes:helm.sh/v3:Release"]
 #   applies_when: "declared.residency.sovereign != false"
 #   not_applicable: not sovereign
