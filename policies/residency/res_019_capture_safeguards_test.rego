@@ -106,3 +106,17 @@ test_res_019_public_only_stack_needs_no_redaction if {
 test_res_019_payloads_and_no_collector_denied if {
 	_t019_fired([_t019_gateway("false")], _t019_declared) == {kit.urn(_t019_release, "aieg")}
 }
+
+test_res_019_a_zone_without_a_capture_maximum_is_denied if {
+	declared := object.union(_t019_declared, {"residency": {"zone": "us", "sovereign": true}})
+	some d in kit.denials("residency", kit.inventory(_t019_stack("false", ["redaction"], _t019_patterns, 1), declared))
+	d.rule_id == "RES-019"
+	contains(d.message, "has no compliance maximum for its zone")
+}
+
+test_res_019_a_bucket_the_plan_lacks_is_denied if {
+	stack := [r | some r in _t019_stack("false", ["redaction"], _t019_patterns, 14); r.type != "aws:s3/bucket:Bucket"]
+	some d in kit.denials("residency", kit.inventory(stack, _t019_declared))
+	d.rule_id == "RES-019"
+	contains(d.message, "is not a bucket of this plan")
+}

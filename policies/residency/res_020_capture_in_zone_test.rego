@@ -79,3 +79,31 @@ test_res_020_traces_without_payloads_go_anywhere if {
 		_t020_collector({"region": "us-east-1", "s3_bucket": "cap"}),
 	])) == 0
 }
+
+_t020_gen_ai(content) := kit.resource("kubernetes:helm.sh/v3:Release", "aieg", {"values": {"extProc": {
+	"extraEnvVars": [
+		{"name": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "value": "otlp.example.com:4318/v1/traces"},
+		{"name": "AI_GATEWAY_TRACING_SEMCONV", "value": "gen_ai"},
+		{"name": "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "value": content},
+	],
+}}})
+
+test_res_020_gen_ai_spans_with_content_are_payloads if {
+	_t020_fired([_t020_gen_ai("true")]) == {[
+		kit.urn("kubernetes:helm.sh/v3:Release", "aieg"), "values.extProc.extraEnvVars",
+	]}
+}
+
+test_res_020_gen_ai_spans_without_content_are_traces_only if {
+	count(_t020_fired([_t020_gen_ai("false")])) == 0
+}
+
+test_res_020_a_collector_in_the_charts_config_value_is_judged_too if {
+	collector := kit.resource("kubernetes:helm.sh/v3:Release", "collector", {"values": {"config": {
+		"exporters": {"awss3": {"s3uploader": {"region": "us-east-1", "s3_bucket": "cap"}}},
+		"service": {"pipelines": {"traces": {"exporters": ["awss3"]}}},
+	}}})
+	_t020_fired([_t020_gateway(_t020_in_cluster, "false"), collector]) == {[
+		_t020_collector_urn, "values.config.exporters.awss3.s3uploader.region",
+	]}
+}
