@@ -42,8 +42,10 @@ COLLECTOR_PODS = {
 OTLP_HTTP_PORT = 4318
 HEALTH_PORT = 13133
 S3_PREFIX = "payloads"
-# The Collector's own uid in the contrib image is 10001 (non-root); set explicitly so the
-# restricted Pod Security level admits the pod whatever the image declares.
+# The contrib image runs as 10001:10001 (open-telemetry/opentelemetry-collector-releases
+# distributions/otelcol-contrib/Dockerfile, USER_UID/USER_GID, as stored in the public index at
+# commit 07ac0202, read 2026-12-01; not tied to the 0.158.0 tag); set explicitly so the restricted
+# Pod Security level admits the pod whatever the image declares.
 COLLECTOR_UID = 10001
 
 
