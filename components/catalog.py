@@ -223,3 +223,45 @@ def external_endpoints() -> dict[str, dict[str, Any]]:
     (policies/data/external_endpoints.yaml)."""
     raw: dict[str, dict[str, Any]] = _load(POLICY_DATA / "external_endpoints.yaml")["endpoints"]
     return raw
+
+
+@dataclass(frozen=True)
+class PiiPattern:
+    """A redaction pattern of policies/data/pii_patterns.yaml: an RE2 regex and its source."""
+
+    name: str
+    regex: str
+    source: str
+    examples: tuple[str, ...]
+
+
+@cache
+def _pii_table() -> dict[str, Any]:
+    raw: dict[str, Any] = _load(POLICY_DATA / "pii_patterns.yaml")
+    return raw
+
+
+@cache
+def pii_patterns() -> tuple[PiiPattern, ...]:
+    """The patterns the Collector masks, in the order it applies them (pii_patterns.yaml)."""
+    return tuple(
+        PiiPattern(
+            name=str(row["name"]),
+            regex=str(row["regex"]),
+            source=str(row["source"]),
+            examples=tuple(str(e) for e in row.get("examples", [])),
+        )
+        for row in _pii_table()["patterns"]
+    )
+
+
+def payload_capture_limits() -> dict[str, Any]:
+    """``payload_capture`` of pii_patterns.yaml: per-zone retention maximum and the default."""
+    limits: dict[str, Any] = _pii_table()["payload_capture"]
+    return limits
+
+
+def max_capture_retention_days(zone: str) -> int | None:
+    """The longest a zone keeps captured payloads, days (None: the zone has no entry)."""
+    value = payload_capture_limits()["max_retention_days"].get(zone)
+    return int(value) if value is not None else None

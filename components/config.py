@@ -34,6 +34,7 @@ KNOWN_KEYS = (
     "models",
     "gateway",
     "monitoring",
+    "observability",
     "audit",
     "tags",
     "budget",
@@ -459,6 +460,47 @@ class MonitoringSpec(_Spec):
     Without it, runbook_url is the pages' path in the repository."""
 
 
+class PayloadSamplingSpec(_Spec):
+    """Sampled capture of prompts and completions (the gateway's GenAI spans), redacted and
+    stored in an in-zone S3 bucket (components/payload_capture.py)."""
+
+    rate: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of requests captured, 0 to 1; 0 (the default) captures nothing.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days captured payloads are kept (S3 lifecycle expiration); at most the zone's "
+            "payload_capture.max_retention_days in policies/data/pii_patterns.yaml, default "
+            "its default_retention_days."
+        ),
+    )
+    payloads: bool = Field(
+        default=True,
+        description="Spans carry the prompts and completions; false exports traces without them.",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def retention(self) -> int:
+        """The retention the bucket gets: as declared, else the compliance default."""
+        if self.retention_days is not None:
+            return self.retention_days
+        return int(catalog.payload_capture_limits()["default_retention_days"])
+
+
+class ObservabilitySpec(_Spec):
+    """Traces of the gateway beyond metrics."""
+
+    payload_sampling: PayloadSamplingSpec = Field(default_factory=PayloadSamplingSpec)
+
+
 class AuditSpec(_Spec):
     """The audit trail's retention."""
 
@@ -623,6 +665,7 @@ class StackSpec(_Spec):
     models: Annotated[list[ModelSpec], Field(min_length=1)]
     gateway: GatewaySpec
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
     audit: AuditSpec = Field(default_factory=AuditSpec)
     tags: dict[str, str]
     budget: BudgetSpec | None = None
@@ -1034,9 +1077,38 @@ def _route_size_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
         )
 
 
+def _capture_problems(spec: StackSpec) -> Iterator[ConfigProblem]:
+    sampling = spec.observability.payload_sampling
+    if not sampling.enabled:
+        return
+    key = f"{PROJECT}:observability.payloadSampling"
+    zone = spec.residency.zone
+    if zone not in catalog.zones():
+        return  # reported once, as residency.zone
+    longest = catalog.max_capture_retention_days(zone)
+    if spec.residency.sovereign and longest is None:
+        yield ConfigProblem(
+            key=f"{key}.rate",
+            message=(
+                f"zone {zone!r} has no payload_capture.max_retention_days in "
+                "policies/data/pii_patterns.yaml: a sovereign stack captures payloads only "
+                "under a compliance limit (or set rate: 0)"
+            ),
+        )
+    elif longest is not None and sampling.retention() > longest:
+        yield ConfigProblem(
+            key=f"{key}.retentionDays",
+            message=(
+                f"{sampling.retention()} is more than zone {zone!r} allows for captured "
+                f"payloads ({longest} days, policies/data/pii_patterns.yaml)"
+            ),
+        )
+
+
 def _cross_field_problems(
     spec: StackSpec, secrets_set: Collection[str] = ()
 ) -> Iterator[ConfigProblem]:
+    yield from _capture_problems(spec)
     yield from _api_key_problems(spec, secrets_set)
     # The route can be planned only from valid classifications and backends.
     problems = [*_classification_problems(spec), *_backend_problems(spec)]

@@ -113,6 +113,9 @@ class ModelGatewayArgs:
     """External backend name -> its AIServiceBackend's name (components.external_backends)."""
     proxy_service_account: str | None = None
     """A fixed service account for the proxies (the Bedrock role's Pod Identity needs one)."""
+    extproc_env: Sequence[Mapping[str, str]] = ()
+    """Extra environment of the external processor (payload capture's tracing, see
+    components.payload_capture.extproc_env); empty: no tracing."""
 
 
 def redis_auth_env(secret: str) -> list[dict[str, Any]]:
@@ -193,14 +196,22 @@ def gateway_helm_values(
     return values
 
 
-def ai_gateway_helm_values(registry: RegistrySpec) -> dict[str, Any]:
-    """Envoy AI Gateway values: its images through the registry mirror."""
-    if not registry.images:
-        return {}
-    return {
-        "controller": {"image": {"repository": registry.image(AI_GATEWAY_CONTROLLER_IMAGE.image)}},
-        "extProc": {"image": {"repository": registry.image(AI_GATEWAY_EXTPROC_IMAGE.image)}},
-    }
+def ai_gateway_helm_values(
+    registry: RegistrySpec, extproc_env: Sequence[Mapping[str, str]] = ()
+) -> dict[str, Any]:
+    """Envoy AI Gateway values: its images through the registry mirror, and the external
+    processor's extra environment (``extProc.extraEnvVars``, e.g. its tracing)."""
+    values: dict[str, Any] = {}
+    if registry.images:
+        values = {
+            "controller": {
+                "image": {"repository": registry.image(AI_GATEWAY_CONTROLLER_IMAGE.image)}
+            },
+            "extProc": {"image": {"repository": registry.image(AI_GATEWAY_EXTPROC_IMAGE.image)}},
+        }
+    if extproc_env:
+        values.setdefault("extProc", {})["extraEnvVars"] = [dict(var) for var in extproc_env]
+    return values
 
 
 def envoy_proxy_spec(
@@ -363,7 +374,7 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
             "aieg",
             AI_GATEWAY,
             AI_GATEWAY_NAMESPACE,
-            ai_gateway_helm_values(args.registry),
+            ai_gateway_helm_values(args.registry, args.extproc_env),
             depends_on=[eg, crds],
         )
         after_charts = ResourceOptions(parent=self, depends_on=[eg, crds, aieg])

@@ -23,6 +23,7 @@ ENVOY_GATEWAY = "envoy-gateway-system"
 AI_GATEWAY = "envoy-ai-gateway-system"
 KEDA = "keda"
 ARGO_ROLLOUTS = "argo-rollouts"
+PAYLOAD_CAPTURE = "payload-capture"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,15 @@ NAMESPACES: tuple[NamespaceSpec, ...] = (
         "Prometheus, Grafana and the operator are not the reason; warn and audit still report "
         "every pod short of restricted.",
     ),
+)
+
+
+# Created by PayloadCapture only when a stack captures payloads (not in NAMESPACES).
+PAYLOAD_CAPTURE_SPEC = NamespaceSpec(
+    PAYLOAD_CAPTURE,
+    "restricted",
+    "The OpenTelemetry Collector (components/payload_capture.py) runs non-root (UID 10001) with "
+    "a read-only root filesystem, drop ALL, no privilege escalation, RuntimeDefault seccomp.",
 )
 
 

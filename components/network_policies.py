@@ -226,17 +226,22 @@ def policy(
     return spec
 
 
+def proxy_pods(gateway_name: str, gateway_namespace: str) -> dict[str, str]:
+    """The labels of the proxy pods Envoy Gateway runs for one Gateway."""
+    return {
+        **gw.PROXY_POD_LABELS,
+        gw.OWNING_GATEWAY_NAME_LABEL: gateway_name,
+        gw.OWNING_GATEWAY_NAMESPACE_LABEL: gateway_namespace,
+    }
+
+
 class Flows:
     """The policy specs of every namespace, by namespace and policy name (no Outputs but the
     S3 CIDRs, which stay at their leaves)."""
 
     def __init__(self, args: NetworkPoliciesArgs) -> None:
         self._args = args
-        self.proxy_pods = {
-            **gw.PROXY_POD_LABELS,
-            gw.OWNING_GATEWAY_NAME_LABEL: args.gateway_name,
-            gw.OWNING_GATEWAY_NAMESPACE_LABEL: args.gateway_namespace,
-        }
+        self.proxy_pods = proxy_pods(args.gateway_name, args.gateway_namespace)
 
     def api_server(self) -> Rule:
         """Egress to the API server: its private endpoint's ENIs and its ClusterIP."""

@@ -35,9 +35,11 @@ from components.network import SovereignNetwork, SovereignNetworkArgs
 from components.network_policies import (
     NetworkPolicies,
     NetworkPoliciesArgs,
+    proxy_pods,
     service_cluster_ip,
 )
 from components.node_autoscaler import NodeAutoscaler, NodeAutoscalerArgs
+from components.payload_capture import PayloadCapture, PayloadCaptureArgs, extproc_env
 from components.progressive_delivery import (
     ProgressiveDelivery,
     ProgressiveDeliveryArgs,
@@ -273,6 +275,7 @@ class ServingStack(pulumi.ComponentResource):
             )
             api_keys_secret = self.api_keys.secret_name
             gateway_deps.append(self.api_keys)
+        sampling = spec.observability.payload_sampling
         bedrock = any(b.credentials.source == "pod-identity" for b in spec.external_backends)
         proxy_account = f"{gateway.gateway_name}-proxy" if bedrock else None
         self.external_backends: ExternalBackends | None = None
@@ -315,9 +318,31 @@ class ServingStack(pulumi.ComponentResource):
                     self.external_backends.names if self.external_backends else None
                 ),
                 proxy_service_account=proxy_account,
+                extproc_env=extproc_env(sampling) if sampling.enabled else (),
             ),
             after(*gateway_deps),
         )
+        self.payload_capture: PayloadCapture | None = None
+        if sampling.enabled:
+            self.payload_capture = PayloadCapture(
+                f"{name}-capture",
+                PayloadCaptureArgs(
+                    stack=spec.stack,
+                    region=spec.region,
+                    sampling=sampling,
+                    registry=spec.registry,
+                    kms_key_arn=self.cluster.kms_key.arn,
+                    oidc_provider_arn=self.cluster.oidc_provider_arn,
+                    oidc_provider_url=self.cluster.oidc_provider_url,
+                    kubernetes_version=spec.cluster.kubernetes_version,
+                    node_selector=dict(SYSTEM_NODE_LABELS),
+                    proxy_namespace=ENVOY_GATEWAY_NAMESPACE,
+                    proxy_pods=proxy_pods(gateway.gateway_name, GATEWAY_NAMESPACE),
+                    vpc_cidr=spec.network.cidr,
+                    s3_cidrs=self.network.s3_cidr_blocks,
+                ),
+                after(*created.values(), self.gateway),
+            )
 
         # After the releases that create the Envoy Gateway, AI Gateway and KEDA namespaces.
         self.network_policies = NetworkPolicies(

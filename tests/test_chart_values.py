@@ -44,6 +44,10 @@ FREE_FORM = (
     "extraEnv",  # cluster-autoscaler: environment variable names
     "securityContext",
     "podSecurityContext",
+    # The Collector's whole configuration (receivers, processors, exporters, pipelines), which
+    # the chart writes verbatim as its config file (templates/_config.tpl at 0.170.0); its keys
+    # are the Collector components', checked by tests/test_payload_redaction.py.
+    "opentelemetry-collector:alternateConfig",
 )
 # A value that is a whole configuration file of the application (Envoy Gateway's chart writes
 # config.envoyGateway verbatim as its EnvoyGateway configuration, which it decodes without

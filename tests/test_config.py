@@ -127,6 +127,16 @@ INVALID = [
     ),
     (_set("aws:region", "us-east-1"), "aws:region: 'us-east-1' is not in zone 'ca'"),
     (
+        _set("llm-serving:observability/payloadSampling.rate", 1.5),
+        "llm-serving:observability.payloadSampling.rate: 1.5: input should be less than or "
+        "equal to 1",
+    ),
+    (
+        _set("llm-serving:observability/payloadSampling.retentionDays", 45),
+        "llm-serving:observability.payloadSampling.retentionDays: 45 is more than zone 'ca' "
+        "allows for captured payloads (30 days, policies/data/pii_patterns.yaml)",
+    ),
+    (
         _set("llm-serving:gpuPools/0.instanceType", "g4dn.xlarge"),
         "llm-serving:gpuPools[0].instanceType: 'g4dn.xlarge' is not a known GPU instance type",
     ),

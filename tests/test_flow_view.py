@@ -134,7 +134,11 @@ def test_prod_ca_routes_keep_regulated_traffic_in_the_zone(engine: Engine) -> No
     assert chains and all(c == ["primary", "fallback"] for c in chains)
     assert {s.name for s in flow.weights} == {"s3://prod-ca-models"}
     assert {s.kind for s in flow.logs} >= {"CloudWatch log group", "CloudTrail trail"}
-    assert flow.captures == () and flow.backups == () and flow.mirrors == ()
+    # prod-ca captures 1 % of its payloads into a bucket of its own region.
+    assert {(s.name, s.place.region, s.place.status) for s in flow.captures} == {
+        ("servegate-prod-ca-payloads-ca-central-1", "ca-central-1", PlaceStatus.IN_ZONE)
+    }
+    assert flow.backups == () and flow.mirrors == ()
 
 
 def test_an_out_of_zone_backend_is_refused_where_res_012_fires(engine: Engine) -> None:
@@ -261,7 +265,10 @@ def test_the_picture_has_a_text_alternative_and_no_script(engine: Engine) -> Non
     assert '<title id="flow-title">Data flow of stack prod-ca</title>' in svg
     desc = re.search(r'<desc id="flow-desc">(.*?)</desc>', svg)
     assert (
-        desc is not None and "Requests:" in desc.group(1) and "no payload capture" in desc.group(1)
+        desc is not None
+        and "Requests:" in desc.group(1)
+        # prod-ca's capture bucket, in its region and zone.
+        and "servegate-prod-ca-payloads-ca-central-1 (ca-central-1" in desc.group(1)
     )
     assert "<script" not in svg and "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
 

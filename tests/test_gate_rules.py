@@ -20,6 +20,11 @@ from tests.policy_cases_autoscaling import AUTOSCALING_CASES
 from tests.policy_cases_budget import BUDGET_CASES, BUDGET_KEY
 from tests.policy_cases_canary import CANARY_CASES
 from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
+from tests.policy_cases_capture import (
+    CAPTURE_CASES,
+    CAPTURE_VARIANTS,
+    traces_without_payloads_anywhere,
+)
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
 from tests.policy_cases_enforcement import ENFORCEMENT_CASES
 from tests.policy_cases_model_fit import MODEL_FIT_CASES
@@ -66,6 +71,7 @@ CASES = {
     **BUDGET_CASES,
     **CANARY_CASES,
     **TRAFFIC_CASES,
+    **CAPTURE_CASES,
 }
 VARIANTS = {
     **PLACEHOLDER_VARIANTS,
@@ -74,6 +80,7 @@ VARIANTS = {
     **CANARY_TRACK_VARIANTS,
     **REDIS_TLS_VARIANTS,
     **TRAFFIC_VARIANTS,
+    **CAPTURE_VARIANTS,
 }
 runner = CliRunner()
 
@@ -158,6 +165,15 @@ def test_a_corrected_traffic_plan_passes(project: Path, rule_id: str) -> None:
     """The traffic cases' plans put right (the resources they add, compliant) pass the gate."""
     plan = _compliant_plan()
     TRAFFIC_CORRECTED[rule_id](plan)
+    code, report, output = _check(project, plan)
+    assert code == 0, output
+    assert report["findings"] == [], output
+
+
+def test_traces_without_payloads_pass_wherever_they_go(project: Path) -> None:
+    """Hidden inputs and outputs: no payload capture, so neither RES-019 nor RES-020 applies."""
+    plan = _compliant_plan()
+    traces_without_payloads_anywhere(plan)
     code, report, output = _check(project, plan)
     assert code == 0, output
     assert report["findings"] == [], output

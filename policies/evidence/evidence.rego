@@ -335,18 +335,27 @@ _log_view(kind, res, regions) := {"kind": kind, "name": res.name, "urn": res.urn
 # -- captured payloads ------------------------------------------------------------------------------
 
 # OpenTelemetry Collector releases (chart opentelemetry-collector) exporting to S3 with the
-# contrib awss3 exporter (config.exporters.awss3[/name].s3uploader.region and .s3_bucket).
+# contrib awss3 exporter (<alternateConfig or config>.exporters.awss3[/name].s3uploader.region
+# and .s3_bucket).
 captures := result if {
 	regions := data.lib.residency.zone_regions(input.declared)
 	result := [_capture_view(res, exporter, config, regions) |
 		some res in inv.resources(input, release_type)
 		_collector_chart(object.get(res.props, "chart", ""))
-		exporters := object.get(res.props, ["values", "config", "exporters"], {})
+		exporters := object.get(_collector_values_config(res.props), "exporters", {})
 		is_object(exporters)
 		config := exporters[exporter]
 		_awss3(exporter)
 	]
 }
+
+# The chart's alternateConfig, when set, replaces config whole (templates/_config.tpl at
+# opentelemetry-collector-0.170.0); servegate's PayloadCapture sets it.
+_collector_values_config(props) := config if {
+	config := object.get(props, ["values", "alternateConfig"], {})
+	is_object(config)
+	count(config) > 0
+} else := object.get(props, ["values", "config"], {})
 
 _collector_chart(chart) if {
 	is_string(chart)

@@ -1,0 +1,425 @@
+"""PayloadCapture: sampled, redacted capture of the gateway's prompts and completions.
+
+Envoy AI Gateway v1.1.0's external processor exports a span per request with its inputs and
+outputs (OpenInference attributes) once an OTLP traces endpoint is set
+(internal/tracing/tracing.go NewTracingFromEnv; OPENINFERENCE_HIDE_INPUTS/OUTPUTS default
+false, internal/tracing/openinference/config.go). :func:`extproc_env` is that configuration,
+for the ai-gateway-helm chart's ``extProc.extraEnvVars``. The spans go to an OpenTelemetry
+Collector (contrib distribution, the opentelemetry-collector chart), which keeps a share of
+them (probabilistic_sampler), masks personal data in every attribute (redaction, with the
+patterns of policies/data/pii_patterns.yaml), batches, and writes them as OTLP JSON to an S3
+bucket in the stack's region: KMS-encrypted, public access blocked, TLS only, expiring after
+the retention. The Collector writes through an IRSA role limited to that bucket's prefix and
+the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import catalog, iam, namespaces, versions
+from components.config import PayloadSamplingSpec, RegistrySpec
+
+CHART = versions.chart("opentelemetry-collector")
+IMAGE = versions.image("otel-collector-contrib")
+NAMESPACE = namespaces.PAYLOAD_CAPTURE
+RELEASE = "payload-collector"
+SERVICE_ACCOUNT = "payload-collector"
+# The chart names its Deployment, Service and pods' app.kubernetes.io/name after itself
+# (templates/_helpers.tpl, fullname = <release>-opentelemetry-collector unless the release
+# name contains the chart name).
+SERVICE = f"{RELEASE}-opentelemetry-collector"
+COLLECTOR_PODS = {
+    "app.kubernetes.io/name": "opentelemetry-collector",
+    "app.kubernetes.io/instance": RELEASE,
+}
+OTLP_HTTP_PORT = 4318
+HEALTH_PORT = 13133
+S3_PREFIX = "payloads"
+# The contrib image runs as 10001:10001 (open-telemetry/opentelemetry-collector-releases
+# distributions/otelcol-contrib/Dockerfile, USER_UID/USER_GID, as stored in the public index at
+# commit 07ac0202, read 2026-12-01; not tied to the 0.158.0 tag); set explicitly so the restricted
+# Pod Security level admits the pod whatever the image declares.
+COLLECTOR_UID = 10001
+
+
+def sampling_percentage(rate: float) -> float:
+    """probabilistic_sampler's ``sampling_percentage`` for a share of requests (0..1)."""
+    return round(rate * 100, 4)
+
+
+def collector_endpoint() -> str:
+    """The Collector's OTLP/HTTP traces URL, as the gateway's external processor calls it."""
+    return f"http://{SERVICE}.{NAMESPACE}.svc.cluster.local:{OTLP_HTTP_PORT}/v1/traces"
+
+
+def extproc_env(sampling: PayloadSamplingSpec) -> list[dict[str, str]]:
+    """``extProc.extraEnvVars`` that switch the external processor's tracing on.
+
+    The traces-specific endpoint keeps metrics off OTLP (internal/metrics/metrics.go enables
+    an OTLP metrics exporter for the generic OTEL_EXPORTER_OTLP_ENDPOINT only). The hide
+    flags are written out, so what the spans carry is visible in the plan.
+    """
+    hide = "false" if sampling.payloads else "true"
+    return [
+        {"name": "OTEL_TRACES_EXPORTER", "value": "otlp"},
+        {"name": "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "value": "http/protobuf"},
+        {"name": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "value": collector_endpoint()},
+        {"name": "OTEL_SERVICE_NAME", "value": "ai-gateway"},
+        {"name": "OPENINFERENCE_HIDE_INPUTS", "value": hide},
+        {"name": "OPENINFERENCE_HIDE_OUTPUTS", "value": hide},
+    ]
+
+
+def redaction_config(patterns: Sequence[catalog.PiiPattern]) -> dict[str, Any]:
+    """The redaction processor: every key kept, every pattern masked in every value."""
+    return {
+        "allow_all_keys": True,
+        "blocked_values": [p.regex for p in patterns],
+        # Counts only: the names of masked keys say nothing a reviewer needs.
+        "summary": "info",
+    }
+
+
+def collector_config(
+    *, rate: float, bucket: str, region: str, patterns: Sequence[catalog.PiiPattern]
+) -> dict[str, Any]:
+    """The whole Collector configuration (the chart's ``alternateConfig``)."""
+    return {
+        "extensions": {"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
+        "receivers": {
+            "otlp": {"protocols": {"http": {"endpoint": f"${{env:MY_POD_IP}}:{OTLP_HTTP_PORT}"}}}
+        },
+        "processors": {
+            "memory_limiter": {
+                "check_interval": "5s",
+                "limit_percentage": 80,
+                "spike_limit_percentage": 25,
+            },
+            "probabilistic_sampler": {"sampling_percentage": sampling_percentage(rate)},
+            "redaction": redaction_config(patterns),
+            "batch": {},
+        },
+        "exporters": {
+            "awss3": {
+                "s3uploader": {
+                    "region": region,
+                    "s3_bucket": bucket,
+                    "s3_prefix": S3_PREFIX,
+                },
+                "marshaler": "otlp_json",
+            }
+        },
+        "service": {
+            "extensions": ["health_check"],
+            "pipelines": {
+                "traces": {
+                    "receivers": ["otlp"],
+                    # Sampled first (less to redact), redacted before anything is batched
+                    # or exported.
+                    "processors": [
+                        "memory_limiter",
+                        "probabilistic_sampler",
+                        "redaction",
+                        "batch",
+                    ],
+                    "exporters": ["awss3"],
+                }
+            },
+        },
+    }
+
+
+def bucket_name(stack: str, region: str) -> str:
+    """A fixed name: the Collector's config names the bucket before it exists."""
+    return f"servegate-{stack}-payloads-{region}"[:63]
+
+
+def collector_values(
+    *,
+    config: Mapping[str, Any],
+    registry: RegistrySpec,
+    role_arn: pulumi.Input[str],
+    node_selector: Mapping[str, str],
+) -> dict[str, Any]:
+    """The opentelemetry-collector chart's values (keys read at the chart's tag)."""
+    ports = {
+        name: {"enabled": False}
+        for name in ("otlp", "jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin")
+    }
+    ports["otlp-http"] = {"enabled": True}
+    return {
+        "mode": "deployment",
+        "image": {
+            "repository": registry.image(IMAGE.image),
+            "tag": IMAGE.tag,
+            "digest": IMAGE.digest or "",
+        },
+        "command": {"name": "otelcol-contrib"},
+        "alternateConfig": dict(config),
+        "ports": ports,
+        "serviceAccount": {
+            "create": True,
+            "name": SERVICE_ACCOUNT,
+            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+            # IRSA injects its own projected web-identity token; the API token is not needed.
+            "automountServiceAccountToken": False,
+        },
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": COLLECTOR_UID,
+            "runAsGroup": COLLECTOR_UID,
+            "fsGroup": COLLECTOR_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "runAsNonRoot": True,
+        },
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "256Mi"},
+            "limits": {"memory": "512Mi"},
+        },
+        "nodeSelector": dict(node_selector),
+    }
+
+
+def writer_policy(bucket_arn: str, kms_key_arn: str, region: str) -> str:
+    """Write objects under the capture prefix of one bucket, encrypted with one key, only."""
+    return iam.document(
+        [
+            {
+                "Sid": "WriteCapturedPayloads",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{S3_PREFIX}/*",
+            },
+            {
+                "Sid": "EncryptCapturedPayloads",
+                "Effect": "Allow",
+                "Action": "kms:GenerateDataKey",
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+        ]
+    )
+
+
+def tls_only_policy(bucket_arn: str) -> str:
+    return iam.document(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class PayloadCaptureArgs:
+    """Inputs of :class:`PayloadCapture`."""
+
+    stack: str
+    region: str
+    sampling: PayloadSamplingSpec
+    """The share captured, the retention, whether spans carry payloads."""
+    registry: RegistrySpec
+    kms_key_arn: pulumi.Input[str]
+    """The stack's customer-managed key the bucket is encrypted with."""
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_provider_url: pulumi.Input[str]
+    kubernetes_version: str
+    node_selector: Mapping[str, str]
+    proxy_namespace: str
+    """Where the gateway's proxies (and their external processor) run."""
+    proxy_pods: Mapping[str, str]
+    """The labels of the stack's gateway proxy pods."""
+    vpc_cidr: str
+    """The STS interface endpoint IRSA calls lives in the VPC."""
+    s3_cidrs: pulumi.Input[Sequence[str]]
+    """The region's S3 prefix list (the gateway endpoint), the only way out to S3."""
+
+
+class PayloadCapture(pulumi.ComponentResource):
+    """The capture bucket, the Collector's role, namespace, NetworkPolicies and Helm release."""
+
+    def __init__(
+        self, name: str, args: PayloadCaptureArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("servegate:index:PayloadCapture", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        patterns = catalog.pii_patterns()
+        bucket_id = bucket_name(args.stack, args.region)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=bucket_id,
+            force_destroy=False,
+            tags={"servegate.io/purpose": "payload-capture"},
+            opts=child,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-bucket",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-bucket",
+            bucket=self.bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": args.kms_key_arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-bucket",
+            bucket=self.bucket.id,
+            rules=[
+                {
+                    "id": "expire-captured-payloads",
+                    "status": "Enabled",
+                    "filter": {"prefix": f"{S3_PREFIX}/"},
+                    "expiration": {"days": args.sampling.retention()},
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-bucket",
+            bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(tls_only_policy),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[public_access])
+            ),
+        )
+        role = aws.iam.Role(
+            f"{name}-writer",
+            assume_role_policy=pulumi.Output.all(
+                args.oidc_provider_arn, args.oidc_provider_url
+            ).apply(lambda v: iam.irsa_trust(v[0], v[1], NAMESPACE, SERVICE_ACCOUNT)),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-writer",
+            role=role.id,
+            policy=pulumi.Output.all(self.bucket.arn, args.kms_key_arn).apply(
+                lambda v: writer_policy(v[0], v[1], args.region)
+            ),
+            opts=child,
+        )
+
+        spec = namespaces.PAYLOAD_CAPTURE_SPEC
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=spec.name, labels=spec.labels(args.kubernetes_version)
+            ),
+            opts=child,
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        for suffix, policy_namespace, body in _network_policies(args):
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{suffix}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=suffix, namespace=policy_namespace),
+                spec=body,
+                opts=in_namespace,
+            )
+        config = collector_config(
+            rate=args.sampling.rate, bucket=bucket_id, region=args.region, patterns=patterns
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-collector",
+            k8s.helm.v3.ReleaseArgs(
+                name=RELEASE,
+                version=CHART.version,
+                namespace=NAMESPACE,
+                create_namespace=False,
+                atomic=True,
+                values=collector_values(
+                    config=config,
+                    registry=args.registry,
+                    role_arn=role.arn,
+                    node_selector=args.node_selector,
+                ),
+                **CHART.release_source(args.registry.charts),
+            ),
+            in_namespace,
+        )
+        self.bucket_name = self.bucket.bucket
+        self.register_outputs(
+            {"bucket": self.bucket.bucket, "role_arn": role.arn, "endpoint": collector_endpoint()}
+        )
+
+
+def _network_policies(args: PayloadCaptureArgs) -> list[tuple[str, str, Any]]:
+    """(name, namespace, spec): default-deny in the capture namespace and the three flows."""
+    # Imported here: network_policies imports the model-server module, which reads this one's
+    # neighbours; the helpers are plain functions.
+    from components import network_policies as np
+
+    collector = np.pods(NAMESPACE, COLLECTOR_PODS)
+    to_s3: dict[str, Any] = {
+        "to": pulumi.Output.from_input(args.s3_cidrs).apply(
+            lambda cidrs: [np.cidr(block) for block in cidrs]
+        ),
+        "ports": np.tcp(np.HTTPS_PORT),
+    }
+    return [
+        (np.DEFAULT_DENY, NAMESPACE, np.default_deny()),
+        (np.ALLOW_DNS, NAMESPACE, np.allow_dns()),
+        (
+            "collector",
+            NAMESPACE,
+            np.policy(
+                COLLECTOR_PODS,
+                ingress=[
+                    {
+                        "from": [np.pods(args.proxy_namespace, args.proxy_pods)],
+                        "ports": np.tcp(OTLP_HTTP_PORT),
+                    },
+                    # The kubelet's probes of the health check.
+                    {"from": [np.cidr(args.vpc_cidr)], "ports": np.tcp(HEALTH_PORT)},
+                ],
+                egress=[
+                    to_s3,
+                    # STS (IRSA's AssumeRoleWithWebIdentity) at its interface endpoint.
+                    {"to": [np.cidr(args.vpc_cidr)], "ports": np.tcp(np.HTTPS_PORT)},
+                ],
+            ),
+        ),
+        (
+            "proxy-to-payload-collector",
+            args.proxy_namespace,
+            np.policy(
+                args.proxy_pods,
+                egress=[{"to": [collector], "ports": np.tcp(OTLP_HTTP_PORT)}],
+            ),
+        ),
+    ]
+
+
+def extproc_values(sampling: PayloadSamplingSpec) -> dict[str, Any]:
+    """The ai-gateway-helm values fragment: ``{"extProc": {"extraEnvVars": [...]}}``."""
+    return {"extProc": {"extraEnvVars": extproc_env(sampling)}}

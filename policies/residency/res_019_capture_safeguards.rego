@@ -1,0 +1,116 @@
+# RES-019: payload capture of confidential or regulated traffic is redacted, encrypted, expiring.
+package residency
+
+import data.lib.capture
+import data.lib.inventory as inv
+import rego.v1
+
+# METADATA
+# title: Captured payloads are redacted, KMS-encrypted and expire within the compliance maximum
+# description: When the gateway's external processor exports spans with prompts or completions
+#   (its OTLP endpoint set, OPENINFERENCE_HIDE_INPUTS/OUTPUTS not both true) in a stack whose
+#   classifications include one that needs redaction (policies/data/pii_patterns.yaml,
+#   payload_capture.requires_redaction), every Collector traces pipeline that exports masks
+#   every pattern of pii_patterns.yaml in a redaction processor, and its awss3 exporters write
+#   to a bucket of the plan encrypted with a KMS key whose lifecycle expires objects within
+#   the zone's max_retention_days. Judged from the releases' values and the bucket resources.
+#   Traces without payloads are not payload capture.
+# custom:
+#   id: RES-019
+#   area: residency
+#   severity: critical
+#   enforcement: mandatory
+#   scope: stack
+#   resource_types: ["kubernetes:helm.sh/v3:Release", "aws:s3/bucket:Bucket"]
+#   parameters: ["pii_patterns.patterns", "pii_patterns.payload_capture", "classifications.order"]
+#   remediation: Put a redaction processor with every blocked_values pattern of
+#     policies/data/pii_patterns.yaml into the Collector's traces pipeline before its exporters,
+#     and export to a KMS-encrypted bucket of the stack with a lifecycle expiration of at most
+#     the zone's max_retention_days (observability.payloadSampling.retentionDays).
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	some [res, _] in data.lib.capture.payload_tracing
+	count(data.lib.capture.collectors) == 0
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"release ", res.name, " exports prompts and completions in its traces and no ",
+			"OpenTelemetry Collector of the plan redacts them",
+		]),
+		"values.extProc.extraEnvVars", null,
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	count(data.lib.capture.payload_tracing) > 0
+	some [res, config, base] in data.lib.capture.collectors
+	some [id, pipeline] in capture.traces_pipelines(config)
+	count(object.get(pipeline, "exporters", [])) > 0
+	missing := capture.missing_patterns(config, pipeline)
+	count(missing) > 0
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"Collector pipeline ", id, " of release ", res.name,
+			" exports captured payloads without masking ", concat(", ", missing),
+			" (policies/data/pii_patterns.yaml); a redaction processor must mask every pattern",
+		]),
+		concat(".", [base, "service.pipelines", id, "processors"]),
+		object.get(pipeline, "processors", []),
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	count(data.lib.capture.payload_tracing) > 0
+	kms := data.lib.inventory.sse_kms_buckets
+	buckets := data.lib.capture.named_buckets
+	expirations := data.lib.capture.expirations
+	longest := capture.max_retention(input.declared)
+	some [res, config, base] in data.lib.capture.collectors
+	some [id, pipeline] in capture.traces_pipelines(config)
+	some [exporter_id, exporter] in capture.s3_exporters(config, pipeline)
+	name := object.get(exporter, ["s3uploader", "s3_bucket"], "")
+	some problem in _res019_bucket_problems(name, buckets, kms, expirations, longest)
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"Collector exporter ", exporter_id, " of release ", res.name, " writes captured ",
+			"payloads to bucket ", inv.text(name), ", which ", problem,
+		]),
+		concat(".", [base, "exporters", exporter_id, "s3uploader.s3_bucket"]), name,
+	)
+}
+
+_res019_bucket_problems(name, buckets, kms, expirations, longest) := problems if {
+	matches := [bucket | some [n, bucket] in buckets; n == name]
+	count(matches) > 0
+	problems := [p |
+		some bucket in matches
+		some p in _res019_problems_of(bucket, kms, expirations, longest)
+	]
+} else := ["is not a bucket of this plan (its encryption and retention cannot be judged)"]
+
+_res019_problems_of(bucket, kms, expirations, longest) := array.concat(
+	[p | not bucket.urn in kms; p := "is not encrypted with a KMS key (SSE-KMS)"],
+	_res019_retention_problems(bucket, expirations, longest),
+)
+
+_res019_retention_problems(bucket, expirations, longest) := [
+	"expires nothing (no enabled lifecycle rule with expiration days)",
+] if {
+	count([d | some [u, d] in expirations; u == bucket.urn]) == 0
+} else := [
+	"has no compliance maximum for its zone (pii_patterns.yaml payload_capture.max_retention_days)",
+] if {
+	not is_number(longest)
+} else := [p |
+	some [u, d] in expirations
+	u == bucket.urn
+	d > longest
+	p := concat("", [
+		"keeps objects ", format_int(d, 10), " days, more than the zone's maximum of ",
+		format_int(longest, 10), " days",
+	])
+]
