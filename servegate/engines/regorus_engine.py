@@ -10,13 +10,9 @@ from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage, is
 
 DISTRIBUTION = "gordon-to-regorus"
 
-# Inputs up to this many characters of JSON are judged in one evaluation of every query (the
-# library's collections, the model servers, workloads and resources by type, built once for all
-# packages instead of once per package); larger ones one query at a time, so that only one
-# package's intermediate results are alive at once. 32 Mi characters is ~18,000 resources of
-# the synthetic prod-ca plans (the 10k one is 17.5 MiB, the 50k one 87 MiB): the measured
-# memory of both ways and the reason for the bound are in BENCHMARKS.md and docs/design.md.
-TOGETHER_MAX_INPUT_CHARS = 32 * 1024 * 1024
+# What regorus evaluates to drop the rule values it keeps from the last evaluation (see
+# evaluate_queries).
+_RELEASE_QUERY = "true"
 
 _LOCATION = re.compile(r"-->\s*(\S+)")
 _MESSAGE = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
@@ -34,7 +30,6 @@ class RegorusEngine(EmbeddedEngine):
 
         self._regorus = regorus
         self._engine: Any = None
-        self._input_chars = 0
 
     def load(self, modules: dict[str, str], data_json: str, *, coverage: bool) -> None:
         engine = self._regorus.Engine()
@@ -56,28 +51,29 @@ class RegorusEngine(EmbeddedEngine):
         except RuntimeError as exc:
             reason = one_line(str(exc))
             raise EngineError(f"regorus rejected the input document: {reason}") from None
-        self._input_chars = len(input_json)
 
     def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-        if self._together(queries):
-            together = self._evaluate_together(queries)
+        """The gate's ``deny`` queries in one evaluation: the library's collections (the
+        workloads, the model servers, the resources by type) are then built once for all
+        packages instead of once per package. Other queries (the policy test runner builds its
+        own combined query), and the gate's when that evaluation fails or is undefined, one
+        by one, which says which query failed or is undefined.
+
+        regorus keeps every rule value of an evaluation until the next one starts; the
+        worker's next input would be parsed beside them (at 50k resources the combined
+        evaluation's values are ~90 MiB). A constant query after the evaluation drops them.
+        """
+        try:
+            together = self._evaluate_together(queries) if _all_deny(queries) else None
             if together is not None:
                 return together, {}
-        return self._evaluate_each(queries)
-
-    def _together(self, queries: list[str]) -> bool:
-        """The gate's several ``deny`` queries over an input within the bound. (The policy test
-        runner makes its own combined query and falls back to one by one on purpose.)"""
-        return (
-            len(queries) > 1
-            and self._input_chars <= TOGETHER_MAX_INPUT_CHARS
-            and all(is_deny_query(query) for query in queries)
-        )
+            return self._evaluate_each(queries)
+        finally:
+            self._engine.eval_query_as_json(_RELEASE_QUERY)
 
     def _evaluate_together(self, queries: list[str]) -> dict[str, Any] | None:
         """Every query as one array, evaluated once; None when that fails or is undefined
-        (one undefined query makes the array undefined): the caller then evaluates them one
-        by one, which says which query failed or is undefined."""
+        (one undefined query makes the array undefined)."""
         try:
             answer = json.loads(self._engine.eval_query_as_json(f"[{', '.join(queries)}]"))
         except RuntimeError:
@@ -115,6 +111,10 @@ class RegorusEngine(EmbeddedEngine):
             )
             for entry in report.get("files", [])
         )
+
+
+def _all_deny(queries: list[str]) -> bool:
+    return len(queries) > 1 and all(is_deny_query(query) for query in queries)
 
 
 def one_line(message: str, fallback_location: str = "") -> str:
