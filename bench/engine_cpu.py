@@ -2,7 +2,8 @@
 
 The gate's evaluation without its worker process: the input serialised as the gate sends it,
 then what the worker does with it (``EmbeddedEngine.evaluate_json``: the input parsed, every
-``data.<area>.deny``) and the checks of the answer (``checked_results``), timed with
+``data.<area>.deny`` and the report's ``data.evidence.flow``) and the checks of the deny
+answers (``checked_results``), timed with
 ``time.process_time`` (every thread of this process: opa-go's Go runtime included), many
 runs, medians. CPU time moves far less with the load of a shared machine than wall time, so
 two versions of the code can be compared in one session: ``--root`` names the checkout
@@ -42,7 +43,10 @@ def measure(
 
     bundle = load_bundle(root / "policies")
     inventory = plan_inventory(plan, load_stack(stack, root)).inventory
-    queries = list(bundle.queries)
+    deny = list(bundle.queries)
+    # What the gate asks (gate.evaluate_with_flow): every deny, and the report's data-flow view
+    # where the checkout has one.
+    queries = [*deny, *_flow_query(bundle.modules)]
     together = f"[{', '.join(queries)}]"
     rows: dict[str, Any] = {}
     for name in engines:
@@ -52,8 +56,8 @@ def measure(
         def as_the_gate(engine: Any = engine) -> int:
             text = orjson.dumps(inventory, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
             values, errors = engine.evaluate_json(text, queries)
-            results = checked_results(Evaluation(values, errors), queries)
-            return sum(len(results[query]) for query in queries)
+            results = checked_results(Evaluation(values, errors), deny)
+            return sum(len(results[query]) for query in deny)
 
         def in_one_query(engine: Any = engine, name: str = name) -> int:
             # Every package in one query, whatever the engine's own way.
@@ -61,7 +65,7 @@ def measure(
             values, errors = engine.evaluate_json(text, [together])
             if errors or together not in values:
                 raise SystemExit(f"{name}: the one-query evaluation failed: {errors}")
-            return sum(len(value) for value in values[together])
+            return sum(len(value) for value in values[together][: len(deny)])
 
         rows[name] = _timed(as_the_gate, runs)
         if one_query:
@@ -70,6 +74,14 @@ def measure(
         for row in rows.values():
             row["vs_regorus"] = round(row["cpu_median_s"] / rows["regorus"]["cpu_median_s"], 2)
     return {"root": str(root), "resources": len(inventory["resources"]), "runs": runs, **rows}
+
+
+def _flow_query(modules: dict[str, str]) -> list[str]:
+    try:
+        from servegate.flow import FLOW_MODULE, FLOW_QUERY
+    except ImportError:
+        return []
+    return [FLOW_QUERY] if FLOW_MODULE in modules else []
 
 
 def _timed(evaluate: Callable[[], int], runs: int) -> dict[str, Any]:

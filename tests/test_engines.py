@@ -162,6 +162,21 @@ def test_several_deny_queries_answer_each_and_name_the_one_that_fails(engine_nam
         engine.query(modules, {}, {"flag": True, "s": "three"}, queries)
     with pytest.raises(EngineError, match=r"data\.c\.deny is undefined"):
         engine.query(modules, {}, {"flag": True, "s": "3"}, [*queries, "data.c.deny"])
+    # A query that is no deny (the report's data-flow view) beside them: its failure is its
+    # own, the deny answers stand.
+    viewed = {**modules, "v.rego": "package v\nimport rego.v1\nview := to_number(input.t)\n"}
+    evaluation = engine.evaluate(
+        viewed, {}, {"flag": True, "s": "3", "t": "x"}, [*queries, "data.v.view"]
+    )
+    assert [[v["rule_id"] for v in evaluation.values[q]] for q in queries] == [["A"], ["B"]]
+    assert list(evaluation.errors) == ["data.v.view"]
+    assert engine.evaluate(
+        viewed, {}, {"flag": False, "s": "1", "t": "7"}, [*queries, "data.v.view"]
+    ).values == {
+        "data.a.deny": [],
+        "data.b.deny": [],
+        "data.v.view": 7,
+    }
 
 
 @pytest.mark.parametrize("engine_name", EMBEDDED)

@@ -53,18 +53,19 @@ class RegorusEngine(EmbeddedEngine):
             raise EngineError(f"regorus rejected the input document: {reason}") from None
 
     def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The gate's ``deny`` queries in one evaluation: the library's collections (the
-        workloads, the model servers, the resources by type) are then built once for all
-        packages instead of once per package. Other queries (the policy test runner builds its
-        own combined query), and the gate's when that evaluation fails or is undefined, one
-        by one, which says which query failed or is undefined.
+        """The gate's queries (every ``deny``, and the report's data-flow view) in one
+        evaluation: the library's collections (the workloads, the model servers, the resources
+        by type) are then built once for all packages instead of once per package. The gate's
+        queries when that evaluation fails or is undefined, and other queries (the policy test
+        runner builds its own combined query), one by one, which says which query failed or
+        is undefined.
 
         regorus keeps every rule value of an evaluation until the next one starts; the
         worker's next input would be parsed beside them (at 50k resources the combined
         evaluation's values are ~90 MiB). A constant query after the evaluation drops them.
         """
         try:
-            together = self._evaluate_together(queries) if _all_deny(queries) else None
+            together = self._evaluate_together(queries) if _gate_queries(queries) else None
             if together is not None:
                 return together, {}
             return self._evaluate_each(queries)
@@ -113,8 +114,10 @@ class RegorusEngine(EmbeddedEngine):
         )
 
 
-def _all_deny(queries: list[str]) -> bool:
-    return len(queries) > 1 and all(is_deny_query(query) for query in queries)
+def _gate_queries(queries: list[str]) -> bool:
+    """The gate's evaluation: several queries, the ``deny`` ones among them (with the report's
+    ``data.evidence.flow``). The policy test runner's are never ``deny`` queries."""
+    return len(queries) > 1 and any(is_deny_query(query) for query in queries)
 
 
 def one_line(message: str, fallback_location: str = "") -> str:
