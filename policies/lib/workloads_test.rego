@@ -102,6 +102,10 @@ test_gpu_request_alone if {
 	_found({"name": "server", "image": "registry.example/custom:1", "resources": {"limits": {"nvidia.com/gpu": "1"}}})
 }
 
+test_gpu_request_as_a_number if {
+	_found({"name": "server", "image": "registry.example/custom:1", "resources": {"requests": {"nvidia.com/gpu": 2}}})
+}
+
 test_gpu_count_unknown_until_apply_counts if {
 	_found({
 		"name": "server",
