@@ -142,6 +142,44 @@ def test_several_queries_answer_each_and_name_the_one_that_fails(engine_name: st
 
 
 @pytest.mark.parametrize("engine_name", EMBEDDED)
+def test_several_deny_queries_answer_each_and_name_the_one_that_fails(engine_name: str) -> None:
+    # regorus evaluates the gate's deny queries together, then one by one when that fails.
+    violation = '{"rule_id": "%s", "urn": "u", "message": "m"}'
+    modules = {
+        "a.rego": f"package a\nimport rego.v1\ndeny contains {violation % 'A'} if input.flag\n",
+        "b.rego": "package b\nimport rego.v1\n"
+        f"deny contains {violation % 'B'} if to_number(input.s) > 2\n",
+    }
+    engine = get_engine(engine_name)
+    queries = ["data.a.deny", "data.b.deny"]
+    both = engine.query(modules, {}, {"flag": True, "s": "3"}, queries)
+    assert [[v["rule_id"] for v in both[q]] for q in queries] == [["A"], ["B"]]
+    # Twice over another input: nothing of the first evaluation is left behind.
+    for _ in range(2):
+        none = engine.query(modules, {}, {"flag": False, "s": "1"}, queries)
+        assert none == {"data.a.deny": [], "data.b.deny": []}
+    with pytest.raises(EngineError, match=r"data\.b\.deny"):
+        engine.query(modules, {}, {"flag": True, "s": "three"}, queries)
+    with pytest.raises(EngineError, match=r"data\.c\.deny is undefined"):
+        engine.query(modules, {}, {"flag": True, "s": "3"}, [*queries, "data.c.deny"])
+    # A query that is no deny (the report's data-flow view) beside them: its failure is its
+    # own, the deny answers stand.
+    viewed = {**modules, "v.rego": "package v\nimport rego.v1\nview := to_number(input.t)\n"}
+    evaluation = engine.evaluate(
+        viewed, {}, {"flag": True, "s": "3", "t": "x"}, [*queries, "data.v.view"]
+    )
+    assert [[v["rule_id"] for v in evaluation.values[q]] for q in queries] == [["A"], ["B"]]
+    assert list(evaluation.errors) == ["data.v.view"]
+    assert engine.evaluate(
+        viewed, {}, {"flag": False, "s": "1", "t": "7"}, [*queries, "data.v.view"]
+    ).values == {
+        "data.a.deny": [],
+        "data.b.deny": [],
+        "data.v.view": 7,
+    }
+
+
+@pytest.mark.parametrize("engine_name", EMBEDDED)
 def test_runtime_error_is_an_error_not_an_empty_result(engine_name: str) -> None:
     modules = {
         "m.rego": 'package m\nimport rego.v1\ndeny contains {"rule_id": "M", "urn": "u",'

@@ -97,11 +97,13 @@ _positive(value) if {
 # The same sentinel counts: a GPU count known only at apply is still a GPU.
 _positive(value) if value == data.lib.inventory.unknown_value
 
+# The repository is computed once, before the loops: a function's result is not cached, so a
+# call inside them ran once per server and pattern (most of the cost of finding model servers).
 _known_image(container) if {
-	image := lower(_string(object.get(container, "image", "")))
+	repository := _repository(lower(_string(object.get(container, "image", ""))))
 	some server in data.params.model_servers.servers
 	some pattern in server.images
-	contains(_repository(image), pattern)
+	contains(repository, pattern)
 }
 
 # The repository part of an image reference: without its digest and tag.
@@ -112,27 +114,36 @@ _repository(image) := without_tag if {
 	without_tag := concat("/", array.concat(array.slice(parts, 0, count(parts) - 1), [split(last, ":")[0]]))
 }
 
+# The names a command is matched by are collected once per container, and each word's names
+# are looked up in them: a function call per word and name (concat included) cost more than
+# finding the model servers' images.
 _known_command(container) if {
+	commands := {command | some server in data.params.model_servers.servers; some command in server.commands}
 	some word in _words(container)
-	some server in data.params.model_servers.servers
-	some command in server.commands
-	_is_command(word, command)
+	some name in _command_names(word)
+	name in commands
 }
 
-_is_command(word, command) if word == command
-
-_is_command(word, command) if endswith(word, concat("", ["/", command]))
+# What a word runs: the word itself, or any tail after a "/" (/app/llama-server runs
+# llama-server), the same as the word ending in "/" followed by the name.
+_command_names(word) := {concat("/", array.slice(parts, i, count(parts))) |
+	parts := split(word, "/")
+	some i in numbers.range(0, count(parts) - 1)
+}
 
 _serving_flag(container) if {
+	flags := {flag | some server in data.params.model_servers.servers; some flag in server.flags}
 	some word in _words(container)
-	some server in data.params.model_servers.servers
-	some flag in server.flags
-	_is_flag(word, flag)
+	some name in _flag_names(word)
+	name in flags
 }
 
-_is_flag(word, flag) if word == flag
-
-_is_flag(word, flag) if startswith(word, concat("", [flag, "="]))
+# The flags a word passes: the word itself, or any part of it before an "=" (--model-id=x
+# passes --model-id), the same as the word starting with the flag followed by "=".
+_flag_names(word) := {concat("=", array.slice(parts, 0, i)) |
+	parts := split(word, "=")
+	some i in numbers.range(1, count(parts))
+}
 
 # Every word of command and args, lower-cased; a shell script (`sh -c "exec vllm serve ..."`)
 # is split on spaces, so the server it starts is found too.

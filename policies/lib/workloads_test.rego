@@ -71,8 +71,39 @@ test_serving_flag_alone if {
 	})
 }
 
+test_serving_flag_as_the_whole_word if {
+	_found({"name": "server", "image": "registry.example/custom:1", "args": ["--max-model-len", "8192"]})
+}
+
+test_words_that_only_resemble_a_server_are_not_one if {
+	res := _deployment("tool", {
+		"name": "tool",
+		"image": "registry.example/custom:1",
+		"command": ["/opt/myvllm", "vllm-tools", "llama-server.sh"],
+		"args": ["--model-idx=1", "--model-id-file", "x=--model-id", "dir/--tp-size"],
+	})
+	count(_server_urns([res])) == 0
+}
+
+test_command_names_are_the_word_and_its_tails if {
+	workloads._command_names("/usr/local/bin/llama-server") == {
+		"/usr/local/bin/llama-server", "usr/local/bin/llama-server", "local/bin/llama-server",
+		"bin/llama-server", "llama-server",
+	}
+	workloads._command_names("vllm") == {"vllm"}
+}
+
+test_flag_names_are_the_word_and_its_heads if {
+	workloads._flag_names("--model-id=a=b") == {"--model-id", "--model-id=a", "--model-id=a=b"}
+	workloads._flag_names("--tp-size") == {"--tp-size"}
+}
+
 test_gpu_request_alone if {
 	_found({"name": "server", "image": "registry.example/custom:1", "resources": {"limits": {"nvidia.com/gpu": "1"}}})
+}
+
+test_gpu_request_as_a_number if {
+	_found({"name": "server", "image": "registry.example/custom:1", "resources": {"requests": {"nvidia.com/gpu": 2}}})
 }
 
 test_gpu_count_unknown_until_apply_counts if {

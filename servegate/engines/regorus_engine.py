@@ -6,9 +6,13 @@ import json
 import re
 from typing import Any
 
-from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage
+from servegate.engines.base import EmbeddedEngine, EngineError, FileCoverage, is_deny_query
 
 DISTRIBUTION = "gordon-to-regorus"
+
+# What regorus evaluates to drop the rule values it keeps from the last evaluation (see
+# evaluate_queries).
+_RELEASE_QUERY = "true"
 
 _LOCATION = re.compile(r"-->\s*(\S+)")
 _MESSAGE = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
@@ -49,6 +53,41 @@ class RegorusEngine(EmbeddedEngine):
             raise EngineError(f"regorus rejected the input document: {reason}") from None
 
     def evaluate_queries(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The gate's queries (every ``deny``, and the report's data-flow view) in one
+        evaluation: the library's collections (the workloads, the model servers, the resources
+        by type) are then built once for all packages instead of once per package. The gate's
+        queries when that evaluation fails or is undefined, and other queries (the policy test
+        runner builds its own combined query), one by one, which says which query failed or
+        is undefined.
+
+        regorus keeps every rule value of an evaluation until the next one starts; the
+        worker's next input would be parsed beside them (at 50k resources the combined
+        evaluation's values are ~90 MiB). A constant query after the evaluation drops them.
+        """
+        try:
+            together = self._evaluate_together(queries) if _gate_queries(queries) else None
+            if together is not None:
+                return together, {}
+            return self._evaluate_each(queries)
+        finally:
+            self._engine.eval_query_as_json(_RELEASE_QUERY)
+
+    def _evaluate_together(self, queries: list[str]) -> dict[str, Any] | None:
+        """Every query as one array, evaluated once; None when that fails or is undefined
+        (one undefined query makes the array undefined)."""
+        try:
+            answer = json.loads(self._engine.eval_query_as_json(f"[{', '.join(queries)}]"))
+        except RuntimeError:
+            return None
+        results = answer.get("result", [])
+        if not results:
+            return None
+        found = results[0]["expressions"][0]["value"]
+        if not isinstance(found, list) or len(found) != len(queries):
+            return None
+        return dict(zip(queries, found, strict=True))
+
+    def _evaluate_each(self, queries: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for query in queries:
@@ -73,6 +112,12 @@ class RegorusEngine(EmbeddedEngine):
             )
             for entry in report.get("files", [])
         )
+
+
+def _gate_queries(queries: list[str]) -> bool:
+    """The gate's evaluation: several queries, the ``deny`` ones among them (with the report's
+    ``data.evidence.flow``). The policy test runner's are never ``deny`` queries."""
+    return len(queries) > 1 and any(is_deny_query(query) for query in queries)
 
 
 def one_line(message: str, fallback_location: str = "") -> str:
