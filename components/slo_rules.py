@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import catalog, runbooks
+from components import catalog, k8s_labels, runbooks
 from components import gateway_telemetry as gw
 from components.config import LatencySpec, ModelSpec, SlaSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -217,9 +217,15 @@ def _matchers(*matchers: str) -> str:
     return "{" + ", ".join(matchers) + "}"
 
 
+NOT_SHADOW = f'{k8s_labels.SERIES_TRACK_LABEL}!="shadow"'
+"""Leaves out a model's shadow (components/vllm.py labels each series with its track): it
+serves the same model name but answers no user, so its series are no part of the model's SLO,
+replicas or cost. (A series without the label, e.g. from before it existed, still matches.)"""
+
+
 def vllm_model_matcher(model: ModelSpec) -> str:
-    """The label matcher selecting ``model``'s series among vLLM's own metrics."""
-    return f'model_name="{_escape(model.served_model_name)}"'
+    """The label matchers selecting ``model``'s served series among vLLM's own metrics."""
+    return f'model_name="{_escape(model.served_model_name)}", {NOT_SHADOW}'
 
 
 def _selector(model: ModelSpec, *extra: str) -> str:
