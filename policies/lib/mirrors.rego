@@ -1,0 +1,145 @@
+# METADATA
+# title: Request mirror helpers
+# description: Where the gateway mirrors copies of requests (shadow traffic), as RES-023 judges
+#   it. Two shapes: Envoy Gateway v1.8 EnvoyPatchPolicy patches adding Envoy's
+#   request_mirror_policies to routes, with the clusters they add; and the Gateway API
+#   RequestMirror filter of an HTTPRoute. Each collection is a rule built once per query.
+package lib.mirrors
+
+import data.lib.inventory as inv
+import rego.v1
+
+patch_policy_type := "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyPatchPolicy"
+
+# Gateway API v1.5 serves HTTPRoute as v1 and v1beta1: both route traffic, so both are judged.
+http_route_types := [
+	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+	"kubernetes:gateway.networking.k8s.io/v1beta1:HTTPRoute",
+]
+
+cluster_resource_type := "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+
+route_resource_type := "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+
+mirror_key := "request_mirror_policies"
+
+_unknown := [{"kind": "unknown"}]
+
+# Every JSON patch of every EnvoyPatchPolicy: [policy, index, patch].
+_patches := [[res, i, patch] |
+	some res in inv.resources(input, patch_policy_type)
+	patch_list := object.get(res.props, ["spec", "jsonPatches"], [])
+	some i
+	patch := patch_list[i]
+]
+
+# The hosts of an Envoy cluster's endpoints (socket addresses of its load assignment).
+_cluster_hosts(cluster) := [host |
+	some locality in object.get(cluster, ["load_assignment", "endpoints"], [])
+	some lb in object.get(locality, "lb_endpoints", [])
+	host := object.get(lb, ["endpoint", "address", "socket_address", "address"], "")
+]
+
+# Name -> places of every cluster a patch adds as a whole resource (op add, no path). A
+# cluster with no endpoint host the plan states is an unknown place.
+clusters := {name: places |
+	some [_, _, patch] in _patches
+	object.get(patch, "type", "") == cluster_resource_type
+	operation := object.get(patch, "operation", {})
+	object.get(operation, "op", "") == "add"
+	object.get(operation, "path", "") == ""
+	value := object.get(operation, "value", {})
+	name := object.get(value, "name", object.get(patch, "name", ""))
+	places := _host_places(_cluster_hosts(value))
+}
+
+_host_places(hosts) := [data.lib.traffic.place(host, {}) | some host in hosts] if count(hosts) > 0
+else := _unknown
+
+# The mirror policies a route patch's value adds: the list at .../request_mirror_policies, one
+# policy at .../request_mirror_policies/- (or /<n>), or the ones inside a whole route value.
+_policies(path, value) := value if {
+	endswith(path, concat("", ["/", mirror_key]))
+	is_array(value)
+} else := [value] if {
+	contains(path, concat("", ["/", mirror_key, "/"]))
+	is_object(value)
+} else := object.get(value, ["route", mirror_key], []) if {
+	is_object(value)
+} else := []
+
+# One entry per mirror a patch declares: the policy resource, the path of the patch, the
+# target's text and its places (a cluster no patch of the plan adds, or a cluster_header the
+# request picks, is an unknown place: the plan does not say where it is).
+_patch_mirrors := [entry |
+	all_clusters := clusters
+	some [res, i, patch] in _patches
+	object.get(patch, "type", "") == route_resource_type
+	operation := object.get(patch, "operation", {})
+	object.get(operation, "op", "") in {"add", "replace"}
+	policies := _policies(object.get(operation, "path", ""), object.get(operation, "value", {}))
+	some policy in policies
+	is_object(policy)
+	target := object.get(policy, "cluster", "")
+	entry := {
+		"res": res,
+		"path": concat("", ["spec.jsonPatches.", format_int(i, 10), ".operation.value"]),
+		"target": _cluster_text(target),
+		"places": object.get(all_clusters, target, _unknown),
+	}
+]
+
+_cluster_text("") := "a cluster the request's header picks (cluster_header)"
+
+_cluster_text(name) := concat("", ["cluster ", name]) if name != ""
+
+# The RequestMirror filters of an HTTPRoute: on a rule, or on one of its backendRefs.
+_route_filters := [[res, path, filter] |
+	some type_token in http_route_types
+	some res in inv.resources(input, type_token)
+	rule_list := object.get(res.props, ["spec", "rules"], [])
+	some i
+	rule := rule_list[i]
+	some [path, filter] in _rule_filters(rule, concat("", ["spec.rules.", format_int(i, 10)]))
+	object.get(filter, "type", "") == "RequestMirror"
+]
+
+_rule_filters(rule, base) := array.concat(
+	[[concat("", [base, ".filters.", format_int(j, 10)]), f] |
+		some j
+		f := object.get(rule, "filters", [])[j]
+	],
+	[[concat("", [base, ".backendRefs.", format_int(k, 10), ".filters.", format_int(j, 10)]), f] |
+		some k
+		ref := object.get(rule, "backendRefs", [])[k]
+		some j
+		f := object.get(ref, "filters", [])[j]
+	],
+)
+
+# What a mirror's backendRef reaches: a Backend of the plan (its places), a cluster Service
+# (Gateway API's default kind), else an unknown place.
+_ref_places(ref, ns, all_backends) := found.places if {
+	object.get(ref, "kind", "Service") == "Backend"
+	target_key := concat("/", [object.get(ref, "namespace", ns), object.get(ref, "name", "")])
+	found := [b | some b in all_backends; b.key == target_key][0]
+} else := [{"kind": "cluster"}] if {
+	object.get(ref, "kind", "Service") == "Service"
+	object.get(ref, "group", "") == ""
+} else := _unknown
+
+_route_mirrors := [entry |
+	all_backends := data.lib.traffic.backends
+	some [res, path, filter] in _route_filters
+	ref := object.get(filter, ["requestMirror", "backendRef"], {})
+	ns := object.get(res.props, ["metadata", "namespace"], "default")
+	entry := {
+		"res": res,
+		"path": concat("", [path, ".requestMirror.backendRef"]),
+		"target": concat("", [object.get(ref, "kind", "Service"), " ", object.get(ref, "name", "")]),
+		"places": _ref_places(ref, ns, all_backends),
+	}
+]
+
+# Every mirror of the plan: res, path, target (text) and the places it sends copies to.
+mirrors := array.concat(_patch_mirrors, _route_mirrors)
