@@ -105,17 +105,24 @@ _route_filters := [[res, path, filter] |
 ]
 
 _rule_filters(rule, base) := array.concat(
-	[[concat("", [base, ".filters.", format_int(j, 10)]), f] |
-		some j
-		f := object.get(rule, "filters", [])[j]
-	],
-	[[concat("", [base, ".backendRefs.", format_int(k, 10), ".filters.", format_int(j, 10)]), f] |
+	_filters(object.get(rule, "filters", []), base),
+	[entry |
+		ref_list := object.get(rule, "backendRefs", [])
 		some k
-		ref := object.get(rule, "backendRefs", [])[k]
-		some j
-		f := object.get(ref, "filters", [])[j]
+		ref := ref_list[k]
+		some entry in _filters(
+			object.get(ref, "filters", []),
+			concat("", [base, ".backendRefs.", format_int(k, 10)]),
+		)
 	],
 )
+
+# (The entry built in the body: rego-cpp 1.5.2 left a head naming an argument empty.)
+_filters(filter_list, base) := [entry |
+	some j
+	f := filter_list[j]
+	entry := [concat("", [base, ".filters.", format_int(j, 10)]), f]
+]
 
 # What a mirror's backendRef reaches: a Backend of the plan (its places), a cluster Service
 # (Gateway API's default kind), else an unknown place.
