@@ -14,7 +14,9 @@ _t023_cluster(name, host) := {
 	"operation": {"op": "add", "value": {
 		"name": name,
 		"type": "STRICT_DNS",
-		"load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": host, "port_value": 8000}}}}]}]},
+		"load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {
+			"address": {"socket_address": {"address": host, "port_value": 8000}},
+		}}]}]},
 	}},
 }
 
@@ -29,13 +31,19 @@ _t023_mirror(path, value) := {
 	},
 }
 
-_t023_policy(cluster) := {"cluster": cluster, "runtime_fraction": {"default_value": {"numerator": 10, "denominator": "HUNDRED"}}}
+_t023_policy(cluster) := {
+	"cluster": cluster,
+	"runtime_fraction": {"default_value": {"numerator": 10, "denominator": "HUNDRED"}},
+}
 
-_t023_patch_policy(patches) := kit.gateway_object("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyPatchPolicy", "llm-shadow-mirror", {"spec": {
-	"type": "JSONPatch",
-	"targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "llm"},
-	"jsonPatches": patches,
-}})
+_t023_patch_policy(patches) := kit.gateway_object(
+	"kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyPatchPolicy", "llm-shadow-mirror",
+	{"spec": {
+		"type": "JSONPatch",
+		"targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "llm"},
+		"jsonPatches": patches,
+	}},
+)
 
 # The stack with a patch policy mirroring to cluster `cluster`, which the policy adds on `host`.
 _t023_mirrored_to(host) := array.concat(_t023_stack, [_t023_patch_policy([
@@ -43,10 +51,13 @@ _t023_mirrored_to(host) := array.concat(_t023_stack, [_t023_patch_policy([
 	_t023_mirror("/route/request_mirror_policies", [_t023_policy("servegate-shadow/llm-gateway/llama")]),
 ])])
 
-_t023_http_route(ref) := kit.gateway_object("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "mirrored", {"spec": {"rules": [{
-	"backendRefs": [{"name": "vllm-llama", "port": 8000}],
-	"filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": ref, "percent": 10}}],
-}]}})
+_t023_http_route(ref) := kit.gateway_object(
+	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "mirrored",
+	{"spec": {"rules": [{
+		"backendRefs": [{"name": "vllm-llama", "port": 8000}],
+		"filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": ref, "percent": 10}}],
+	}]}},
+)
 
 _t023_fired(resources, declared) := {[d.urn, d.path] |
 	some d in kit.denials("residency", kit.inventory(resources, declared))
@@ -119,7 +130,8 @@ test_res_023_http_route_mirror_to_external_backend_denied if {
 		array.concat(_t023_stack, kit.external_backend("openai", "api.openai.com", "OpenAI", {})),
 		[route],
 	)
-	_t023_fired(stack, kit.traffic_declared(true, false)) == {[route.urn, "spec.rules.0.filters.0.requestMirror.backendRef"]}
+	finding := {[route.urn, "spec.rules.0.filters.0.requestMirror.backendRef"]}
+	_t023_fired(stack, kit.traffic_declared(true, false)) == finding
 }
 
 test_res_023_http_route_mirror_to_cluster_service_allowed if {
