@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import canary_analysis, slo_rules, vllm_metrics
+from components import canary_analysis, k8s_labels, shadow_mirror, slo_rules, vllm_metrics
 from components import gateway_telemetry as gw
+from components.config import ModelSpec
 from components.gateway_telemetry import GatewayTelemetry
 from components.slo_rules import Objectives
 
@@ -125,9 +126,16 @@ def _dashboard(
     )
 
 
-def build_dashboards(objectives: Objectives, gateway: GatewayTelemetry) -> list[Dashboard]:
-    """The stack's executive, on-call and debug dashboards."""
-    return [_executive(objectives, gateway), _on_call(objectives, gateway), _debug(gateway)]
+def build_dashboards(
+    objectives: Objectives, gateway: GatewayTelemetry, models: Sequence[ModelSpec] = ()
+) -> list[Dashboard]:
+    """The stack's executive, on-call and debug dashboards; the debug one sets each shadow
+    (``models[].shadow``) beside its stable."""
+    return [
+        _executive(objectives, gateway),
+        _on_call(objectives, gateway),
+        _debug(gateway, [m for m in models if m.shadow]),
+    ]
 
 
 PENDING_MODEL_PODS = (
@@ -332,7 +340,56 @@ SERVER_ERROR_SHARE_BY_REPLICA_SET = (
 during a rollout the canary's line is what its analysis measures (components/canary_analysis.py)."""
 
 
-def _debug(gateway: GatewayTelemetry) -> Dashboard:
+_TRACK = k8s_labels.SERIES_TRACK_LABEL
+
+
+def _by_track(metric: str, model: ModelSpec) -> _Query:
+    """p95 of a vLLM histogram of the model's stable and shadow pods, one series per track."""
+    served = slo_rules.escape(model.served_model_name)
+    return _Query(
+        f"histogram_quantile(0.95, sum by (le, {_TRACK}) (rate({metric}_bucket"
+        f'{{model_name="{served}", {_TRACK}=~"stable|shadow"}}[5m])))',
+        f"p95 {{{{{_TRACK}}}}}",
+    )
+
+
+def shadow_panels(
+    model: ModelSpec, gateway: GatewayTelemetry
+) -> list[tuple[str, Sequence[_Query], dict[str, Any]]]:
+    """A shadowed model's TTFT p95, end-to-end p95 and errors, shadow beside stable. Latency
+    from vLLM's histograms by track; errors as the availability SLI counts them at the
+    gateway, on the model's route clusters for the stable and on the mirror cluster for the
+    shadow (its responses are discarded, so no user sees them; Envoy sends the mirror through
+    its async HTTP client, whose router charges the response to the mirror cluster's
+    upstream_rq stats as for any upstream request: Envoy's behaviour, not observed here)."""
+    if model.shadow is None:
+        return []
+    label = f"{model.name}, shadow {model.shadow.version}"
+    cluster = shadow_mirror.cluster_name(gateway.gateway_namespace, model.name)
+    mirror = f'job="{gateway.job}", envoy_cluster_name="{cluster}"'
+    return [
+        (
+            f"Shadow vs stable: time to first token p95 ({label})",
+            [_by_track(vllm_metrics.TIME_TO_FIRST_TOKEN, model)],
+            {"unit": "s"},
+        ),
+        (
+            f"Shadow vs stable: end-to-end latency p95 ({label})",
+            [_by_track(vllm_metrics.E2E_REQUEST_LATENCY, model)],
+            {"unit": "s"},
+        ),
+        (
+            f"Shadow vs stable: error ratio ({label})",
+            [
+                _Query(slo_rules.error_ratio_expr(gateway, model, "5m"), "stable"),
+                _Query(slo_rules.cluster_error_ratio_expr(mirror, "5m"), "shadow (mirrored)"),
+            ],
+            {"unit": "percentunit"},
+        ),
+    ]
+
+
+def _debug(gateway: GatewayTelemetry, shadowed: Sequence[ModelSpec]) -> Dashboard:
     selector = '{model_name=~"$model_name"}'
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
         (
@@ -421,6 +478,8 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
             {},
         ),
     ]
+    for model in shadowed:
+        panels += shadow_panels(model, gateway)
     return _dashboard(
         "servegate-debug",
         TITLES["servegate-debug"],

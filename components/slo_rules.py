@@ -225,7 +225,7 @@ replicas or cost. (A series without the label, e.g. from before it existed, stil
 
 def vllm_model_matcher(model: ModelSpec) -> str:
     """The label matchers selecting ``model``'s served series among vLLM's own metrics."""
-    return f'model_name="{_escape(model.served_model_name)}", {NOT_SHADOW}'
+    return f'model_name="{escape(model.served_model_name)}", {NOT_SHADOW}'
 
 
 def _selector(model: ModelSpec, *extra: str) -> str:
@@ -233,7 +233,7 @@ def _selector(model: ModelSpec, *extra: str) -> str:
     return _matchers(vllm_model_matcher(model), *extra)
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -254,7 +254,12 @@ def _cluster(gateway: GatewayTelemetry, model: ModelSpec) -> str:
 
 def error_ratio_expr(gateway: GatewayTelemetry, model: ModelSpec, window: str) -> str:
     """PromQL for the share of ``model``'s gateway responses that failed the user."""
-    cluster = _cluster(gateway, model)
+    return cluster_error_ratio_expr(_cluster(gateway, model), window)
+
+
+def cluster_error_ratio_expr(cluster: str, window: str) -> str:
+    """PromQL for the share of failed responses of the gateway clusters ``cluster`` matches
+    (label matchers), as the availability SLI counts them."""
     bad = _matchers(cluster, f'envoy_response_code=~"{FAILED_CODES}"')
     answered = _matchers(cluster, f'envoy_response_code!="{CLIENT_CLOSED}"')
     # "or vector(0)": Envoy creates a per-code counter on its first use, so a healthy
@@ -285,7 +290,7 @@ def slow_ratio_expr(
     """PromQL for the share of ``model``'s successful requests slower than ``sli``'s threshold."""
     base: tuple[str, ...] = (
         f'job="{gateway.job}"',
-        f'{gw.MODEL_LABEL}="{_escape(model.served_model_name)}"',
+        f'{gw.MODEL_LABEL}="{escape(model.served_model_name)}"',
     )
     if sli.marks_errors:
         base += (f'{gw.ERROR_LABEL}=""',)
@@ -442,7 +447,7 @@ def _slo_group(
 def budget_remaining_expr(objectives: Objectives, model: ModelSpec) -> str:
     """PromQL for the share of ``model``'s availability budget left over the SLO window."""
     window = objectives.window
-    mine = _matchers(f'model="{_escape(model.name)}"', 'slo="availability"')
+    mine = _matchers(f'model="{escape(model.name)}"', 'slo="availability"')
     return f"1 - {error_ratio_record(window)}{mine} / {_number(objectives.error_budget)}"
 
 
@@ -537,7 +542,7 @@ def _cost_group(model: ModelSpec, usd_per_hour: float | None) -> dict[str, Any]:
         },
     ]
     if usd_per_hour is not None:
-        mine = _matchers(f'model="{_escape(model.name)}"')
+        mine = _matchers(f'model="{escape(model.name)}"')
         rules += [
             {
                 # The price is a rule constant from compliance's price table
