@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from components import shadow_mirror
-from components.config import ConfigError, parse_spec
+from components.config import (
+    ConfigError,
+    ModelSpec,
+    air_gapped_source_problems,
+    parse_spec,
+    undigested_image_problems,
+)
 from components.routing import Hop, RouteRule
 from tests import stacks
 
@@ -241,3 +247,24 @@ def test_a_percent_outside_1_to_100_is_refused(percent: int) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_spec("dev", config, source="stacks/Pulumi.dev.yaml")
     assert "llm-serving:models[0].shadow.percent" in str(raised.value)
+
+
+def test_the_shadows_source_and_image_are_checked_as_the_models() -> None:
+    model = ModelSpec.model_validate(
+        {
+            "name": "m",
+            "servedModelName": "meta-llama/Llama-3.1-8B-Instruct",
+            "source": "s3://bucket/m",
+            "pool": "l4",
+            "image": f"vllm/vllm-openai:v0.33.0@sha256:{'a' * 64}",
+            "shadow": {
+                "version": "v2",
+                "source": "hf://meta-llama/Llama-3.1-8B-Instruct",
+                "image": "vllm/vllm-openai:v0.34.0",
+                "percent": 5,
+            },
+        }
+    )
+    key = "llm-serving:models[0]"
+    assert [p.key for p in air_gapped_source_problems(model, key)] == [f"{key}.shadow.source"]
+    assert [p.key for p in undigested_image_problems(model, key)] == [f"{key}.shadow.image"]
