@@ -317,10 +317,11 @@ def _gateway_quantiles(metric: str, gateway: GatewayTelemetry) -> list[_Query]:
 
 
 def _quantiles(metric: str) -> list[_Query]:
+    """Quantiles of the served pods (a shadow answers no user; it has panels of its own)."""
     return [
         _Query(
             f"histogram_quantile({q}, sum by (le) "
-            f'(rate({metric}_bucket{{model_name=~"$model_name"}}[5m])))',
+            f'(rate({metric}_bucket{{model_name=~"$model_name", {slo_rules.NOT_SHADOW}}}[5m])))',
             f"p{int(q * 100)} in vLLM",
         )
         for q in (0.5, 0.95, 0.99)
