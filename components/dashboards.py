@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import canary_analysis, k8s_labels, shadow_mirror, slo_rules, vllm_metrics
+from components import canary_analysis, k8s_labels, slo_rules, vllm, vllm_metrics
 from components import gateway_telemetry as gw
 from components.config import ModelSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -354,20 +354,28 @@ def _by_track(metric: str, model: ModelSpec) -> _Query:
     )
 
 
-def shadow_panels(
-    model: ModelSpec, gateway: GatewayTelemetry
-) -> list[tuple[str, Sequence[_Query], dict[str, Any]]]:
-    """A shadowed model's TTFT p95, end-to-end p95 and errors, shadow beside stable. Latency
-    from vLLM's histograms by track; errors as the availability SLI counts them at the
-    gateway, on the model's route clusters for the stable and on the mirror cluster for the
-    shadow (its responses are discarded, so no user sees them; Envoy sends the mirror through
-    its async HTTP client, whose router charges the response to the mirror cluster's
-    upstream_rq stats as for any upstream request: Envoy's behaviour, not observed here)."""
+def _server_error_share_by_track(services: str) -> str:
+    """The share of requests the model's stable and shadow pods answered with a 5xx, per track
+    (0 where none failed): vLLM's own HTTP counter, the same measure for both."""
+    by_track = f"sum by ({_TRACK}) (rate({vllm_metrics.HTTP_REQUESTS}"
+    scope = f'{_SERVED}, service=~"{services}", {_TRACK}=~"stable|shadow"'
+    failed = f'{vllm_metrics.HTTP_STATUS_LABEL}="{vllm_metrics.HTTP_SERVER_ERRORS}"'
+    return (
+        f"({by_track}{{{scope}, {failed}}}[5m]))\n"
+        f"or {by_track}{{{scope}}}[5m])) * 0)\n"
+        f"/ {by_track}{{{scope}}}[5m]))"
+    )
+
+
+def shadow_panels(model: ModelSpec) -> list[tuple[str, Sequence[_Query], dict[str, Any]]]:
+    """A shadowed model's TTFT p95, end-to-end p95 and server-error share, shadow beside
+    stable, each from the model servers' own series by track (the shadow's responses are
+    discarded at the gateway, so only the servers see how it answered)."""
     if model.shadow is None:
         return []
     label = f"{model.name}, shadow {model.shadow.version}"
-    cluster = shadow_mirror.cluster_name(gateway.gateway_namespace, model.name)
-    mirror = f'job="{gateway.job}", envoy_cluster_name="{cluster}"'
+    # vLLM's HTTP counter has no model label: the two Services' names pick its series.
+    services = f"{vllm.server_name(model)}|{vllm.shadow_name(model, model.shadow)}"
     return [
         (
             f"Shadow vs stable: time to first token p95 ({label})",
@@ -380,11 +388,8 @@ def shadow_panels(
             {"unit": "s"},
         ),
         (
-            f"Shadow vs stable: error ratio ({label})",
-            [
-                _Query(slo_rules.error_ratio_expr(gateway, model, "5m"), "stable"),
-                _Query(slo_rules.cluster_error_ratio_expr(mirror, "5m"), "shadow (mirrored)"),
-            ],
+            f"Shadow vs stable: 5xx share ({label})",
+            [_Query(_server_error_share_by_track(services), f"{{{{{_TRACK}}}}}")],
             {"unit": "percentunit"},
         ),
     ]
@@ -480,7 +485,7 @@ def _debug(gateway: GatewayTelemetry, shadowed: Sequence[ModelSpec]) -> Dashboar
         ),
     ]
     for model in shadowed:
-        panels += shadow_panels(model, gateway)
+        panels += shadow_panels(model)
     return _dashboard(
         "servegate-debug",
         TITLES["servegate-debug"],

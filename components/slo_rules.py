@@ -254,12 +254,7 @@ def _cluster(gateway: GatewayTelemetry, model: ModelSpec) -> str:
 
 def error_ratio_expr(gateway: GatewayTelemetry, model: ModelSpec, window: str) -> str:
     """PromQL for the share of ``model``'s gateway responses that failed the user."""
-    return cluster_error_ratio_expr(_cluster(gateway, model), window)
-
-
-def cluster_error_ratio_expr(cluster: str, window: str) -> str:
-    """PromQL for the share of failed responses of the gateway clusters ``cluster`` matches
-    (label matchers), as the availability SLI counts them."""
+    cluster = _cluster(gateway, model)
     bad = _matchers(cluster, f'envoy_response_code=~"{FAILED_CODES}"')
     answered = _matchers(cluster, f'envoy_response_code!="{CLIENT_CLOSED}"')
     # "or vector(0)": Envoy creates a per-code counter on its first use, so a healthy

@@ -25,6 +25,7 @@ from components.config import (
     GpuPoolSpec,
     ModelSpec,
     RegistrySpec,
+    ShadowSpec,
     StackSpec,
     air_gapped_source_problems,
 )
@@ -177,6 +178,16 @@ def min_replicas(args: VllmDeploymentArgs) -> int:
     return max(floor, 1) if args.sla else floor
 
 
+def server_name(model: ModelSpec) -> str:
+    """The name of the model's stable Deployment, Service and PDB."""
+    return f"vllm-{model.name}"
+
+
+def shadow_name(model: ModelSpec, shadow: ShadowSpec) -> str:
+    """The name of the shadow's Deployment, Service and PDB."""
+    return f"{server_name(model)}-{shadow.version}-shadow"
+
+
 def shadow_replicas(args: VllmDeploymentArgs) -> int:
     """Pods of the model's shadow: as declared, raised to the SLA's replica floor. A shadow is
     held to every rule a served model server is (the gate cannot tell from a Deployment that
@@ -318,7 +329,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         self._instance = catalog.gpu_instances()[self._pool.instance_type]
         self._weights_gib = weights_size_gib(self._instance, model)
 
-        base = f"vllm-{model.name}"
+        base = server_name(model)
         floor = min_replicas(args)
         stable = _Track("stable", base, model.source, model.image, floor)
         tracks = [stable]
@@ -338,7 +349,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         if model.shadow:
             shadow = _Track(
                 "shadow",
-                f"{base}-{model.shadow.version}-shadow",
+                shadow_name(model, model.shadow),
                 model.shadow.source,
                 model.shadow.image or model.image,
                 shadow_replicas(args),

@@ -209,16 +209,18 @@ def test_the_debug_dashboard_sets_the_shadow_beside_the_stable() -> None:
     label = "(mistral-7b, shadow v4)"
     assert sorted(panels) == sorted(
         f"Shadow vs stable: {what} {label}"
-        for what in ("time to first token p95", "end-to-end latency p95", "error ratio")
+        for what in ("time to first token p95", "end-to-end latency p95", "5xx share")
     )
     (ttft,) = panels[f"Shadow vs stable: time to first token p95 {label}"]
     assert "vllm:time_to_first_token_seconds_bucket" in ttft
     assert 'track=~"stable|shadow"' in ttft and "by (le, track)" in ttft
     (e2e,) = panels[f"Shadow vs stable: end-to-end latency p95 {label}"]
     assert "vllm:e2e_request_latency_seconds_bucket" in e2e
-    stable, shadow = panels[f"Shadow vs stable: error ratio {label}"]
-    assert "httproute/" in stable
-    assert 'envoy_cluster_name="servegate-shadow/llm-gateway/mistral-7b"' in shadow
+    (errors,) = panels[f"Shadow vs stable: 5xx share {label}"]
+    # vLLM's HTTP counter of the two Services, by track, the readiness probe left out.
+    assert "sum by (track) (rate(http_requests_total" in errors
+    assert 'service=~"vllm-mistral-7b|vllm-mistral-7b-v4-shadow"' in errors
+    assert 'status="5xx"' in errors and 'handler!="/v1/models"' in errors
     assert not [p for p in _debug_panels("prod-ca") if p["title"].startswith("Shadow")]
 
 
