@@ -41,8 +41,10 @@ _cluster_hosts(cluster) := [host |
 ]
 
 # Name -> places of every cluster a patch adds as a whole resource (op add, no path). A
-# cluster with no endpoint host the plan states is an unknown place.
+# cluster with no endpoint host the plan states is an unknown place; a host that is an
+# ExternalName Service of the plan is placed where its alias points (as lib.traffic does).
 clusters := {name: places |
+	externals := data.lib.traffic.external_names
 	some [_, _, patch] in _patches
 	object.get(patch, "type", "") == cluster_resource_type
 	operation := object.get(patch, "operation", {})
@@ -50,11 +52,25 @@ clusters := {name: places |
 	object.get(operation, "path", "") == ""
 	value := object.get(operation, "value", {})
 	name := object.get(value, "name", object.get(patch, "name", ""))
-	places := _host_places(_cluster_hosts(value))
+	places := _host_places(_cluster_hosts(value), externals)
 }
 
-_host_places(hosts) := [data.lib.traffic.place(host, {}) | some host in hosts] if count(hosts) > 0
+_host_places(hosts, externals) := [p |
+	some host in hosts
+	p := _host_place(host, externals)
+] if count(hosts) > 0
 else := _unknown
+
+_host_place(host, externals) := data.lib.traffic.place(alias.host, alias.annotations) if {
+	alias := externals[_service_key_of(host)]
+} else := data.lib.traffic.place(host, {})
+
+# namespace/name of a <name>.<namespace>.svc.cluster.local host.
+_service_key_of(host) := concat("/", [parts[1], parts[0]]) if {
+	endswith(host, data.lib.traffic.in_cluster_suffix)
+	parts := split(trim_suffix(host, data.lib.traffic.in_cluster_suffix), ".")
+	count(parts) == 2
+}
 
 # The mirror policies a route patch's value adds: the list at .../request_mirror_policies, one
 # policy at .../request_mirror_policies/- (or /<n>), or the ones inside a whole route value.
@@ -124,19 +140,30 @@ _filters(filter_list, base) := [entry |
 	entry := [concat("", [base, ".filters.", format_int(j, 10)]), f]
 ]
 
-# What a mirror's backendRef reaches: a Backend of the plan (its places), a cluster Service
-# (Gateway API's default kind), else an unknown place.
-_ref_places(ref, ns, all_backends) := found.places if {
+# What a mirror's backendRef reaches: a Backend of the plan (its places), a core Service
+# (Gateway API's default kind: the cluster, or where an ExternalName Service's alias points),
+# else an unknown place.
+_ref_places(ref, ns, all_backends, externals) := found.places if {
 	object.get(ref, "kind", "Service") == "Backend"
-	target_key := concat("/", [object.get(ref, "namespace", ns), object.get(ref, "name", "")])
+	target_key := _ref_key(ref, ns)
 	found := [b | some b in all_backends; b.key == target_key][0]
+} else := [data.lib.traffic.place(alias.host, alias.annotations)] if {
+	_core_service(ref)
+	alias := externals[_ref_key(ref, ns)]
 } else := [{"kind": "cluster"}] if {
+	_core_service(ref)
+} else := _unknown
+
+_ref_key(ref, ns) := concat("/", [object.get(ref, "namespace", ns), object.get(ref, "name", "")])
+
+_core_service(ref) if {
 	object.get(ref, "kind", "Service") == "Service"
 	object.get(ref, "group", "") == ""
-} else := _unknown
+}
 
 _route_mirrors := [entry |
 	all_backends := data.lib.traffic.backends
+	externals := data.lib.traffic.external_names
 	some [res, path, filter] in _route_filters
 	ref := object.get(filter, ["requestMirror", "backendRef"], {})
 	ns := object.get(res.props, ["metadata", "namespace"], "default")
@@ -144,7 +171,7 @@ _route_mirrors := [entry |
 		"res": res,
 		"path": concat("", [path, ".requestMirror.backendRef"]),
 		"target": concat("", [object.get(ref, "kind", "Service"), " ", object.get(ref, "name", "")]),
-		"places": _ref_places(ref, ns, all_backends),
+		"places": _ref_places(ref, ns, all_backends, externals),
 	}
 ]
 

@@ -144,3 +144,21 @@ test_res_023_open_stack_not_judged if {
 	stack := _t023_mirrored_to("api.openai.com")
 	count(_t023_fired(stack, kit.traffic_declared(false, false))) == 0
 }
+
+# An ExternalName Service of the plan aliasing api.openai.com.
+_t023_alias := kit.resource("kubernetes:core/v1:Service", "alias", {
+	"metadata": {"name": "vllm-llama-v3-shadow", "namespace": "llm-serving"},
+	"spec": {"type": "ExternalName", "externalName": "api.openai.com"},
+})
+
+test_res_023_cluster_on_an_external_name_service_is_placed_at_its_alias if {
+	stack := array.concat(_t023_mirrored_to(_t023_shadow_host), [_t023_alias])
+	_t023_fired(stack, kit.traffic_declared(true, false)) == _t023_policy_finding
+}
+
+test_res_023_http_route_mirror_to_an_external_name_service_denied if {
+	route := _t023_http_route({"name": "vllm-llama-v3-shadow", "namespace": "llm-serving", "port": 8000})
+	stack := array.concat(_t023_stack, [route, _t023_alias])
+	finding := {[route.urn, "spec.rules.0.filters.0.requestMirror.backendRef"]}
+	_t023_fired(stack, kit.traffic_declared(true, false)) == finding
+}
