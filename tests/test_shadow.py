@@ -6,11 +6,13 @@ beside the stable on the debug dashboard."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from components import shadow_mirror
+from components import catalog, shadow_mirror
 from components.config import (
     ConfigError,
     ModelSpec,
@@ -19,6 +21,9 @@ from components.config import (
     undigested_image_problems,
 )
 from components.routing import Hop, RouteRule
+from servegate.cli.main import app
+from servegate.engines import get_engine
+from servegate.policy.bundle import load_bundle
 from tests import stacks
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -270,3 +275,39 @@ def test_the_shadows_source_and_image_are_checked_as_the_models() -> None:
     key = "llm-serving:models[0]"
     assert [p.key for p in air_gapped_source_problems(model, key)] == [f"{key}.shadow.source"]
     assert [p.key for p in undigested_image_problems(model, key)] == [f"{key}.shadow.image"]
+
+
+def test_the_reports_data_flow_shows_the_mirror_in_the_cluster(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["-q", "preview", "-s", "prod-eu", "--format", "json", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    flow = json.loads((tmp_path / "report.json").read_text())["flow"]
+    (mirror,) = flow["mirrors"]
+    assert mirror["route"] == "prod-eu-gateway-shadow-mirror"
+    assert mirror["name"] == "servegate-shadow/llm-gateway/mistral-7b"
+    assert mirror["percent"] == 10
+    assert mirror["connectivity"] == "in-cluster"
+    assert [p["status"] for p in mirror["places"]] == ["in-zone"]
+
+
+def test_the_engines_agree_on_the_mirrors() -> None:
+    """RES-023's and the data flow's mirrors on prod-eu, on every engine (rego-cpp once mixed
+    up two packages' private helpers of one name here)."""
+    bundle = load_bundle(catalog.PROJECT_ROOT / "policies")
+    queries = ["data.lib.mirroring.mirrors", "data.evidence.flow.mirrors"]
+    answers: dict[str, list[dict[str, Any]]] = {"prod-eu": [], "prod-ca": []}
+    for name in ("regorus", "opa-go", "regopy"):
+        engine = get_engine(name, timeout_s=600)
+        try:
+            for stack, found in answers.items():
+                inventory = stacks.inventory(stack)
+                found.append(engine.query(bundle.modules, bundle.data, inventory, queries))
+        finally:
+            engine.close()
+    (mirror,) = answers["prod-eu"][0]["data.lib.mirroring.mirrors"]
+    assert mirror["target"] == "cluster servegate-shadow/llm-gateway/mistral-7b"
+    assert mirror["places"] == [{"kind": "cluster"}]
+    assert answers["prod-ca"][0]["data.lib.mirroring.mirrors"] == []
+    for found in answers.values():
+        assert found[1] == found[0] and found[2] == found[0]

@@ -35,7 +35,7 @@ deny contains v if {
 	residency_lib.sovereign(input.declared)
 	kept := traffic.kept_in_zone(input.declared)
 	count(kept) > 0
-	some mirror in data.lib.mirrors.mirrors
+	some mirror in data.lib.mirroring.mirrors
 	some p in mirror.places
 	not traffic.in_zone(p, input.declared)
 	v := inv.violation(

@@ -4,7 +4,9 @@
 #   it. Two shapes: Envoy Gateway v1.8 EnvoyPatchPolicy patches adding Envoy's
 #   request_mirror_policies to routes, with the clusters they add; and the Gateway API
 #   RequestMirror filter of an HTTPRoute. Each collection is a rule built once per query.
-package lib.mirrors
+#   (Private names are unique across the bundle: rego-cpp 1.5.2 mixed up this file's _resolved
+#   with res_003's and crashed.)
+package lib.mirroring
 
 import data.lib.inventory as inv
 import rego.v1
@@ -23,7 +25,7 @@ route_resource_type := "type.googleapis.com/envoy.config.route.v3.RouteConfigura
 
 mirror_key := "request_mirror_policies"
 
-_unknown := [{"kind": "unknown"}]
+_unknown_place := [{"kind": "unknown"}]
 
 # Every JSON patch of every EnvoyPatchPolicy: [policy, index, patch].
 _patches := [[res, i, patch] |
@@ -40,7 +42,7 @@ _cluster_hosts(cluster) := [host |
 	host := object.get(lb, ["endpoint", "address", "socket_address", "address"], "")
 ]
 
-# Name -> places of every cluster a patch adds as a whole resource (op add, no path). A
+# Name -> {places, hosts} of every cluster a patch adds as a whole resource (op add, no path). A
 # cluster with no endpoint host the plan states is an unknown place; a host that is an
 # ExternalName Service of the plan is placed where its alias points (as lib.traffic does).
 clusters := {name: places |
@@ -52,14 +54,22 @@ clusters := {name: places |
 	object.get(operation, "path", "") == ""
 	value := object.get(operation, "value", {})
 	name := object.get(value, "name", object.get(patch, "name", ""))
-	places := _host_places(_cluster_hosts(value), externals)
+	hosts := _cluster_hosts(value)
+	places := {
+		"places": _host_places(hosts, externals),
+		"hosts": [_alias_host(host, externals) | some host in hosts],
+	}
 }
+
+_alias_host(host, externals) := externals[_service_key_of(host)].host if {
+	_service_key_of(host) in object.keys(externals)
+} else := host
 
 _host_places(hosts, externals) := [p |
 	some host in hosts
 	p := _host_place(host, externals)
 ] if count(hosts) > 0
-else := _unknown
+else := _unknown_place
 
 _host_place(host, externals) := data.lib.traffic.place(alias.host, alias.annotations) if {
 	alias := externals[_service_key_of(host)]
@@ -86,8 +96,9 @@ _policies(path, value) := value if {
 
 # One entry per mirror a patch declares: the policy resource, the path of the patch, the
 # target's text and its places (a cluster no patch of the plan adds, or a cluster_header the
-# request picks, is an unknown place: the plan does not say where it is).
-_patch_mirrors := [entry |
+# request picks, is an unknown place: the plan does not say where it is), and for the report's
+# data flow the patch's index, the cluster, the endpoint hosts and the mirrored percent.
+patch_mirrors := [entry |
 	all_clusters := clusters
 	some [res, i, patch] in _patches
 	object.get(patch, "type", "") == route_resource_type
@@ -97,13 +108,28 @@ _patch_mirrors := [entry |
 	some policy in policies
 	is_object(policy)
 	target := object.get(policy, "cluster", "")
+	cluster := object.get(all_clusters, target, {"places": _unknown_place, "hosts": []})
 	entry := {
 		"res": res,
 		"path": concat("", ["spec.jsonPatches.", format_int(i, 10), ".operation.value"]),
 		"target": _cluster_text(target),
-		"places": object.get(all_clusters, target, _unknown),
+		"places": cluster.places,
+		"index": i,
+		"cluster": target,
+		"hosts": cluster.hosts,
+		"percent": _mirrored_percent(object.get(policy, ["runtime_fraction", "default_value"], null)),
 	}
 ]
+
+# Envoy's RuntimeFractionalPercent default value as a percent: without one every request is
+# mirrored; the denominator is HUNDRED unless it says TEN_THOUSAND or MILLION.
+_mirrored_percent(fraction) := (object.get(fraction, "numerator", 0) * 100) / _denominator(fraction) if {
+	is_object(fraction)
+} else := 100
+
+_denominator(fraction) := 10000 if object.get(fraction, "denominator", "HUNDRED") == "TEN_THOUSAND"
+else := 1000000 if object.get(fraction, "denominator", "HUNDRED") == "MILLION"
+else := 100
 
 _cluster_text("") := "a cluster the request's header picks (cluster_header)"
 
@@ -152,7 +178,7 @@ _ref_places(ref, ns, all_backends, externals) := found.places if {
 	alias := externals[_ref_key(ref, ns)]
 } else := [{"kind": "cluster"}] if {
 	_core_service(ref)
-} else := _unknown
+} else := _unknown_place
 
 _ref_key(ref, ns) := concat("/", [object.get(ref, "namespace", ns), object.get(ref, "name", "")])
 
@@ -176,4 +202,4 @@ _route_mirrors := [entry |
 ]
 
 # Every mirror of the plan: res, path, target (text) and the places it sends copies to.
-mirrors := array.concat(_patch_mirrors, _route_mirrors)
+mirrors := array.concat(patch_mirrors, _route_mirrors)
