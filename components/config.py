@@ -290,6 +290,19 @@ class CanarySpec(_Spec):
         return tuple(self.steps) if self.steps else DEFAULT_CANARY_STEPS
 
 
+class ShadowSpec(_Spec):
+    """A candidate version of a model that receives a mirrored copy of a share of the model's
+    requests; its responses are discarded (components/shadow_mirror.py)."""
+
+    version: str = Field(pattern=_NAME, description="Label of the candidate, e.g. v3.")
+    source: str = Field(description="Weights location, as for the model.")
+    image: str | None = Field(default=None, description="vLLM image; default the model's.")
+    replicas: int = Field(
+        default=1, ge=1, le=10, description="Pods; raised to the SLA's replica floor."
+    )
+    percent: int = Field(ge=1, le=100, description="Percent of the model's requests mirrored.")
+
+
 class ModelSpec(_Spec):
     """One model served by vLLM's OpenAI-compatible server."""
 
@@ -320,6 +333,7 @@ class ModelSpec(_Spec):
     )
     replicas: ReplicaSpec = Field(default_factory=ReplicaSpec)
     canary: CanarySpec | None = None
+    shadow: ShadowSpec | None = None
     # Facts of a model the catalog (policies/data/models.yaml) does not list, from its config.json.
     parameters: int | None = Field(default=None, ge=1, description="Parameter count.")
     layers: int | None = Field(default=None, ge=1, description="num_hidden_layers.")
@@ -798,6 +812,8 @@ def air_gapped_source_problems(
     sources = [("source", model.source)]
     if model.canary:
         sources.append(("canary.source", model.canary.source))
+    if model.shadow:
+        sources.append(("shadow.source", model.shadow.source))
     return [
         ConfigProblem(key=f"{key}.{field}", message=f"{source!r} needs the internet; {why}")
         for field, source in sources
@@ -816,6 +832,8 @@ def undigested_image_problems(model: ModelSpec, key: str) -> list[ConfigProblem]
     images = [("image", model.image)]
     if model.canary and model.canary.image:
         images.append(("canary.image", model.canary.image))
+    if model.shadow and model.shadow.image:
+        images.append(("shadow.image", model.shadow.image))
     return [
         ConfigProblem(
             key=f"{key}.{field}",

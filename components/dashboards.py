@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import canary_analysis, slo_rules, vllm_metrics
+from components import canary_analysis, k8s_labels, slo_rules, vllm, vllm_metrics
 from components import gateway_telemetry as gw
+from components.config import ModelSpec
 from components.gateway_telemetry import GatewayTelemetry
 from components.slo_rules import Objectives
 
@@ -125,9 +126,16 @@ def _dashboard(
     )
 
 
-def build_dashboards(objectives: Objectives, gateway: GatewayTelemetry) -> list[Dashboard]:
-    """The stack's executive, on-call and debug dashboards."""
-    return [_executive(objectives, gateway), _on_call(objectives, gateway), _debug(gateway)]
+def build_dashboards(
+    objectives: Objectives, gateway: GatewayTelemetry, models: Sequence[ModelSpec] = ()
+) -> list[Dashboard]:
+    """The stack's executive, on-call and debug dashboards; the debug one sets each shadow
+    (``models[].shadow``) beside its stable."""
+    return [
+        _executive(objectives, gateway),
+        _on_call(objectives, gateway),
+        _debug(gateway, [m for m in models if m.shadow]),
+    ]
 
 
 PENDING_MODEL_PODS = (
@@ -309,10 +317,11 @@ def _gateway_quantiles(metric: str, gateway: GatewayTelemetry) -> list[_Query]:
 
 
 def _quantiles(metric: str) -> list[_Query]:
+    """Quantiles of the served pods (a shadow answers no user; it has panels of its own)."""
     return [
         _Query(
             f"histogram_quantile({q}, sum by (le) "
-            f'(rate({metric}_bucket{{model_name=~"$model_name"}}[5m])))',
+            f'(rate({metric}_bucket{{model_name=~"$model_name", {slo_rules.NOT_SHADOW}}}[5m])))',
             f"p{int(q * 100)} in vLLM",
         )
         for q in (0.5, 0.95, 0.99)
@@ -332,7 +341,61 @@ SERVER_ERROR_SHARE_BY_REPLICA_SET = (
 during a rollout the canary's line is what its analysis measures (components/canary_analysis.py)."""
 
 
-def _debug(gateway: GatewayTelemetry) -> Dashboard:
+_TRACK = k8s_labels.SERIES_TRACK_LABEL
+
+
+def _by_track(metric: str, model: ModelSpec) -> _Query:
+    """p95 of a vLLM histogram of the model's stable and shadow pods, one series per track."""
+    served = slo_rules.escape(model.served_model_name)
+    return _Query(
+        f"histogram_quantile(0.95, sum by (le, {_TRACK}) (rate({metric}_bucket"
+        f'{{model_name="{served}", {_TRACK}=~"stable|shadow"}}[5m])))',
+        f"p95 {{{{{_TRACK}}}}}",
+    )
+
+
+def _server_error_share_by_track(services: str) -> str:
+    """The share of requests the model's stable and shadow pods answered with a 5xx, per track
+    (0 where none failed): vLLM's own HTTP counter, the same measure for both."""
+    by_track = f"sum by ({_TRACK}) (rate({vllm_metrics.HTTP_REQUESTS}"
+    scope = f'{_SERVED}, service=~"{services}", {_TRACK}=~"stable|shadow"'
+    failed = f'{vllm_metrics.HTTP_STATUS_LABEL}="{vllm_metrics.HTTP_SERVER_ERRORS}"'
+    return (
+        f"({by_track}{{{scope}, {failed}}}[5m]))\n"
+        f"or {by_track}{{{scope}}}[5m])) * 0)\n"
+        f"/ {by_track}{{{scope}}}[5m]))"
+    )
+
+
+def shadow_panels(model: ModelSpec) -> list[tuple[str, Sequence[_Query], dict[str, Any]]]:
+    """A shadowed model's TTFT p95, end-to-end p95 and server-error share, shadow beside
+    stable, each from the model servers' own series by track (the shadow's responses are
+    discarded at the gateway, so only the servers see how it answered)."""
+    if model.shadow is None:
+        return []
+    label = f"{model.name}, shadow {model.shadow.version}"
+    # vLLM's HTTP counter has no model label: the two Services' names pick its series.
+    services = f"{vllm.server_name(model)}|{vllm.shadow_name(model, model.shadow)}"
+    return [
+        (
+            f"Shadow vs stable: time to first token p95 ({label})",
+            [_by_track(vllm_metrics.TIME_TO_FIRST_TOKEN, model)],
+            {"unit": "s"},
+        ),
+        (
+            f"Shadow vs stable: end-to-end latency p95 ({label})",
+            [_by_track(vllm_metrics.E2E_REQUEST_LATENCY, model)],
+            {"unit": "s"},
+        ),
+        (
+            f"Shadow vs stable: 5xx share ({label})",
+            [_Query(_server_error_share_by_track(services), f"{{{{{_TRACK}}}}}")],
+            {"unit": "percentunit"},
+        ),
+    ]
+
+
+def _debug(gateway: GatewayTelemetry, shadowed: Sequence[ModelSpec]) -> Dashboard:
     selector = '{model_name=~"$model_name"}'
     panels: list[tuple[str, Sequence[_Query], dict[str, Any]]] = [
         (
@@ -421,6 +484,8 @@ def _debug(gateway: GatewayTelemetry) -> Dashboard:
             {},
         ),
     ]
+    for model in shadowed:
+        panels += shadow_panels(model)
     return _dashboard(
         "servegate-debug",
         TITLES["servegate-debug"],

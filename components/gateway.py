@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi import Input, Output, ResourceOptions
 
-from components import k8s_labels, namespaces, ratelimit_redis, versions
+from components import k8s_labels, namespaces, ratelimit_redis, shadow_mirror, versions
 from components.component_kit import DeclaresResources, problem
 from components.config import PROJECT, GatewaySpec, RateLimitSpec, RegistrySpec
 from components.ratelimit_redis import REDIS_PORT
@@ -41,6 +41,7 @@ ENVOY_GATEWAY_NAMESPACE = namespaces.ENVOY_GATEWAY
 AI_GATEWAY_NAMESPACE = namespaces.AI_GATEWAY
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 LISTENER_PORT = 443
+LISTENER_NAME = "https"
 
 CLIENT_ID_HEADER = "x-servegate-client"
 MODEL_HEADER = "x-ai-eg-model"
@@ -427,7 +428,7 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                     "gatewayClassName": f"{name}-class",
                     "listeners": [
                         {
-                            "name": "https",
+                            "name": LISTENER_NAME,
                             "protocol": "HTTPS",
                             "port": LISTENER_PORT,
                             "hostname": gateway.hostname,
@@ -489,6 +490,14 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                 "llmRequestCosts": [{"metadataKey": TOTAL_TOKENS_KEY, "type": "TotalToken"}],
             },
         )
+        mirror = shadow_mirror.patch_policy_spec(
+            shadow_mirror.Listener(args.namespace, gateway_name, LISTENER_NAME, gateway.hostname),
+            f"{name}-route",
+            plan,
+            self._shadows(args.models),
+        )
+        if mirror is not None:
+            custom("shadow-mirror", EG_API, "EnvoyPatchPolicy", mirror)
 
         self.hostname = gateway.hostname
         self.endpoint = f"https://{self.hostname}/v1"
@@ -572,6 +581,19 @@ class ModelGateway(DeclaresResources, pulumi.ComponentResource):
                 )
             )
         return refs
+
+    def _shadows(self, models: Sequence[VllmDeployment]) -> dict[str, shadow_mirror.Shadow]:
+        """Model name -> its shadow, for the models that have one."""
+        return {
+            model.model_name: shadow_mirror.Shadow(
+                model.model_name,
+                service.apply(lambda svc: f"{svc}.{self._models_namespace}.svc.cluster.local"),
+                VLLM_PORT,
+                model.shadow_percent,
+            )
+            for model in models
+            if (service := model.shadow_service_name) is not None
+        }
 
     def _refs(self, hop: Hop) -> list[dict[str, Any]]:
         """The backendRefs of one hop of a rule's chain, at the hop's priority."""

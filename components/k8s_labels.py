@@ -12,7 +12,13 @@ PART_OF = "servegate"
 MODEL_SERVER_APP = "vllm"
 GATEWAY_APP = "model-gateway"
 
-Track = Literal["stable", "canary"]
+Track = Literal["stable", "canary", "shadow"]
+"""A model server's track: the served version, its canary, or a shadow that only receives
+mirrored copies of requests (its responses are discarded)."""
+
+TRACK_LABEL = "servegate.io/track"
+SERIES_TRACK_LABEL = "track"
+"""The label the model's ServiceMonitor copies the Service's track onto every vLLM series."""
 
 ROLLOUT_POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
 """Label Argo Rollouts puts on each ReplicaSet it creates and on that ReplicaSet's pods
@@ -38,7 +44,7 @@ def model_server(model: str, track: Track) -> dict[str, str]:
         **common(MODEL_SERVER_APP),
         "servegate.io/role": "model-server",
         "servegate.io/model": model,
-        "servegate.io/track": track,
+        TRACK_LABEL: track,
     }
 
 
@@ -47,7 +53,7 @@ def model_server_selector(model: str, track: Track) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": MODEL_SERVER_APP,
         "servegate.io/model": model,
-        "servegate.io/track": track,
+        TRACK_LABEL: track,
     }
 
 

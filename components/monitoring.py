@@ -292,7 +292,9 @@ class Monitoring(pulumi.ComponentResource):
                 opts=after_crds,
             )
             for dashboard in (
-                build_dashboards(args.objectives, args.gateway) if args.settings.grafana else []
+                build_dashboards(args.objectives, args.gateway, args.models)
+                if args.settings.grafana
+                else []
             )
         ]
 

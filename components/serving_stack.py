@@ -365,7 +365,11 @@ class ServingStack(pulumi.ComponentResource):
                 models_reach_internet=any(
                     source.startswith("hf://")
                     for model in spec.models
-                    for source in (model.source, *([model.canary.source] if model.canary else []))
+                    for source in (
+                        model.source,
+                        *([model.canary.source] if model.canary else []),
+                        *([model.shadow.source] if model.shadow else []),
+                    )
                 ),
                 proxies_reach_internet=spec.gateway.auth == "oidc"
                 or any(b.connectivity == "internet" for b in spec.external_backends),

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import catalog, runbooks
+from components import catalog, k8s_labels, runbooks
 from components import gateway_telemetry as gw
 from components.config import LatencySpec, ModelSpec, SlaSpec, StackSpec
 from components.gateway_telemetry import GatewayTelemetry
@@ -217,9 +217,15 @@ def _matchers(*matchers: str) -> str:
     return "{" + ", ".join(matchers) + "}"
 
 
+NOT_SHADOW = f'{k8s_labels.SERIES_TRACK_LABEL}!="shadow"'
+"""Leaves out a model's shadow (components/vllm.py labels each series with its track): it
+serves the same model name but answers no user, so its series are no part of the model's SLO,
+replicas or cost. (A series without the label, e.g. from before it existed, still matches.)"""
+
+
 def vllm_model_matcher(model: ModelSpec) -> str:
-    """The label matcher selecting ``model``'s series among vLLM's own metrics."""
-    return f'model_name="{_escape(model.served_model_name)}"'
+    """The label matchers selecting ``model``'s served series among vLLM's own metrics."""
+    return f'model_name="{escape(model.served_model_name)}", {NOT_SHADOW}'
 
 
 def _selector(model: ModelSpec, *extra: str) -> str:
@@ -227,7 +233,7 @@ def _selector(model: ModelSpec, *extra: str) -> str:
     return _matchers(vllm_model_matcher(model), *extra)
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -279,7 +285,7 @@ def slow_ratio_expr(
     """PromQL for the share of ``model``'s successful requests slower than ``sli``'s threshold."""
     base: tuple[str, ...] = (
         f'job="{gateway.job}"',
-        f'{gw.MODEL_LABEL}="{_escape(model.served_model_name)}"',
+        f'{gw.MODEL_LABEL}="{escape(model.served_model_name)}"',
     )
     if sli.marks_errors:
         base += (f'{gw.ERROR_LABEL}=""',)
@@ -436,7 +442,7 @@ def _slo_group(
 def budget_remaining_expr(objectives: Objectives, model: ModelSpec) -> str:
     """PromQL for the share of ``model``'s availability budget left over the SLO window."""
     window = objectives.window
-    mine = _matchers(f'model="{_escape(model.name)}"', 'slo="availability"')
+    mine = _matchers(f'model="{escape(model.name)}"', 'slo="availability"')
     return f"1 - {error_ratio_record(window)}{mine} / {_number(objectives.error_budget)}"
 
 
@@ -531,7 +537,7 @@ def _cost_group(model: ModelSpec, usd_per_hour: float | None) -> dict[str, Any]:
         },
     ]
     if usd_per_hour is not None:
-        mine = _matchers(f'model="{_escape(model.name)}"')
+        mine = _matchers(f'model="{escape(model.name)}"')
         rules += [
             {
                 # The price is a rule constant from compliance's price table

@@ -1,4 +1,4 @@
-"""One model served by vLLM's OpenAI-compatible server, with its autoscaler and canary.
+"""One model served by vLLM's OpenAI-compatible server, with its autoscaler, canary and shadow.
 
 Weights always come from in-region storage in sovereign stacks: ``s3://`` sources are
 copied by an init container (``aws s3 sync`` with the pod's IRSA role) into an emptyDir,
@@ -25,6 +25,7 @@ from components.config import (
     GpuPoolSpec,
     ModelSpec,
     RegistrySpec,
+    ShadowSpec,
     StackSpec,
     air_gapped_source_problems,
 )
@@ -177,6 +178,26 @@ def min_replicas(args: VllmDeploymentArgs) -> int:
     return max(floor, 1) if args.sla else floor
 
 
+def server_name(model: ModelSpec) -> str:
+    """The name of the model's stable Deployment, Service and PDB."""
+    return f"vllm-{model.name}"
+
+
+def shadow_name(model: ModelSpec, shadow: ShadowSpec) -> str:
+    """The name of the shadow's Deployment, Service and PDB."""
+    return f"{server_name(model)}-{shadow.version}-shadow"
+
+
+def shadow_replicas(args: VllmDeploymentArgs) -> int:
+    """Pods of the model's shadow: as declared, raised to the SLA's replica floor. A shadow is
+    held to every rule a served model server is (the gate cannot tell from a Deployment that
+    no user waits on it), so under an SLA it runs the floor across zones like the stable."""
+    if args.model.shadow is None:
+        return 0
+    declared = args.model.shadow.replicas
+    return max(declared, args.replica_floor) if args.sla else declared
+
+
 def weights_size_gib(instance: catalog.GpuInstance, model: ModelSpec) -> int:
     """Local disk reserved for one replica's weights, from the GPU memory they must fit in."""
     return math.ceil(model.gpus_per_replica * instance.gpu_memory_gib * WEIGHTS_DISK_FACTOR)
@@ -267,7 +288,7 @@ class RolloutWorkload:
 
 @dataclass(frozen=True)
 class _Track:
-    """What differs between the stable and the canary server of one model."""
+    """What differs between the stable, canary and shadow servers of one model."""
 
     track: k8s_labels.Track
     name: str
@@ -278,11 +299,16 @@ class _Track:
 
 class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
     """vLLM serving one model: IRSA role, ServiceAccount, Deployment, Service, PDB,
-    KEDA ScaledObject on the request queue, ServiceMonitor, and an optional canary."""
+    KEDA ScaledObject on the request queue, ServiceMonitor, an optional canary and an optional
+    shadow (its own Deployment, Service and PDB at fixed replicas; the gateway mirrors to it)."""
 
     service_name: Output[str]
     canary_service_name: Output[str] | None
     canary_weight: int
+    shadow_service_name: Output[str] | None
+    """The shadow's Service, None without one."""
+    shadow_percent: int
+    """Percent of the model's requests the gateway mirrors to the shadow (0 without one)."""
     rollout: RolloutWorkload | None
     """What an analysed canary's Rollout takes over; None for a static split or no canary."""
     served_model_name: str
@@ -303,7 +329,7 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
         self._instance = catalog.gpu_instances()[self._pool.instance_type]
         self._weights_gib = weights_size_gib(self._instance, model)
 
-        base = f"vllm-{model.name}"
+        base = server_name(model)
         floor = min_replicas(args)
         stable = _Track("stable", base, model.source, model.image, floor)
         tracks = [stable]
@@ -319,8 +345,20 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 )
             )
 
-        # Both sources: under a Rollout the stable revision's pods still read the model's.
-        self._service_account = self._irsa(name, base, args, tracks)
+        shadow = None
+        if model.shadow:
+            shadow = _Track(
+                "shadow",
+                shadow_name(model, model.shadow),
+                model.shadow.source,
+                model.shadow.image or model.image,
+                shadow_replicas(args),
+            )
+
+        # Every source: under a Rollout the stable revision's pods still read the model's.
+        self._service_account = self._irsa(
+            name, base, args, [*tracks, *([shadow] if shadow else [])]
+        )
 
         # An analysed canary is the Deployment's next version: the Rollout that takes the
         # Deployment over rolls it out in steps and keeps the previous one as its stable.
@@ -350,6 +388,13 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
             self.canary_service_name = canary_service.metadata.name
             self.canary_weight = model.canary.weight
 
+        self.shadow_service_name = None
+        self.shadow_percent = 0
+        if shadow is not None and model.shadow is not None:
+            _, shadow_service = self._serve(f"{name}-shadow", shadow, ResourceOptions(parent=self))
+            self.shadow_service_name = shadow_service.metadata.name
+            self.shadow_percent = model.shadow.percent
+
         self.model_name = model.name
         self.served_model_name = model.served_model_name
         self.service_name = stable_service.metadata.name
@@ -359,6 +404,8 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "canary_service_name": self.canary_service_name,
                 "canary_weight": self.canary_weight,
+                "shadow_service_name": self.shadow_service_name,
+                "shadow_percent": self.shadow_percent,
                 "served_model_name": self.served_model_name,
                 "deployment_name": self.deployment_name,
             }
@@ -587,16 +634,17 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                     key="nvidia.com/gpu", operator="Equal", value="true", effect="NoSchedule"
                 )
             ],
-            # Under an SLA the stable track must survive a zone outage, so the spread is hard
-            # (SLA-003): a replica waits for capacity in another zone rather than sharing one.
-            # Without an SLA, and for canaries, a soft spread keeps scheduling flexible.
+            # Under an SLA the stable track (and a shadow, held to the same rules) must survive
+            # a zone outage, so the spread is hard (SLA-003): a replica waits for capacity in
+            # another zone rather than sharing one. Without an SLA, and for canaries, a soft
+            # spread keeps scheduling flexible.
             topology_spread_constraints=[
                 k8s.core.v1.TopologySpreadConstraintArgs(
                     max_skew=1,
                     topology_key="topology.kubernetes.io/zone",
                     when_unsatisfiable=(
                         "DoNotSchedule"
-                        if args.sla and track.track == "stable"
+                        if args.sla and track.track != "canary"
                         else "ScheduleAnyway"
                     ),
                     label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
@@ -806,7 +854,26 @@ class VllmDeployment(DeclaresResources, pulumi.ComponentResource):
                     # Each series names the ReplicaSet of the pod it came from: a Rollout's
                     # analysis measures its canary's pods by it (components/canary_analysis.py).
                     "podTargetLabels": [k8s_labels.ROLLOUT_POD_TEMPLATE_HASH],
-                    "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+                    "endpoints": [
+                        {
+                            "port": "http",
+                            "path": "/metrics",
+                            "interval": "15s",
+                            # Every series names its track (stable, canary, shadow) from the
+                            # Service's label: the SLO records leave the shadow out and the
+                            # dashboards set it beside the stable.
+                            "relabelings": [
+                                {
+                                    "sourceLabels": [
+                                        "__meta_kubernetes_service_label_"
+                                        + k8s_labels.scraped_label(k8s_labels.TRACK_LABEL)
+                                    ],
+                                    "targetLabel": k8s_labels.SERIES_TRACK_LABEL,
+                                    "action": "replace",
+                                }
+                            ],
+                        }
+                    ],
                 },
                 opts=ResourceOptions(parent=self),
             )

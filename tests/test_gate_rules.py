@@ -49,6 +49,8 @@ from tests.policy_cases_pod_security import (
 from tests.policy_cases_redis_tls import REDIS_TLS_VARIANTS
 from tests.policy_cases_residency_sla_cost import RESIDENCY_SLA_COST_CASES
 from tests.policy_cases_secrets import SECRETS_CASES, SECRETS_VARIANTS
+from tests.policy_cases_shadow import CORRECTED as SHADOW_CORRECTED
+from tests.policy_cases_shadow import SHADOW_CASES, SHADOW_VARIANTS
 from tests.policy_cases_sli import SLI_CASES
 from tests.policy_cases_traffic import CORRECTED as TRAFFIC_CORRECTED
 from tests.policy_cases_traffic import OVERLAPS as TRAFFIC_OVERLAPS
@@ -72,6 +74,7 @@ CASES = {
     **CANARY_CASES,
     **TRAFFIC_CASES,
     **CAPTURE_CASES,
+    **SHADOW_CASES,
 }
 VARIANTS = {
     **PLACEHOLDER_VARIANTS,
@@ -81,6 +84,7 @@ VARIANTS = {
     **REDIS_TLS_VARIANTS,
     **TRAFFIC_VARIANTS,
     **CAPTURE_VARIANTS,
+    **SHADOW_VARIANTS,
 }
 runner = CliRunner()
 
@@ -174,6 +178,16 @@ def test_traces_without_payloads_pass_wherever_they_go(project: Path) -> None:
     """Hidden inputs and outputs: no payload capture, so neither RES-019 nor RES-020 applies."""
     plan = _compliant_plan()
     traces_without_payloads_anywhere(plan)
+    code, report, output = _check(project, plan)
+    assert code == 0, output
+    assert report["findings"] == [], output
+
+
+@pytest.mark.parametrize("case", sorted(SHADOW_CORRECTED))
+def test_a_corrected_shadow_plan_passes(project: Path, case: str) -> None:
+    """prod-ca with a compliant shadow of llama, mirrored in the cluster, passes the gate."""
+    plan = _compliant_plan()
+    SHADOW_CORRECTED[case](plan)
     code, report, output = _check(project, plan)
     assert code == 0, output
     assert report["findings"] == [], output

@@ -134,13 +134,22 @@ def _queries(stack: str) -> Iterator[tuple[str, str]]:
 
 def _pod_target_labels(stack: str) -> frozenset[str]:
     """Pod labels the stack's ServiceMonitors copy onto scraped series, as Prometheus
-    Operator names them (invalid characters become ``_``)."""
-    return frozenset(
+    Operator names them (invalid characters become ``_``), and the labels they relabel in."""
+    monitors = [m for m in manifests(stacks.inventory(stack)) if m.kind == "ServiceMonitor"]
+    copied = {
         k8s_labels.scraped_label(label)
-        for m in manifests(stacks.inventory(stack))
-        if m.kind == "ServiceMonitor"
+        for m in monitors
         for label in m.body["spec"].get("podTargetLabels", [])
-    )
+    }
+    # Labels an endpoint's relabelings write (the model's track, components/vllm.py).
+    written = {
+        relabel["targetLabel"]
+        for m in monitors
+        for endpoint in m.body["spec"].get("endpoints", [])
+        for relabel in endpoint.get("relabelings", [])
+        if "targetLabel" in relabel
+    }
+    return frozenset(copied | written)
 
 
 def problems(

@@ -72,8 +72,10 @@ def test_the_stack_holds_every_kind(stack: str) -> None:
 @pytest.mark.parametrize("stack", stacks.SHIPPED)
 def test_counts_follow_the_config(stack: str) -> None:
     spec = stacks.spec(stack)
-    # An analysed canary is the next version of its model's one Deployment (under a Rollout).
+    # An analysed canary is the next version of its model's one Deployment (under a Rollout);
+    # a shadow has its own Deployment, Service and PDB, and no autoscaler.
     tracks = len(spec.models) + sum(1 for m in spec.models if m.canary and not spec.analysed(m))
+    tracks += sum(1 for m in spec.models if m.shadow)
     assert len(_model_objects(stack, DEPLOYMENT)) == tracks
     assert len(_model_objects(stack, SERVICE)) == tracks
     assert len(_model_objects(stack, PDB)) == tracks

@@ -172,8 +172,28 @@ _allowed(backend, class, declared, sovereign) := false if {
 
 # Gateway API v1.5 HTTPRequestMirrorFilter: rules[].filters[] of type RequestMirror, with a
 # backendRef (a Service by default, or an Envoy Gateway Backend) and an optional percent.
-# (Envoy AI Gateway v1.1's AIGatewayRoute has no mirror filter.)
-mirrors := result if {
+# (Envoy AI Gateway v1.1's AIGatewayRoute has no mirror filter: the stacks mirror to a shadow
+# through an EnvoyPatchPolicy, whose mirrors lib.mirroring reads; RES-023 judges both.)
+mirrors := array.concat(_route_mirror_views, _patch_mirror_views)
+
+_patch_mirror_views := [view |
+	private := {host | some [host, _] in data.lib.traffic.private_hosts}
+	declared := input.declared
+	some m in data.lib.mirroring.patch_mirrors
+	view := {
+		"route": m.res.name,
+		"urn": m.res.urn,
+		"rule": m.index,
+		"name": m.cluster,
+		"kind": "mirror",
+		"percent": m.percent,
+		"places": [place_view(p, declared) | some p in m.places],
+		"connectivity": connectivity({"places": m.places, "hosts": m.hosts}, private),
+		"path": m.path,
+	}
+]
+
+_route_mirror_views := result if {
 	all_backends := data.lib.traffic.backends
 	private := {host | some [host, _] in data.lib.traffic.private_hosts}
 	declared := input.declared

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 v() { python -m tests.vendor.vendor "$@"; }
 
-EG_KINDS=Backend,BackendTrafficPolicy,ClientTrafficPolicy,EnvoyProxy,SecurityPolicy
+EG_KINDS=Backend,BackendTrafficPolicy,ClientTrafficPolicy,EnvoyPatchPolicy,EnvoyProxy,SecurityPolicy
 GWAPI_KINDS=Gateway,GatewayClass,BackendTLSPolicy
 AIEG_CRDS=manifests/charts/ai-gateway-crds-helm/templates
 AIEG_KINDS=AIGatewayRoute,AIServiceBackend,BackendSecurityPolicy
