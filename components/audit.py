@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
+from components import buckets, iam
 from components.config import AuditSpec, StackSpec
 
 # CloudWatch Logs retention values the API accepts (PutRetentionPolicy).
@@ -111,21 +111,7 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child,
         )
         self.bucket_name: pulumi.Output[str] = self.bucket.bucket
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-logs",
-            bucket=self.bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
+        public_access = buckets.private(f"{name}-logs", self.bucket, child)
         versioning = aws.s3.BucketVersioning(
             f"{name}-logs",
             bucket=self.bucket.id,
@@ -146,20 +132,7 @@ class AuditTrail(pulumi.ComponentResource):
                 child, pulumi.ResourceOptions(depends_on=[versioning])
             ),
         )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-logs",
-            bucket=self.bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": self.kms_key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
+        encryption = buckets.kms_encrypted(f"{name}-logs", self.bucket, self.kms_key.arn, child)
         bucket_policy = aws.s3.BucketPolicy(
             f"{name}-logs",
             bucket=self.bucket.id,
@@ -321,13 +294,6 @@ def _bucket_policy(bucket_arn: str, account: str, trail_arn: str) -> str:
                     }
                 },
             },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            buckets.deny_insecure_transport(bucket_arn),
         ]
     )

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import catalog, iam, namespaces, versions
+from components import buckets, catalog, iam, namespaces, versions
 from components.config import PayloadSamplingSpec, RegistrySpec
 
 CHART = versions.chart("opentelemetry-collector")
@@ -214,18 +214,7 @@ def writer_policy(bucket_arn: str, kms_key_arn: str, region: str) -> str:
 
 
 def tls_only_policy(bucket_arn: str) -> str:
-    return iam.document(
-        [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ]
-    )
+    return iam.document([buckets.deny_insecure_transport(bucket_arn)])
 
 
 @dataclass(frozen=True)
@@ -270,29 +259,8 @@ class PayloadCapture(pulumi.ComponentResource):
             tags={"servegate.io/purpose": "payload-capture"},
             opts=child,
         )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-bucket",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-bucket",
-            bucket=self.bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
+        public_access = buckets.private(f"{name}-bucket", self.bucket, child)
+        buckets.kms_encrypted(f"{name}-bucket", self.bucket, args.kms_key_arn, child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-bucket",
             bucket=self.bucket.id,

@@ -21,11 +21,6 @@ declared_status := "declared"
 
 unknown_status := "unknown"
 
-http_route_types := [
-	"kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-	"kubernetes:gateway.networking.k8s.io/v1beta1:HTTPRoute",
-]
-
 release_type := "kubernetes:helm.sh/v3:Release"
 
 log_group_type := "aws:cloudwatch/logGroup:LogGroup"
@@ -170,16 +165,13 @@ _allowed(backend, class, declared, sovereign) := false if {
 
 # -- mirrors (shadow traffic) -----------------------------------------------------------------
 
-# Gateway API v1.5 HTTPRequestMirrorFilter: rules[].filters[] of type RequestMirror, with a
-# backendRef (a Service by default, or an Envoy Gateway Backend) and an optional percent.
-# (Envoy AI Gateway v1.1's AIGatewayRoute has no mirror filter: the stacks mirror to a shadow
-# through an EnvoyPatchPolicy, whose mirrors lib.mirroring reads; RES-023 judges both.)
-mirrors := array.concat(_route_mirror_views, _patch_mirror_views)
-
-_patch_mirror_views := [view |
+# Every mirror lib.mirroring reads, as RES-023 judges it: EnvoyPatchPolicy request_mirror_policies
+# (how the stacks mirror to a shadow: Envoy AI Gateway v1.1's AIGatewayRoute has no mirror
+# filter) and Gateway API RequestMirror filters of HTTPRoutes.
+mirrors := [view |
 	private := {host | some [host, _] in data.lib.traffic.private_hosts}
 	declared := input.declared
-	some m in data.lib.mirroring.patch_mirrors
+	some m in data.lib.mirroring.mirrors
 	view := {
 		"route": m.res.name,
 		"urn": m.res.urn,
@@ -192,47 +184,6 @@ _patch_mirror_views := [view |
 		"path": m.path,
 	}
 ]
-
-_route_mirror_views := result if {
-	all_backends := data.lib.traffic.backends
-	private := {host | some [host, _] in data.lib.traffic.private_hosts}
-	declared := input.declared
-	routes_list := [res | some t in http_route_types; some res in inv.resources(input, t)]
-	result := [_mirror_view(res, i, j, f, all_backends, private, declared) |
-		some res in routes_list
-		rule_list := object.get(res.props, ["spec", "rules"], [])
-		some i
-		rule := rule_list[i]
-		filter_list := object.get(rule, "filters", [])
-		some j
-		f := filter_list[j]
-		object.get(f, "type", "") == "RequestMirror"
-	]
-}
-
-_mirror_view(res, i, j, f, all_backends, private, declared) := {
-	"route": res.name,
-	"urn": res.urn,
-	"rule": i,
-	"name": object.get(ref, "name", ""),
-	"kind": "mirror",
-	"percent": object.get(f, ["requestMirror", "percent"], 100),
-	"places": [place_view(p, declared) | some p in target.places],
-	"connectivity": connectivity({"places": target.places, "hosts": [h | some [_, h, _] in target.endpoints]}, private),
-	"path": concat(".", ["spec.rules", format_int(i, 10), "filters", format_int(j, 10), "requestMirror.backendRef"]),
-} if {
-	ref := object.get(f, ["requestMirror", "backendRef"], {})
-	target := _mirror_target(ref, data.lib.traffic.namespace(res), all_backends)
-}
-
-_mirror_target(ref, ns, all_backends) := found if {
-	object.get(ref, "kind", "Service") == "Backend"
-	target_key := data.lib.traffic.key(object.get(ref, "namespace", ns), object.get(ref, "name", ""))
-	found := [b | some b in all_backends; b.key == target_key][0]
-} else := {"places": [{"kind": "cluster"}], "endpoints": []} if {
-	object.get(ref, "kind", "Service") == "Service"
-	object.get(ref, "group", "") == ""
-} else := {"places": [{"kind": "unknown"}], "endpoints": []}
 
 # -- model weights ------------------------------------------------------------------------------
 

@@ -57,13 +57,9 @@ clusters := {name: places |
 	hosts := _cluster_hosts(value)
 	places := {
 		"places": _host_places(hosts, externals),
-		"hosts": [_alias_host(host, externals) | some host in hosts],
+		"hosts": [data.lib.traffic.resolved_host(host, externals) | some host in hosts],
 	}
 }
-
-_alias_host(host, externals) := externals[_service_key_of(host)].host if {
-	_service_key_of(host) in object.keys(externals)
-} else := host
 
 _host_places(hosts, externals) := [p |
 	some host in hosts
@@ -72,15 +68,8 @@ _host_places(hosts, externals) := [p |
 else := _unknown_place
 
 _host_place(host, externals) := data.lib.traffic.place(alias.host, alias.annotations) if {
-	alias := externals[_service_key_of(host)]
+	alias := externals[data.lib.traffic.service_key(host)]
 } else := data.lib.traffic.place(host, {})
-
-# namespace/name of a <name>.<namespace>.svc.cluster.local host.
-_service_key_of(host) := concat("/", [parts[1], parts[0]]) if {
-	endswith(host, data.lib.traffic.in_cluster_suffix)
-	parts := split(trim_suffix(host, data.lib.traffic.in_cluster_suffix), ".")
-	count(parts) == 2
-}
 
 # The mirror policies a route patch's value adds: the list at .../request_mirror_policies, one
 # policy at .../request_mirror_policies/- (or /<n>), or the ones inside a whole route value.
@@ -136,7 +125,7 @@ _cluster_text("") := "a cluster the request's header picks (cluster_header)"
 _cluster_text(name) := concat("", ["cluster ", name]) if name != ""
 
 # The RequestMirror filters of an HTTPRoute: on a rule, or on one of its backendRefs.
-_route_filters := [[res, path, filter] |
+_route_filters := [[res, i, path, filter] |
 	some type_token in http_route_types
 	some res in inv.resources(input, type_token)
 	rule_list := object.get(res.props, ["spec", "rules"], [])
@@ -166,40 +155,25 @@ _filters(filter_list, base) := [entry |
 	entry := [concat("", [base, ".filters.", format_int(j, 10)]), f]
 ]
 
-# What a mirror's backendRef reaches: a Backend of the plan (its places), a core Service
-# (Gateway API's default kind: the cluster, or where an ExternalName Service's alias points),
-# else an unknown place.
-_ref_places(ref, ns, all_backends, externals) := found.places if {
-	object.get(ref, "kind", "Service") == "Backend"
-	target_key := _ref_key(ref, ns)
-	found := [b | some b in all_backends; b.key == target_key][0]
-} else := [data.lib.traffic.place(alias.host, alias.annotations)] if {
-	_core_service(ref)
-	alias := externals[_ref_key(ref, ns)]
-} else := [{"kind": "cluster"}] if {
-	_core_service(ref)
-} else := _unknown_place
-
-_ref_key(ref, ns) := concat("/", [object.get(ref, "namespace", ns), object.get(ref, "name", "")])
-
-_core_service(ref) if {
-	object.get(ref, "kind", "Service") == "Service"
-	object.get(ref, "group", "") == ""
-}
-
-_route_mirrors := [entry |
+# One entry per RequestMirror filter, shaped as patch_mirrors' entries (index: the rule's).
+route_mirrors := [entry |
 	all_backends := data.lib.traffic.backends
 	externals := data.lib.traffic.external_names
-	some [res, path, filter] in _route_filters
+	some [res, i, path, filter] in _route_filters
 	ref := object.get(filter, ["requestMirror", "backendRef"], {})
-	ns := object.get(res.props, ["metadata", "namespace"], "default")
+	ns := data.lib.traffic.namespace(res)
+	target := data.lib.traffic.ref_target(ref, ns, all_backends, externals)
 	entry := {
 		"res": res,
 		"path": concat("", [path, ".requestMirror.backendRef"]),
 		"target": concat("", [object.get(ref, "kind", "Service"), " ", object.get(ref, "name", "")]),
-		"places": _ref_places(ref, ns, all_backends, externals),
+		"places": target.places,
+		"index": i,
+		"cluster": object.get(ref, "name", ""),
+		"hosts": [host | some [_, host, _] in object.get(target, "endpoints", [])],
+		"percent": object.get(filter, ["requestMirror", "percent"], 100),
 	}
 ]
 
 # Every mirror of the plan: res, path, target (text) and the places it sends copies to.
-mirrors := array.concat(patch_mirrors, _route_mirrors)
+mirrors := array.concat(patch_mirrors, route_mirrors)

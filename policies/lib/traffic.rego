@@ -180,15 +180,15 @@ external_names := {key(namespace(res), name(res)): entry |
 }
 
 # The namespace/name key a cluster DNS name (<service>.<namespace>.svc.cluster.local) names.
-_cluster_key(host) := key(parts[1], parts[0]) if {
+service_key(host) := key(parts[1], parts[0]) if {
 	endswith(host, in_cluster_suffix)
 	parts := split(trim_suffix(host, in_cluster_suffix), ".")
 	count(parts) == 2
 }
 
 # The host an endpoint host reaches: an ExternalName Service's external host, or itself.
-resolved_host(host, externals) := externals[_cluster_key(host)].host if {
-	_cluster_key(host) in object.keys(externals)
+resolved_host(host, externals) := externals[service_key(host)].host if {
+	service_key(host) in object.keys(externals)
 } else := host
 
 # Every Backend of the plan: key, resource, its endpoints as [index, host, place] (the host it
@@ -230,7 +230,7 @@ _cluster_service := {"places": [{"kind": "cluster"}], "external": false, "classe
 # What an AIServiceBackend's backendRef reaches: a Backend of the plan, an ExternalName Service
 # of the plan (its external host), another cluster Service (Gateway API's default kind), or
 # something the plan does not declare (unknown, external).
-_target(ref, ns, all_backends, externals) := found if {
+ref_target(ref, ns, all_backends, externals) := found if {
 	object.get(ref, "kind", "Service") == "Backend"
 	target_key := key(object.get(ref, "namespace", ns), object.get(ref, "name", ""))
 	found := [b | some b in all_backends; b.key == target_key][0]
@@ -263,7 +263,7 @@ ai_backends := result if {
 		some res in inv.resources(input, type_token)
 		ns := namespace(res)
 		ref := object.get(res.props, ["spec", "backendRef"], {})
-		target := _target(ref, ns, all_backends, externals)
+		target := ref_target(ref, ns, all_backends, externals)
 		entry := {
 			"key": key(ns, name(res)),
 			"res": res,

@@ -33,10 +33,12 @@ deny contains v if {
 		data.lib.traffic.jwks_hosts,
 	)
 	proxies := data.params.network_policy.gateway_proxies
-	label_sets := _sec_044_proxy_labels(proxies, inv.resources(input, _sec_044_gateway_type))
+	gateways := inv.resources(input, _sec_044_gateway_type)
+	names := {object.get(g.props, ["metadata", "name"], g.name) | some g in gateways}
+	namespaces := {data.lib.network_policies.namespace(g.props) | some g in gateways}
 	some policy in data.lib.network_policies.policies
 	policy_spec := data.lib.network_policies.spec(policy)
-	_sec_044_selects_proxies(object.get(policy_spec, "podSelector", {}), label_sets)
+	_sec_044_selects_proxies(object.get(policy_spec, "podSelector", {}), proxies, names, namespaces)
 	"Egress" in data.lib.network_policies.types(policy_spec)
 	rules := data.lib.network_policies.rules(policy_spec, "Egress")
 	some k
@@ -55,19 +57,25 @@ deny contains v if {
 
 _sec_044_gateway_type := "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 
-# The labels of each Gateway's proxy pods, and the labels every proxy pod has.
-_sec_044_proxy_labels(proxies, gateways) := {proxies.pod_labels} | {labels |
-	some gateway in gateways
-	labels := object.union(proxies.pod_labels, {
-		proxies.owning_gateway_name_label: object.get(gateway.props, ["metadata", "name"], gateway.name),
-		proxies.owning_gateway_namespace_label: data.lib.network_policies.namespace(gateway.props),
-	})
+# A selector selects proxy pods: their labels, with the owning Gateway's name and namespace the
+# selector's matchLabels ask for when a Gateway of the plan has them (looked up in sets: one
+# label set per Gateway would join every policy with every Gateway).
+_sec_044_selects_proxies(selector, proxies, names, namespaces) if {
+	wanted := data.lib.network_policies.map(object.get(data.lib.network_policies.map(selector), "matchLabels", {}))
+	name := object.get(wanted, proxies.owning_gateway_name_label, null)
+	namespace := object.get(wanted, proxies.owning_gateway_namespace_label, null)
+	_sec_044_owned(name, names)
+	_sec_044_owned(namespace, namespaces)
+	owners := {key: wanted[key] |
+		some key in [proxies.owning_gateway_name_label, proxies.owning_gateway_namespace_label]
+		is_string(wanted[key])
+	}
+	data.lib.network_policies.selects(selector, object.union(proxies.pod_labels, owners))
 }
 
-_sec_044_selects_proxies(selector, label_sets) if {
-	some labels in label_sets
-	data.lib.network_policies.selects(selector, labels)
-}
+_sec_044_owned(value, _) if value == null
+
+_sec_044_owned(value, known) if value in known
 
 _sec_044_internet_needed(internet, jwks) := true if {
 	count(internet) + count(jwks) > 0
