@@ -23,6 +23,7 @@ from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
 from tests.policy_cases_capture import (
     CAPTURE_CASES,
     CAPTURE_VARIANTS,
+    bucket_of_no_plan,
     traces_without_payloads_anywhere,
 )
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
@@ -172,6 +173,19 @@ def test_a_corrected_traffic_plan_passes(project: Path, rule_id: str) -> None:
     code, report, output = _check(project, plan)
     assert code == 0, output
     assert report["findings"] == [], output
+
+
+def test_a_capture_bucket_of_no_plan_fails_on_both_capture_rules(project: Path) -> None:
+    """An exporter naming a bucket the plan does not hold: an unknown place in a sovereign
+    stack (RES-020) whose encryption and retention cannot be judged (RES-019)."""
+    plan = _compliant_plan()
+    target = bucket_of_no_plan(plan)
+    code, report, output = _check(project, plan)
+    assert code == 1, output
+    fired = {(f["rule_id"], f["resource_urn"]) for f in report["findings"]}
+    assert fired == {("RES-019", target.urn), ("RES-020", target.urn)}, output
+    res_020 = next(f for f in report["findings"] if f["rule_id"] == "RES-020")
+    assert "names no bucket of this plan" in res_020["message"], output
 
 
 def test_traces_without_payloads_pass_wherever_they_go(project: Path) -> None:

@@ -14,7 +14,14 @@ import rego.v1
 #   every pattern of pii_patterns.yaml in a redaction processor, and its awss3 exporters write
 #   to a bucket of the plan encrypted with a KMS key whose lifecycle expires objects within
 #   the zone's max_retention_days. Judged from the releases' values and the bucket resources.
-#   Traces without payloads are not payload capture.
+#   The external processor also samples at the source (OTEL_TRACES_SAMPLER traceidratio or
+#   parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG a decimal at most the declared
+#   payloadSampling.rate, or always_off; OTEL_PROPAGATORS none, so no caller picks its own
+#   trace id or sampled flag), so the unsampled requests' payloads never leave it. A redaction
+#   processor with ignored_keys or allowed_values masks nothing there and does not count, and
+#   no processor but batch, memory_limiter, filter, probabilistic_sampler or tail_sampling runs
+#   after the pipeline's last redaction processor. Traces without payloads are not payload
+#   capture.
 # custom:
 #   id: RES-019
 #   area: residency
@@ -23,8 +30,11 @@ import rego.v1
 #   scope: stack
 #   resource_types: ["kubernetes:helm.sh/v3:Release", "aws:s3/bucket:Bucket"]
 #   parameters: ["pii_patterns.patterns", "pii_patterns.payload_capture", "classifications.order"]
-#   remediation: Put a redaction processor with every blocked_values pattern of
-#     policies/data/pii_patterns.yaml into the Collector's traces pipeline before its exporters,
+#   remediation: Sample in the gateway's external processor (OTEL_TRACES_SAMPLER traceidratio,
+#     OTEL_TRACES_SAMPLER_ARG the rate, OTEL_PROPAGATORS none, as components/payload_capture.py
+#     renders). Put a redaction processor with every blocked_values pattern of
+#     policies/data/pii_patterns.yaml, no ignored_keys and no allowed_values, last but for
+#     batching, memory limiting or sampling, into the Collector's traces pipeline,
 #     and export to a KMS-encrypted bucket of the stack with a lifecycle expiration of at most
 #     the zone's max_retention_days (observability.payloadSampling.retentionDays).
 deny contains v if {
@@ -38,6 +48,57 @@ deny contains v if {
 			"OpenTelemetry Collector of the plan redacts them",
 		]),
 		"values.extProc.extraEnvVars", null,
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	rate := object.get(input.declared, ["payloadSampling", "rate"], null)
+	some [res, env] in data.lib.capture.payload_tracing
+	some problem in capture.source_sampling_problems(env, rate)
+	v := inv.violation(
+		"RES-019", res,
+		concat("", ["release ", res.name, "'s external processor ", problem]),
+		"values.extProc.extraEnvVars", object.get(env, "OTEL_TRACES_SAMPLER", null),
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	count(data.lib.capture.payload_tracing) > 0
+	some [res, config, base] in data.lib.capture.collectors
+	some [id, pipeline] in capture.traces_pipelines(config)
+	count(object.get(pipeline, "exporters", [])) > 0
+	unmasking := capture.unmasking_redactions(config, pipeline)
+	count(unmasking) > 0
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"Collector pipeline ", id, " of release ", res.name, " has redaction processor ",
+			concat(", ", unmasking), " with ignored_keys or allowed_values, which pass values ",
+			"unmasked; its patterns are not counted",
+		]),
+		concat(".", [base, "processors", unmasking[0]]), null,
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	count(data.lib.capture.payload_tracing) > 0
+	some [res, config, base] in data.lib.capture.collectors
+	some [id, pipeline] in capture.traces_pipelines(config)
+	count(object.get(pipeline, "exporters", [])) > 0
+	later := capture.after_redaction(pipeline)
+	count(later) > 0
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"Collector pipeline ", id, " of release ", res.name, " runs ", concat(", ", later),
+			" after its last redaction processor, so what they write is exported unmasked; only ",
+			concat(", ", capture.passive_processor_types), " may follow the redaction",
+		]),
+		concat(".", [base, "service.pipelines", id, "processors"]),
+		object.get(pipeline, "processors", []),
 	)
 }
 
