@@ -59,11 +59,18 @@ def capture_bucket(doc: Doc) -> State:
     return _find(doc, BUCKET, lambda s: s["inputs"].get("bucket") == name)
 
 
-def bucket_out_of_zone(doc: Doc) -> Target:
+def bucket_out_of_zone(doc: Doc) -> tuple[Target, Target]:
     """The capture bucket itself in us-east-1 (its own region input, as the inventory reads a
-    resource's region), the exporter's region unchanged: the bucket's place decides."""
-    capture_bucket(doc)["inputs"]["region"] = "us-east-1"
-    return _target(collector_release(doc))
+    resource's region), the exporter's region unchanged: the bucket's place decides. Returns
+    (the Collector release, RES-020's target; the bucket, which RES-001 judges as any resource)."""
+    bucket = capture_bucket(doc)
+    bucket["inputs"]["region"] = "us-east-1"
+    return _target(collector_release(doc)), _target(bucket)
+
+
+def collector_writing_out_of_zone(doc: Doc) -> Target:
+    """:func:`bucket_out_of_zone` as a case: RES-020's target is the Collector release."""
+    return bucket_out_of_zone(doc)[0]
 
 
 def bucket_of_no_plan(doc: Doc) -> Target:
@@ -112,9 +119,12 @@ CAPTURE_CASES: dict[str, PolicyCase] = {
     "RES-019": capture_without_redaction,
     "RES-020": out_of_zone_bucket,
 }
+# Other rules a variant fires by construction, by variant name: a bucket out of the zone is
+# RES-001's resource too (every resource's region).
+CAPTURE_OVERLAPS: dict[str, set[str]] = {"RES-020 bucket out of zone": {"RES-001"}}
 CAPTURE_VARIANTS: dict[str, PolicyCase] = {
     "RES-020 external collector": payloads_to_an_external_collector,
-    "RES-020 bucket out of zone": bucket_out_of_zone,
+    "RES-020 bucket out of zone": collector_writing_out_of_zone,
     "RES-020 second exporter": payloads_to_a_second_exporter,
     "RES-019 no source sampling": gateway_samples_everything,
 }
