@@ -120,8 +120,12 @@ CAPTURE_CASES: dict[str, PolicyCase] = {
     "RES-020": out_of_zone_bucket,
 }
 # Other rules a variant fires by construction, by variant name: a bucket out of the zone is
-# RES-001's resource too (every resource's region).
-CAPTURE_OVERLAPS: dict[str, set[str]] = {"RES-020 bucket out of zone": {"RES-001"}}
+# RES-001's resource too (every resource's region); spans sent to an external collector are
+# also no Collector of the plan, which prod-ca's regulated class needs (RES-019).
+CAPTURE_OVERLAPS: dict[str, set[str]] = {
+    "RES-020 bucket out of zone": {"RES-001"},
+    "RES-020 external collector": {"RES-019"},
+}
 CAPTURE_VARIANTS: dict[str, PolicyCase] = {
     "RES-020 external collector": payloads_to_an_external_collector,
     "RES-020 bucket out of zone": collector_writing_out_of_zone,

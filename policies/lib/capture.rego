@@ -88,6 +88,19 @@ in_cluster(url) if {
 	endswith(h, suffix)
 }
 
+# The namespace of an in-cluster Service URL (<service>.<namespace>.svc[.cluster.local]).
+endpoint_namespace(url) := parts[1] if {
+	in_cluster(url)
+	parts := split(host(url), ".")
+	count(parts) > 2
+}
+
+# The namespaces the plan's Collector releases run in.
+collector_namespaces := {ns |
+	some [res, _, _] in collectors
+	ns := object.get(res.props, "namespace", "")
+}
+
 # [res, config, base path] of every Collector configuration in a release's values (the chart's
 # alternateConfig replaces config whole when set).
 collectors := [[res, config, base] |
@@ -182,8 +195,6 @@ max_retention(declared) := object.get(
 # (internal/tracing/tracer.go), so its payloads never leave the external processor.
 ratio_samplers := ["traceidratio", "parentbased_traceidratio"]
 
-off_samplers := ["always_off", "parentbased_always_off"]
-
 sampler(env) := lower(trim_space(object.get(env, "OTEL_TRACES_SAMPLER", "")))
 
 sampler_arg(env) := trim_space(object.get(env, "OTEL_TRACES_SAMPLER_ARG", ""))
@@ -203,8 +214,12 @@ reads_caller_context(env) if not "none" in split(object.get(env, "OTEL_PROPAGATO
 # Why an external processor's tracing does not keep at most `rate` (the declared
 # payloadSampling.rate, null when not declared) of the requests at the source, chosen by the
 # gateway. Pure: RES-019 calls it once per tracing release.
+# parentbased_always_off follows a sampled remote parent (ParentBased's default for one), so it
+# is only off when no caller's context is read.
 source_sampling_problems(env, rate) := [] if {
-	sampler(env) in off_samplers
+	sampler(env) == "always_off"
+} else := _propagation_problems(env) if {
+	sampler(env) == "parentbased_always_off"
 } else := [concat("", [
 	"samples every request at the source (OTEL_TRACES_SAMPLER ", _sampler_text(env),
 	"), so every prompt and completion leaves the gateway",

@@ -13,11 +13,13 @@ import rego.v1
 #   payload_capture.requires_redaction), every Collector traces pipeline that exports masks
 #   every pattern of pii_patterns.yaml in a redaction processor, and its awss3 exporters write
 #   to a bucket of the plan encrypted with a KMS key whose lifecycle expires objects within
-#   the zone's max_retention_days. Judged from the releases' values and the bucket resources.
+#   the zone's max_retention_days; its endpoint is a Service in a namespace a Collector release
+#   of the plan runs in. Judged from the releases' values and the bucket resources.
 #   The external processor also samples at the source (OTEL_TRACES_SAMPLER traceidratio or
 #   parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG a decimal at most the declared
-#   payloadSampling.rate, or always_off; OTEL_PROPAGATORS none, so no caller picks its own
-#   trace id or sampled flag), so the unsampled requests' payloads never leave it. A redaction
+#   payloadSampling.rate, parentbased_always_off or always_off; OTEL_PROPAGATORS none but for
+#   always_off, so no caller picks its own trace id or sampled flag), so the unsampled
+#   requests' payloads never leave it. A redaction
 #   processor with ignored_keys or allowed_values masks nothing there and does not count, and
 #   no processor but batch, memory_limiter, filter, probabilistic_sampler or tail_sampling runs
 #   after the pipeline's last redaction processor. Traces without payloads are not payload
@@ -48,6 +50,24 @@ deny contains v if {
 			"OpenTelemetry Collector of the plan redacts them",
 		]),
 		"values.extProc.extraEnvVars", null,
+	)
+}
+
+deny contains v if {
+	capture.needs_redaction(input.declared)
+	count(data.lib.capture.collectors) > 0
+	collector_ns := data.lib.capture.collector_namespaces
+	some [res, env] in data.lib.capture.payload_tracing
+	url := capture.endpoint(env)
+	not capture.endpoint_namespace(url) in collector_ns
+	v := inv.violation(
+		"RES-019", res,
+		concat("", [
+			"release ", res.name, " exports prompts and completions to ", url, ", which is no ",
+			"OpenTelemetry Collector of the plan (they run in ", concat(", ", sort(collector_ns)),
+			"), so nothing shows they are redacted",
+		]),
+		"values.extProc.extraEnvVars", url,
 	)
 }
 

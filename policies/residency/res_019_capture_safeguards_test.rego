@@ -60,7 +60,10 @@ _t019_config(processors, blocked) := {
 	}}},
 }
 
-_t019_collector(config) := kit.resource(_t019_release, "collector", {"values": {"alternateConfig": config}})
+_t019_collector(config) := kit.resource(
+	_t019_release, "collector",
+	{"namespace": "payload-capture", "values": {"alternateConfig": config}},
+)
 
 _t019_bucket := kit.resource("aws:s3/bucket:Bucket", "cap", {"bucket": "cap"})
 
@@ -196,6 +199,12 @@ test_res_019_a_caller_trace_context_denied if {
 	}
 }
 
+test_res_019_parent_based_off_follows_a_caller_sampled_flag if {
+	sampling := [{"name": "OTEL_TRACES_SAMPLER", "value": "parentbased_always_off"}]
+	some m in _t019_sampling_messages(sampling, _t019_declared)
+	contains(m, "reads the caller's trace context (OTEL_PROPAGATORS unset, not none)")
+}
+
 test_res_019_source_sampling_within_the_rate_allowed if {
 	every sampling in [
 		[
@@ -204,6 +213,10 @@ test_res_019_source_sampling_within_the_rate_allowed if {
 			{"name": "OTEL_PROPAGATORS", "value": "b3,none"},
 		],
 		[{"name": "OTEL_TRACES_SAMPLER", "value": "always_off"}],
+		[
+			{"name": "OTEL_TRACES_SAMPLER", "value": "parentbased_always_off"},
+			{"name": "OTEL_PROPAGATORS", "value": "none"},
+		],
 	] {
 		count(_t019_sampling_messages(sampling, _t019_declared)) == 0
 	}
@@ -257,4 +270,26 @@ test_res_019_passive_processors_after_and_any_before_the_redaction_allowed if {
 	processors := ["transform/a", "redaction", "memory_limiter", "filter/drop", "batch"]
 	config := _t019_config(processors, _t019_patterns)
 	count(_t019_fired(_t019_redaction_stack(config), _t019_declared)) == 0
+}
+
+test_res_019_payloads_to_a_service_that_is_no_collector_denied if {
+	every endpoint in ["http://jaeger.tracing.svc.cluster.local:4318", "https://otlp.example.com"] {
+		env := array.concat(
+			[{"name": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "value": endpoint}],
+			array.slice(_t019_env("false"), 1, 99),
+		)
+		stack := array.concat(
+			[_t019_gateway_env(env)],
+			[r | some r in _t019_stack("false", ["redaction"], _t019_patterns, 14); r.name != "aieg"],
+		)
+		some m in _t019_sampling_messages_of(stack)
+		contains(m, concat("", ["exports prompts and completions to ", endpoint, ", which is no OpenTelemetry Collector"]))
+		contains(m, "(they run in payload-capture)")
+	}
+}
+
+_t019_sampling_messages_of(stack) := {d.message |
+	some d in kit.denials("residency", kit.inventory(stack, _t019_declared))
+	d.rule_id == "RES-019"
+	d.urn == _t019_gateway_urn
 }
