@@ -59,7 +59,7 @@ deny contains v if {
 	collector_ns := data.lib.capture.collector_namespaces
 	some [res, env] in data.lib.capture.payload_tracing
 	url := capture.endpoint(env)
-	not capture.endpoint_namespace(url) in collector_ns
+	not _res019_to_a_collector(url, collector_ns)
 	v := inv.violation(
 		"RES-019", res,
 		concat("", [
@@ -195,3 +195,8 @@ _res019_retention_problems(bucket, expirations, longest) := [
 		format_int(longest, 10), " days",
 	])
 ]
+
+_res019_to_a_collector(url, collector_ns) if {
+	ns := capture.endpoint_namespace(url)
+	ns in collector_ns
+}
