@@ -781,6 +781,9 @@ class StackSpec(_Spec):
             "tags": dict(self.tags),
             "gateway": {"internetFacing": self.gateway.internet_facing},
             "registry": self.registry.model_dump(by_alias=True),
+            # The share of requests whose payloads may be captured (RES-019 holds the
+            # gateway's source sampler to it).
+            "payloadSampling": {"rate": self.observability.payload_sampling.rate},
             # Facts of models the catalog does not list, by served model id (SLA-014 reads them).
             "models": {
                 m.served_model_name: facts for m in self.models if (facts := m.declared_facts())

@@ -4,9 +4,13 @@ Envoy AI Gateway v1.1.0's external processor exports a span per request with its
 outputs (OpenInference attributes) once an OTLP traces endpoint is set
 (internal/tracing/tracing.go NewTracingFromEnv; OPENINFERENCE_HIDE_INPUTS/OUTPUTS default
 false, internal/tracing/openinference/config.go). :func:`extproc_env` is that configuration,
-for the ai-gateway-helm chart's ``extProc.extraEnvVars``. The spans go to an OpenTelemetry
-Collector (contrib distribution, the opentelemetry-collector chart), which keeps a share of
-them (probabilistic_sampler), masks personal data in every attribute (redaction, with the
+for the ai-gateway-helm chart's ``extProc.extraEnvVars``. The share is sampled in the external
+processor itself, so the other requests' payloads never leave it: its tracer provider reads
+OTEL_TRACES_SAMPLER/_ARG (sdktrace.NewTracerProvider without WithSampler, otel sdk v1.44.0
+sampler_env.go) and a request whose span does not record is not recorded at all
+(internal/tracing/tracer.go StartSpanAndInjectHeaders). The spans go to an OpenTelemetry
+Collector (contrib distribution, the opentelemetry-collector chart), which masks personal data
+in every attribute (redaction, with the
 patterns of policies/data/pii_patterns.yaml), batches, and writes them as OTLP JSON to an S3
 bucket in the stack's region: KMS-encrypted, public access blocked, TLS only, expiring after
 the retention. The Collector writes through an IRSA role limited to that bucket's prefix and
@@ -49,9 +53,15 @@ S3_PREFIX = "payloads"
 COLLECTOR_UID = 10001
 
 
-def sampling_percentage(rate: float) -> float:
-    """probabilistic_sampler's ``sampling_percentage`` for a share of requests (0..1)."""
-    return round(rate * 100, 4)
+# The OTel Go SDK's env sampler (go.opentelemetry.io/otel/sdk/trace v1.44.0 sampler_env.go):
+# a ratio of the trace id, never the caller's sampled flag (parentbased_* would follow it).
+SOURCE_SAMPLER = "traceidratio"
+
+
+def sampler_arg(rate: float) -> str:
+    """OTEL_TRACES_SAMPLER_ARG for a share of requests: a plain decimal (strconv.ParseFloat
+    reads it; an argument it cannot read makes the SDK sample everything)."""
+    return f"{rate:.12f}".rstrip("0").rstrip(".")
 
 
 def collector_endpoint() -> str:
@@ -64,7 +74,10 @@ def extproc_env(sampling: PayloadSamplingSpec) -> list[dict[str, str]]:
 
     The traces-specific endpoint keeps metrics off OTLP (internal/metrics/metrics.go enables
     an OTLP metrics exporter for the generic OTEL_EXPORTER_OTLP_ENDPOINT only). The hide
-    flags are written out, so what the spans carry is visible in the plan.
+    flags are written out, so what the spans carry is visible in the plan. The sampler keeps
+    ``rate`` of the requests by trace id; OTEL_PROPAGATORS=none (autoprop v0.69.0) stops the
+    processor reading a caller's traceparent, whose trace id (and, parent-based, its sampled
+    flag) would otherwise let a caller choose to be captured.
     """
     hide = "false" if sampling.payloads else "true"
     return [
@@ -72,6 +85,9 @@ def extproc_env(sampling: PayloadSamplingSpec) -> list[dict[str, str]]:
         {"name": "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "value": "http/protobuf"},
         {"name": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "value": collector_endpoint()},
         {"name": "OTEL_SERVICE_NAME", "value": "ai-gateway"},
+        {"name": "OTEL_TRACES_SAMPLER", "value": SOURCE_SAMPLER},
+        {"name": "OTEL_TRACES_SAMPLER_ARG", "value": sampler_arg(sampling.rate)},
+        {"name": "OTEL_PROPAGATORS", "value": "none"},
         {"name": "OPENINFERENCE_HIDE_INPUTS", "value": hide},
         {"name": "OPENINFERENCE_HIDE_OUTPUTS", "value": hide},
     ]
@@ -88,9 +104,15 @@ def redaction_config(patterns: Sequence[catalog.PiiPattern]) -> dict[str, Any]:
 
 
 def collector_config(
-    *, rate: float, bucket: str, region: str, patterns: Sequence[catalog.PiiPattern]
+    *, bucket: str, region: str, patterns: Sequence[catalog.PiiPattern]
 ) -> dict[str, Any]:
-    """The whole Collector configuration (the chart's ``alternateConfig``)."""
+    """The whole Collector configuration (the chart's ``alternateConfig``).
+
+    No probabilistic_sampler: the spans arrive sampled (:func:`extproc_env`), the Collector
+    admits only the gateway proxies (the ``collector`` NetworkPolicy), and a second draw would
+    keep about rate² (its default hash_seed mode draws on an FNV hash of the trace id, the SDK
+    on the id's low bits: probabilisticsamplerprocessor README at a stored commit).
+    """
     return {
         "extensions": {"health_check": {"endpoint": f"${{env:MY_POD_IP}}:{HEALTH_PORT}"}},
         "receivers": {
@@ -102,7 +124,6 @@ def collector_config(
                 "limit_percentage": 80,
                 "spike_limit_percentage": 25,
             },
-            "probabilistic_sampler": {"sampling_percentage": sampling_percentage(rate)},
             "redaction": redaction_config(patterns),
             "batch": {},
         },
@@ -121,14 +142,8 @@ def collector_config(
             "pipelines": {
                 "traces": {
                     "receivers": ["otlp"],
-                    # Sampled first (less to redact), redacted before anything is batched
-                    # or exported.
-                    "processors": [
-                        "memory_limiter",
-                        "probabilistic_sampler",
-                        "redaction",
-                        "batch",
-                    ],
+                    # Redacted before anything is batched or exported.
+                    "processors": ["memory_limiter", "redaction", "batch"],
                     "exporters": ["awss3"],
                 }
             },
@@ -314,9 +329,7 @@ class PayloadCapture(pulumi.ComponentResource):
                 spec=body,
                 opts=in_namespace,
             )
-        config = collector_config(
-            rate=args.sampling.rate, bucket=bucket_id, region=args.region, patterns=patterns
-        )
+        config = collector_config(bucket=bucket_id, region=args.region, patterns=patterns)
         self.release = k8s.helm.v3.Release(
             f"{name}-collector",
             k8s.helm.v3.ReleaseArgs(

@@ -22,7 +22,10 @@ from tests.policy_cases_canary import CANARY_CASES
 from tests.policy_cases_canary_track import CANARY_TRACK_VARIANTS
 from tests.policy_cases_capture import (
     CAPTURE_CASES,
+    CAPTURE_OVERLAPS,
     CAPTURE_VARIANTS,
+    bucket_of_no_plan,
+    bucket_out_of_zone,
     traces_without_payloads_anywhere,
 )
 from tests.policy_cases_cost import COST_CASES, DECLARED_CASES
@@ -152,7 +155,7 @@ def test_the_compliant_plan_passes(project: Path) -> None:
 def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id: str) -> None:
     plan = _compliant_plan()
     target = {**CASES, **VARIANTS}[rule_id](plan)
-    rule_id = rule_id.split()[0]
+    case, rule_id = rule_id, rule_id.split()[0]
     code, report, output = _check(project, plan)
     hits = [f for f in report["findings"] if f["rule_id"] == rule_id]
     assert {f["resource_urn"] for f in hits} == {target.urn}, output
@@ -160,7 +163,11 @@ def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id
     assert code == (1 if mandatory else 0), output
     assert report["verdict"] == ("fail" if mandatory else "pass")
     # Only that rule, and the older rules judging the same field (OVERLAPS).
-    overlaps = OVERLAPS.get(rule_id, set()) | TRAFFIC_OVERLAPS.get(rule_id, set())
+    overlaps = (
+        OVERLAPS.get(rule_id, set())
+        | TRAFFIC_OVERLAPS.get(rule_id, set())
+        | CAPTURE_OVERLAPS.get(case, set())
+    )
     assert {f["rule_id"] for f in report["findings"]} - overlaps == {rule_id}
 
 
@@ -172,6 +179,33 @@ def test_a_corrected_traffic_plan_passes(project: Path, rule_id: str) -> None:
     code, report, output = _check(project, plan)
     assert code == 0, output
     assert report["findings"] == [], output
+
+
+def test_a_capture_bucket_out_of_the_zone_fails_on_res_020(project: Path) -> None:
+    """The bucket itself elsewhere, the exporter's region still the zone's: RES-020 on the
+    Collector that writes payloads there, RES-001 on the bucket (every resource's region)."""
+    plan = _compliant_plan()
+    collector, bucket = bucket_out_of_zone(plan)
+    code, report, output = _check(project, plan)
+    assert code == 1, output
+    fired = {(f["rule_id"], f["resource_urn"]) for f in report["findings"]}
+    assert fired == {("RES-020", collector.urn), ("RES-001", bucket.urn)}, output
+    res_020 = next(f for f in report["findings"] if f["rule_id"] == "RES-020")
+    assert res_020["message"].startswith("Collector exporter awss3 of release"), output
+    assert " in us-east-1; zone ca allows " in res_020["message"], output
+
+
+def test_a_capture_bucket_of_no_plan_fails_on_both_capture_rules(project: Path) -> None:
+    """An exporter naming a bucket the plan does not hold: an unknown place in a sovereign
+    stack (RES-020) whose encryption and retention cannot be judged (RES-019)."""
+    plan = _compliant_plan()
+    target = bucket_of_no_plan(plan)
+    code, report, output = _check(project, plan)
+    assert code == 1, output
+    fired = {(f["rule_id"], f["resource_urn"]) for f in report["findings"]}
+    assert fired == {("RES-019", target.urn), ("RES-020", target.urn)}, output
+    res_020 = next(f for f in report["findings"] if f["rule_id"] == "RES-020")
+    assert "names no bucket of this plan" in res_020["message"], output
 
 
 def test_traces_without_payloads_pass_wherever_they_go(project: Path) -> None:

@@ -88,6 +88,19 @@ in_cluster(url) if {
 	endswith(h, suffix)
 }
 
+# The namespace of an in-cluster Service URL (<service>.<namespace>.svc[.cluster.local]).
+endpoint_namespace(url) := parts[1] if {
+	in_cluster(url)
+	parts := split(host(url), ".")
+	count(parts) > 2
+}
+
+# The namespaces the plan's Collector releases run in.
+collector_namespaces := {ns |
+	some [res, _, _] in collectors
+	ns := object.get(res.props, "namespace", "")
+}
+
 # [res, config, base path] of every Collector configuration in a release's values (the chart's
 # alternateConfig replaces config whole when set).
 collectors := [[res, config, base] |
@@ -117,11 +130,14 @@ traces_pipelines(config) := [[id, pipelines[id]] |
 	component_type(id) == "traces"
 ]
 
-# The regexes a pipeline's redaction processors mask.
+# The regexes a pipeline's redaction processors mask (those that let values through unmasked,
+# unmasking_redactions below, do not count).
 masked_patterns(config, pipeline) := {pattern |
 	some id in object.get(pipeline, "processors", [])
 	component_type(id) == "redaction"
-	some pattern in object.get(config, ["processors", id, "blocked_values"], [])
+	processor := object.get(config, ["processors", id], {})
+	not unmasking(processor)
+	some pattern in object.get(processor, "blocked_values", [])
 }
 
 # Required patterns (policies/data/pii_patterns.yaml) a pipeline does not mask.
@@ -170,3 +186,120 @@ max_retention(declared) := object.get(
 	object.get(declared, ["residency", "zone"], ""),
 	null,
 )
+
+# Source sampling (go.opentelemetry.io/otel/sdk/trace v1.44.0, sampler_env.go, which
+# sdktrace.NewTracerProvider reads when, as in Envoy AI Gateway v1.1.0's tracing.go, no
+# WithSampler is given): OTEL_TRACES_SAMPLER trimmed and lowered; unset or unknown is
+# parentbased_always_on, every request. A ratio argument that is absent, unreadable or outside
+# 0..1 makes it TraceIDRatioBased(1.0). An unsampled span records nothing
+# (internal/tracing/tracer.go), so its payloads never leave the external processor.
+ratio_samplers := ["traceidratio", "parentbased_traceidratio"]
+
+sampler(env) := lower(trim_space(object.get(env, "OTEL_TRACES_SAMPLER", "")))
+
+sampler_arg(env) := trim_space(object.get(env, "OTEL_TRACES_SAMPLER_ARG", ""))
+
+# The share a ratio sampler keeps, when its argument is a plain decimal in 0..1 (servegate
+# writes one; other forms strconv.ParseFloat reads are left unjudged: not a number here).
+sampled_ratio(env) := to_number(arg) if {
+	arg := sampler_arg(env)
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, arg)
+	to_number(arg) <= 1
+}
+
+# autoprop v0.69.0 (propagator.go parseEnv, registry.go): OTEL_PROPAGATORS split on commas;
+# "none" among them is the no-op propagator; unset is tracecontext and baggage.
+reads_caller_context(env) if not "none" in split(object.get(env, "OTEL_PROPAGATORS", ""), ",")
+
+# Why an external processor's tracing does not keep at most `rate` (the declared
+# payloadSampling.rate, null when not declared) of the requests at the source, chosen by the
+# gateway. Pure: RES-019 calls it once per tracing release.
+# parentbased_always_off follows a sampled remote parent (ParentBased's default for one), so it
+# is only off when no caller's context is read.
+source_sampling_problems(env, rate) := [] if {
+	sampler(env) == "always_off"
+} else := _propagation_problems(env) if {
+	sampler(env) == "parentbased_always_off"
+} else := [concat("", [
+	"samples every request at the source (OTEL_TRACES_SAMPLER ", _sampler_text(env),
+	"), so every prompt and completion leaves the gateway",
+])] if {
+	not sampler(env) in ratio_samplers
+} else := array.concat(_ratio_problems(env, rate), _propagation_problems(env))
+
+_sampler_text(env) := "unset" if sampler(env) == ""
+
+else := sampler(env)
+
+_ratio_problems(env, rate) := [concat("", [
+	"OTEL_TRACES_SAMPLER_ARG ", _arg_text(env), " is no plain decimal between 0 and 1 (the SDK ",
+	"samples every request when it is absent or it cannot read it)",
+])] if {
+	not sampled_ratio(env)
+} else := [concat("", [
+	"samples ", sampler_arg(env), " of the requests at the source, more than the declared ",
+	"payloadSampling.rate ", inv.text(rate),
+])] if {
+	is_number(rate)
+	sampled_ratio(env) > rate
+} else := []
+
+_arg_text(env) := "unset" if sampler_arg(env) == ""
+
+else := sampler_arg(env)
+
+_propagation_problems(env) := [concat("", [
+	"reads the caller's trace context (OTEL_PROPAGATORS ", object.get(env, "OTEL_PROPAGATORS", "unset"),
+	", not none), so a caller's trace id or sampled flag decides whether its request is captured",
+])] if {
+	reads_caller_context(env)
+} else := []
+
+# Redaction processors that leave values unmasked (processor/redactionprocessor README at a stored
+# commit: ignored_keys pass without redaction; allowed_values take precedence over
+# blocked_values). Their patterns are not counted as masked.
+unmasking(processor) if count(object.get(processor, "ignored_keys", [])) > 0
+
+unmasking(processor) if count(object.get(processor, "allowed_values", [])) > 0
+
+# The redaction processors of a pipeline that let values through: [id].
+unmasking_redactions(config, pipeline) := [id |
+	some id in object.get(pipeline, "processors", [])
+	component_type(id) == "redaction"
+	unmasking(object.get(config, ["processors", id], {}))
+]
+
+# Processor types that add or copy no attribute values, so they may run after the redaction
+# (memory_limiter, batch: pass spans on; filter, probabilistic_sampler, tail_sampling: drop
+# spans). Any other type there could write something the redaction never saw.
+passive_processor_types := ["batch", "memory_limiter", "filter", "probabilistic_sampler", "tail_sampling"]
+
+# [id] of the processors that run after a pipeline's last redaction processor and may change
+# what is exported.
+after_redaction(pipeline) := [id |
+	processors := object.get(pipeline, "processors", [])
+	last := _last_redaction(processors)
+	# numbers.range counts down when its end is below its start.
+	count(processors) > last + 1
+	some i in numbers.range(last + 1, count(processors) - 1)
+	id := processors[i]
+	not component_type(id) in passive_processor_types
+]
+
+# The index of a processor list's last redaction processor (undefined without one).
+_last_redaction(processors) := indexes[count(indexes) - 1] if {
+	indexes := [i |
+		some i in numbers.range(0, count(processors) - 1)
+		component_type(processors[i]) == "redaction"
+	]
+	count(indexes) > 0
+}
+
+# Exporters of a traces pipeline that are neither awss3 exporters nor connectors (a connector
+# feeds another pipeline of the same config, judged on its own): [id].
+unjudged_exporters(config, pipeline) := [id |
+	connectors := object.get(config, "connectors", {})
+	some id in object.get(pipeline, "exporters", [])
+	component_type(id) != "awss3"
+	not id in object.keys(connectors)
+]

@@ -12,7 +12,10 @@ import rego.v1
 #   in-cluster OpenTelemetry Collector (an OTLP endpoint under .svc.cluster.local), and every
 #   awss3 exporter of its traces pipelines writes to the region the zone allows, to a bucket of
 #   the plan in that zone, with neither an endpoint override nor resource_attrs_to_s3 (which let
-#   the data pick another bucket). Judged from the releases' values and the bucket resources.
+#   the data pick another bucket). A bucket name that names no bucket of the plan is a place
+#   the gate cannot know, and a traces pipeline exporter that is neither awss3 nor a connector
+#   (which feeds another pipeline, judged on its own) sends the payloads where the gate does not
+#   judge. Judged from the releases' values and the bucket resources.
 # custom:
 #   id: RES-020
 #   area: residency
@@ -25,7 +28,8 @@ import rego.v1
 #   parameters: ["zones"]
 #   remediation: Send the gateway's traces to the stack's Collector (components/payload_capture.py)
 #     and export to a bucket of the stack in the zone's region (s3uploader.region, s3_bucket);
-#     remove endpoint and resource_attrs_to_s3 from the exporter.
+#     remove endpoint and resource_attrs_to_s3 from the exporter and every other exporter from
+#     the traces pipelines.
 deny contains v if {
 	residency_lib.sovereign(input.declared)
 	some [res, env] in data.lib.capture.payload_tracing
@@ -39,6 +43,23 @@ deny contains v if {
 			"that stores them in zone ", residency_lib.zone(input.declared),
 		]),
 		"values.extProc.extraEnvVars", url,
+	)
+}
+
+deny contains v if {
+	residency_lib.sovereign(input.declared)
+	count(data.lib.capture.payload_tracing) > 0
+	some [res, config, base] in data.lib.capture.collectors
+	some [id, pipeline] in capture.traces_pipelines(config)
+	some exporter_id in capture.unjudged_exporters(config, pipeline)
+	v := inv.violation(
+		"RES-020", res,
+		concat("", [
+			"Collector pipeline ", id, " of release ", res.name, " exports captured payloads with ",
+			exporter_id, ", whose destination is not judged; only awss3 exporters writing to a ",
+			"bucket of the plan in zone ", residency_lib.zone(input.declared), " may",
+		]),
+		concat(".", [base, "service.pipelines", id, "exporters"]), object.get(pipeline, "exporters", []),
 	)
 }
 
@@ -75,13 +96,26 @@ _res020_problems(exporter, buckets, regions) := array.concat(
 			name := object.get(exporter, ["s3uploader", "s3_bucket"], "")
 			some [n, bucket] in buckets
 			n == name
-			not bucket.region in regions
-			p := concat("", ["writes captured payloads to bucket ", name, " in ", inv.text(bucket.region)])
+			not object.get(bucket, "region", "") in regions
+			p := concat("", [
+				"writes captured payloads to bucket ", name, " in ",
+				inv.text(object.get(bucket, "region", "an unknown region")),
+			])
 		],
 	),
+	array.concat(
+		[[p, "s3uploader.s3_bucket"] |
+			name := object.get(exporter, ["s3uploader", "s3_bucket"], "")
+			count([n | some [n, _] in buckets; n == name]) == 0
+			p := concat("", [
+				"writes captured payloads to bucket ", inv.text(name),
+				", which names no bucket of this plan, so where they are stored is unknown",
+			])
+		],
 	[[p, key] |
 		some key in ["s3uploader.endpoint", "resource_attrs_to_s3"]
 		inv.is_present(object.get(exporter, split(key, "."), null))
 		p := concat("", ["sets ", key, ", so the destination is not the bucket and region judged"])
 	],
+	),
 )

@@ -29,11 +29,13 @@ _t020_fired(resources) := {[d.urn, d.path] |
 
 _t020_collector_urn := kit.urn("kubernetes:helm.sh/v3:Release", "collector")
 
+_t020_bucket := kit.resource("aws:s3/bucket:Bucket", "cap", {"bucket": "cap"})
+
 test_res_020_in_zone_capture_allowed if {
 	count(_t020_fired([
 		_t020_gateway(_t020_in_cluster, "false"),
 		_t020_collector({"region": "ca-central-1", "s3_bucket": "cap"}),
-		kit.resource("aws:s3/bucket:Bucket", "cap", {"bucket": "cap"}),
+		_t020_bucket,
 	])) == 0
 }
 
@@ -41,6 +43,7 @@ test_res_020_out_of_zone_region_denied if {
 	_t020_fired([
 		_t020_gateway(_t020_in_cluster, "false"),
 		_t020_collector({"region": "us-east-1", "s3_bucket": "cap"}),
+		_t020_bucket,
 	]) == {[_t020_collector_urn, "values.alternateConfig.exporters.awss3/payloads.s3uploader.region"]}
 }
 
@@ -48,6 +51,7 @@ test_res_020_default_region_is_us_east_1 if {
 	_t020_fired([
 		_t020_gateway(_t020_in_cluster, "false"),
 		_t020_collector({"s3_bucket": "cap"}),
+		_t020_bucket,
 	]) == {[_t020_collector_urn, "values.alternateConfig.exporters.awss3/payloads.s3uploader.region"]}
 }
 
@@ -64,6 +68,7 @@ test_res_020_endpoint_override_denied if {
 	_t020_fired([
 		_t020_gateway(_t020_in_cluster, "false"),
 		_t020_collector({"region": "ca-central-1", "s3_bucket": "cap", "endpoint": "https://s3.example.com"}),
+		_t020_bucket,
 	]) == {[_t020_collector_urn, "values.alternateConfig.exporters.awss3/payloads.s3uploader.endpoint"]}
 }
 
@@ -103,7 +108,46 @@ test_res_020_a_collector_in_the_charts_config_value_is_judged_too if {
 		"exporters": {"awss3": {"s3uploader": {"region": "us-east-1", "s3_bucket": "cap"}}},
 		"service": {"pipelines": {"traces": {"exporters": ["awss3"]}}},
 	}}})
-	_t020_fired([_t020_gateway(_t020_in_cluster, "false"), collector]) == {[
+	_t020_fired([_t020_gateway(_t020_in_cluster, "false"), collector, _t020_bucket]) == {[
 		_t020_collector_urn, "values.config.exporters.awss3.s3uploader.region",
 	]}
+}
+
+test_res_020_a_bucket_of_no_plan_denied if {
+	resources := [
+		_t020_gateway(_t020_in_cluster, "false"),
+		_t020_collector({"region": "ca-central-1", "s3_bucket": "other"}),
+	]
+	_t020_fired(resources) == {[
+		_t020_collector_urn,
+		"values.alternateConfig.exporters.awss3/payloads.s3uploader.s3_bucket",
+	]}
+	some d in kit.denials("residency", kit.inventory(resources, _t020_declared))
+	d.rule_id == "RES-020"
+	contains(d.message, "writes captured payloads to bucket other, which names no bucket of this plan")
+}
+
+_t020_pipeline_collector(exporters, connectors) := kit.resource(
+	"kubernetes:helm.sh/v3:Release", "collector", {"values": {"alternateConfig": {
+		"exporters": {
+			"awss3/payloads": {"s3uploader": {"region": "ca-central-1", "s3_bucket": "cap"}},
+			"otlphttp": {"endpoint": "https://otlp.example.com"},
+		},
+		"connectors": connectors,
+		"service": {"pipelines": {"traces/capture": {"receivers": ["otlp"], "exporters": exporters}}},
+	}}},
+)
+
+test_res_020_an_exporter_the_gate_cannot_place_denied if {
+	every exporter in ["otlphttp", "debug"] {
+		collector := _t020_pipeline_collector(["awss3/payloads", exporter], {})
+		_t020_fired([_t020_gateway(_t020_in_cluster, "false"), collector, _t020_bucket]) == {[
+			_t020_collector_urn, "values.alternateConfig.service.pipelines.traces/capture.exporters",
+		]}
+	}
+}
+
+test_res_020_a_connector_to_another_pipeline_allowed if {
+	collector := _t020_pipeline_collector(["awss3/payloads", "forward/copy"], {"forward/copy": {}})
+	count(_t020_fired([_t020_gateway(_t020_in_cluster, "false"), collector, _t020_bucket])) == 0
 }

@@ -17,7 +17,7 @@ from components.payload_capture import (
     PayloadCaptureArgs,
     collector_endpoint,
     extproc_env,
-    sampling_percentage,
+    sampler_arg,
 )
 from tests.components.conftest import RecordingMocks
 
@@ -56,11 +56,17 @@ def only(mocks: RecordingMocks, token: str) -> dict[str, Any]:
     return dict(resource.inputs)
 
 
-def test_the_collector_samples_redacts_and_exports_to_the_bucket(mocks: RecordingMocks) -> None:
+def test_the_collector_redacts_and_exports_to_the_bucket(mocks: RecordingMocks) -> None:
     build(PayloadSamplingSpec(rate=0.01))
     values = only(mocks, "kubernetes:helm.sh/v3:Release")["values"]
     config = values["alternateConfig"]
-    assert config["processors"]["probabilistic_sampler"] == {"sampling_percentage": 1.0}
+    # The spans arrive sampled by the gateway: a second draw would keep less than the rate.
+    assert "probabilistic_sampler" not in config["processors"]
+    assert config["service"]["pipelines"]["traces"]["processors"] == [
+        "memory_limiter",
+        "redaction",
+        "batch",
+    ]
     redaction = config["processors"]["redaction"]
     assert redaction["blocked_values"] == [p.regex for p in catalog.pii_patterns()]
     assert redaction["allow_all_keys"] is True
@@ -145,4 +151,19 @@ def test_the_gateway_traces_with_or_without_payloads() -> None:
         v["name"]: v["value"] for v in extproc_env(PayloadSamplingSpec(rate=0.1, payloads=False))
     }
     assert hidden["OPENINFERENCE_HIDE_INPUTS"] == hidden["OPENINFERENCE_HIDE_OUTPUTS"] == "true"
-    assert sampling_percentage(0.0001) == 0.01
+
+
+def test_the_gateway_samples_at_the_source_by_its_own_trace_ids() -> None:
+    env = {v["name"]: v["value"] for v in extproc_env(PayloadSamplingSpec(rate=0.01))}
+    assert env["OTEL_TRACES_SAMPLER"] == "traceidratio"
+    assert env["OTEL_TRACES_SAMPLER_ARG"] == "0.01"
+    # No caller's traceparent: its trace id or sampled flag would choose the capture.
+    assert env["OTEL_PROPAGATORS"] == "none"
+
+
+def test_the_sampler_argument_is_a_plain_decimal_of_the_rate() -> None:
+    assert sampler_arg(0.0001) == "0.0001"
+    assert sampler_arg(1e-9) == "0.000000001"
+    assert sampler_arg(0.3) == "0.3"
+    assert sampler_arg(1.0) == "1"
+    assert float(sampler_arg(0.123456)) == 0.123456
