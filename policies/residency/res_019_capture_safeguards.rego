@@ -145,15 +145,19 @@ deny contains v if {
 deny contains v if {
 	capture.needs_redaction(input.declared)
 	count(data.lib.capture.payload_tracing) > 0
-	kms := data.lib.inventory.sse_kms_buckets
 	buckets := data.lib.capture.named_buckets
-	expirations := data.lib.capture.expirations
-	longest := capture.max_retention(input.declared)
+	known := {n | some [n, _] in buckets}
+	problems := _res019_bucket_problems(
+		buckets,
+		data.lib.inventory.sse_kms_buckets,
+		data.lib.capture.expirations,
+		capture.max_retention(input.declared),
+	)
 	some [res, config, base] in data.lib.capture.collectors
 	some [id, pipeline] in capture.traces_pipelines(config)
 	some [exporter_id, exporter] in capture.s3_exporters(config, pipeline)
 	name := object.get(exporter, ["s3uploader", "s3_bucket"], "")
-	some problem in _res019_bucket_problems(name, buckets, kms, expirations, longest)
+	some problem in _res019_problems_of_name(name, known, problems)
 	v := inv.violation(
 		"RES-019", res,
 		concat("", [
@@ -164,32 +168,40 @@ deny contains v if {
 	)
 }
 
-_res019_bucket_problems(name, buckets, kms, expirations, longest) := problems if {
-	matches := [bucket | some [n, bucket] in buckets; n == name]
-	count(matches) > 0
-	problems := [p |
-		some bucket in matches
-		some p in _res019_problems_of(bucket, kms, expirations, longest)
-	]
-} else := ["is not a bucket of this plan (its encryption and retention cannot be judged)"]
+# The problems of the buckets an exporter names: looked up, never matched against every bucket
+# (copies of a stack share bucket names).
+_res019_problems_of_name(name, known, problems) := [
+	"is not a bucket of this plan (its encryption and retention cannot be judged)",
+] if {
+	not name in known
+} else := [p | some [n, p] in problems; n == name] if {
+	name in {n | some [n, _] in problems}
+} else := []
 
-_res019_problems_of(bucket, kms, expirations, longest) := array.concat(
+# [bucket name, problem] of every named bucket, each bucket judged once.
+_res019_bucket_problems(buckets, kms, expirations, longest) := {[name, p] |
+	expiring := {u | some [u, _] in expirations}
+	too_long := {[u, d] | some [u, d] in expirations; is_number(longest); d > longest}
+	some [name, bucket] in buckets
+	some p in _res019_problems_of(bucket, kms, expiring, too_long, longest)
+}
+
+_res019_problems_of(bucket, kms, expiring, too_long, longest) := array.concat(
 	[p | not bucket.urn in kms; p := "is not encrypted with a KMS key (SSE-KMS)"],
-	_res019_retention_problems(bucket, expirations, longest),
+	_res019_retention_problems(bucket, expiring, too_long, longest),
 )
 
-_res019_retention_problems(bucket, expirations, longest) := [
+_res019_retention_problems(bucket, expiring, too_long, longest) := [
 	"expires nothing (no enabled lifecycle rule with expiration days)",
 ] if {
-	count([d | some [u, d] in expirations; u == bucket.urn]) == 0
+	not bucket.urn in expiring
 } else := [
 	"has no compliance maximum for its zone (pii_patterns.yaml payload_capture.max_retention_days)",
 ] if {
 	not is_number(longest)
 } else := [p |
-	some [u, d] in expirations
+	some [u, d] in too_long
 	u == bucket.urn
-	d > longest
 	p := concat("", [
 		"keeps objects ", format_int(d, 10), " days, more than the zone's maximum of ",
 		format_int(longest, 10), " days",
