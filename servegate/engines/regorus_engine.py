@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -70,6 +71,12 @@ class RegorusEngine(EmbeddedEngine):
                 return together, {}
             return self._evaluate_each(queries)
         finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Drop the rule values of the last evaluation. Policies that do not compile fail
+        this constant query too; their error is already in the answers, named by its file."""
+        with contextlib.suppress(RuntimeError):
             self._engine.eval_query_as_json(_RELEASE_QUERY)
 
     def _evaluate_together(self, queries: list[str]) -> dict[str, Any] | None:
