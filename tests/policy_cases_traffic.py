@@ -306,26 +306,7 @@ def res_015(doc: Doc) -> Target:
 
 def res_016(doc: Doc) -> Target:
     # An egress allow-list for ".openai.com": every subdomain, not one backend.
-    group = _aws(
-        doc,
-        RULE_GROUP,
-        "prod-ca-egress-allow",
-        {
-            "name": "prod-ca-egress-allow",
-            "type": "STATEFUL",
-            "capacity": 100,
-            "ruleGroup": {
-                "rulesSource": {
-                    "rulesSourceList": {
-                        "generatedRulesType": "ALLOWLIST",
-                        "targetTypes": ["TLS_SNI", "HTTP_HOST"],
-                        "targets": [".openai.com"],
-                    }
-                }
-            },
-        },
-        {},
-    )
+    group = _allow_list(doc, [".openai.com"])
     _egress_firewall(doc, group)
     return _target(group)
 
@@ -407,8 +388,8 @@ def sec_043(doc: Doc) -> Target:
     return _target(backend)
 
 
-def _empty_allow_list(doc: Doc) -> State:
-    """The egress allow-list of a stack with no internet backend: it allows nothing."""
+def _allow_list(doc: Doc, targets: list[str]) -> State:
+    """A stateful ALLOWLIST domain-list rule group of the egress firewall."""
     return _aws(
         doc,
         RULE_GROUP,
@@ -422,13 +403,18 @@ def _empty_allow_list(doc: Doc) -> State:
                     "rulesSourceList": {
                         "generatedRulesType": "ALLOWLIST",
                         "targetTypes": ["TLS_SNI", "HTTP_HOST"],
-                        "targets": [],
+                        "targets": targets,
                     }
                 }
             },
         },
         {},
     )
+
+
+def _empty_allow_list(doc: Doc) -> State:
+    """The egress allow-list of a stack with no internet backend: it allows nothing."""
+    return _allow_list(doc, [])
 
 
 def res_026(doc: Doc) -> Target:

@@ -171,11 +171,20 @@ def test_a_violating_plan_fails_on_that_rule_and_resource(project: Path, rule_id
     assert {f["rule_id"] for f in report["findings"]} - overlaps == {rule_id}
 
 
-@pytest.mark.parametrize("rule_id", sorted(TRAFFIC_CORRECTED))
-def test_a_corrected_traffic_plan_passes(project: Path, rule_id: str) -> None:
-    """The traffic cases' plans put right (the resources they add, compliant) pass the gate."""
+# Plans with resources added, all compliant, that must pass: the traffic cases put right, a
+# compliant shadow of llama mirrored in the cluster, and traces without payloads (no capture,
+# so neither RES-019 nor RES-020 applies, wherever they go).
+CORRECTED = {
+    **TRAFFIC_CORRECTED,
+    **{f"shadow {case}": fix for case, fix in SHADOW_CORRECTED.items()},
+    "traces without payloads": traces_without_payloads_anywhere,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRECTED))
+def test_a_corrected_plan_passes(project: Path, case: str) -> None:
     plan = _compliant_plan()
-    TRAFFIC_CORRECTED[rule_id](plan)
+    CORRECTED[case](plan)
     code, report, output = _check(project, plan)
     assert code == 0, output
     assert report["findings"] == [], output
@@ -206,25 +215,6 @@ def test_a_capture_bucket_of_no_plan_fails_on_both_capture_rules(project: Path) 
     assert fired == {("RES-019", target.urn), ("RES-020", target.urn)}, output
     res_020 = next(f for f in report["findings"] if f["rule_id"] == "RES-020")
     assert "names no bucket of this plan" in res_020["message"], output
-
-
-def test_traces_without_payloads_pass_wherever_they_go(project: Path) -> None:
-    """Hidden inputs and outputs: no payload capture, so neither RES-019 nor RES-020 applies."""
-    plan = _compliant_plan()
-    traces_without_payloads_anywhere(plan)
-    code, report, output = _check(project, plan)
-    assert code == 0, output
-    assert report["findings"] == [], output
-
-
-@pytest.mark.parametrize("case", sorted(SHADOW_CORRECTED))
-def test_a_corrected_shadow_plan_passes(project: Path, case: str) -> None:
-    """prod-ca with a compliant shadow of llama, mirrored in the cluster, passes the gate."""
-    plan = _compliant_plan()
-    SHADOW_CORRECTED[case](plan)
-    code, report, output = _check(project, plan)
-    assert code == 0, output
-    assert report["findings"] == [], output
 
 
 def test_the_issue_copy_of_prod_ca_fails_on_each_pod_security_control(project: Path) -> None:
